@@ -1,0 +1,45 @@
+import type { z } from "zod";
+
+/** Formats zod issues as `path: message` lines, e.g. `tasks[1].metric: expected one of accuracy, f1, mse, mae`. */
+export function formatIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${formatPath(issue.path)}: ${describe(issue)}`);
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || "(root)";
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => String(v)).join(", ")}`;
+    case "invalid_type":
+      return issue.message.startsWith("Invalid input: expected")
+        ? `expected ${issue.expected}, got ${issue.input === undefined ? "nothing" : typeof issue.input}`
+        : issue.message;
+    case "unrecognized_keys":
+      return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
+    case "invalid_union": {
+      return "expected " + (issue.message.replace(/^Invalid input/, "").trim() || "a valid value");
+    }
+    default:
+      return issue.message;
+  }
+}
+
+/** An error that the CLI prints without a stack trace and exits with `exitCode`. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}

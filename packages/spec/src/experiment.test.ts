@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ExperimentSpec, formatIssues, simplex } from "./index.ts";
+
+const valid = {
+  name: "t",
+  dataset: { name: "classification" },
+  tasks: [
+    { name: "a", kind: "classification", metric: "accuracy" },
+    { name: "b", kind: "regression", metric: "mse" },
+  ],
+};
+
+describe("ExperimentSpec", () => {
+  it("fills defaults", () => {
+    const e = ExperimentSpec.parse(valid);
+    expect(e.tasks[0]!.loss).toBe("cross-entropy");
+    expect(e.tasks[1]!.direction).toBe("min");
+    expect(e.training.optimizer).toBe("adam");
+    expect(e.strategies).toEqual([{ name: "equal", options: {} }]);
+  });
+
+  it("names the field and what was expected", () => {
+    const bad = { ...valid, tasks: [valid.tasks[0], { name: "b", kind: "regression", metric: "r2" }] };
+    const r = ExperimentSpec.safeParse(bad);
+    expect(r.success).toBe(false);
+    expect(formatIssues(r.error!)).toContain("tasks[1].metric: expected one of accuracy, f1, mse, mae");
+  });
+
+  it("reports every problem, including unknown fields and bad simplex tasks", () => {
+    const r = ExperimentSpec.safeParse({
+      ...valid,
+      trainig: {},
+      space: { weights: simplex(["a", "zzz"], { resolution: 2 }) },
+      training: { epochs: -1 },
+    });
+    const lines = formatIssues(r.error!);
+    expect(lines.some((l) => l.startsWith("(root): unknown field trainig"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("training.epochs:"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("space.weights.tasks[1]: expected one of the task names"))).toBe(true);
+  });
+
+  it("rejects a classification metric on a regression task", () => {
+    const r = ExperimentSpec.safeParse({
+      ...valid,
+      tasks: [{ name: "b", kind: "regression", metric: "accuracy" }],
+    });
+    expect(formatIssues(r.error!)).toContain("tasks[0].metric: expected mse or mae for a regression task");
+  });
+});
