@@ -1,0 +1,18 @@
+export { MIGRATIONS_FOLDER, openDatabase, type Db, type OpenOptions } from "./open.ts";
+export * as schema from "./schema.ts";
+export { SWEEP_STATUSES, type SweepStatus, TERMINAL_STATES, TRIAL_STATES, type TrialState } from "./schema.ts";
+export {
+  type AttemptRow,
+  type DeadLetterRow,
+  type EventRow,
+  isTerminal,
+  type MetricRow,
+  type PlannedRow,
+  specKeyOf,
+  Store,
+  type SweepRow,
+  type Transition,
+  type TrialRow,
+  type WorkerInfo,
+  type WorkerRow,
+} from "./store.ts";
