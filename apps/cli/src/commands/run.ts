@@ -1,0 +1,86 @@
+import { availableParallelism } from "node:os";
+import type { Command } from "commander";
+import { UsageError } from "@mtl/spec";
+import { Store } from "@mtl/store";
+import { runEmbedded } from "../embedded.ts";
+import { leaderboard } from "../leaderboard.ts";
+import { loadExperiment, userPath } from "../load-experiment.ts";
+import { ProgressLines } from "../progress.ts";
+
+export const DEFAULT_DB = "mtl.db";
+
+export const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, got "${v}"`);
+  return n;
+};
+
+export function register(program: Command): void {
+  program
+    .command("run")
+    .description("plan and run a sweep (embedded: every core of this machine, no server)")
+    .argument("<file>", "experiment file (experiments/*.ts)")
+    .option("--db <path>", "SQLite results file", DEFAULT_DB)
+    .option("--workers <n>", "local workers, one training thread each (default: one per core)", positiveInt("--workers"))
+    .option("--backend <name>", "tensorflow-gpu, tensorflow, wasm or cpu (default: the best that loads)")
+    .option("--max-trials <n>", "raise or lower the sweep's trial budget", positiveInt("--max-trials"))
+    .action(async (file: string, opts: { db: string; workers?: number; backend?: string; maxTrials?: number }) => {
+      const { experiment, path } = await loadExperiment(file);
+      if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
+      const store = new Store(userPath(opts.db));
+      try {
+        const { sweep } = store.ensureSweep(experiment, path);
+        const before = store.trialsOf(sweep.id).length;
+        const wasComplete = sweep.status === "completed";
+        const workers = opts.workers ?? availableParallelism();
+        const out = (line: string) => process.stdout.write(`${line}\n`);
+        out(`sweep ${sweep.id} · ${experiment.name} · ${workers} local worker(s) · results in ${opts.db}`);
+        const abort = new AbortController();
+        let interrupts = 0;
+        const onSigint = () => {
+          if (++interrupts > 1) process.exit(130);
+          out("stopping: interrupting running trials (Ctrl-C again to force)…");
+          abort.abort();
+        };
+        process.on("SIGINT", onSigint);
+        process.on("SIGTERM", onSigint);
+        let total: number | undefined;
+        const progress = new ProgressLines(store, sweep.id, () => total, out);
+        const summary = await runEmbedded({
+          store,
+          experiment,
+          sweep,
+          workers,
+          backend: opts.backend,
+          signal: abort.signal,
+          log: (l) => {
+            if (process.env.MTL_DEBUG) out(l);
+          },
+          onChange: () => progress.update(),
+        }).finally(() => {
+          process.off("SIGINT", onSigint);
+          process.off("SIGTERM", onSigint);
+        });
+        total = store.trialsOf(sweep.id).length;
+        progress.update();
+        const c = summary.counts;
+        if (summary.status === "completed") {
+          if (wasComplete && total === before)
+            out(`sweep ${sweep.id} (${experiment.name}) is already complete: ${total} trials, nothing to run.`);
+          else
+            out(
+              `sweep ${sweep.id} complete: ${c.completed} completed, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`,
+            );
+          out("");
+          out(leaderboard(experiment, store.trialsOf(sweep.id)));
+        } else {
+          out(
+            `interrupted: ${c.completed} trials completed; ${c.queued} unfinished will resume on the next \`mtl run ${file}\``,
+          );
+          process.exitCode = 130;
+        }
+      } finally {
+        store.close();
+      }
+    });
+}

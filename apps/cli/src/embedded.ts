@@ -1,0 +1,69 @@
+import { InProcessBus } from "@mtl/bus";
+import { Coordinator, type SweepSummary } from "@mtl/coordinator";
+import type { Experiment } from "@mtl/spec";
+import type { Store, SweepRow } from "@mtl/store";
+import { runWorker } from "@mtl/worker";
+
+export interface EmbeddedOptions {
+  store: Store;
+  experiment: Experiment;
+  sweep: SweepRow;
+  /** Local workers, each training on its own thread. */
+  workers: number;
+  backend?: string;
+  signal: AbortSignal;
+  log?: (line: string) => void;
+  onChange?: () => void;
+}
+
+/**
+ * The embedded default: coordinator and workers in this process over the in-process bus, one
+ * training thread per worker. On abort, workers interrupt their trials first so that the
+ * coordinator, still listening, puts them back in the queue for the next run.
+ */
+export async function runEmbedded(o: EmbeddedOptions): Promise<SweepSummary> {
+  const bus = new InProcessBus();
+  const coordinator = new Coordinator({
+    store: o.store,
+    bus,
+    experiment: o.experiment,
+    sweep: o.sweep,
+    parallelism: o.experiment.sweep.parallelism ?? o.workers,
+    requeueRunning: true,
+    log: o.log,
+    onChange: o.onChange,
+  });
+  const stopWorkers = new AbortController();
+  const stopCoordinator = new AbortController();
+  const workers = Array.from({ length: o.workers }, (_, i) =>
+    runWorker({
+      bus: bus.worker(),
+      name: `local-${i + 1}`,
+      backend: o.backend,
+      signal: stopWorkers.signal,
+      heartbeatMs: 1000,
+      log: o.log,
+    }),
+  );
+  // A worker that cannot start (e.g. the backend asked for does not load) stops the run.
+  const failed = Promise.all(workers).then(
+    () => new Promise<never>(() => {}),
+    (error) => {
+      throw error;
+    },
+  );
+  const onAbort = async () => {
+    stopWorkers.abort();
+    await Promise.allSettled(workers);
+    stopCoordinator.abort();
+  };
+  o.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await Promise.race([coordinator.run(stopCoordinator.signal), failed]);
+  } finally {
+    o.signal.removeEventListener("abort", onAbort);
+    stopWorkers.abort();
+    await Promise.allSettled(workers);
+    await bus.close();
+  }
+}

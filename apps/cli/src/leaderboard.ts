@@ -1,0 +1,81 @@
+import { objectiveOf, paretoFront } from "@mtl/scheduler";
+import type { Experiment, FinalMetrics } from "@mtl/spec";
+import type { TrialRow } from "@mtl/store";
+import { fmt, renderTable } from "./table.ts";
+
+interface Group {
+  configKey: string;
+  method: string;
+  params: Record<string, unknown>;
+  seeds: number[];
+  objective: number[][];
+  finals: FinalMetrics[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const std = (xs: number[]) => {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+};
+
+export function describeParams(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => {
+      if (v && typeof v === "object")
+        return `${k}=${Object.values(v as Record<string, number>)
+          .map((x) => fmt(x, 2))
+          .join("/")}`;
+      return `${k}=${typeof v === "number" ? fmt(v, 3) : String(v)}`;
+    })
+    .join(" ");
+}
+
+/**
+ * The end-of-run leaderboard: completed trials grouped by configuration (seeds are replicates),
+ * ranked by the objective's mean over seeds, or by Pareto front when there is one objective per task.
+ */
+export function leaderboard(experiment: Experiment, trialRows: TrialRow[], limit = 15): string {
+  const obj = objectiveOf(experiment);
+  const groups = new Map<string, Group>();
+  for (const t of trialRows) {
+    if (t.state !== "completed" || !t.objective) continue;
+    const g = groups.get(t.configKey) ?? {
+      configKey: t.configKey,
+      method: t.method,
+      params: t.params,
+      seeds: [],
+      objective: [],
+      finals: [],
+    };
+    g.seeds.push(t.seed);
+    g.objective.push(t.objective);
+    g.finals.push(t.final as FinalMetrics);
+    groups.set(t.configKey, g);
+  }
+  if (groups.size === 0) return "No completed trials yet.";
+  const all = [...groups.values()];
+  const means = (g: Group) => obj.names.map((_, i) => mean(g.objective.map((o) => o[i] ?? Number.NaN)));
+  const front = new Set(paretoFront(all, means, obj.directions).map((g) => g.configKey));
+  const sign = (i: number) => (obj.directions[i] === "max" ? -1 : 1);
+  all.sort((a, b) => {
+    const fa = front.has(a.configKey) ? 0 : 1;
+    const fb = front.has(b.configKey) ? 0 : 1;
+    if (obj.names.length > 1 && fa !== fb) return fa - fb;
+    return sign(0) * ((means(a)[0] ?? 0) - (means(b)[0] ?? 0));
+  });
+  const split = experiment.sweep.objective.split;
+  const header = ["#", "method", "params", "seeds", ...obj.names.map((n) => `${n} (${split})`)];
+  if (obj.names.length > 1) header.push("pareto");
+  const rows = all.slice(0, limit).map((g, i) => {
+    const row: (string | number)[] = [i + 1, g.method, describeParams(g.params) || "–", g.seeds.length];
+    obj.names.forEach((_, k) => {
+      const xs = g.objective.map((o) => o[k] ?? Number.NaN);
+      row.push(xs.length > 1 ? `${fmt(mean(xs))} ± ${fmt(std(xs), 2)}` : fmt(mean(xs)));
+    });
+    if (obj.names.length > 1) row.push(front.has(g.configKey) ? "★" : "");
+    return row;
+  });
+  const more = all.length > limit ? `\n… and ${all.length - limit} more configurations` : "";
+  return `${renderTable(header, rows)}${more}`;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { UsageError } from "@mtl/spec";
+import * as list from "./commands/list.ts";
+import * as run from "./commands/run.ts";
+import * as trials from "./commands/trials.ts";
+
+const program = new Command("mtl")
+  .description("MTL Lab: sweeps, dashboards and honest comparisons for multi-task and meta-learning")
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const command of [run, trials, list]) command.register(program);
+
+function fail(error: unknown): never {
+  if (error instanceof UsageError) {
+    process.stderr.write(`mtl: ${error.message}\n`);
+    for (const d of error.details) process.stderr.write(`  ${d}\n`);
+    process.exit(error.exitCode);
+  }
+  if (error instanceof CommanderError) process.exit(error.exitCode === 1 ? 2 : error.exitCode);
+  process.stderr.write(`mtl: ${(error as Error).message ?? String(error)}\n`);
+  if (process.env.MTL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).then(
+  // Training threads and sockets are closed by now; exit even if a library left a timer behind.
+  () => process.exit(process.exitCode ?? 0),
+  fail,
+);

@@ -1,0 +1,281 @@
+import type { ControlMessage, CoordinatorBus, Heartbeat, TrialEvent } from "@mtl/bus";
+import { createPruner, createSampler, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
+import { type Experiment, type FinalMetrics, methodOf, type TrialConfig } from "@mtl/spec";
+import { isTerminal, type Store, type SweepRow, type TrialRow } from "@mtl/store";
+
+export interface CoordinatorOptions {
+  store: Store;
+  bus: CoordinatorBus;
+  experiment: Experiment;
+  sweep: SweepRow;
+  /** Trials dispatched at once (queued on the bus or running). */
+  parallelism: number;
+  /**
+   * On start, put trials the store shows as running back in the queue. Right for the embedded
+   * path (its workers died with the process); on NATS, live workers still hold them.
+   */
+  requeueRunning: boolean;
+  /** A worker whose heartbeat is older than this is gone. @default 15000 */
+  workerTimeoutMs?: number;
+  log?: (line: string) => void;
+  /** Called after every change, for progress displays. */
+  onChange?: () => void;
+}
+
+export interface SweepSummary {
+  sweepId: number;
+  status: "completed" | "stopped" | "paused";
+  counts: Record<string, number>;
+}
+
+/**
+ * Runs one sweep: asks the sampler for trials, dispatches them on the bus, writes every event to
+ * the store (acknowledging only after the commit), prunes with the pruner, and ends when the
+ * sampler is exhausted and no trial is outstanding. The same code serves the embedded and the
+ * NATS paths; only the bus differs.
+ */
+export class Coordinator {
+  private readonly store: Store;
+  private readonly bus: CoordinatorBus;
+  private readonly experiment: Experiment;
+  private readonly sweepId: number;
+  private readonly sampler: Sampler;
+  private readonly pruner: Pruner;
+  private readonly objective: ReturnType<typeof objectiveOf>;
+  private readonly curves = new Map<number, { epoch: number; values: number[] }[]>();
+  private readonly dispatched = new Set<number>();
+  /** Trials running on a worker as far as the events tell: trial id → run id. */
+  private readonly live = new Map<number, string>();
+  private exhausted = false;
+  private startedAt = Date.now();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: CoordinatorOptions) {
+    this.store = options.store;
+    this.bus = options.bus;
+    this.experiment = options.experiment;
+    this.sweepId = options.sweep.id;
+    this.sampler = createSampler(this.experiment);
+    this.objective = objectiveOf(this.experiment);
+    const direction = this.objective.directions[0] ?? "max";
+    this.pruner = createPruner(this.experiment.sweep.pruner, direction, this.experiment.training.epochs);
+    this.bus.onEvent((e) => this.handle(e));
+    this.bus.onHeartbeat((h) => this.heartbeat(h));
+    this.bus.onRejected((r) => {
+      this.store.recordDeadLetter(r.source, r.payload, r.error);
+      this.changed();
+    });
+  }
+
+  get total(): number | undefined {
+    return this.sampler.total;
+  }
+
+  private log(line: string) {
+    this.options.log?.(line);
+  }
+
+  private changed() {
+    this.options.onChange?.();
+    this.wake?.();
+  }
+
+  /** Runs until the sweep is finished or `signal` aborts (then running trials are left to the bus). */
+  async run(signal: AbortSignal): Promise<SweepSummary> {
+    this.startedAt = Date.now();
+    if (this.options.requeueRunning)
+      for (const t of this.store.trialsOf(this.sweepId, ["running"]))
+        this.store.requeueTrial(t.id, "interrupted", "the run that held it stopped");
+    for (const t of this.store.trialsOf(this.sweepId, ["running"])) this.dispatched.add(t.id);
+    const inQueue = (await this.bus.queuedTrialIds?.()) ?? new Set<number>();
+    for (const t of this.store.trialsOf(this.sweepId, ["queued"])) {
+      if (!inQueue.has(t.id)) await this.publish(t);
+      this.dispatched.add(t.id);
+    }
+    if (this.store.getSweep(this.sweepId)?.status !== "paused")
+      this.store.setSweepStatus(this.sweepId, "running", this.sampler.total);
+    const sweeper = setInterval(() => this.sweepStale(), 1000);
+    try {
+      while (!signal.aborted) {
+        const status = this.store.getSweep(this.sweepId)?.status;
+        if (status === "cancelled") return this.summary("stopped");
+        if (status !== "paused") await this.fill();
+        this.forwardCancels();
+        if (this.exhausted && this.outstanding() === 0) {
+          this.store.setSweepStatus(this.sweepId, "completed", this.store.trialsOf(this.sweepId).length);
+          this.changed();
+          return this.summary("completed");
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 500);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+          signal.addEventListener("abort", () => this.wake?.(), { once: true });
+        });
+        this.wake = undefined;
+      }
+      return this.summary("stopped");
+    } finally {
+      clearInterval(sweeper);
+    }
+  }
+
+  private summary(status: SweepSummary["status"]): SweepSummary {
+    return { sweepId: this.sweepId, status, counts: this.store.counts(this.sweepId) };
+  }
+
+  private outstanding(): number {
+    let n = 0;
+    for (const id of this.dispatched) {
+      const t = this.store.trial(id);
+      if (t && !isTerminal(t.state)) n++;
+      else this.dispatched.delete(id);
+    }
+    return n;
+  }
+
+  private history(): TrialHistory[] {
+    return this.store.trialsOf(this.sweepId).map((t) => ({
+      configKey: t.configKey,
+      params: t.params as TrialHistory["params"],
+      seed: t.seed,
+      state: t.state,
+      values: t.objective ?? undefined,
+      curve: this.curves.get(t.id),
+    }));
+  }
+
+  /** Plans and dispatches trials until `parallelism` are outstanding or the budget is spent. */
+  private async fill(): Promise<void> {
+    const limit = this.experiment.sweep.timeLimit;
+    if (limit !== undefined && Date.now() - this.startedAt > limit * 1000) this.exhausted = true;
+    if (this.exhausted) return;
+    const room = this.options.parallelism - this.outstanding();
+    if (room <= 0) return;
+    const planned = this.sampler.next(room, this.history());
+    if (planned.length === 0) {
+      this.exhausted = true;
+      return;
+    }
+    const rows = this.store.planTrials(
+      this.sweepId,
+      planned.map((p) => ({
+        configKey: p.configKey,
+        seed: p.config.seed,
+        method: methodOf(p.config),
+        params: p.params,
+        config: p.config,
+      })),
+      this.experiment.sweep.maxAttempts,
+    );
+    for (const row of rows) {
+      await this.publish(row);
+      this.dispatched.add(row.id);
+    }
+    this.changed();
+  }
+
+  private publish(t: TrialRow): Promise<void> {
+    return this.bus.publishTrial({
+      kind: "trial",
+      sweepId: this.sweepId,
+      trialId: t.id,
+      number: t.number,
+      pool: this.experiment.sweep.pool,
+      config: t.config as TrialConfig,
+    });
+  }
+
+  /** Writes one event to the store; the bus acknowledges it once this returns. */
+  private async handle(e: TrialEvent): Promise<void> {
+    const t = this.store.trial(e.trialId);
+    if (!t || t.sweepId !== this.sweepId) {
+      if (!t) this.store.recordDeadLetter("events", JSON.stringify(e), `no trial ${e.trialId}`);
+      return;
+    }
+    switch (e.kind) {
+      case "started": {
+        const r = this.store.startTrial(t.id, { runId: e.runId, worker: e.worker, backend: e.backend });
+        if (r.applied) this.live.set(t.id, e.runId);
+        else if (isTerminal(r.trial.state)) await this.control({ kind: "cancel", trialId: t.id, runId: e.runId });
+        break;
+      }
+      case "epoch": {
+        const r = this.store.recordEpoch(t.id, e.runId, e.report);
+        if (!r.applied) break;
+        const values = this.objective.extractEpoch(e.report.metrics);
+        if (!values) break;
+        const curve = this.curves.get(t.id) ?? [];
+        curve.push({ epoch: e.report.epoch, values });
+        this.curves.set(t.id, curve);
+        const value = values[0];
+        if (
+          value !== undefined &&
+          this.pruner.shouldPrune({ configKey: t.configKey, seed: t.seed, epoch: e.report.epoch, value }, this.history())
+        )
+          await this.control({ kind: "prune", trialId: t.id, runId: e.runId });
+        break;
+      }
+      case "completed": {
+        this.live.delete(t.id);
+        const final = e.final as FinalMetrics;
+        const r = this.store.completeTrial(t.id, e.runId, {
+          final,
+          backend: e.backend,
+          objective: this.objective.extract(final),
+        });
+        // Another attempt of this trial may still be training: stop it.
+        if (r.applied && r.trial.runId !== t.runId && t.runId)
+          await this.control({ kind: "cancel", trialId: t.id, runId: t.runId });
+        break;
+      }
+      case "failed":
+        this.live.delete(t.id);
+        this.store.failTrial(t.id, e.runId, e.error, e.retryable);
+        break;
+      case "stopped":
+        this.live.delete(t.id);
+        if (e.status === "pruned") this.store.pruneTrial(t.id, e.runId, e.epoch);
+        else if (e.status === "cancelled") this.store.cancelTrial(t.id);
+        else if (t.runId === e.runId) this.store.requeueTrial(t.id, "interrupted", `worker ${e.worker} stopped`);
+        break;
+    }
+    this.changed();
+  }
+
+  private async control(m: ControlMessage) {
+    await this.bus.publishControl(m).catch((err) => this.log(`control: ${(err as Error).message}`));
+  }
+
+  /** Trials cancelled in the store by someone else (the dashboard) are stopped on their worker. */
+  private forwardCancels() {
+    for (const [id, runId] of this.live) {
+      if (this.store.trial(id)?.state !== "cancelled") continue;
+      this.live.delete(id);
+      void this.control({ kind: "cancel", trialId: id, runId });
+    }
+  }
+
+  private heartbeat(h: Heartbeat) {
+    this.store.upsertWorker({
+      name: h.name,
+      host: h.host,
+      pool: h.pool,
+      backend: h.backend,
+      devices: h.devices,
+      state: h.state,
+      currentTrial: h.running[0] ?? null,
+    });
+    if (h.state === "gone") this.store.markWorkerGone(h.name, "stopped");
+    this.changed();
+  }
+
+  /** Workers silent for longer than the timeout are marked gone (their leases expire on the bus). */
+  private sweepStale() {
+    const timeout = this.options.workerTimeoutMs ?? 15000;
+    for (const w of this.store.listWorkers())
+      if (w.state !== "gone" && Date.now() - w.lastSeen > timeout) this.store.markWorkerGone(w.name, "no heartbeat");
+  }
+}

@@ -1,0 +1,1 @@
+export { Coordinator, type CoordinatorOptions, type SweepSummary } from "./coordinator.ts";

@@ -1,0 +1,42 @@
+/**
+ * Runs inside a worker_thread: training blocks its thread for seconds at a time, so it lives
+ * here, away from the event loop that keeps leases and heartbeats alive.
+ * Stop requests arrive through shared memory, which the trainer can poll without yielding.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { TrialConfig } from "@mtl/spec";
+import { initBackend, runTrial } from "@mtl/trainer";
+import { STOP_CODES, type ThreadReply, type ThreadRequest } from "./protocol.ts";
+
+const port = parentPort!;
+const { stopFlag, backend: preferred } = workerData as { stopFlag: SharedArrayBuffer; backend?: string };
+const flag = new Int32Array(stopFlag);
+
+async function main() {
+  let backend: string;
+  try {
+    backend = await initBackend(preferred);
+  } catch (error) {
+    port.postMessage({ type: "fatal", error: (error as Error).message } satisfies ThreadReply);
+    return;
+  }
+  port.postMessage({ type: "ready", backend } satisfies ThreadReply);
+  port.on("message", async (req: ThreadRequest) => {
+    if (req.type !== "run") return;
+    try {
+      const outcome = await runTrial(req.config as TrialConfig, {
+        backend,
+        onEpoch: (report) => port.postMessage({ type: "epoch", report } satisfies ThreadReply),
+        shouldStop: () => {
+          const code = Atomics.load(flag, 0);
+          return code === 0 ? null : STOP_CODES[code] === "pruned" ? "pruned" : "cancelled";
+        },
+      });
+      port.postMessage({ type: "done", outcome } satisfies ThreadReply);
+    } catch (error) {
+      port.postMessage({ type: "error", error: (error as Error).message } satisfies ThreadReply);
+    }
+  });
+}
+
+void main();

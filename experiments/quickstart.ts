@@ -1,0 +1,25 @@
+import { choice, defineExperiment } from "@mtl/spec";
+
+/**
+ * Two related classification tasks over shared features: how much should task 1 weigh against
+ * task 2? Fixed task weights λ₁ ∈ {0.25, 1, 4}, three seeds each, plus single-task baselines.
+ */
+export default defineExperiment({
+  name: "quickstart",
+  description: "hard parameter sharing on two related classification tasks",
+  dataset: {
+    name: "classification",
+    options: { nSamples: 2000, nFeatures: 20, nInformative: 8, nClasses: 3, tasks: 2, overlap: 0.7 },
+  },
+  tasks: [
+    { name: "task1", kind: "classification", metric: "accuracy" },
+    { name: "task2", kind: "classification", metric: "accuracy" },
+  ],
+  model: { architecture: "hard-sharing", trunk: "mlp", hidden: [64, 64] },
+  strategies: ["fixed"],
+  space: { "weights.task1": choice([0.25, 1, 4]) },
+  baselines: true,
+  seeds: [0, 1, 2],
+  training: { epochs: 12, batchSize: 64, optimizer: "adam", learningRate: 0.003 },
+  sweep: { sampler: "grid", objective: { task: "mean", metric: "accuracy", split: "val" } },
+});

@@ -1,0 +1,76 @@
+/** Number formatting and the legend shared by the text renderers. */
+import type { Cell, Comparison } from "./compare.ts";
+
+/** Decimals that give about four significant digits for the largest magnitude in `xs`. */
+export function decimalsFor(xs: readonly number[]): number {
+  const big = Math.max(0, ...xs.filter(Number.isFinite).map(Math.abs));
+  if (big === 0) return 4;
+  return Math.min(8, Math.max(0, 3 - Math.floor(Math.log10(big))));
+}
+
+/** A number with fixed decimals, or "—" when missing. */
+export function fmt(x: number | null | undefined, decimals: number): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(decimals);
+}
+
+/** A p-value: "<0.001", or three decimals; "—" when undefined. */
+export function fmtP(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) return "—";
+  return p < 0.001 ? "<0.001" : p.toFixed(3);
+}
+
+/** "mean ± std" (the std left out with one seed). */
+export function meanStd(c: Cell, decimals: number, signed = false): string {
+  if (!Number.isFinite(c.mean)) return "—";
+  const m = (signed && c.mean > 0 ? "+" : "") + fmt(c.mean, decimals);
+  return Number.isFinite(c.std) ? `${m} ± ${fmt(c.std, decimals)}` : m;
+}
+
+/** "[low, high]" or "—". */
+export function ci(c: Cell, decimals: number): string {
+  return c.ci ? `[${fmt(c.ci[0], decimals)}, ${fmt(c.ci[1], decimals)}]` : "—";
+}
+
+/** Holm-adjusted p with a star when below 0.05; "ref" on the reference row. */
+export function pCell(c: Cell, isReference: boolean): string {
+  if (isReference) return "ref";
+  return fmtP(c.pHolm) + (c.pHolm !== null && c.pHolm < 0.05 ? "*" : "");
+}
+
+/** Column header: "task metric ↑" (↑ higher is better, ↓ lower is better). */
+export function columnTitle(c: { task: string; metric: string; direction: "max" | "min" }): string {
+  return `${c.task} ${c.metric} ${c.direction === "max" ? "↑" : "↓"}`;
+}
+
+/** The legend: what each number is, which test, the Δm% formula and its sign. */
+export function legend(cmp: Comparison): string[] {
+  const pct = Math.round(cmp.level * 100);
+  const others = cmp.rows.length - 1;
+  const lines = [
+    `Split: ${cmp.split}. Cells: mean ± sample std over seeds; n = seeds; ${pct}% CI = mean ± t(${(1 + cmp.level) / 2}, n−1)·std/√n (Student t).`,
+  ];
+  if (cmp.hasBaseline)
+    lines.push(
+      "Δm% = 100 · mean over tasks t of Δ_t, Δ_t = mean over the task's metrics m of (−1)^{w_m}·(B_m − M_m)/B_m, " +
+        "w_m = 1 if higher is better; B = single-task runs (mean over seeds), M = the row. " +
+        "Positive = better than single-task. Shown as mean ± std of the per-seed Δm%.",
+    );
+  if (cmp.reference) {
+    const test =
+      cmp.test === "welch"
+        ? "two-sided Welch t-test (unequal variances; unpaired, as seeds of different strategies are not matched)"
+        : "two-sided permutation test on the difference of means (exact over all splits of the seeds, seeded Monte Carlo when there are too many)";
+    lines.push(
+      `p: ${test} against ${cmp.reference}, Holm-adjusted over the ${others} row${others === 1 ? "" : "s"} compared; * = p < 0.05.`,
+    );
+  }
+  lines.push(
+    cmp.rankBy === "delta-m"
+      ? "rank: by Δm% (higher first)."
+      : "rank: mean over columns of each row's rank on that column (1 = best, ties averaged), as there is no Δm% without single-task runs.",
+  );
+  lines.push("front: ★ = on the Pareto front of the rows' means (no other row is as good on every column and better on one).");
+  const ex = Object.entries(cmp.excluded);
+  if (ex.length > 0) lines.push(`Left out (not completed): ${ex.map(([s, n]) => `${n} ${s}`).join(", ")}.`);
+  return [...lines, ...cmp.notes];
+}

@@ -1,0 +1,187 @@
+/** Small SVG building blocks: escaping, scales, ticks, colours, axes and the document shell. */
+
+/** Escapes text for SVG/HTML content and attribute values. */
+export function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** Rounds coordinates so files stay small and diffs stable. */
+export function r2(x: number): string {
+  return String(Math.round(x * 100) / 100);
+}
+
+/** Maps [d0, d1] linearly onto [r0, r1]; a zero-width domain maps to the middle. */
+export function scale(d0: number, d1: number, r0: number, r1: number): (x: number) => number {
+  if (d1 === d0) return () => (r0 + r1) / 2;
+  return (x) => r0 + ((x - d0) / (d1 - d0)) * (r1 - r0);
+}
+
+/** About `count` round tick values covering [lo, hi] (steps of 1, 2 or 5 × 10^k). */
+export function niceTicks(lo: number, hi: number, count = 5): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  if (lo === hi) return [lo];
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/** Pads a data range by a fraction on each side (and widens a degenerate one). */
+export function padRange(values: readonly number[], frac = 0.08): [number, number] {
+  const fin = values.filter(Number.isFinite);
+  if (fin.length === 0) return [0, 1];
+  let lo = Math.min(...fin);
+  let hi = Math.max(...fin);
+  if (lo === hi) {
+    const d = Math.abs(lo) * 0.05 || 0.5;
+    lo -= d;
+    hi += d;
+  }
+  const pad = (hi - lo) * frac;
+  return [lo - pad, hi + pad];
+}
+
+/** Tick label without float noise. */
+export function tickLabel(v: number, ticks: readonly number[]): string {
+  const step = ticks.length > 1 ? Math.abs(ticks[1]! - ticks[0]!) : Math.abs(v) || 1;
+  const decimals = Math.max(0, Math.min(8, -Math.floor(Math.log10(step) + 1e-9)));
+  return v.toFixed(decimals);
+}
+
+/** Categorical colours (Tableau 10), readable on white and distinct for colour-blind readers in the first few. */
+export const PALETTE = [
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
+];
+
+/** The single-task baseline is always drawn in dark grey so it reads as the reference. */
+export const BASELINE_COLOR = "#333333";
+
+/** A stable colour per method: the baseline grey, others by their position in `methods`. */
+export function colorOf(method: string, methods: readonly string[]): string {
+  if (method === "single-task") return BASELINE_COLOR;
+  const others = methods.filter((m) => m !== "single-task");
+  const i = Math.max(0, others.indexOf(method));
+  return PALETTE[i % PALETTE.length]!;
+}
+
+/** Viridis, sampled at nine points; interpolated linearly in RGB. */
+const VIRIDIS = [
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
+] as const;
+
+/** Colour for t in [0, 1] on the viridis ramp (dark = 0, yellow = 1). */
+export function viridis(t: number): string {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
+  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = VIRIDIS[i]!;
+  const b = VIRIDIS[i + 1]!;
+  const c = [0, 1, 2].map((k) => Math.round(a[k]! + (b[k]! - a[k]!) * f));
+  return `#${c.map((v) => v.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** A plot: a standalone SVG document plus its size (for screenshots). */
+export interface Plot {
+  /** File name without extension, e.g. "pareto" or "curves-cls". */
+  name: string;
+  title: string;
+  width: number;
+  height: number;
+  svg: string;
+}
+
+export const FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif";
+
+/** Wraps body elements into a standalone SVG with a white background (PNG screenshots stay opaque). */
+export function svgDoc(width: number, height: number, title: string, body: string): string {
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+    `font-family="${FONT}" font-size="12" role="img" aria-label="${esc(title)}">` +
+    `<title>${esc(title)}</title><rect width="100%" height="100%" fill="#ffffff"/>` +
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>` +
+    body +
+    "</svg>"
+  );
+}
+
+/** Plot area inside the margins. */
+export interface Frame {
+  left: number;
+  top: number;
+  right: number;
+  bottom: number;
+}
+
+/** Axes with ticks, grid lines and labels for a rectangular plot. */
+export function axes(
+  f: Frame,
+  xDomain: [number, number],
+  yDomain: [number, number],
+  xLabel: string,
+  yLabel: string,
+  xTicks = niceTicks(xDomain[0], xDomain[1]),
+  yTicks = niceTicks(yDomain[0], yDomain[1]),
+): string {
+  const sx = scale(xDomain[0], xDomain[1], f.left, f.right);
+  const sy = scale(yDomain[0], yDomain[1], f.bottom, f.top);
+  const parts: string[] = [];
+  for (const t of xTicks) {
+    const x = r2(sx(t));
+    parts.push(
+      `<line x1="${x}" y1="${f.top}" x2="${x}" y2="${f.bottom}" stroke="#e6e6e6"/>`,
+      `<text x="${x}" y="${f.bottom + 16}" text-anchor="middle" fill="#444">${tickLabel(t, xTicks)}</text>`,
+    );
+  }
+  for (const t of yTicks) {
+    const y = r2(sy(t));
+    parts.push(
+      `<line x1="${f.left}" y1="${y}" x2="${f.right}" y2="${y}" stroke="#e6e6e6"/>`,
+      `<text x="${f.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#444">${tickLabel(t, yTicks)}</text>`,
+    );
+  }
+  parts.push(
+    `<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#888"/>`,
+    `<text x="${(f.left + f.right) / 2}" y="${f.bottom + 36}" text-anchor="middle">${esc(xLabel)}</text>`,
+    `<text transform="translate(${f.left - 50} ${(f.top + f.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
+  );
+  return `<g class="axes">${parts.join("")}</g>`;
+}
+
+/** A legend box of coloured swatches, laid out in rows from (x, y). */
+export function legendBox(items: readonly { label: string; color: string; dashed?: boolean }[], x: number, y: number, maxWidth: number): string {
+  const parts: string[] = [];
+  let cx = x;
+  let cy = y;
+  for (const it of items) {
+    const w = 26 + it.label.length * 7;
+    if (cx + w > x + maxWidth && cx > x) {
+      cx = x;
+      cy += 18;
+    }
+    parts.push(
+      `<line x1="${cx}" y1="${cy}" x2="${cx + 16}" y2="${cy}" stroke="${it.color}" stroke-width="3"${it.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
+      `<text x="${cx + 21}" y="${cy}" dominant-baseline="middle">${esc(it.label)}</text>`,
+    );
+    cx += w;
+  }
+  return `<g class="legend">${parts.join("")}</g>`;
+}

@@ -1,0 +1,48 @@
+import type { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
+
+/** A trial handed to a worker, held under a lease until acked. */
+export interface Delivery {
+  readonly message: TrialMessage;
+  /** 1 on the first delivery; more when a lease was lost before. */
+  readonly deliveries: number;
+  /** Keeps the lease alive while the trial trains. */
+  working(): void;
+  /** The trial is finished (its final event is persisted): remove it from the queue. */
+  ack(): Promise<void>;
+  /** Give it back to be delivered again (e.g. this worker is shutting down). */
+  nak(): Promise<void>;
+}
+
+/** Something the bus refused to deliver because it failed validation. */
+export interface Rejected {
+  source: string;
+  payload: string;
+  error: string;
+}
+
+/**
+ * The coordinator's side of the bus. Handlers run one event at a time, in order; an event is
+ * acknowledged only after its handler's promise resolves (i.e. after the SQLite commit).
+ */
+export interface CoordinatorBus {
+  publishTrial(message: TrialMessage): Promise<void>;
+  publishControl(message: ControlMessage): Promise<void>;
+  onEvent(handler: (event: TrialEvent) => Promise<void> | void): void;
+  onHeartbeat(handler: (heartbeat: Heartbeat) => void): void;
+  onRejected(handler: (rejected: Rejected) => void): void;
+  /** Trial ids currently waiting in the queue (to avoid publishing one twice after a restart). */
+  queuedTrialIds?(): Promise<Set<number>>;
+  close(): Promise<void>;
+}
+
+/** The worker's side of the bus. */
+export interface WorkerBus {
+  /** Waits for the next trial of `pool`; resolves null when `signal` aborts or the bus closes. */
+  nextTrial(pool: "cpu" | "gpu", signal: AbortSignal): Promise<Delivery | null>;
+  publishEvent(event: TrialEvent): Promise<void>;
+  onControl(handler: (message: ControlMessage) => void): void;
+  heartbeat(heartbeat: Heartbeat): Promise<void>;
+  /** Reports a message this worker rejected, so the coordinator records it. */
+  reject(rejected: Rejected): Promise<void>;
+  close(): Promise<void>;
+}

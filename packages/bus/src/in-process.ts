@@ -1,0 +1,120 @@
+/**
+ * The embedded transport: the coordinator and its local workers share one process, so the queue
+ * is an array and events are function calls. Messages still pass the same schemas as on NATS.
+ */
+import type { CoordinatorBus, Delivery, Rejected, WorkerBus } from "./bus.ts";
+import { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
+
+type Waiter = { pool: string; resolve: (d: Delivery | null) => void };
+
+export class InProcessBus implements CoordinatorBus {
+  private queue: { message: TrialMessage; deliveries: number }[] = [];
+  private waiters: Waiter[] = [];
+  private eventHandler: ((e: TrialEvent) => Promise<void> | void) | undefined;
+  private heartbeatHandler: ((h: Heartbeat) => void) | undefined;
+  private rejectedHandler: ((r: Rejected) => void) | undefined;
+  private controlHandlers = new Set<(m: ControlMessage) => void>();
+  /** Events are handled strictly one at a time, in the order they were published. */
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  async publishTrial(message: TrialMessage): Promise<void> {
+    this.enqueue({ message: TrialMessage.parse(message), deliveries: 0 });
+  }
+
+  private enqueue(item: { message: TrialMessage; deliveries: number }): void {
+    const i = this.waiters.findIndex((w) => w.pool === item.message.pool);
+    if (i >= 0) {
+      const [w] = this.waiters.splice(i, 1);
+      w!.resolve(this.deliver(item));
+    } else this.queue.push(item);
+  }
+
+  private deliver(item: { message: TrialMessage; deliveries: number }): Delivery {
+    const deliveries = item.deliveries + 1;
+    let settled = false;
+    return {
+      message: item.message,
+      deliveries,
+      working: () => {},
+      ack: async () => {
+        settled = true;
+      },
+      nak: async () => {
+        if (settled) return;
+        settled = true;
+        if (!this.closed) this.enqueue({ message: item.message, deliveries });
+      },
+    };
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    const m = ControlMessage.parse(message);
+    for (const h of this.controlHandlers) h(m);
+  }
+
+  onEvent(handler: (e: TrialEvent) => Promise<void> | void): void {
+    this.eventHandler = handler;
+  }
+  onHeartbeat(handler: (h: Heartbeat) => void): void {
+    this.heartbeatHandler = handler;
+  }
+  onRejected(handler: (r: Rejected) => void): void {
+    this.rejectedHandler = handler;
+  }
+
+  async queuedTrialIds(): Promise<Set<number>> {
+    return new Set(this.queue.map((q) => q.message.trialId));
+  }
+
+  /** A worker's end of this bus. */
+  worker(): WorkerBus {
+    const bus = this;
+    const handlers: ((m: ControlMessage) => void)[] = [];
+    return {
+      nextTrial(pool, signal) {
+        if (bus.closed || signal.aborted) return Promise.resolve(null);
+        const i = bus.queue.findIndex((q) => q.message.pool === pool);
+        if (i >= 0) return Promise.resolve(bus.deliver(bus.queue.splice(i, 1)[0]!));
+        return new Promise((resolve) => {
+          const waiter: Waiter = { pool, resolve };
+          bus.waiters.push(waiter);
+          signal.addEventListener("abort", () => {
+            bus.waiters = bus.waiters.filter((w) => w !== waiter);
+            resolve(null);
+          });
+        });
+      },
+      publishEvent(event) {
+        const parsed = TrialEvent.safeParse(event);
+        if (!parsed.success) {
+          bus.rejectedHandler?.({ source: "events", payload: JSON.stringify(event), error: parsed.error.message });
+          return Promise.resolve();
+        }
+        const run = bus.chain.then(() => bus.eventHandler?.(parsed.data));
+        bus.chain = run.catch(() => {});
+        return run;
+      },
+      onControl(handler) {
+        handlers.push(handler);
+        bus.controlHandlers.add(handler);
+      },
+      async heartbeat(h) {
+        bus.heartbeatHandler?.(Heartbeat.parse(h));
+      },
+      async reject(r) {
+        bus.rejectedHandler?.(r);
+      },
+      async close() {
+        for (const h of handlers) bus.controlHandlers.delete(h);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters) w.resolve(null);
+    this.waiters = [];
+    await this.chain;
+  }
+}

@@ -1,0 +1,13 @@
+export type { PlannedTrial, Pruner, PruneQuery, Sampler, TrialHistory, TrialState } from "./types.ts";
+export { createSampler, DEFAULT_MAX_TRIALS } from "./sampler.ts";
+export { createPruner } from "./pruner.ts";
+export { ashaRungs } from "./asha.ts";
+export { objectiveOf, type Objective } from "./objective.ts";
+export { crowding, dominates, paretoFront, paretoRanks } from "./pareto.ts";
+export { rankConfigurations, summarize, type ConfigSummary } from "./history.ts";
+export { baselineParams, configKeyOf, isBaseline, resolveConfig, SINGLE_TASK } from "./resolve.ts";
+export { analyzeSpace, type Arm, type Dim, type Space } from "./space.ts";
+export { GRID_MAX_INT_VALUES, GRID_POINTS, gridValues } from "./grid.ts";
+export { simplexGrid, simplexGridSize } from "./simplex.ts";
+export { canonicalJson, shortHash } from "./hash.ts";
+export { ObjectiveError, SearchSpaceError } from "./errors.ts";

@@ -1,0 +1,72 @@
+/** Pareto dominance over several objectives, each with its own direction. */
+import type { Direction } from "@mtl/spec";
+
+/** Whether a is at least as good as b everywhere and better somewhere. */
+export function dominates(a: readonly number[], b: readonly number[], directions: readonly Direction[]): boolean {
+  let better = false;
+  for (let i = 0; i < directions.length; i++) {
+    const d = directions[i] === "max" ? a[i]! - b[i]! : b[i]! - a[i]!;
+    if (d < 0) return false;
+    if (d > 0) better = true;
+  }
+  return better;
+}
+
+/** The items no other item dominates, in their input order. */
+export function paretoFront<T>(items: T[], values: (t: T) => number[], directions: ("max" | "min")[]): T[] {
+  const ranks = paretoRanks(items, values, directions);
+  return items.filter((_, i) => ranks[i] === 0);
+}
+
+/**
+ * Non-dominated sorting: rank 0 is the front, rank 1 the front once rank 0 is removed, and so on.
+ * O(n²·k), fine for the hundreds of configurations of a sweep.
+ */
+export function paretoRanks<T>(items: readonly T[], values: (t: T) => number[], directions: readonly Direction[]): number[] {
+  const v = items.map(values);
+  const n = v.length;
+  const dominatedBy = new Array<number>(n).fill(0);
+  const dominating: number[][] = v.map(() => []);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++)
+      if (i !== j && dominates(v[i]!, v[j]!, directions)) {
+        dominating[i]!.push(j);
+        dominatedBy[j]! += 1;
+      }
+  const rank = new Array<number>(n).fill(-1);
+  let current = v.map((_, i) => i).filter((i) => dominatedBy[i] === 0);
+  for (let r = 0; current.length > 0; r++) {
+    const next: number[] = [];
+    for (const i of current) {
+      rank[i] = r;
+      for (const j of dominating[i]!) {
+        dominatedBy[j]! -= 1;
+        if (dominatedBy[j] === 0) next.push(j);
+      }
+    }
+    current = next;
+  }
+  return rank;
+}
+
+/**
+ * Crowding distance (Deb et al. 2002) within one set of points: larger means more isolated.
+ * Boundary points get Infinity, so they are kept first.
+ */
+export function crowding(values: readonly (readonly number[])[]): number[] {
+  const n = values.length;
+  const out = new Array<number>(n).fill(0);
+  if (n === 0) return out;
+  const k = values[0]!.length;
+  for (let m = 0; m < k; m++) {
+    const order = values.map((_, i) => i).sort((a, b) => values[a]![m]! - values[b]![m]!);
+    const lo = values[order[0]!]![m]!;
+    const hi = values[order[n - 1]!]![m]!;
+    out[order[0]!] = Number.POSITIVE_INFINITY;
+    out[order[n - 1]!] = Number.POSITIVE_INFINITY;
+    if (hi === lo) continue;
+    for (let r = 1; r < n - 1; r++)
+      out[order[r]!]! += (values[order[r + 1]!]![m]! - values[order[r - 1]!]![m]!) / (hi - lo);
+  }
+  return out;
+}

@@ -1,0 +1,135 @@
+/**
+ * From sampled parameters to a self-contained TrialConfig. The key → config mapping:
+ *
+ * | key                                   | lands in                                                     |
+ * |---------------------------------------|--------------------------------------------------------------|
+ * | `strategy` (set by the sampler)       | `config.strategy`: that entry of `experiment.strategies`      |
+ * | `learningRate`, `batchSize`, `epochs`, `optimizer`, `weightDecay` | `config.training.<key>`            |
+ * | `weights` (simplex)                   | `config.weights` (Σλ = number of tasks in the simplex)        |
+ * | `weights.<task>`                      | `config.weights[task]`                                       |
+ * | `architecture`, `activation`, `trunk` | `config.model.<key>`                                          |
+ * | `hidden`, `head`                      | `config.model.<key>`: a number w repeats w for the experiment's depth (at least 1); a string "128,64" or an array gives the widths |
+ * | `<strategy>.<option>`                 | `config.strategy.options[option]`, only on that strategy's trials |
+ * | anything else                         | `config.model.options[key]`                                   |
+ *
+ * Weights apply to every strategy: the "fixed" strategy trains with them; adaptive strategies
+ * start from them (or scale by them) where the strategy defines that. Tasks left out of the
+ * weights keep λ = 1 (absent = 1).
+ */
+import { type Experiment, formatIssues, type ParamValue, TrialConfig } from "@mtl/spec";
+import { SearchSpaceError } from "./errors.ts";
+import { shortHash } from "./hash.ts";
+import { strategyLabels, targetOf } from "./space.ts";
+
+/** The architecture of single-task baseline trials. */
+export const SINGLE_TASK = "single-task";
+/** The strategy of baseline trials (one model per task needs no weighting). */
+export const BASELINE_STRATEGY = "equal";
+
+/** Builds and validates the config of a trial. Throws SearchSpaceError when a value does not fit. */
+export function resolveConfig(experiment: Experiment, params: Record<string, ParamValue>, seed: number): TrialConfig {
+  const names = new Set(experiment.strategies.map((s) => s.name));
+  const labels = strategyLabels(experiment.strategies);
+  const label = params.strategy;
+  const at = labels.indexOf(String(label));
+  const ref =
+    at >= 0
+      ? experiment.strategies[at]!
+      : label === BASELINE_STRATEGY
+        ? { name: BASELINE_STRATEGY, options: {} }
+        : undefined;
+  if (ref === undefined) throw new SearchSpaceError(`unknown strategy "${String(label)}" (${labels.join(", ")})`);
+
+  const training: Record<string, unknown> = { ...experiment.training };
+  const model: Record<string, unknown> = { ...experiment.model, options: { ...experiment.model.options } };
+  const options: Record<string, unknown> = { ...ref.options };
+  let weights: Record<string, number> | undefined;
+
+  for (const [key, value] of Object.entries(params)) {
+    const target = targetOf(key, names);
+    switch (target.kind) {
+      case "label":
+        break;
+      case "training":
+        training[target.field] = value;
+        break;
+      case "model":
+        model[target.field] =
+          target.field === "hidden" || target.field === "head"
+            ? widths(key, value, experiment.model[target.field].length)
+            : value;
+        break;
+      case "weights":
+        weights = { ...weights, ...(value as Record<string, number>) };
+        break;
+      case "weight":
+        weights = { ...weights, [target.task]: value as number };
+        break;
+      case "strategy":
+        // Conditional parameters: only the named strategy's trials carry them; ignore strays.
+        if (target.name === ref.name) options[target.option] = value;
+        break;
+      case "option":
+        (model.options as Record<string, unknown>)[target.key] = value;
+        break;
+    }
+  }
+
+  const raw = {
+    experiment: experiment.name,
+    dataset: experiment.dataset,
+    tasks: experiment.tasks,
+    model,
+    strategy: { name: ref.name, options },
+    training,
+    ...(weights ? { weights } : {}),
+    seed,
+    params,
+  };
+  const parsed = TrialConfig.safeParse(raw);
+  if (!parsed.success) {
+    const issues = formatIssues(parsed.error);
+    throw new SearchSpaceError(`parameters ${JSON.stringify(params)} give an invalid trial: ${issues.join("; ")}`, issues);
+  }
+  return parsed.data;
+}
+
+function widths(key: string, value: ParamValue, depth: number): number[] {
+  if (typeof value === "number") return new Array(Math.max(1, depth)).fill(value);
+  if (typeof value === "string") {
+    const parts = value.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+    if (parts.every((w) => Number.isInteger(w) && w > 0)) return parts;
+  }
+  if (Array.isArray(value)) return value as number[];
+  throw new SearchSpaceError(`space.${key}: expected a width, an array of widths or a string like "128,64"`);
+}
+
+/**
+ * Id of a configuration: a hash of its config without the seed (and without `params`, which only
+ * restate it), so the replicates of one configuration share it.
+ */
+export function configKeyOf(config: TrialConfig): string {
+  const { seed: _seed, params: _params, ...rest } = config;
+  return shortHash(rest);
+}
+
+/**
+ * The single-task baseline matching a trial's parameters: the same training and model
+ * parameters, without weights and strategy parameters, with architecture "single-task" and
+ * strategy "equal". Baselines are therefore planned once per combination of those parameters.
+ */
+export function baselineParams(experiment: Experiment, params: Record<string, ParamValue>): Record<string, ParamValue> {
+  const names = new Set(experiment.strategies.map((s) => s.name));
+  const out: Record<string, ParamValue> = { strategy: BASELINE_STRATEGY, architecture: SINGLE_TASK };
+  for (const [key, value] of Object.entries(params)) {
+    const t = targetOf(key, names);
+    if (t.kind === "training" || t.kind === "option" || (t.kind === "model" && t.field !== "architecture"))
+      out[key] = value;
+  }
+  return out;
+}
+
+/** Whether a history entry is a single-task baseline (see `baselineParams`). */
+export function isBaseline(experiment: Experiment, params: Record<string, ParamValue>): boolean {
+  return experiment.baselines && params.architecture === SINGLE_TASK;
+}

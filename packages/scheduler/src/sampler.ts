@@ -1,0 +1,173 @@
+/**
+ * The sampler driver shared by grid, random and TPE. A proposer suggests new configurations; the
+ * driver turns each into one trial per seed, adds single-task baselines, and enforces the budget.
+ *
+ * Resume: `next(n, history)` is a function of (experiment, history) only. Every random draw comes
+ * from a stream named by the sweep seed and the index of the configuration being proposed (the
+ * number of non-baseline configurations already planned), and every proposer skips
+ * configurations already in the history. So a coordinator that restarts and passes the stored
+ * history continues the same plan, and `next(2, h)` plans what `next(1, h)` then
+ * `next(1, h + that)` would (for TPE, as long as no result arrived in between).
+ *
+ * Extending a finished sweep: call again with a larger `sweep.maxTrials` and the old history; the
+ * plan continues where it stopped (a grid ends when every point is planned).
+ *
+ * Budget: `maxTrials` counts trials (one per seed). Configurations are planned whole (all seeds,
+ * and their baseline if one is still missing), so a sweep may stop up to one group short of
+ * `maxTrials`. Defaults: every point for grid, 20 trials for random and TPE.
+ */
+import type { Experiment, ParamValue } from "@mtl/spec";
+import { enumerate, gridValues } from "./grid.ts";
+import { drawConfig, finiteConfigs } from "./random.ts";
+import { baselineParams, configKeyOf, isBaseline, resolveConfig } from "./resolve.ts";
+import { stream } from "./rng.ts";
+import { analyzeSpace, type Space } from "./space.ts";
+import { createTpe } from "./tpe.ts";
+import type { PlannedTrial, Sampler, TrialHistory } from "./types.ts";
+
+/** Trials planned by random and TPE sweeps without `sweep.maxTrials`. */
+export const DEFAULT_MAX_TRIALS = 20;
+
+/** What a proposer sees: the history so far, including trials planned earlier in this call. */
+export interface ProposeContext {
+  /** Index of the configuration being proposed: non-baseline configurations already planned. */
+  index: number;
+  history: readonly TrialHistory[];
+  /** Whether a configuration (by its parameters) is already planned. */
+  isPlanned(params: Record<string, ParamValue>): boolean;
+}
+
+/** Suggests the next configuration, or undefined when the space is exhausted. */
+export type Proposer = (ctx: ProposeContext) => Record<string, ParamValue> | undefined;
+
+/** Creates the sampler named by `experiment.sweep.sampler`. Throws on an invalid space. */
+export function createSampler(experiment: Experiment): Sampler {
+  const space = analyzeSpace(experiment);
+  const keys = new KeyCache(experiment);
+  const seed = experiment.sweep.seed;
+  let proposer: Proposer;
+  let max = experiment.sweep.maxTrials;
+  switch (experiment.sweep.sampler) {
+    case "grid": {
+      const points = enumerate(space, (d) => gridValues(d, seed));
+      proposer = firstUnplanned(points);
+      break;
+    }
+    case "random":
+      proposer = randomProposer(space, seed);
+      max ??= DEFAULT_MAX_TRIALS;
+      break;
+    case "tpe":
+      proposer = createTpe(experiment, space);
+      max ??= DEFAULT_MAX_TRIALS;
+      break;
+  }
+  // Fail at creation, not mid-sweep, when a value cannot make a valid config.
+  for (const arm of space.arms) keys.of(drawConfig({ ...space, arms: [arm] }, stream(seed, "check")));
+
+  const sampler: Sampler = {
+    total: undefined,
+    next: (n, history) => plan(experiment, proposer, keys, max ?? Number.POSITIVE_INFINITY, n, history),
+  };
+  const total = experiment.sweep.sampler === "grid" ? sampler.next(Number.MAX_SAFE_INTEGER, []).length : max;
+  return { ...sampler, total };
+}
+
+/** Memoised configKey per parameter set (pure cache; resolving and hashing is the costly part). */
+class KeyCache {
+  private readonly cache = new Map<string, string>();
+  constructor(private readonly experiment: Experiment) {}
+  of(params: Record<string, ParamValue>): string {
+    const id = JSON.stringify(params);
+    let key = this.cache.get(id);
+    if (key === undefined) {
+      key = configKeyOf(resolveConfig(this.experiment, params, this.experiment.seeds[0]!));
+      if (this.cache.size > 50_000) this.cache.clear();
+      this.cache.set(id, key);
+    }
+    return key;
+  }
+}
+
+function firstUnplanned(points: readonly Record<string, ParamValue>[]): Proposer {
+  return (ctx) => points.find((p) => !ctx.isPlanned(p));
+}
+
+function randomProposer(space: Space, seed: number): Proposer {
+  const finite = finiteConfigs(space);
+  if (finite) return firstUnplanned(stream(seed, "random-order").shuffle(finite));
+  // Candidate j is fixed by (seed, j); planned ones are skipped, so the sequence never repeats.
+  const candidates: Record<string, ParamValue>[] = [];
+  return (ctx) => {
+    for (let j = 0; j < ctx.index + 1000; j++) {
+      candidates[j] ??= drawConfig(space, stream(seed, "random", j));
+      if (!ctx.isPlanned(candidates[j]!)) return candidates[j];
+    }
+    return undefined;
+  };
+}
+
+function plan(
+  experiment: Experiment,
+  proposer: Proposer,
+  keys: KeyCache,
+  maxTrials: number,
+  n: number,
+  history: readonly TrialHistory[],
+): PlannedTrial[] {
+  const out: PlannedTrial[] = [];
+  const seeds = experiment.seeds;
+  const all: TrialHistory[] = [...history];
+  const groups = new Map<string, { params: Record<string, ParamValue>; seeds: Set<number> }>();
+  for (const h of history) {
+    const g = groups.get(h.configKey);
+    if (g) g.seeds.add(h.seed);
+    else groups.set(h.configKey, { params: h.params, seeds: new Set([h.seed]) });
+  }
+  const room = () => Math.min(n - out.length, maxTrials - all.length);
+  const push = (configKey: string, params: Record<string, ParamValue>, seed: number) => {
+    const config = resolveConfig(experiment, params, seed);
+    out.push({ configKey, params, config });
+    all.push({ configKey, params, seed, state: "queued" });
+    const g = groups.get(configKey);
+    if (g) g.seeds.add(seed);
+    else groups.set(configKey, { params, seeds: new Set([seed]) });
+  };
+  /** Plans the seeds of a group not yet planned, as far as room allows; false when out of room. */
+  const fill = (configKey: string, params: Record<string, ParamValue>): boolean => {
+    const have = groups.get(configKey)?.seeds;
+    for (const seed of seeds) {
+      if (have?.has(seed)) continue;
+      if (room() <= 0) return false;
+      push(configKey, params, seed);
+    }
+    return true;
+  };
+  const missing = (configKey: string) => seeds.filter((s) => !groups.get(configKey)?.seeds.has(s)).length;
+
+  // 1. Finish groups a previous call started (it ran out of n mid-group).
+  for (const [key, g] of [...groups]) if (!fill(key, g.params)) return out;
+  // 2. Every configuration has its baseline.
+  if (experiment.baselines)
+    for (const [, g] of [...groups]) {
+      if (isBaseline(experiment, g.params)) continue;
+      const bp = baselineParams(experiment, g.params);
+      const bkey = keys.of(bp);
+      if (missing(bkey) > maxTrials - all.length) return out;
+      if (!fill(bkey, bp)) return out;
+    }
+  // 3. New configurations.
+  while (room() > 0) {
+    const index = [...groups.values()].filter((g) => !isBaseline(experiment, g.params)).length;
+    const params = proposer({ index, history: all, isPlanned: (p) => groups.has(keys.of(p)) });
+    if (params === undefined) break;
+    const key = keys.of(params);
+    const bp = experiment.baselines ? baselineParams(experiment, params) : undefined;
+    const bkey = bp ? keys.of(bp) : undefined;
+    const need = seeds.length + (bkey ? missing(bkey) : 0);
+    if (need > maxTrials - all.length) break;
+    if (!fill(key, params)) break;
+    if (bp && bkey && !fill(bkey, bp)) break;
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+/**
+ * The experiment's search space, analysed once: which keys every trial has, which exist only for
+ * one strategy (conditional parameters), and where each key lands in the trial's config.
+ */
+import type { Experiment, Param, StrategyRef } from "@mtl/spec";
+import { SearchSpaceError } from "./errors.ts";
+
+/** A search-space parameter with its key. */
+export type Dim = Param & { key: string };
+
+/** One entry of `experiment.strategies` with the parameters that exist only for it. */
+export interface Arm {
+  /** The strategy's name, or `name#i` (1-based occurrence) when the name is listed twice. */
+  label: string;
+  ref: StrategyRef;
+  conditional: Dim[];
+}
+
+export interface Space {
+  /** Parameters every (non-baseline) trial has, in the experiment's key order. */
+  common: Dim[];
+  arms: Arm[];
+}
+
+const TRAINING_KEYS = ["learningRate", "batchSize", "epochs", "optimizer", "weightDecay"] as const;
+const MODEL_KEYS = ["architecture", "activation", "trunk", "hidden", "head"] as const;
+
+/** Where a parameter key lands in a TrialConfig (see resolve.ts). */
+export type KeyTarget =
+  | { kind: "training"; field: (typeof TRAINING_KEYS)[number] }
+  | { kind: "model"; field: (typeof MODEL_KEYS)[number] }
+  | { kind: "weights" }
+  | { kind: "weight"; task: string }
+  | { kind: "strategy"; name: string; option: string }
+  | { kind: "option"; key: string }
+  | { kind: "label" };
+
+/**
+ * Classifies a key: the fixed names first, then `weights.<task>`, then `<strategy>.<option>`;
+ * any other key is a model option. `strategy` is reserved for the trial's strategy label.
+ */
+export function targetOf(key: string, strategyNames: ReadonlySet<string>): KeyTarget {
+  if (key === "strategy") return { kind: "label" };
+  if ((TRAINING_KEYS as readonly string[]).includes(key))
+    return { kind: "training", field: key as (typeof TRAINING_KEYS)[number] };
+  if ((MODEL_KEYS as readonly string[]).includes(key)) return { kind: "model", field: key as (typeof MODEL_KEYS)[number] };
+  if (key === "weights") return { kind: "weights" };
+  const dot = key.indexOf(".");
+  if (dot > 0) {
+    const prefix = key.slice(0, dot);
+    const rest = key.slice(dot + 1);
+    if (prefix === "weights") return { kind: "weight", task: rest };
+    if (strategyNames.has(prefix)) return { kind: "strategy", name: prefix, option: rest };
+  }
+  return { kind: "option", key };
+}
+
+/** Strategy labels: the name, unless it is listed more than once. */
+export function strategyLabels(strategies: readonly StrategyRef[]): string[] {
+  const count = new Map<string, number>();
+  for (const s of strategies) count.set(s.name, (count.get(s.name) ?? 0) + 1);
+  const seen = new Map<string, number>();
+  return strategies.map((s) => {
+    const i = (seen.get(s.name) ?? 0) + 1;
+    seen.set(s.name, i);
+    return count.get(s.name) === 1 ? s.name : `${s.name}#${i}`;
+  });
+}
+
+/** Analyses and checks `experiment.space`; throws SearchSpaceError listing every problem. */
+export function analyzeSpace(experiment: Experiment): Space {
+  const names = new Set(experiment.strategies.map((s) => s.name));
+  const tasks = experiment.tasks.map((t) => t.name);
+  const problems: string[] = [];
+  const common: Dim[] = [];
+  const conditional = new Map<string, Dim[]>();
+  const weighted = new Set<string>();
+
+  for (const [key, param] of Object.entries(experiment.space)) {
+    const dim = { ...param, key } as Dim;
+    const target = targetOf(key, names);
+    switch (target.kind) {
+      case "label":
+        problems.push(`space.strategy: list strategies in experiment.strategies, not in the space`);
+        continue;
+      case "weights":
+        if (param.kind !== "simplex") problems.push(`space.weights: expected simplex(tasks, …)`);
+        else param.tasks.forEach((t) => weighted.add(t));
+        break;
+      case "weight":
+        if (!tasks.includes(target.task))
+          problems.push(`space.${key}: expected weights.<task> with a task among ${tasks.join(", ")}`);
+        if (param.kind === "simplex" || param.kind === "choice" && param.values.some((v) => typeof v !== "number"))
+          problems.push(`space.${key}: expected numbers`);
+        break;
+      case "strategy":
+        if (param.kind === "simplex") problems.push(`space.${key}: simplex is only for the key "weights"`);
+        conditional.set(target.name, [...(conditional.get(target.name) ?? []), dim]);
+        continue;
+      case "option":
+        if (key.includes("."))
+          problems.push(
+            `space.${key}: "${key.split(".")[0]}" is not a strategy of this experiment (${[...names].join(", ")}); ` +
+              `use <strategy>.<option> or weights.<task>`,
+          );
+        if (param.kind === "simplex") problems.push(`space.${key}: simplex is only for the key "weights"`);
+        break;
+      default:
+        if (param.kind === "simplex") problems.push(`space.${key}: simplex is only for the key "weights"`);
+        if (
+          experiment.baselines &&
+          key === "architecture" &&
+          param.kind === "choice" &&
+          param.values.includes("single-task")
+        )
+          problems.push(`space.architecture: use baselines: true rather than "single-task" in the space`);
+    }
+    common.push(dim);
+  }
+  for (const key of Object.keys(experiment.space)) {
+    const t = targetOf(key, names);
+    if (t.kind === "weight" && weighted.has(t.task))
+      problems.push(`space.${key}: task "${t.task}" is already in space.weights`);
+  }
+  if (problems.length > 0) throw new SearchSpaceError(`invalid search space: ${problems.join("; ")}`, problems);
+
+  const labels = strategyLabels(experiment.strategies);
+  const arms = experiment.strategies.map((ref, i) => ({
+    label: labels[i]!,
+    ref,
+    conditional: conditional.get(ref.name) ?? [],
+  }));
+  return { common, arms };
+}
+
+/** The dimensions a trial of `arm` has. */
+export function dimsOf(space: Space, arm: Arm): Dim[] {
+  return [...space.common, ...arm.conditional];
+}

@@ -1,0 +1,69 @@
+import { createRng, permutation } from "../rng.ts";
+import type { Dataset, SplitData, SplitDataset, Target } from "./types.ts";
+
+/**
+ * Splits by a permutation seeded from the dataset seed, so every trial of an experiment sees the
+ * same train/val/test samples. Standardisation uses training statistics only (no leakage).
+ */
+export function splitDataset(ds: Dataset, fractions: { val: number; test: number }, seed: number): SplitDataset {
+  const perm = permutation(ds.n, createRng(`split:${seed}`));
+  const nTest = Math.round(ds.n * fractions.test);
+  const nVal = Math.round(ds.n * fractions.val);
+  const nTrain = ds.n - nTest - nVal;
+  if (nTrain < 1) throw new Error(`dataset has ${ds.n} samples: too few for the val/test fractions`);
+  const d = ds.inputShape.reduce((a, b) => a * b, 1);
+  const take = (from: number, count: number): SplitData => {
+    const idx = perm.subarray(from, from + count);
+    const x = new Float32Array(count * d);
+    idx.forEach((src, i) => x.set(ds.x.subarray(src * d, src * d + d), i * d));
+    const targets: Record<string, Target> = {};
+    for (const [name, t] of Object.entries(ds.targets)) {
+      if (t.kind === "classification") {
+        const labels = new Int32Array(count);
+        idx.forEach((src, i) => (labels[i] = t.labels[src] as number));
+        targets[name] = { ...t, labels };
+      } else {
+        const values = new Float32Array(count);
+        idx.forEach((src, i) => (values[i] = t.values[src] as number));
+        targets[name] = { kind: "regression", values };
+      }
+    }
+    return { n: count, x, targets };
+  };
+  const train = take(0, nTrain);
+  const val = take(nTrain, nVal);
+  const test = take(nTrain + nVal, nTest);
+  if (ds.standardize) {
+    const { mean, std } = columnStats(train.x, d);
+    for (const s of [train, val, test]) standardizeInPlace(s.x, d, mean, std);
+  }
+  return { inputShape: ds.inputShape, train, val, test };
+}
+
+export function columnStats(x: Float32Array, d: number): { mean: Float64Array; std: Float64Array } {
+  const n = x.length / d;
+  const mean = new Float64Array(d);
+  const sq = new Float64Array(d);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      const v = x[i * d + j] as number;
+      mean[j] = (mean[j] as number) + v;
+      sq[j] = (sq[j] as number) + v * v;
+    }
+  const std = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const m = (mean[j] as number) / Math.max(n, 1);
+    mean[j] = m;
+    const v = (sq[j] as number) / Math.max(n, 1) - m * m;
+    // Constant columns keep their scale rather than dividing by ~0.
+    std[j] = v > 1e-12 ? Math.sqrt(v) : 1;
+  }
+  return { mean, std };
+}
+
+function standardizeInPlace(x: Float32Array, d: number, mean: Float64Array, std: Float64Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const j = i % d;
+    x[i] = ((x[i] as number) - (mean[j] as number)) / (std[j] as number);
+  }
+}

@@ -1,0 +1,26 @@
+/** Hard parameter sharing (Caruana 1997): one shared trunk, one head per task. */
+import { z } from "zod";
+import { applyAll, headBlocks, outSizeOf, trunkBlocks, varsOf } from "./layers.ts";
+import type { ArchitectureModule } from "./types.ts";
+
+const Options = z.object({}).strict();
+
+export const hardSharing: ArchitectureModule<typeof Options> = {
+  name: "hard-sharing",
+  description: "Shared trunk (mlp or cnn) with one head per task.",
+  options: Options,
+  build(spec, _o, { inputShape, outputs, rng }) {
+    const trunk = trunkBlocks(spec, inputShape, rng, "trunk");
+    const size = outSizeOf(trunk, inputShape);
+    const heads = outputs.map((out, i) => headBlocks(spec, size, out, rng, `head${i}`));
+    const encode = (x: Parameters<typeof applyAll>[1]) => applyAll(trunk, x);
+    const decode = (z: Parameters<typeof applyAll>[1]) => heads.map((h) => applyAll(h, z) as never);
+    return {
+      shared: varsOf(trunk),
+      perTask: heads.map(varsOf),
+      lastShared: trunk.length > 0 ? (trunk[trunk.length - 1]?.vars ?? []) : [],
+      forward: (x) => decode(encode(x)),
+      split: { encode, decode },
+    };
+  },
+};

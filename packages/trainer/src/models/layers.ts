@@ -1,0 +1,125 @@
+/** Building blocks with seeded initialisation (Glorot uniform, zero biases), as Keras does by default. */
+import * as tf from "@tensorflow/tfjs-core";
+import type { ModelSpec } from "@mtl/spec";
+import type { Rng } from "../rng.ts";
+
+export type Activation = ModelSpec["activation"];
+
+/** A trainable step from one representation to the next. */
+export interface Block {
+  vars: tf.Variable[];
+  apply(x: tf.Tensor): tf.Tensor;
+  /** Features per sample of the output (flattened). */
+  outSize: number;
+}
+
+let counter = 0;
+/** A trainable variable with a unique name: two models alive on one thread must not clash. */
+export function variable(values: Float32Array, shape: number[], name: string): tf.Variable {
+  return tf.variable(tf.tensor(values, shape), true, `${name}_${counter++}`);
+}
+
+export function glorot(shape: number[], fanIn: number, fanOut: number, rng: Rng, name: string): tf.Variable {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const size = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(size);
+  for (let i = 0; i < size; i++) v[i] = (2 * rng.next() - 1) * limit;
+  return variable(v, shape, name);
+}
+
+export function constant(shape: number[], value: number, name: string): tf.Variable {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return variable(new Float32Array(size).fill(value), shape, name);
+}
+
+export function activate(x: tf.Tensor, a: Activation): tf.Tensor {
+  switch (a) {
+    case "relu":
+      return tf.relu(x);
+    case "tanh":
+      return tf.tanh(x);
+    case "gelu": {
+      // tanh approximation of GELU (Hendrycks & Gimpel 2016).
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+    }
+  }
+}
+
+export function dense(inSize: number, outSize: number, rng: Rng, activation: Activation | null, name: string): Block {
+  const W = glorot([inSize, outSize], inSize, outSize, rng, `${name}_W`);
+  const b = constant([outSize], 0, `${name}_b`);
+  return {
+    vars: [W, b],
+    outSize,
+    apply: (x) => {
+      const y = tf.add(tf.matMul(x as tf.Tensor2D, W as tf.Tensor2D), b);
+      return activation ? activate(y, activation) : y;
+    },
+  };
+}
+
+/** Conv2D 32 3×3 (valid) → activation → MaxPool 2×2 → Flatten; input rows are flattened images. */
+export function convBlock(inputShape: number[], rng: Rng, activation: Activation, name: string, filters = 32): Block {
+  const [h, w, c] = inputShape as [number, number, number];
+  const K = glorot([3, 3, c, filters], 9 * c, 9 * filters, rng, `${name}_K`);
+  const b = constant([filters], 0, `${name}_b`);
+  const oh = Math.floor((h - 2) / 2);
+  const ow = Math.floor((w - 2) / 2);
+  return {
+    vars: [K, b],
+    outSize: oh * ow * filters,
+    apply: (x) => {
+      const img = tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D;
+      const y = activate(tf.add(tf.conv2d(img, K as tf.Tensor4D, 1, "valid"), b), activation) as tf.Tensor4D;
+      const pooled = tf.maxPool(y, 2, 2, "valid");
+      return tf.reshape(pooled, [-1, oh * ow * filters]);
+    },
+  };
+}
+
+export function inputSize(inputShape: number[]): number {
+  return inputShape.reduce((a, b) => a * b, 1);
+}
+
+/** The trunk of ModelSpec: an optional conv block, then one dense block per `hidden` width. */
+export function trunkBlocks(spec: ModelSpec, inputShape: number[], rng: Rng, name: string): Block[] {
+  const blocks: Block[] = [];
+  let size = inputSize(inputShape);
+  if (spec.trunk === "cnn") {
+    if (inputShape.length !== 3)
+      throw new Error(`trunk "cnn" needs image input [height, width, channels], got [${inputShape.join(", ")}]`);
+    const conv = convBlock(inputShape, rng, spec.activation, `${name}_conv`);
+    blocks.push(conv);
+    size = conv.outSize;
+  }
+  spec.hidden.forEach((width, i) => {
+    blocks.push(dense(size, width, rng, spec.activation, `${name}_h${i}`));
+    size = width;
+  });
+  return blocks;
+}
+
+/** A task head: dense blocks for `head` widths, then a linear output layer. */
+export function headBlocks(spec: ModelSpec, inSize: number, outSize: number, rng: Rng, name: string): Block[] {
+  const blocks: Block[] = [];
+  let size = inSize;
+  spec.head.forEach((width, i) => {
+    blocks.push(dense(size, width, rng, spec.activation, `${name}_h${i}`));
+    size = width;
+  });
+  blocks.push(dense(size, outSize, rng, null, `${name}_out`));
+  return blocks;
+}
+
+export function applyAll(blocks: Block[], x: tf.Tensor): tf.Tensor {
+  return blocks.reduce((h, b) => b.apply(h), x);
+}
+
+export function varsOf(blocks: Block[]): tf.Variable[] {
+  return blocks.flatMap((b) => b.vars);
+}
+
+export function outSizeOf(blocks: Block[], inputShape: number[]): number {
+  return blocks.length > 0 ? (blocks[blocks.length - 1] as Block).outSize : inputSize(inputShape);
+}

@@ -1,0 +1,37 @@
+import type * as tf from "@tensorflow/tfjs-core";
+import type { ModelSpec } from "@mtl/spec";
+import type { z } from "zod";
+import type { Registrable } from "../registry.ts";
+import type { Rng } from "../rng.ts";
+
+/** A multi-task network over tf variables. Outputs are logits (classification) or values. */
+export interface Model {
+  /** Parameters used by several tasks: gradient strategies combine per-task gradients of these. */
+  shared: tf.Variable[];
+  /** Parameters only task i uses (its head, tower, gate); they take that task's own gradient. */
+  perTask: tf.Variable[][];
+  /** The last shared layer (GradNorm's W); empty when nothing is shared. */
+  lastShared: tf.Variable[];
+  forward(x: tf.Tensor): tf.Tensor2D[];
+  /** A term added to the training loss (soft sharing's λ·Σ‖θ_i − θ̄‖²). */
+  penalty?(): tf.Scalar;
+  /** One shared representation with task heads on top (hard sharing), for MGDA-UB. */
+  split?: { encode(x: tf.Tensor): tf.Tensor; decode(z: tf.Tensor): tf.Tensor2D[] };
+}
+
+export interface BuildContext {
+  inputShape: number[];
+  /** Output units per task: the class count, or 1 for regression. */
+  outputs: number[];
+  rng: Rng;
+}
+
+/** An architecture: register with `registerArchitecture`. */
+export interface ArchitectureModule<S extends z.ZodType = z.ZodType> extends Registrable {
+  options: S;
+  build(spec: ModelSpec, options: z.output<S>, ctx: BuildContext): Model;
+}
+
+export function allVariables(m: Model): tf.Variable[] {
+  return [...m.shared, ...m.perTask.flat()];
+}

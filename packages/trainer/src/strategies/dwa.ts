@@ -1,0 +1,40 @@
+/**
+ * `dwa`, Dynamic Weight Average (Liu, Johns & Davison 2019): with epoch-mean losses,
+ * w_i = L_i(t−1)/L_i(t−2), λ_i = T·exp(w_i/τ)/Σ_j exp(w_j/τ); λ = 1 for the first two epochs.
+ */
+import { z } from "zod";
+import type { StrategyModule } from "./types.ts";
+import { weightedSum } from "./weighted.ts";
+
+const Options = z
+  .object({ temperature: z.number().positive().default(2).describe("τ, the softmax temperature") })
+  .strict();
+
+export function dwaWeights(history: number[][], tau: number): number[] | null {
+  const prev = history[history.length - 1];
+  const prev2 = history[history.length - 2];
+  if (!prev || !prev2) return null;
+  const w = prev.map((l, i) => l / Math.max(prev2[i] as number, 1e-12));
+  const e = w.map((x) => Math.exp(x / tau));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => (w.length * x) / sum);
+}
+
+export const dwa: StrategyModule<typeof Options> = {
+  name: "dwa",
+  description: "Dynamic Weight Average: λ from the ratio of the last two epochs' losses (τ = 2).",
+  options: Options,
+  create(o, ctx) {
+    let w = ctx.tasks.map(() => 1);
+    const history: number[][] = [];
+    return {
+      kind: "loss",
+      combine: (losses) => weightedSum(losses, w),
+      weights: () => w,
+      afterEpoch(mean) {
+        history.push(mean);
+        w = dwaWeights(history, o.temperature) ?? w;
+      },
+    };
+  },
+};

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa, type Options } from "execa";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const TSX = join(ROOT, "node_modules", ".bin", "tsx");
+const MAIN = join(ROOT, "apps", "cli", "src", "main.ts");
+
+/** Runs the real `mtl` CLI as a child process (never throws on a non-zero exit). */
+export function mtl(args: string[], options: Options = {}) {
+  return execa(TSX, [MAIN, ...args], {
+    cwd: ROOT,
+    reject: false,
+    env: { INIT_CWD: "", FORCE_COLOR: "0" },
+    ...options,
+  });
+}
+
+/** A temporary folder removed by the returned cleanup. */
+export function tempDir(prefix = "mtl-e2e-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Writes an experiment file. It exports a plain object (what defineExperiment returns), so it
+ * needs no import and can live outside the repo.
+ */
+export function writeExperiment(dir: string, name: string, spec: unknown): string {
+  const file = join(dir, `${name}.ts`);
+  writeFileSync(file, `export default ${JSON.stringify(spec, null, 2)};\n`);
+  return file;
+}
+
+/** A small, fast two-task experiment: 2 strategies × 2 seeds. */
+export function tinyExperiment(name: string, overrides: Record<string, unknown> = {}) {
+  return {
+    name,
+    dataset: { name: "classification", options: { nSamples: 400, nFeatures: 10, nInformative: 5, tasks: 2 } },
+    tasks: [
+      { name: "task1", kind: "classification", metric: "accuracy" },
+      { name: "task2", kind: "classification", metric: "accuracy" },
+    ],
+    model: { architecture: "hard-sharing", hidden: [16] },
+    strategies: ["equal", { name: "fixed" }],
+    seeds: [0, 1],
+    training: { epochs: 3, batchSize: 32, learningRate: 0.01 },
+    ...overrides,
+  };
+}

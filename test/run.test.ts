@@ -1,0 +1,156 @@
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Store } from "@mtl/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe("mtl run, end to end on the embedded default", () => {
+  const db = join(tmp.dir, "results.db");
+  let file: string;
+  let first: Awaited<ReturnType<typeof mtl>>;
+
+  beforeAll(async () => {
+    file = writeExperiment(tmp.dir, "tiny", tinyExperiment("tiny"));
+    first = await mtl(["run", file, "--db", db, "--workers", "2"]);
+  });
+
+  it("completes every trial and prints a leaderboard", () => {
+    expect(first.stderr).toBe("");
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toMatch(/sweep 1 complete: 4 completed, 0 failed/);
+    expect(first.stdout).toMatch(/#\s+method\s+params\s+seeds\s+mean accuracy \(val\)/);
+  });
+
+  it("uses both workers", () => {
+    const store = new Store(db, { readonly: true });
+    const workers = new Set(store.trialsOf(1).map((t) => t.worker));
+    store.close();
+    expect(workers).toEqual(new Set(["local-1", "local-2"]));
+  });
+
+  it("writes every epoch's metrics per task and split to the store", () => {
+    const store = new Store(db, { readonly: true });
+    for (const t of store.trialsOf(1)) {
+      const rows = store.metricsOf(t.id);
+      for (const task of ["task1", "task2"])
+        for (const split of ["train", "val", "test"]) {
+          const acc = rows.filter((r) => r.task === task && r.split === split && r.name === "accuracy");
+          expect(acc.map((r) => r.epoch)).toEqual([1, 2, 3]);
+        }
+      expect(rows.filter((r) => r.name === "weight").length).toBe(6);
+    }
+    store.close();
+  });
+
+  it("lists the trials as JSON with final per-task metrics", async () => {
+    const r = await mtl(["trials", "--db", db, "--json"]);
+    expect(r.exitCode).toBe(0);
+    const trials = JSON.parse(r.stdout) as { state: string; final: Record<string, Record<string, Record<string, number>>>; backend: string }[];
+    expect(trials).toHaveLength(4);
+    for (const t of trials) {
+      expect(t.state).toBe("completed");
+      expect(t.backend).toMatch(/^(wasm|cpu|tensorflow|tensorflow-gpu)$/);
+      for (const task of ["task1", "task2"]) {
+        const acc = t.final[task]?.test?.accuracy;
+        expect(acc).toBeGreaterThan(0.3); // better than chance on a learnable task with 2 classes
+        expect(acc).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it("gives the same metrics for the same seed", async () => {
+    const again = tempDir();
+    const db2 = join(again.dir, "again.db");
+    const r = await mtl(["run", file, "--db", db2, "--workers", "1"]);
+    expect(r.exitCode).toBe(0);
+    const a = new Store(db, { readonly: true });
+    const b = new Store(db2, { readonly: true });
+    const finals = (s: Store) => new Map(s.trialsOf(1).map((t) => [`${t.configKey}/${t.seed}`, t.final]));
+    expect(finals(b)).toEqual(finals(a));
+    a.close();
+    b.close();
+    again.cleanup();
+  });
+
+  it("says so when run again and repeats nothing", async () => {
+    const r = await mtl(["run", file, "--db", db, "--workers", "2"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/already complete: 4 trials, nothing to run/);
+    const store = new Store(db, { readonly: true });
+    for (const t of store.trialsOf(1)) expect(store.attemptsOf(t.id)).toHaveLength(1);
+    store.close();
+  });
+});
+
+describe("mtl run, interrupted and resumed", () => {
+  it("stops cleanly on Ctrl-C and resumes the unfinished trials", async () => {
+    const db = join(tmp.dir, "resume.db");
+    const spec = tinyExperiment("resume", { seeds: [0, 1, 2, 3], training: { epochs: 8, batchSize: 16 } });
+    const file = writeExperiment(tmp.dir, "resume", spec);
+    const child = mtl(["run", file, "--db", db, "--workers", "2"]);
+    // Wait until some trial has finished, then interrupt.
+    let completedBefore = 0;
+    for (let i = 0; i < 600 && completedBefore === 0; i++) {
+      await sleep(200);
+      try {
+        const s = new Store(db, { readonly: true });
+        completedBefore = s.counts(1).completed;
+        s.close();
+      } catch {
+        // not created yet
+      }
+    }
+    child.kill("SIGINT");
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.stdout).toMatch(/interrupted: \d+ trials completed; \d+ unfinished will resume/);
+    const mid = new Store(db, { readonly: true });
+    const counts = mid.counts(1);
+    const doneIds = mid.trialsOf(1, ["completed"]).map((t) => t.id);
+    mid.close();
+    expect(counts.running).toBe(0);
+    expect(counts.completed).toBeLessThan(8);
+
+    const resumed = await mtl(["run", file, "--db", db, "--workers", "2"]);
+    expect(resumed.exitCode).toBe(0);
+    const end = new Store(db, { readonly: true });
+    expect(end.counts(1).completed).toBe(8);
+    // Trials finished before the interrupt were not run again.
+    for (const id of doneIds) expect(end.attemptsOf(id).map((a) => a.state)).toEqual(["completed"]);
+    end.close();
+  });
+});
+
+describe("bad experiment files", () => {
+  it("names every invalid field and exits 2 without a stack trace", async () => {
+    const bad = tinyExperiment("bad", {
+      tasks: [
+        { name: "task1", kind: "classification", metric: "accuracy" },
+        { name: "task2", kind: "regression", metric: "r2" },
+      ],
+      training: { epochs: "ten" },
+    });
+    const r = await mtl(["run", writeExperiment(tmp.dir, "bad", bad), "--db", join(tmp.dir, "bad.db")]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("tasks[1].metric: expected one of accuracy, f1, mse, mae");
+    expect(r.stderr).toMatch(/training\.epochs: expected number/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("reports a missing file in one line", async () => {
+    const r = await mtl(["run", join(tmp.dir, "nope.ts")]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^mtl: experiment file not found: .*nope\.ts$/);
+  });
+
+  it("reports a file that throws on import in one line", async () => {
+    const file = join(tmp.dir, "throws.ts");
+    await import("node:fs").then((fs) => fs.writeFileSync(file, 'throw new Error("boom");\nexport default {};\n'));
+    const r = await mtl(["run", file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^mtl: could not load experiment file .*throws\.ts: boom$/);
+  });
+});
