@@ -9,7 +9,7 @@ export default defineExperiment({
   description: "hard parameter sharing on two related classification tasks",
   dataset: {
     name: "classification",
-    options: { nSamples: 2000, nFeatures: 20, nInformative: 8, nClasses: 3, tasks: 2, overlap: 0.7 },
+    options: { n_samples: 2000, n_features: 20, n_informative: 8, n_classes: 3, n_tasks: 2 },
   },
   tasks: [
     { name: "task1", kind: "classification", metric: "accuracy" },

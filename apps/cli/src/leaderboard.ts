@@ -19,8 +19,10 @@ const std = (xs: number[]) => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 };
 
+/** Sampled parameters in one short line; the method (strategy or baseline) is shown on its own. */
 export function describeParams(params: Record<string, unknown>): string {
   return Object.entries(params)
+    .filter(([k]) => k !== "strategy" && k !== "architecture")
     .map(([k, v]) => {
       if (v && typeof v === "object")
         return `${k}=${Object.values(v as Record<string, number>)

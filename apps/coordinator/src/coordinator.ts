@@ -1,7 +1,8 @@
-import type { ControlMessage, CoordinatorBus, Heartbeat, TrialEvent } from "@mtl/bus";
+import type { ControlMessage, CoordinatorBus, Exhausted, Heartbeat, TrialEvent } from "@mtl/bus";
 import { createPruner, createSampler, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
 import { type Experiment, type FinalMetrics, methodOf, type TrialConfig } from "@mtl/spec";
 import { isTerminal, type Store, type SweepRow, type TrialRow } from "@mtl/store";
+import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
 
 export interface CoordinatorOptions {
   store: Store;
@@ -60,6 +61,7 @@ export class Coordinator {
     const direction = this.objective.directions[0] ?? "max";
     this.pruner = createPruner(this.experiment.sweep.pruner, direction, this.experiment.training.epochs);
     this.bus.onEvent((e) => this.handle(e));
+    this.bus.onExhausted((x) => this.giveUp(x));
     this.bus.onHeartbeat((h) => this.heartbeat(h));
     this.bus.onRejected((r) => {
       this.store.recordDeadLetter(r.source, r.payload, r.error);
@@ -86,7 +88,11 @@ export class Coordinator {
     if (this.options.requeueRunning)
       for (const t of this.store.trialsOf(this.sweepId, ["running"]))
         this.store.requeueTrial(t.id, "interrupted", "the run that held it stopped");
-    for (const t of this.store.trialsOf(this.sweepId, ["running"])) this.dispatched.add(t.id);
+    for (const t of this.store.trialsOf(this.sweepId, ["running"])) {
+      this.dispatched.add(t.id);
+      // Held by a worker since before this coordinator started: cancels must still reach it.
+      if (t.runId) this.live.set(t.id, t.runId);
+    }
     const inQueue = (await this.bus.queuedTrialIds?.()) ?? new Set<number>();
     for (const t of this.store.trialsOf(this.sweepId, ["queued"])) {
       if (!inQueue.has(t.id)) await this.publish(t);
@@ -95,6 +101,8 @@ export class Coordinator {
     if (this.store.getSweep(this.sweepId)?.status !== "paused")
       this.store.setSweepStatus(this.sweepId, "running", this.sampler.total);
     const sweeper = setInterval(() => this.sweepStale(), 1000);
+    const onAbort = () => this.wake?.();
+    signal.addEventListener("abort", onAbort, { once: true });
     try {
       while (!signal.aborted) {
         const status = this.store.getSweep(this.sweepId)?.status;
@@ -112,12 +120,12 @@ export class Coordinator {
             clearTimeout(t);
             resolve();
           };
-          signal.addEventListener("abort", () => this.wake?.(), { once: true });
         });
         this.wake = undefined;
       }
       return this.summary("stopped");
     } finally {
+      signal.removeEventListener("abort", onAbort);
       clearInterval(sweeper);
     }
   }
@@ -204,7 +212,13 @@ export class Coordinator {
       }
       case "epoch": {
         const r = this.store.recordEpoch(t.id, e.runId, e.report);
-        if (!r.applied) break;
+        if (!r.applied) {
+          // A run that is not the trial's current one is still training (a lease lost to a
+          // slow worker, a finished or cancelled trial): stop it so one trial never runs twice.
+          if (r.trial.runId !== e.runId || isTerminal(r.trial.state))
+            await this.control({ kind: "cancel", trialId: t.id, runId: e.runId });
+          break;
+        }
         const values = this.objective.extractEpoch(e.report.metrics);
         if (!values) break;
         const curve = this.curves.get(t.id) ?? [];
@@ -245,6 +259,18 @@ export class Coordinator {
     this.changed();
   }
 
+  /** The bus gave up on a trial after its maximum deliveries: a dead letter, and the trial fails. */
+  private async giveUp(x: Exhausted): Promise<void> {
+    const error = `delivered ${x.deliveries} times without finishing`;
+    this.store.recordDeadLetter(x.source, x.payload, error);
+    const t = this.store.trial(x.trialId);
+    if (t && t.sweepId === this.sweepId) {
+      this.live.delete(t.id);
+      this.store.giveUpTrial(t.id, error);
+    }
+    this.changed();
+  }
+
   private async control(m: ControlMessage) {
     await this.bus.publishControl(m).catch((err) => this.log(`control: ${(err as Error).message}`));
   }
@@ -259,23 +285,12 @@ export class Coordinator {
   }
 
   private heartbeat(h: Heartbeat) {
-    this.store.upsertWorker({
-      name: h.name,
-      host: h.host,
-      pool: h.pool,
-      backend: h.backend,
-      devices: h.devices,
-      state: h.state,
-      currentTrial: h.running[0] ?? null,
-    });
-    if (h.state === "gone") this.store.markWorkerGone(h.name, "stopped");
+    recordHeartbeat(this.store, h);
     this.changed();
   }
 
   /** Workers silent for longer than the timeout are marked gone (their leases expire on the bus). */
   private sweepStale() {
-    const timeout = this.options.workerTimeoutMs ?? 15000;
-    for (const w of this.store.listWorkers())
-      if (w.state !== "gone" && Date.now() - w.lastSeen > timeout) this.store.markWorkerGone(w.name, "no heartbeat");
+    markStaleWorkers(this.store, this.options.workerTimeoutMs ?? 15000);
   }
 }

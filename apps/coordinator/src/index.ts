@@ -1,1 +1,3 @@
 export { Coordinator, type CoordinatorOptions, type SweepSummary } from "./coordinator.ts";
+export { SweepRouter } from "./router.ts";
+export { markStaleWorkers, recordHeartbeat } from "./workers.ts";

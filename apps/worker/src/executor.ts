@@ -1,11 +1,16 @@
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { EpochReport, TrialConfig, TrialOutcome } from "@mtl/spec";
 import { STOP_CODES, type StopReason, type ThreadReply } from "./protocol.ts";
 
-/** The TypeScript loader for the thread, so the same sources run without a build step. */
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+/**
+ * The thread's entry: it registers the TypeScript loader, then imports thread.ts, so the same
+ * sources run without a build step. (On Node 20 `--import` in a worker's execArgv does not apply
+ * to the worker's own entry module, so the loader is registered from inside the thread.)
+ */
+const bootstrap = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then(({ register }) => {
+  register();
+  return import(${JSON.stringify(new URL("./thread.ts", import.meta.url).href)});
+});`;
 
 export interface RunHandle {
   outcome: Promise<TrialOutcome>;
@@ -13,10 +18,21 @@ export interface RunHandle {
 }
 
 /**
+ * Where a worker's trials are trained: one at a time per executor. The default is a training
+ * thread; a benchmark can measure orchestration alone with one that trains nothing.
+ */
+export interface Executor {
+  /** Loads the backend (once) and resolves with its name. */
+  start(): Promise<string>;
+  run(config: TrialConfig, onEpoch: (r: EpochReport) => void): RunHandle;
+  close(): Promise<void>;
+}
+
+/**
  * One training thread. It loads the backend once and runs trials one after another; a trial that
  * throws or fails leaves the thread usable, and a thread that dies is replaced on the next run.
  */
-export class ThreadExecutor {
+export class ThreadExecutor implements Executor {
   private worker: Worker | undefined;
   private ready: Promise<string> | undefined;
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
@@ -26,9 +42,9 @@ export class ThreadExecutor {
   /** Starts the thread (if needed) and resolves with the backend it loaded. */
   start(): Promise<string> {
     if (this.ready) return this.ready;
-    const worker = new Worker(new URL("./thread.ts", import.meta.url), {
+    const worker = new Worker(bootstrap, {
+      eval: true,
       workerData: { stopFlag: this.stopFlag.buffer, backend: this.preferredBackend },
-      execArgv: [...process.execArgv.filter((a) => !a.startsWith("--input-type")), "--import", tsxLoader],
     });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {

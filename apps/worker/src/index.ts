@@ -1,3 +1,3 @@
-export { type RunHandle, ThreadExecutor } from "./executor.ts";
+export { type Executor, type RunHandle, ThreadExecutor } from "./executor.ts";
 export type { StopReason } from "./protocol.ts";
 export { runWorker, type WorkerOptions } from "./worker.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Delivery, TrialEvent, WorkerBus } from "@mtl/bus";
-import { ThreadExecutor } from "./executor.ts";
+import { type Executor, ThreadExecutor } from "./executor.ts";
 import type { StopReason } from "./protocol.ts";
 
 export interface WorkerOptions {
@@ -17,8 +17,10 @@ export interface WorkerOptions {
   signal: AbortSignal;
   /** @default 2000 */
   heartbeatMs?: number;
-  /** How often a running trial's lease is renewed. @default 5000 */
+  /** How often a running trial's lease is renewed. @default a third of the bus's lease, at most 5000 */
   leaseRenewMs?: number;
+  /** Makes the executor of each slot. @default a training thread (`ThreadExecutor`) */
+  executor?: (slot: number) => Executor;
   log?: (line: string) => void;
 }
 
@@ -39,7 +41,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   const pool = options.pool ?? "cpu";
   const concurrency = options.concurrency ?? 1;
   const log = options.log ?? (() => {});
-  const executors = Array.from({ length: concurrency }, () => new ThreadExecutor(options.backend));
+  const executors = Array.from(
+    { length: concurrency },
+    (_, i) => options.executor?.(i) ?? new ThreadExecutor(options.backend),
+  );
+  const leaseRenewMs = options.leaseRenewMs ?? Math.min(5000, Math.max(100, (bus.leaseMs ?? 15_000) / 3));
   const running = new Map<number, Running>();
   let trialsDone = 0;
 
@@ -77,7 +83,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   };
   signal.addEventListener("abort", interruptAll, { once: true });
 
-  async function train(executor: ThreadExecutor, delivery: Delivery): Promise<void> {
+  async function train(executor: Executor, delivery: Delivery): Promise<void> {
     const { trialId, config } = delivery.message;
     const runId = randomUUID();
     const ids = { trialId, runId, worker: name };
@@ -87,7 +93,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       chain = chain.then(() => bus.publishEvent(event));
       return chain;
     };
-    const lease = setInterval(() => delivery.working(), options.leaseRenewMs ?? 5000);
+    const lease = setInterval(() => delivery.working(), leaseRenewMs);
     try {
       await publish({ kind: "started", ...ids, backend });
       const handle = executor.run(config, (report) => void publish({ kind: "epoch", ...ids, report }).catch(() => {}));
@@ -116,7 +122,10 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         };
       }
       await publish(final);
-      if (final.kind === "stopped" && final.status === "interrupted") await delivery.nak();
+      // Interrupted and retryable runs go back to the queue as the same message: the bus counts
+      // its deliveries, so a trial that keeps failing this way ends as a dead letter.
+      const again = (final.kind === "stopped" && final.status === "interrupted") || (final.kind === "failed" && final.retryable);
+      if (again) await delivery.nak();
       else await delivery.ack();
       if (final.kind === "completed") trialsDone++;
       log(`trial ${delivery.message.number} ${final.kind === "stopped" ? final.status : final.kind}`);
@@ -129,7 +138,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     }
   }
 
-  async function slot(executor: ThreadExecutor): Promise<void> {
+  async function slot(executor: Executor): Promise<void> {
     while (!signal.aborted) {
       const delivery = await bus.nextTrial(pool, signal);
       if (!delivery) break;

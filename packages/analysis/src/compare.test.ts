@@ -25,7 +25,10 @@ describe("compare", () => {
   it("summarises seeds, computes Δm% against single-task runs and ranks by it", () => {
     const cmp = compare([...base, ...pcgrad, ...equal]);
     expect(cmp.split).toBe("test");
-    expect(cmp.columns.map((c) => `${c.task}/${c.metric}/${c.direction}`)).toEqual(["cls/accuracy/max", "reg/mse/min"]);
+    expect(cmp.columns.map((c) => `${c.task}/${c.metric}/${c.direction}`)).toEqual([
+      "cls/accuracy/max",
+      "reg/mse/min",
+    ]);
     expect(cmp.rows.map((r) => r.label)).toEqual(["pcgrad", "single-task", "equal"]);
     const [p, s, e] = cmp.rows;
     expect(p!.deltaM!.mean).toBeCloseTo(15, 10);
@@ -84,8 +87,12 @@ describe("compare", () => {
     const w1 = { cls: 1.5, reg: 0.5 };
     const w2 = { cls: 0.5, reg: 1.5 };
     const fixed = [
-      ...[0, 1].map((s) => trial("fixed", s, { cls: 0.9, reg: 0.4 }, { weights: w1, val: { cls: 0.7, reg: 0.5 } })),
-      ...[0, 1].map((s) => trial("fixed", s, { cls: 0.7, reg: 0.1 }, { weights: w2, val: { cls: 0.8, reg: 0.2 } })),
+      ...[0, 1].map((s) =>
+        trial("fixed", s, { cls: 0.9, reg: 0.4 }, { weights: w1, val: { cls: 0.7, reg: 0.5 } }),
+      ),
+      ...[0, 1].map((s) =>
+        trial("fixed", s, { cls: 0.7, reg: 0.1 }, { weights: w2, val: { cls: 0.8, reg: 0.2 } }),
+      ),
     ];
     const byW = compare(fixed, { by: "strategy+weights" });
     expect(byW.rows.map((r) => r.label).sort()).toEqual(["fixed λ(0.5,1.5)", "fixed λ(1.5,0.5)"]);
@@ -95,12 +102,36 @@ describe("compare", () => {
     // w2 is better on val on both tasks, so it is chosen although w1 has the better test accuracy.
     expect(byS.rows[0]!.cells[0]!.mean).toBeCloseTo(0.7, 12);
     expect(byS.rows[0]!.candidates).toBe(2);
-    expect(byS.notes.join(" ")).toMatch(/best mean rank on the val split/);
+    expect(byS.notes.join(" ")).toMatch(/best one by mean rank over columns on the val split/);
+  });
+
+  it("with a baseline, picks a group's configuration by Δm% on val, not by ranks", () => {
+    // Baseline val: cls 0.80, reg 0.20 (fixtures put val = test + 0.01, so give val explicitly).
+    const b = [0, 1].flatMap((s) =>
+      ["cls", "reg"].map((task) =>
+        trial("equal", s, { [task]: 0.5 }, { single: task, val: { cls: 0.8, reg: 0.2 } }),
+      ),
+    );
+    // A: cls +12.5%, reg −10% → Δm +1.25 on val; B: cls −1.25%, reg +5% → Δm +1.875. Ranks tie.
+    const a = [0, 1].map((s) =>
+      trial("fixed", s, { cls: 0.11, reg: 0.5 }, { weights: { cls: 1.5, reg: 0.5 }, val: { cls: 0.9, reg: 0.22 } }),
+    );
+    const bb = [0, 1].map((s) =>
+      trial("fixed", s, { cls: 0.22, reg: 0.5 }, { weights: { cls: 0.5, reg: 1.5 }, val: { cls: 0.79, reg: 0.19 } }),
+    );
+    const cmp = compare([...a, ...bb, ...b]);
+    expect(cmp.rows.find((r) => r.method === "fixed")!.cells[0]!.mean).toBeCloseTo(0.22, 12);
+    expect(cmp.notes.join(" ")).toMatch(/best one by Δm% on the val split/);
+    // Without the baseline the same data tie on ranks and the first configuration stays.
+    expect(compare([...a, ...bb]).rows[0]!.cells[0]!.mean).toBeCloseTo(0.11, 12);
   });
 
   it("options: split, metric, reference, permutation test, and clear errors", () => {
     const all = [...base, ...pcgrad, ...equal];
-    expect(compare(all, { split: "val" }).rows.find((r) => r.label === "pcgrad")!.cells[0]!.mean).toBeCloseTo(0.85, 12);
+    expect(compare(all, { split: "val" }).rows.find((r) => r.label === "pcgrad")!.cells[0]!.mean).toBeCloseTo(
+      0.85,
+      12,
+    );
     const perm = compare(all, { test: "permutation", reference: "equal" });
     expect(perm.reference).toBe("equal");
     // 3 vs 3, fully separated: exact p = 2/20.
@@ -113,7 +144,11 @@ describe("compare", () => {
   });
 
   it("leaves out unfinished trials and counts them", () => {
-    const cmp = compare([...pcgrad, trial("pcgrad", 3, {}, { state: "pruned" }), trial("pcgrad", 4, {}, { state: "failed" })]);
+    const cmp = compare([
+      ...pcgrad,
+      trial("pcgrad", 3, {}, { state: "pruned" }),
+      trial("pcgrad", 4, {}, { state: "failed" }),
+    ]);
     expect(cmp.rows[0]!.seeds).toEqual([0, 1, 2]);
     expect(cmp.excluded).toEqual({ pruned: 1, failed: 1 });
   });

@@ -3,10 +3,10 @@
  * seeds summarised with mean ± std and a t interval, Δm% against real single-task runs, a
  * p-value against a reference row, a rank, and membership of the Pareto front.
  */
-import { defaultDirection, type Direction, METRICS, type Metric, methodOf, UsageError } from "@mtl/spec";
+import { type Direction, defaultDirection, METRICS, type Metric, methodOf, UsageError } from "@mtl/spec";
 import { deltaM, type MetricColumn } from "./delta-m.ts";
 import { paretoFront } from "./pareto.ts";
-import { finalValue, tasksOf, type TrialRecord, variantKey, weightsOf } from "./records.ts";
+import { finalValue, type TrialRecord, tasksOf, variantKey, weightsOf } from "./records.ts";
 import { averageRanks, holm, mean, permutationTest, type Summary, summarize, welchTTest } from "./stats.ts";
 
 /** Options of {@link compare}. */
@@ -108,31 +108,51 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
 
   const taskSpecs = tasksOf(done);
   const tasks = taskSpecs.map((t) => t.name);
-  const split = options.split ?? (done.some((t) => Object.values(t.final!).some((s) => s.test)) ? "test" : "val");
+  const split =
+    options.split ?? (done.some((t) => Object.values(t.final!).some((s) => s.test)) ? "test" : "val");
   const columns = chooseColumns(done, taskSpecs, split, options.metric, notes);
 
   // Group, then pick one configuration per group.
+  // Strategies run at one weight setting only keep their plain name.
+  const settings = new Map<string, Set<string>>();
+  for (const t of done) {
+    const m = methodOf(t.config);
+    settings.set(m, (settings.get(m) ?? new Set()).add(weightsOf(t, tasks).join(",")));
+  }
   const groups = new Map<string, { method: string; weights?: number[]; trials: TrialRecord[] }>();
   for (const t of done) {
     const method = methodOf(t.config);
     const weights = by === "strategy+weights" && method !== "single-task" ? weightsOf(t, tasks) : undefined;
-    const label = weights ? `${method} λ(${weights.map(fmtWeight).join(",")})` : method;
+    const label =
+      weights && settings.get(method)!.size > 1 ? `${method} λ(${weights.map(fmtWeight).join(",")})` : method;
     const g = groups.get(label) ?? { method, weights, trials: [] };
     g.trials.push(t);
     groups.set(label, g);
   }
+  // Selection among a group's configurations happens on val (never on the reported test split).
+  // The baseline group is settled first, so the others can be chosen by Δm% on val against it.
   const selectionSplit = split === "test" ? "val" : split;
-  let selectedSomewhere = false;
-  const drafts = [...groups].map(([label, g]) => {
+  const entries = [...groups].sort(([, a], [, b]) => Number(b.method === "single-task") - Number(a.method === "single-task"));
+  let selectionBaseline: number[] | null = null;
+  const selectedBy = new Set<string>();
+  const drafts = entries.map(([label, g]) => {
     const variants = variantsOf(g.trials, columns, split);
-    const chosen = variants.length > 1 ? pickVariant(variants, columns, selectionSplit) : variants[0]!;
-    if (variants.length > 1) selectedSomewhere = true;
+    let chosen = variants[0]!;
+    if (variants.length > 1) {
+      const usable = g.method !== "single-task" && selectionBaseline !== null;
+      chosen = pickVariant(variants, columns, selectionSplit, usable ? selectionBaseline : null);
+      selectedBy.add(usable ? "Δm%" : "mean rank over columns");
+    }
+    if (g.method === "single-task") {
+      const b = columnMeans(chosen, columns, selectionSplit);
+      selectionBaseline = b.every((x) => Number.isFinite(x) && x !== 0) ? b : null;
+    }
     return { label, method: g.method, weights: g.weights, variants: variants.length, chosen };
   });
-  if (selectedSomewhere)
+  if (selectedBy.size > 0)
     notes.push(
-      `Rows with several configurations show the one with the best mean rank on the ${selectionSplit} split` +
-        (selectionSplit === split ? " (the same split the table reports, so the row is optimistic)." : "."),
+      `Rows with several configurations show the best one by ${[...selectedBy].join(" (or ")}${selectedBy.size > 1 ? ")" : ""} on the ${selectionSplit} split` +
+        (selectionSplit === split ? " (the same split the table reports, so those rows are optimistic)." : "."),
     );
 
   // Baseline: the single-task row, if any, and complete.
@@ -146,7 +166,9 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
     const b = columns.map((_, i) => mean(finite(baseDraft.chosen.runs.map((r) => r.values[i]!))));
     const missing = columns.filter((_, i) => !Number.isFinite(b[i]!) || b[i] === 0);
     if (missing.length > 0)
-      notes.push(`Δm% omitted: the single-task runs lack ${missing.map((c) => `${c.task}/${c.metric}`).join(", ")}.`);
+      notes.push(
+        `Δm% omitted: the single-task runs lack ${missing.map((c) => `${c.task}/${c.metric}`).join(", ")}.`,
+      );
     else baseline = b;
   }
 
@@ -261,13 +283,19 @@ function chooseColumns(
     return names;
   };
   const dirOf = (task: (typeof taskSpecs)[number], m: string): Direction =>
-    m === task.metric ? task.direction : (METRICS as readonly string[]).includes(m) ? defaultDirection(m as Metric) : "max";
+    m === task.metric
+      ? task.direction
+      : (METRICS as readonly string[]).includes(m)
+        ? defaultDirection(m as Metric)
+        : "max";
   const cols: MetricColumn[] = [];
   for (const task of taskSpecs) {
     const have = reported(task.name);
     if (metric === "all") {
       // The task's own metric first, then the others in a stable order.
-      const names = [...have].sort((a, b) => Number(b === task.metric) - Number(a === task.metric) || a.localeCompare(b));
+      const names = [...have].sort(
+        (a, b) => Number(b === task.metric) - Number(a === task.metric) || a.localeCompare(b),
+      );
       for (const m of names) cols.push({ task: task.name, metric: m, direction: dirOf(task, m) });
     } else {
       const m = metric ?? task.metric;
@@ -288,7 +316,11 @@ function chooseColumns(
 }
 
 /** Splits a group by configuration and merges each configuration's trials per seed. */
-function variantsOf(trials: readonly TrialRecord[], columns: readonly MetricColumn[], split: string): Variant[] {
+function variantsOf(
+  trials: readonly TrialRecord[],
+  columns: readonly MetricColumn[],
+  split: string,
+): Variant[] {
   const byKey = new Map<string, TrialRecord[]>();
   for (const t of trials) {
     const k = variantKey(t.config);
@@ -310,27 +342,39 @@ function runsOf(trials: readonly TrialRecord[], columns: readonly MetricColumn[]
   });
 }
 
-/** Best configuration of a group: lowest mean rank over columns on the selection split. */
-function pickVariant(variants: Variant[], columns: readonly MetricColumn[], split: string): Variant {
-  const means = variants.map((v) => {
-    const runs = runsOf(v.trials, columns, split);
-    return columns.map((_, i) => mean(finite(runs.map((r) => r.values[i]!))));
-  });
-  const ranks = columns.map((c, i) =>
-    averageRanks(
-      means.map((m) => m[i]!),
-      (x, y) => betterFirst(x, y, c.direction),
-    ),
-  );
+function columnMeans(v: Variant, columns: readonly MetricColumn[], split: string): number[] {
+  const runs = runsOf(v.trials, columns, split);
+  return columns.map((_, i) => mean(finite(runs.map((r) => r.values[i]!))));
+}
+
+/**
+ * Best configuration of a group on the selection split: highest Δm% against the baseline when
+ * there is one (magnitudes count), else lowest mean rank over columns.
+ */
+function pickVariant(
+  variants: Variant[],
+  columns: readonly MetricColumn[],
+  split: string,
+  baseline: number[] | null,
+): Variant {
+  const means = variants.map((v) => columnMeans(v, columns, split));
+  let scores: number[];
+  if (baseline) scores = means.map((m) => -deltaM(m, baseline, columns));
+  else {
+    const ranks = columns.map((c, i) =>
+      averageRanks(
+        means.map((m) => m[i]!),
+        (x, y) => betterFirst(x, y, c.direction),
+      ),
+    );
+    scores = variants.map((_, j) => mean(ranks.map((r) => r[j]!)));
+  }
   let best = 0;
-  let bestScore = Number.POSITIVE_INFINITY;
   variants.forEach((v, j) => {
-    const score = mean(ranks.map((r) => r[j]!));
+    const s = Number.isFinite(scores[j]!) ? scores[j]! : Number.POSITIVE_INFINITY;
+    const b = Number.isFinite(scores[best]!) ? scores[best]! : Number.POSITIVE_INFINITY;
     // Ties go to the configuration with more seeds: its estimate is the more reliable.
-    if (score < bestScore || (score === bestScore && v.runs.length > variants[best]!.runs.length)) {
-      best = j;
-      bestScore = score;
-    }
+    if (s < b || (s === b && v.runs.length > variants[best]!.runs.length)) best = j;
   });
   return variants[best]!;
 }
@@ -345,7 +389,9 @@ function chooseReference(rows: CompareRow[], wanted: string | undefined, notes: 
       notes.push(`Reference "${wanted}" matches several rows; using the top-ranked, ${byMethod[0]!.label}.`);
       return byMethod[0]!.label;
     }
-    throw new UsageError(`no row "${wanted}" to compare against; rows: ${rows.map((r) => r.label).join(", ")}`);
+    throw new UsageError(
+      `no row "${wanted}" to compare against; rows: ${rows.map((r) => r.label).join(", ")}`,
+    );
   }
   if (rows.length < 2) return null;
   const base = rows.find((r) => r.isBaseline);

@@ -36,7 +36,8 @@ export function deltaM(
   columns.forEach((c, i) => {
     const b = baseline[i];
     const m = method[i];
-    const d = b === undefined || m === undefined || b === 0 ? Number.NaN : relativeImprovement(m, b, c.direction);
+    const d =
+      b === undefined || m === undefined || b === 0 ? Number.NaN : relativeImprovement(m, b, c.direction);
     const list = perTask.get(c.task) ?? [];
     list.push(d);
     perTask.set(c.task, list);

@@ -10,7 +10,9 @@ export function decimalsFor(xs: readonly number[]): number {
 
 /** A number with fixed decimals, or "—" when missing. */
 export function fmt(x: number | null | undefined, decimals: number): string {
-  return x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(decimals);
+  if (x === null || x === undefined || !Number.isFinite(x)) return "—";
+  // A mean of exact opposites can land at −1e-17: print it as 0, not "-0.00".
+  return x.toFixed(decimals).replace(/^-(0\.?0*)$/, "$1");
 }
 
 /** A p-value: "<0.001", or three decimals; "—" when undefined. */
@@ -69,7 +71,9 @@ export function legend(cmp: Comparison): string[] {
       ? "rank: by Δm% (higher first)."
       : "rank: mean over columns of each row's rank on that column (1 = best, ties averaged), as there is no Δm% without single-task runs.",
   );
-  lines.push("front: ★ = on the Pareto front of the rows' means (no other row is as good on every column and better on one).");
+  lines.push(
+    "front: ★ = on the Pareto front of the rows' means (no other row is as good on every column and better on one).",
+  );
   const ex = Object.entries(cmp.excluded);
   if (ex.length > 0) lines.push(`Left out (not completed): ${ex.map(([s, n]) => `${n} ${s}`).join(", ")}.`);
   return [...lines, ...cmp.notes];

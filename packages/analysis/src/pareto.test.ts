@@ -17,7 +17,16 @@ describe("Pareto front", () => {
   });
 
   it("keeps duplicates (neither dominates the other) and drops NaN", () => {
-    expect(paretoFront([[1, 1], [1, 1], [Number.NaN, 5]], ["max", "max"])).toEqual([true, true, false]);
+    expect(
+      paretoFront(
+        [
+          [1, 1],
+          [1, 1],
+          [Number.NaN, 5],
+        ],
+        ["max", "max"],
+      ),
+    ).toEqual([true, true, false]);
     expect(dominates([1, 1], [1, 1], ["max", "max"])).toBe(false);
   });
 });

@@ -2,7 +2,11 @@
 import type { Direction } from "@mtl/spec";
 
 /** True when `a` is at least as good as `b` everywhere and strictly better somewhere. */
-export function dominates(a: readonly number[], b: readonly number[], directions: readonly Direction[]): boolean {
+export function dominates(
+  a: readonly number[],
+  b: readonly number[],
+  directions: readonly Direction[],
+): boolean {
   let strictly = false;
   for (let i = 0; i < directions.length; i++) {
     const x = a[i]!;
@@ -19,7 +23,12 @@ export function dominates(a: readonly number[], b: readonly number[], directions
  * Which points are non-dominated. A point with a missing (NaN) objective is never on the front:
  * it cannot be compared, and listing it as optimal would overstate it.
  */
-export function paretoFront(points: readonly (readonly number[])[], directions: readonly Direction[]): boolean[] {
+export function paretoFront(
+  points: readonly (readonly number[])[],
+  directions: readonly Direction[],
+): boolean[] {
   const valid = points.map((p) => p.length >= directions.length && p.every((v) => Number.isFinite(v)));
-  return points.map((p, i) => valid[i]! && !points.some((q, j) => j !== i && valid[j]! && dominates(q, p, directions)));
+  return points.map(
+    (p, i) => valid[i]! && !points.some((q, j) => j !== i && valid[j]! && dominates(q, p, directions)),
+  );
 }

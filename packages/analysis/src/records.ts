@@ -36,7 +36,8 @@ export function tasksOf(trials: readonly TrialRecord[]): TaskSpec[] {
   const ordered = [...trials].sort(
     (a, b) => Number(methodOf(a.config) === "single-task") - Number(methodOf(b.config) === "single-task"),
   );
-  for (const t of ordered) for (const task of t.config.tasks) if (!seen.has(task.name)) seen.set(task.name, task);
+  for (const t of ordered)
+    for (const task of t.config.tasks) if (!seen.has(task.name)) seen.set(task.name, task);
   return [...seen.values()];
 }
 
@@ -58,7 +59,9 @@ export function variantKey(config: TrialConfig): string {
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) =>
     v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
       : v,
   );
 }

@@ -28,7 +28,8 @@ export function lnGamma(x: number): number {
  */
 export function incompleteBeta(x: number, a: number, b: number): number {
   if (!(a > 0 && b > 0)) throw new RangeError(`incompleteBeta: expected a, b > 0, got ${a}, ${b}`);
-  if (Number.isNaN(x) || x < 0 || x > 1) throw new RangeError(`incompleteBeta: expected x in [0, 1], got ${x}`);
+  if (Number.isNaN(x) || x < 0 || x > 1)
+    throw new RangeError(`incompleteBeta: expected x in [0, 1], got ${x}`);
   if (x === 0 || x === 1) return x;
   const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
   if (x < (a + 1) / (a + b + 2)) return (Math.exp(lnFront) * betaFraction(x, a, b)) / a;

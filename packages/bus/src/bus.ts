@@ -20,9 +20,30 @@ export interface Rejected {
   error: string;
 }
 
+/** A trial the bus gave up on: it was delivered its maximum number of times without an ack. */
+export interface Exhausted {
+  trialId: number;
+  deliveries: number;
+  /** Where it was queued (e.g. a NATS subject). */
+  source: string;
+  payload: string;
+}
+
+/**
+ * Thrown by an event handler that cannot take the event now (e.g. no coordinator of its sweep
+ * runs in this process): the bus delivers it again later instead of acknowledging it.
+ */
+export class DeferredEvent extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeferredEvent";
+  }
+}
+
 /**
  * The coordinator's side of the bus. Handlers run one event at a time, in order; an event is
- * acknowledged only after its handler's promise resolves (i.e. after the SQLite commit).
+ * acknowledged only after its handler's promise resolves (i.e. after the SQLite commit). A
+ * handler that throws leaves the event unacknowledged, to be delivered again.
  */
 export interface CoordinatorBus {
   publishTrial(message: TrialMessage): Promise<void>;
@@ -30,13 +51,21 @@ export interface CoordinatorBus {
   onEvent(handler: (event: TrialEvent) => Promise<void> | void): void;
   onHeartbeat(handler: (heartbeat: Heartbeat) => void): void;
   onRejected(handler: (rejected: Rejected) => void): void;
-  /** Trial ids currently waiting in the queue (to avoid publishing one twice after a restart). */
+  /** A trial reached its maximum deliveries; acknowledged after the handler resolves. */
+  onExhausted(handler: (exhausted: Exhausted) => Promise<void> | void): void;
+  /**
+   * Trial ids waiting in the queue or held by a worker, to avoid publishing one twice after a
+   * restart. Resolves only after every event published before the call has been handled, so a
+   * trial missing from the set whose final event was sent is already terminal in the store.
+   */
   queuedTrialIds?(): Promise<Set<number>>;
   close(): Promise<void>;
 }
 
 /** The worker's side of the bus. */
 export interface WorkerBus {
+  /** How long a delivery's lease lasts without `working()`, when the bus has such a limit. */
+  readonly leaseMs?: number;
   /** Waits for the next trial of `pool`; resolves null when `signal` aborts or the bus closes. */
   nextTrial(pool: "cpu" | "gpu", signal: AbortSignal): Promise<Delivery | null>;
   publishEvent(event: TrialEvent): Promise<void>;

@@ -2,27 +2,41 @@
  * The embedded transport: the coordinator and its local workers share one process, so the queue
  * is an array and events are function calls. Messages still pass the same schemas as on NATS.
  */
-import type { CoordinatorBus, Delivery, Rejected, WorkerBus } from "./bus.ts";
+import type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from "./bus.ts";
 import { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
 
 type Waiter = { pool: string; resolve: (d: Delivery | null) => void };
+type Item = { message: TrialMessage; deliveries: number };
+
+export interface InProcessBusOptions {
+  /** Deliveries of one trial (each nak is one) before it is handed to `onExhausted`. @default Infinity */
+  maxDeliver?: number;
+}
 
 export class InProcessBus implements CoordinatorBus {
-  private queue: { message: TrialMessage; deliveries: number }[] = [];
+  private queue: Item[] = [];
+  /** Delivered and not yet acked or nakked: what NATS would call ack-pending. */
+  private held = new Map<number, number>();
   private waiters: Waiter[] = [];
   private eventHandler: ((e: TrialEvent) => Promise<void> | void) | undefined;
   private heartbeatHandler: ((h: Heartbeat) => void) | undefined;
   private rejectedHandler: ((r: Rejected) => void) | undefined;
+  private exhaustedHandler: ((e: Exhausted) => Promise<void> | void) | undefined;
   private controlHandlers = new Set<(m: ControlMessage) => void>();
   /** Events are handled strictly one at a time, in the order they were published. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly maxDeliver: number;
+
+  constructor(options: InProcessBusOptions = {}) {
+    this.maxDeliver = options.maxDeliver ?? Number.POSITIVE_INFINITY;
+  }
 
   async publishTrial(message: TrialMessage): Promise<void> {
     this.enqueue({ message: TrialMessage.parse(message), deliveries: 0 });
   }
 
-  private enqueue(item: { message: TrialMessage; deliveries: number }): void {
+  private enqueue(item: Item): void {
     const i = this.waiters.findIndex((w) => w.pool === item.message.pool);
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);
@@ -30,22 +44,44 @@ export class InProcessBus implements CoordinatorBus {
     } else this.queue.push(item);
   }
 
-  private deliver(item: { message: TrialMessage; deliveries: number }): Delivery {
+  private deliver(item: Item): Delivery {
     const deliveries = item.deliveries + 1;
+    const id = item.message.trialId;
+    this.held.set(id, (this.held.get(id) ?? 0) + 1);
     let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      const n = (this.held.get(id) ?? 1) - 1;
+      if (n > 0) this.held.set(id, n);
+      else this.held.delete(id);
+      return true;
+    };
     return {
       message: item.message,
       deliveries,
       working: () => {},
       ack: async () => {
-        settled = true;
+        settle();
       },
       nak: async () => {
-        if (settled) return;
-        settled = true;
-        if (!this.closed) this.enqueue({ message: item.message, deliveries });
+        if (!settle() || this.closed) return;
+        if (deliveries < this.maxDeliver) this.enqueue({ message: item.message, deliveries });
+        else await this.exhaust({ message: item.message, deliveries });
       },
     };
+  }
+
+  private exhaust(item: Item): Promise<void> {
+    const exhausted: Exhausted = {
+      trialId: item.message.trialId,
+      deliveries: item.deliveries,
+      source: `in-process.${item.message.pool}`,
+      payload: JSON.stringify(item.message),
+    };
+    const run = this.chain.then(() => this.exhaustedHandler?.(exhausted));
+    this.chain = run.catch(() => {});
+    return run;
   }
 
   async publishControl(message: ControlMessage): Promise<void> {
@@ -62,9 +98,13 @@ export class InProcessBus implements CoordinatorBus {
   onRejected(handler: (r: Rejected) => void): void {
     this.rejectedHandler = handler;
   }
+  onExhausted(handler: (e: Exhausted) => Promise<void> | void): void {
+    this.exhaustedHandler = handler;
+  }
 
   async queuedTrialIds(): Promise<Set<number>> {
-    return new Set(this.queue.map((q) => q.message.trialId));
+    await this.chain;
+    return new Set([...this.queue.map((q) => q.message.trialId), ...this.held.keys()]);
   }
 
   /** A worker's end of this bus. */
@@ -88,7 +128,11 @@ export class InProcessBus implements CoordinatorBus {
       publishEvent(event) {
         const parsed = TrialEvent.safeParse(event);
         if (!parsed.success) {
-          bus.rejectedHandler?.({ source: "events", payload: JSON.stringify(event), error: parsed.error.message });
+          bus.rejectedHandler?.({
+            source: "events",
+            payload: JSON.stringify(event),
+            error: parsed.error.message,
+          });
           return Promise.resolve();
         }
         const run = bus.chain.then(() => bus.eventHandler?.(parsed.data));

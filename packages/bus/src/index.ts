@@ -1,3 +1,25 @@
-export type { CoordinatorBus, Delivery, Rejected, WorkerBus } from "./bus.ts";
-export { InProcessBus } from "./in-process.ts";
-export { ControlMessage, decode, eventId, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
+export type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from "./bus.ts";
+export { DeferredEvent } from "./bus.ts";
+export { InProcessBus, type InProcessBusOptions } from "./in-process.ts";
+export {
+  ControlMessage,
+  decode,
+  eventId,
+  Heartbeat,
+  RejectedMessage,
+  TrialEvent,
+  TrialMessage,
+} from "./messages.ts";
+export { connectNats, NatsConnectError, type NatsConnectOptions } from "./nats/connect.ts";
+export { type NatsBusOptions, NatsCoordinatorBus } from "./nats/coordinator-bus.ts";
+export {
+  CONSUMERS,
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_MAX_DELIVER,
+  POOLS,
+  type Pool,
+  STREAMS,
+  SUBJECTS,
+  type TopologyOptions,
+} from "./nats/topology.ts";
+export { NatsWorkerBus } from "./nats/worker-bus.ts";

@@ -53,7 +53,13 @@ export const TrialEvent = z.discriminatedUnion("kind", [
     })
     .strict(),
   z
-    .object({ kind: z.literal("failed"), ...base, error: z.string(), retryable: z.boolean(), epoch: z.number().int() })
+    .object({
+      kind: z.literal("failed"),
+      ...base,
+      error: z.string(),
+      retryable: z.boolean(),
+      epoch: z.number().int(),
+    })
     .strict(),
   z
     .object({
@@ -94,6 +100,12 @@ export const Heartbeat = z
   })
   .strict();
 export type Heartbeat = z.output<typeof Heartbeat>;
+
+/** A message a worker rejected, forwarded to the coordinator to be recorded as a dead letter. */
+export const RejectedMessage = z
+  .object({ source: z.string(), payload: z.string(), error: z.string() })
+  .strict();
+export type RejectedMessage = z.output<typeof RejectedMessage>;
 
 /** Parses a raw payload (bytes or text) against a schema, with a one-line reason on failure. */
 export function decode<S extends z.ZodType>(

@@ -8,7 +8,7 @@
  * what makes it asynchronous. `grace`: no trial is pruned before that epoch.
  */
 import type { Direction } from "@mtl/spec";
-import type { Pruner, PruneQuery, TrialHistory } from "./types.ts";
+import type { PruneQuery, Pruner, TrialHistory } from "./types.ts";
 
 export interface AshaOptions {
   /** η, the reduction factor. @default 3 */

@@ -28,10 +28,13 @@ export function gridValues(dim: Dim, sweepSeed: number): ParamValue[] {
     case "uniform":
       return spread(dim.low, dim.high, (lo, hi, t) => lo + t * (hi - lo));
     case "loguniform":
-      return spread(dim.low, dim.high, (lo, hi, t) => Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo))));
+      return spread(dim.low, dim.high, (lo, hi, t) =>
+        Math.exp(Math.log(lo) + t * (Math.log(hi) - Math.log(lo))),
+      );
     case "int": {
       const count = intCount(dim);
-      if (count <= GRID_MAX_INT_VALUES) return Array.from({ length: count }, (_, i) => dim.low + i * dim.step);
+      if (count <= GRID_MAX_INT_VALUES)
+        return Array.from({ length: count }, (_, i) => dim.low + i * dim.step);
       const picks = [0, Math.round((count - 1) / 2), count - 1];
       return picks.map((i) => dim.low + i * dim.step);
     }
@@ -54,7 +57,10 @@ export function intCount(dim: { low: number; high: number; step: number }): numb
 }
 
 /** Cartesian product of the dims' values; the first dim varies slowest. */
-export function product(dims: readonly Dim[], valuesOf: (d: Dim) => readonly ParamValue[]): Record<string, ParamValue>[] {
+export function product(
+  dims: readonly Dim[],
+  valuesOf: (d: Dim) => readonly ParamValue[],
+): Record<string, ParamValue>[] {
   let out: Record<string, ParamValue>[] = [{}];
   for (const dim of dims) {
     const values = valuesOf(dim);
@@ -70,7 +76,10 @@ export function product(dims: readonly Dim[], valuesOf: (d: Dim) => readonly Par
  * the experiment's order with each point of its own (conditional) parameters. Putting strategies
  * inside means a truncated grid still compares them at the same settings.
  */
-export function enumerate(space: Space, valuesOf: (d: Dim) => readonly ParamValue[]): Record<string, ParamValue>[] {
+export function enumerate(
+  space: Space,
+  valuesOf: (d: Dim) => readonly ParamValue[],
+): Record<string, ParamValue>[] {
   const out: Record<string, ParamValue>[] = [];
   const perArm = new Map<Arm, Record<string, ParamValue>[]>(
     space.arms.map((arm) => [arm, product(arm.conditional, valuesOf)]),

@@ -35,7 +35,8 @@ export function summarize(history: readonly TrialHistory[]): ConfigSummary[] {
       entry.s.completed += 1;
     } else if (h.state === "pruned" && h.curve && h.curve.length > 0) {
       const last = h.curve.reduce((a, b) => (b.epoch > a.epoch ? b : a));
-      if (!entry.s.pruned || last.epoch > entry.s.pruned.epoch) entry.s.pruned = { epoch: last.epoch, values: last.values };
+      if (!entry.s.pruned || last.epoch > entry.s.pruned.epoch)
+        entry.s.pruned = { epoch: last.epoch, values: last.values };
     }
   }
   return [...byKey.values()].map(({ s, sums }) => {
@@ -65,7 +66,10 @@ export function rankConfigurations(
   const crowd = new Map<ConfigSummary, number>();
   for (const r of new Set(ranks)) {
     const front = done.filter((_, i) => ranks[i] === r);
-    crowding(front.map(oriented)).forEach((c, i) => crowd.set(front[i]!, c));
+    const c = crowding(front.map(oriented));
+    front.forEach((s, i) => {
+      crowd.set(s, c[i]!);
+    });
   }
   const rankOf = new Map(done.map((s, i) => [s, ranks[i]!]));
   const sortedDone = [...done].sort((a, b) => {
@@ -77,6 +81,9 @@ export function rankConfigurations(
   const sign = scalarDirection === "max" ? -1 : 1;
   const pruned = summaries
     .filter((s) => s.values === undefined && s.pruned !== undefined)
-    .sort((a, b) => b.pruned!.epoch - a.pruned!.epoch || sign * (scalar(a.pruned!.values) - scalar(b.pruned!.values)));
+    .sort(
+      (a, b) =>
+        b.pruned!.epoch - a.pruned!.epoch || sign * (scalar(a.pruned!.values) - scalar(b.pruned!.values)),
+    );
   return [...sortedDone, ...pruned];
 }

@@ -23,7 +23,11 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export function createMedian(o: MedianOptions, direction: Direction, scalar: (values: readonly number[]) => number): Pruner {
+export function createMedian(
+  o: MedianOptions,
+  direction: Direction,
+  scalar: (values: readonly number[]) => number,
+): Pruner {
   return {
     shouldPrune(trial, history) {
       if (trial.epoch <= o.warmupEpochs || !Number.isFinite(trial.value)) return false;

@@ -8,7 +8,15 @@
  * Values are raw metric values (accuracy 0.93, mse 0.12), never sign-flipped; `directions` says
  * which way is better.
  */
-import { type Direction, type Experiment, type FinalMetrics, type Metric, type MetricPoint, type TaskSpec, defaultDirection } from "@mtl/spec";
+import {
+  type Direction,
+  defaultDirection,
+  type Experiment,
+  type FinalMetrics,
+  type Metric,
+  type MetricPoint,
+  type TaskSpec,
+} from "@mtl/spec";
 import { ObjectiveError } from "./errors.ts";
 
 export interface Objective {
@@ -54,7 +62,7 @@ export function objectiveOf(experiment: Experiment): Objective {
         `sweep.objective: the tasks' metrics differ (${tasks.map((t) => `${t.name}: ${t.metric}`).join(", ")}), ` +
           `so "mean" needs objective.metric, or use task: "pareto" or one task's name`,
       );
-    tasks.forEach((t) => checkMetric(t, metric));
+    for (const t of tasks) checkMetric(t, metric);
     const direction = spec.direction ?? defaultDirection(metric);
     parts = tasks.map((t) => ({ task: t.name, metric, direction }));
     mean = true;
@@ -62,14 +70,27 @@ export function objectiveOf(experiment: Experiment): Objective {
     parts = tasks.map((t) => {
       if (spec.metric) checkMetric(t, spec.metric);
       const metric = spec.metric ?? t.metric;
-      return { task: t.name, metric, direction: metric === t.metric ? t.direction : defaultDirection(metric) };
+      return {
+        task: t.name,
+        metric,
+        direction: metric === t.metric ? t.direction : defaultDirection(metric),
+      };
     });
   } else {
     const t = tasks.find((x) => x.name === spec.task);
-    if (!t) throw new ObjectiveError(`sweep.objective.task: no task "${spec.task}" (${tasks.map((x) => x.name).join(", ")})`);
+    if (!t)
+      throw new ObjectiveError(
+        `sweep.objective.task: no task "${spec.task}" (${tasks.map((x) => x.name).join(", ")})`,
+      );
     const metric = spec.metric ?? t.metric;
     checkMetric(t, metric);
-    parts = [{ task: t.name, metric, direction: spec.direction ?? (metric === t.metric ? t.direction : defaultDirection(metric)) }];
+    parts = [
+      {
+        task: t.name,
+        metric,
+        direction: spec.direction ?? (metric === t.metric ? t.direction : defaultDirection(metric)),
+      },
+    ];
   }
 
   const combine = (vals: (number | undefined)[]): number[] | undefined => {
@@ -86,7 +107,11 @@ export function objectiveOf(experiment: Experiment): Objective {
     directions,
     extract: (final) => combine(parts.map((p) => final[p.task]?.[split]?.[p.metric])),
     extractEpoch: (points) =>
-      combine(parts.map((p) => points.find((m) => m.task === p.task && m.split === split && m.name === p.metric)?.value)),
+      combine(
+        parts.map(
+          (p) => points.find((m) => m.task === p.task && m.split === split && m.name === p.metric)?.value,
+        ),
+      ),
     scalar: (values) =>
       single
         ? values[0]!

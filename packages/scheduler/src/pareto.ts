@@ -2,7 +2,11 @@
 import type { Direction } from "@mtl/spec";
 
 /** Whether a is at least as good as b everywhere and better somewhere. */
-export function dominates(a: readonly number[], b: readonly number[], directions: readonly Direction[]): boolean {
+export function dominates(
+  a: readonly number[],
+  b: readonly number[],
+  directions: readonly Direction[],
+): boolean {
   let better = false;
   for (let i = 0; i < directions.length; i++) {
     const d = directions[i] === "max" ? a[i]! - b[i]! : b[i]! - a[i]!;
@@ -22,7 +26,11 @@ export function paretoFront<T>(items: T[], values: (t: T) => number[], direction
  * Non-dominated sorting: rank 0 is the front, rank 1 the front once rank 0 is removed, and so on.
  * O(n²·k), fine for the hundreds of configurations of a sweep.
  */
-export function paretoRanks<T>(items: readonly T[], values: (t: T) => number[], directions: readonly Direction[]): number[] {
+export function paretoRanks<T>(
+  items: readonly T[],
+  values: (t: T) => number[],
+  directions: readonly Direction[],
+): number[] {
   const v = items.map(values);
   const n = v.length;
   const dominatedBy = new Array<number>(n).fill(0);

@@ -21,7 +21,12 @@ export function createPruner(
       return { shouldPrune: () => false };
     case "asha":
       return createAsha(
-        { reduction: spec.reduction, minEpochs: spec.minEpochs, maxEpochs: spec.maxEpochs ?? maxEpochs, grace: spec.grace },
+        {
+          reduction: spec.reduction,
+          minEpochs: spec.minEpochs,
+          maxEpochs: spec.maxEpochs ?? maxEpochs,
+          grace: spec.grace,
+        },
         direction,
         scalar,
       );

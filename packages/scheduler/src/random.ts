@@ -28,7 +28,9 @@ export function drawValue(dim: Dim, rng: Rng): ParamValue {
     case "simplex":
       if (dim.samples !== undefined || dim.resolution === undefined)
         return dirichlet(dim.tasks, dim.concentration, rng);
-      return simplexGrid(dim.tasks, dim.resolution)[rng.int(simplexGridSize(dim.tasks.length, dim.resolution))]!;
+      return simplexGrid(dim.tasks, dim.resolution)[
+        rng.int(simplexGridSize(dim.tasks.length, dim.resolution))
+      ]!;
   }
 }
 
@@ -46,9 +48,13 @@ export function finiteValues(dim: Dim): readonly ParamValue[] | undefined {
     case "choice":
       return dim.values;
     case "int":
-      return intCount(dim) <= FINITE_LIMIT ? Array.from({ length: intCount(dim) }, (_, i) => dim.low + i * dim.step) : undefined;
+      return intCount(dim) <= FINITE_LIMIT
+        ? Array.from({ length: intCount(dim) }, (_, i) => dim.low + i * dim.step)
+        : undefined;
     case "simplex":
-      return dim.samples === undefined && dim.resolution !== undefined && simplexGridSize(dim.tasks.length, dim.resolution) <= FINITE_LIMIT
+      return dim.samples === undefined &&
+        dim.resolution !== undefined &&
+        simplexGridSize(dim.tasks.length, dim.resolution) <= FINITE_LIMIT
         ? simplexGrid(dim.tasks, dim.resolution)
         : undefined;
     default:

@@ -27,7 +27,11 @@ export const SINGLE_TASK = "single-task";
 export const BASELINE_STRATEGY = "equal";
 
 /** Builds and validates the config of a trial. Throws SearchSpaceError when a value does not fit. */
-export function resolveConfig(experiment: Experiment, params: Record<string, ParamValue>, seed: number): TrialConfig {
+export function resolveConfig(
+  experiment: Experiment,
+  params: Record<string, ParamValue>,
+  seed: number,
+): TrialConfig {
   const names = new Set(experiment.strategies.map((s) => s.name));
   const labels = strategyLabels(experiment.strategies);
   const label = params.strategy;
@@ -38,7 +42,8 @@ export function resolveConfig(experiment: Experiment, params: Record<string, Par
       : label === BASELINE_STRATEGY
         ? { name: BASELINE_STRATEGY, options: {} }
         : undefined;
-  if (ref === undefined) throw new SearchSpaceError(`unknown strategy "${String(label)}" (${labels.join(", ")})`);
+  if (ref === undefined)
+    throw new SearchSpaceError(`unknown strategy "${String(label)}" (${labels.join(", ")})`);
 
   const training: Record<string, unknown> = { ...experiment.training };
   const model: Record<string, unknown> = { ...experiment.model, options: { ...experiment.model.options } };
@@ -89,7 +94,10 @@ export function resolveConfig(experiment: Experiment, params: Record<string, Par
   const parsed = TrialConfig.safeParse(raw);
   if (!parsed.success) {
     const issues = formatIssues(parsed.error);
-    throw new SearchSpaceError(`parameters ${JSON.stringify(params)} give an invalid trial: ${issues.join("; ")}`, issues);
+    throw new SearchSpaceError(
+      `parameters ${JSON.stringify(params)} give an invalid trial: ${issues.join("; ")}`,
+      issues,
+    );
   }
   return parsed.data;
 }
@@ -97,7 +105,11 @@ export function resolveConfig(experiment: Experiment, params: Record<string, Par
 function widths(key: string, value: ParamValue, depth: number): number[] {
   if (typeof value === "number") return new Array(Math.max(1, depth)).fill(value);
   if (typeof value === "string") {
-    const parts = value.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
+    const parts = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")
+      .map(Number);
     if (parts.every((w) => Number.isInteger(w) && w > 0)) return parts;
   }
   if (Array.isArray(value)) return value as number[];
@@ -118,7 +130,10 @@ export function configKeyOf(config: TrialConfig): string {
  * parameters, without weights and strategy parameters, with architecture "single-task" and
  * strategy "equal". Baselines are therefore planned once per combination of those parameters.
  */
-export function baselineParams(experiment: Experiment, params: Record<string, ParamValue>): Record<string, ParamValue> {
+export function baselineParams(
+  experiment: Experiment,
+  params: Record<string, ParamValue>,
+): Record<string, ParamValue> {
   const names = new Set(experiment.strategies.map((s) => s.name));
   const out: Record<string, ParamValue> = { strategy: BASELINE_STRATEGY, architecture: SINGLE_TASK };
   for (const [key, value] of Object.entries(params)) {

@@ -58,8 +58,8 @@ export function createSampler(experiment: Experiment): Sampler {
       max ??= DEFAULT_MAX_TRIALS;
       break;
     case "tpe":
-      proposer = createTpe(experiment, space);
       max ??= DEFAULT_MAX_TRIALS;
+      proposer = createTpe(experiment, space, max);
       break;
   }
   // Fail at creation, not mid-sweep, when a value cannot make a valid config.

@@ -47,7 +47,11 @@ function buildGrid(tasks: readonly string[], resolution: number): Record<string,
   return out;
 }
 
-function toWeights(tasks: readonly string[], k: readonly number[], resolution: number): Record<string, number> {
+function toWeights(
+  tasks: readonly string[],
+  k: readonly number[],
+  resolution: number,
+): Record<string, number> {
   const T = tasks.length;
   const w: Record<string, number> = {};
   tasks.forEach((t, i) => {
@@ -91,11 +95,17 @@ export function fromUnit(tasks: readonly string[], p: readonly number[]): Record
  * The grid point of resolution r nearest to p: largest-remainder rounding of p·r, which keeps
  * Σk = r exactly.
  */
-export function snapToGrid(tasks: readonly string[], p: readonly number[], resolution: number): Record<string, number> {
+export function snapToGrid(
+  tasks: readonly string[],
+  p: readonly number[],
+  resolution: number,
+): Record<string, number> {
   const scaled = p.map((x) => x * resolution);
   const k = scaled.map(Math.floor);
   let left = resolution - k.reduce((a, b) => a + b, 0);
-  const order = scaled.map((x, i) => ({ i, rem: x - Math.floor(x) })).sort((a, b) => b.rem - a.rem || a.i - b.i);
+  const order = scaled
+    .map((x, i) => ({ i, rem: x - Math.floor(x) }))
+    .sort((a, b) => b.rem - a.rem || a.i - b.i);
   for (const { i } of order) {
     if (left <= 0) break;
     k[i] = k[i]! + 1;

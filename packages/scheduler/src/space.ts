@@ -43,7 +43,8 @@ export function targetOf(key: string, strategyNames: ReadonlySet<string>): KeyTa
   if (key === "strategy") return { kind: "label" };
   if ((TRAINING_KEYS as readonly string[]).includes(key))
     return { kind: "training", field: key as (typeof TRAINING_KEYS)[number] };
-  if ((MODEL_KEYS as readonly string[]).includes(key)) return { kind: "model", field: key as (typeof MODEL_KEYS)[number] };
+  if ((MODEL_KEYS as readonly string[]).includes(key))
+    return { kind: "model", field: key as (typeof MODEL_KEYS)[number] };
   if (key === "weights") return { kind: "weights" };
   const dot = key.indexOf(".");
   if (dot > 0) {
@@ -85,12 +86,15 @@ export function analyzeSpace(experiment: Experiment): Space {
         continue;
       case "weights":
         if (param.kind !== "simplex") problems.push(`space.weights: expected simplex(tasks, …)`);
-        else param.tasks.forEach((t) => weighted.add(t));
+        else for (const t of param.tasks) weighted.add(t);
         break;
       case "weight":
         if (!tasks.includes(target.task))
           problems.push(`space.${key}: expected weights.<task> with a task among ${tasks.join(", ")}`);
-        if (param.kind === "simplex" || param.kind === "choice" && param.values.some((v) => typeof v !== "number"))
+        if (
+          param.kind === "simplex" ||
+          (param.kind === "choice" && param.values.some((v) => typeof v !== "number"))
+        )
           problems.push(`space.${key}: expected numbers`);
         break;
       case "strategy":
@@ -122,7 +126,8 @@ export function analyzeSpace(experiment: Experiment): Space {
     if (t.kind === "weight" && weighted.has(t.task))
       problems.push(`space.${key}: task "${t.task}" is already in space.weights`);
   }
-  if (problems.length > 0) throw new SearchSpaceError(`invalid search space: ${problems.join("; ")}`, problems);
+  if (problems.length > 0)
+    throw new SearchSpaceError(`invalid search space: ${problems.join("; ")}`, problems);
 
   const labels = strategyLabels(experiment.strategies);
   const arms = experiment.strategies.map((ref, i) => ({

@@ -343,6 +343,21 @@ export class Store {
     });
   }
 
+  /**
+   * queued or running → failed for good, whatever attempts remain: the bus gave up delivering
+   * it (a dead letter), so no worker will report on it again.
+   */
+  giveUpTrial(trialId: number, error: string): Transition {
+    return this.tx(() => {
+      const t = this.mustTrial(trialId);
+      if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
+      if (t.state === "running") this.endAttempt(t.id, t.attempt, "failed", error);
+      const trial = this.update(t.id, { state: "failed", error, finishedAt: Date.now() });
+      this.event(t.sweepId, t.id, "trial.failed", `trial ${t.number} failed: ${error}`);
+      return { applied: true, trial };
+    });
+  }
+
   /** running → pruned at `epoch` (early stopping). */
   pruneTrial(trialId: number, runId: string, epoch: number): Transition {
     return this.tx(() => {

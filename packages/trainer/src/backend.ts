@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { installFastMatMul } from "./fast-matmul.ts";
+import { registerGradients } from "./gradients.ts";
 
 export const BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -80,6 +81,7 @@ function hasNativeAddon(pkg: string): boolean {
 let current: BackendName | undefined;
 
 async function activate(name: BackendName): Promise<boolean> {
+  registerGradients();
   if (!(await load(name))) return false;
   const tfName = name === "tensorflow-gpu" ? "tensorflow" : name;
   if (tf.getBackend() !== tfName || current !== name) {

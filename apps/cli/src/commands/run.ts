@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
+import { createSampler } from "@mtl/scheduler";
 import { UsageError } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import { runEmbedded } from "../embedded.ts";
@@ -44,7 +45,8 @@ export function register(program: Command): void {
         };
         process.on("SIGINT", onSigint);
         process.on("SIGTERM", onSigint);
-        let total: number | undefined;
+        // The grid's size (or the trial budget), for progress and ETA.
+        let total = createSampler(experiment).total;
         const progress = new ProgressLines(store, sweep.id, () => total, out);
         const summary = await runEmbedded({
           store,

@@ -2,7 +2,10 @@
 
 /** Escapes text for SVG/HTML content and attribute values. */
 export function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 /** Rounds coordinates so files stay small and diffs stable. */
@@ -22,9 +25,13 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (lo === hi) return [lo];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  // The round step whose tick count is closest to the one asked for.
+  const step = [1, 2, 5, 10]
+    .map((m) => m * mag)
+    .reduce((best, s) => (Math.abs((hi - lo) / s - count) < Math.abs((hi - lo) / best - count) ? s : best));
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Number(v.toPrecision(12)));
   return out;
 }
 
@@ -167,7 +174,12 @@ export function axes(
 }
 
 /** A legend box of coloured swatches, laid out in rows from (x, y). */
-export function legendBox(items: readonly { label: string; color: string; dashed?: boolean }[], x: number, y: number, maxWidth: number): string {
+export function legendBox(
+  items: readonly { label: string; color: string; dashed?: boolean }[],
+  x: number,
+  y: number,
+  maxWidth: number,
+): string {
   const parts: string[] = [];
   let cx = x;
   let cy = y;

@@ -1,5 +1,5 @@
 /** Line chart with optional ± bands: learning curves, and a metric against a task weight. */
-import { axes, type Frame, legendBox, niceTicks, padRange, type Plot, r2, scale, svgDoc } from "./common.ts";
+import { axes, type Frame, legendBox, niceTicks, type Plot, padRange, r2, scale, svgDoc } from "./common.ts";
 
 /** One line: points in x order, each with an optional band [lo, hi]. */
 export interface Series {
@@ -31,7 +31,12 @@ export function lineChart(input: LineInput): Plot {
   const height = 380;
   const f: Frame = { left: 78, top: 40, right: width - 20, bottom: height - 92 };
   const all = input.series.flatMap((s) => s.points);
-  const xd = input.xDomain ?? padRange(all.map((p) => p.x), 0.02);
+  const xd =
+    input.xDomain ??
+    padRange(
+      all.map((p) => p.x),
+      0.02,
+    );
   const yd = padRange(all.flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y]));
   const sx = scale(xd[0], xd[1], f.left, f.right);
   const sy = scale(yd[0], yd[1], f.bottom, f.top);
@@ -44,7 +49,9 @@ export function lineChart(input: LineInput): Plot {
     if (band.length > 1) {
       const upper = band.map((p) => `${r2(sx(p.x))},${r2(sy(p.hi!))}`);
       const lower = band.map((p) => `${r2(sx(p.x))},${r2(sy(p.lo!))}`).reverse();
-      parts.push(`<polygon class="band" points="${[...upper, ...lower].join(" ")}" fill="${s.color}" opacity="0.15"/>`);
+      parts.push(
+        `<polygon class="band" points="${[...upper, ...lower].join(" ")}" fill="${s.color}" opacity="0.15"/>`,
+      );
     }
   }
   for (const s of input.series) {
@@ -54,7 +61,7 @@ export function lineChart(input: LineInput): Plot {
     parts.push(
       `<path class="series" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`,
     );
-    if (input.markers || pts.length === 1)
+    if ((input.markers && !s.dashed) || pts.length === 1)
       for (const p of pts) {
         if (Number.isFinite(p.lo) && Number.isFinite(p.hi))
           parts.push(
@@ -65,8 +72,16 @@ export function lineChart(input: LineInput): Plot {
   }
   parts.push(legendBox(input.series, f.left, height - 40, width - f.left - 20));
   if (input.footnote)
-    parts.push(`<text x="${f.left}" y="${height - 12}" font-size="10" fill="#666">${escapeText(input.footnote)}</text>`);
-  return { name: input.name, title: input.title, width, height, svg: svgDoc(width, height, input.title, parts.join("")) };
+    parts.push(
+      `<text x="${f.left}" y="${height - 12}" font-size="10" fill="#666">${escapeText(input.footnote)}</text>`,
+    );
+  return {
+    name: input.name,
+    title: input.title,
+    width,
+    height,
+    svg: svgDoc(width, height, input.title, parts.join("")),
+  };
 }
 
 function escapeText(s: string): string {

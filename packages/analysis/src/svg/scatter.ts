@@ -1,7 +1,7 @@
 /** Pareto scatter: two tasks' metrics, one point per row, the non-dominated ones joined. */
 import type { Direction } from "@mtl/spec";
 import { paretoFront } from "../pareto.ts";
-import { axes, esc, type Frame, legendBox, padRange, type Plot, r2, scale, svgDoc } from "./common.ts";
+import { axes, esc, type Frame, legendBox, type Plot, padRange, r2, scale, svgDoc } from "./common.ts";
 
 /** One point of the scatter. */
 export interface ScatterPoint {
@@ -16,6 +16,8 @@ export interface ScatterPoint {
   yErr?: number;
   /** Drawn as a cross: the single-task baseline. */
   baseline?: boolean;
+  /** Labelled even when there are too many points to label them all. */
+  important?: boolean;
 }
 
 /** Input of {@link paretoScatter}. */
@@ -49,7 +51,13 @@ export function paretoScatter(input: ScatterInput): Plot {
   const sy = scale(yd[0], yd[1], f.bottom, f.top);
   const arrow = (d: Direction) => (d === "max" ? "higher is better" : "lower is better");
   const parts = [
-    axes(f, xd, yd, `${input.xLabel} (${arrow(input.xDirection)})`, `${input.yLabel} (${arrow(input.yDirection)})`),
+    axes(
+      f,
+      xd,
+      yd,
+      `${input.xLabel} (${arrow(input.xDirection)})`,
+      `${input.yLabel} (${arrow(input.yDirection)})`,
+    ),
   ];
 
   // Front as a staircase in x order: between two front points the dominated region is a corner.
@@ -67,7 +75,9 @@ export function paretoScatter(input: ScatterInput): Plot {
         return `L${r2(sx(cx))},${r2(sy(cy))} L${x},${y}`;
       })
       .join(" ");
-    parts.push(`<path class="front" d="${d}" fill="none" stroke="#d62728" stroke-width="1.5" stroke-dasharray="5 3"/>`);
+    parts.push(
+      `<path class="front" d="${d}" fill="none" stroke="#111111" stroke-width="1.2" stroke-dasharray="5 3"/>`,
+    );
   }
 
   const labelAll = pts.length <= (input.labelLimit ?? 14);
@@ -77,28 +87,44 @@ export function paretoScatter(input: ScatterInput): Plot {
     const g: string[] = [];
     const xe = finite(p.xErr);
     const ye = finite(p.yErr);
-    if (xe) g.push(`<line x1="${r2(sx(p.x - xe))}" y1="${r2(y)}" x2="${r2(sx(p.x + xe))}" y2="${r2(y)}" stroke="${p.color}" opacity="0.6"/>`);
-    if (ye) g.push(`<line x1="${r2(x)}" y1="${r2(sy(p.y - ye))}" x2="${r2(x)}" y2="${r2(sy(p.y + ye))}" stroke="${p.color}" opacity="0.6"/>`);
+    if (xe)
+      g.push(
+        `<line x1="${r2(sx(p.x - xe))}" y1="${r2(y)}" x2="${r2(sx(p.x + xe))}" y2="${r2(y)}" stroke="${p.color}" opacity="0.6"/>`,
+      );
+    if (ye)
+      g.push(
+        `<line x1="${r2(x)}" y1="${r2(sy(p.y - ye))}" x2="${r2(x)}" y2="${r2(sy(p.y + ye))}" stroke="${p.color}" opacity="0.6"/>`,
+      );
     if (p.baseline)
       g.push(
         `<path d="M${r2(x - 6)},${r2(y - 6)} L${r2(x + 6)},${r2(y + 6)} M${r2(x - 6)},${r2(y + 6)} L${r2(x + 6)},${r2(y - 6)}" stroke="${p.color}" stroke-width="2.5"/>`,
       );
     else
       g.push(
-        `<circle cx="${r2(x)}" cy="${r2(y)}" r="${front[i] ? 6 : 4.5}" fill="${p.color}" stroke="${front[i] ? "#d62728" : "#ffffff"}" stroke-width="${front[i] ? 2 : 1}"/>`,
+        `<circle cx="${r2(x)}" cy="${r2(y)}" r="${front[i] ? 6 : 4.5}" fill="${p.color}" stroke="${front[i] ? "#111111" : "#ffffff"}" stroke-width="${front[i] ? 2 : 1}"/>`,
       );
-    if (labelAll || front[i])
+    if (labelAll || front[i] || p.important)
       g.push(`<text x="${r2(x + 8)}" y="${r2(y - 8)}" font-size="11" fill="#222">${esc(p.label)}</text>`);
-    parts.push(`<g class="point${front[i] ? " on-front" : ""}"><title>${esc(p.label)}: ${p.x}, ${p.y}</title>${g.join("")}</g>`);
+    parts.push(
+      `<g class="point${front[i] ? " on-front" : ""}"><title>${esc(p.label)}: ${p.x}, ${p.y}</title>${g.join("")}</g>`,
+    );
   });
 
-  const groups = [...new Map(pts.map((p) => [p.group, p.color])).entries()].map(([label, color]) => ({ label, color }));
-  groups.push({ label: "Pareto front", color: "#d62728" });
+  const groups: { label: string; color: string; dashed?: boolean }[] = [
+    ...new Map(pts.map((p) => [p.group, p.color])).entries(),
+  ].map(([label, color]) => ({ label, color }));
+  groups.push({ label: "Pareto front", color: "#111111", dashed: true });
   parts.push(legendBox(groups, f.left, height - 40, width - f.left - 20));
   parts.push(
     `<text x="${f.left}" y="${height - 12}" font-size="10" fill="#666">Points: mean over seeds; bars: ± std. Ringed points are not dominated on these two tasks.</text>`,
   );
-  return { name: input.name, title: input.title, width, height, svg: svgDoc(width, height, input.title, parts.join("")) };
+  return {
+    name: input.name,
+    title: input.title,
+    width,
+    height,
+    svg: svgDoc(width, height, input.title, parts.join("")),
+  };
 }
 
 function pickWorse(a: number, b: number, d: Direction): number {

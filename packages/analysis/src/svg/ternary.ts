@@ -89,7 +89,9 @@ export function ternaryHeatmap(input: TernaryInput): Plot {
       [at([1 - s, s, 0]), at([0, s, 1 - s])],
       [at([1 - s, 0, s]), at([0, 1 - s, s])],
     ] as const)
-      grid.push(`<line x1="${r2(a.x)}" y1="${r2(a.y)}" x2="${r2(b.x)}" y2="${r2(b.y)}" stroke="#ffffff" stroke-opacity="0.35"/>`);
+      grid.push(
+        `<line x1="${r2(a.x)}" y1="${r2(a.y)}" x2="${r2(b.x)}" y2="${r2(b.y)}" stroke="#ffffff" stroke-opacity="0.35"/>`,
+      );
   }
   parts.push(
     `<g class="grid">${grid.join("")}</g>`,
@@ -121,7 +123,6 @@ export function ternaryHeatmap(input: TernaryInput): Plot {
     .join("");
   const worst = input.direction === "max" ? lo : hi;
   const bestV = input.direction === "max" ? hi : lo;
-  const labels = [bestV, worst];
   parts.push(
     `<defs><linearGradient id="${esc(input.name)}-bar" x1="0" y1="0" x2="0" y2="1">${stops}</linearGradient></defs>`,
     `<rect x="${bx}" y="${by}" width="18" height="${bh}" fill="url(#${esc(input.name)}-bar)" stroke="#555"/>`,
@@ -130,7 +131,13 @@ export function ternaryHeatmap(input: TernaryInput): Plot {
     `<text x="${bx - 4}" y="${by - 12}" font-size="11">better</text>`,
     `<text transform="translate(${bx + 80} ${by + bh / 2}) rotate(90)" text-anchor="middle">${esc(input.metricLabel)}</text>`,
     `<text x="40" y="${height - 28}" font-size="10" fill="#666">Position: share of the task weights λ (a corner = all weight on that task). Colour: mean over seeds</text>`,
-    `<text x="40" y="${height - 14}" font-size="10" fill="#666">of the nearest setting run (dots; ringed = best). Yellow is better${labels.length ? "" : ""}.</text>`,
+    `<text x="40" y="${height - 14}" font-size="10" fill="#666">of the nearest setting run (dots; ringed = best). Yellow is better.</text>`,
   );
-  return { name: input.name, title: input.title, width, height, svg: svgDoc(width, height, input.title, parts.join("")) };
+  return {
+    name: input.name,
+    title: input.title,
+    width,
+    height,
+    svg: svgDoc(width, height, input.title, parts.join("")),
+  };
 }

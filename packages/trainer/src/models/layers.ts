@@ -16,7 +16,10 @@ export interface Block {
 let counter = 0;
 /** A trainable variable with a unique name: two models alive on one thread must not clash. */
 export function variable(values: Float32Array, shape: number[], name: string): tf.Variable {
-  return tf.variable(tf.tensor(values, shape), true, `${name}_${counter++}`);
+  const init = tf.tensor(values, shape);
+  const v = tf.variable(init, true, `${name}_${counter++}`);
+  init.dispose(); // the variable holds its own reference to the data
+  return v;
 }
 
 export function glorot(shape: number[], fanIn: number, fanOut: number, rng: Rng, name: string): tf.Variable {
@@ -40,7 +43,7 @@ export function activate(x: tf.Tensor, a: Activation): tf.Tensor {
       return tf.tanh(x);
     case "gelu": {
       // tanh approximation of GELU (Hendrycks & Gimpel 2016).
-      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
       return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
     }
   }
@@ -59,23 +62,45 @@ export function dense(inSize: number, outSize: number, rng: Rng, activation: Act
   };
 }
 
-/** Conv2D 32 3×3 (valid) → activation → MaxPool 2×2 → Flatten; input rows are flattened images. */
+/**
+ * Conv2D 32 3×3 (valid) → activation → MaxPool 2×2 → Flatten; input rows are flattened images.
+ * The convolution is im2col + matMul: the nine shifted views are concatenated on the channel
+ * axis, then one product with the [9·c, filters] kernel. The wasm backend lacks the kernel for
+ * the filter gradient of a native conv2d, and matMul is its fastest op.
+ */
 export function convBlock(inputShape: number[], rng: Rng, activation: Activation, name: string, filters = 32): Block {
   const [h, w, c] = inputShape as [number, number, number];
-  const K = glorot([3, 3, c, filters], 9 * c, 9 * filters, rng, `${name}_K`);
+  const K = glorot([9 * c, filters], 9 * c, 9 * filters, rng, `${name}_K`);
   const b = constant([filters], 0, `${name}_b`);
-  const oh = Math.floor((h - 2) / 2);
-  const ow = Math.floor((w - 2) / 2);
+  const ch = h - 2;
+  const cw = w - 2;
+  const oh = Math.floor(ch / 2);
+  const ow = Math.floor(cw / 2);
   return {
     vars: [K, b],
     outSize: oh * ow * filters,
     apply: (x) => {
       const img = tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D;
-      const y = activate(tf.add(tf.conv2d(img, K as tf.Tensor4D, 1, "valid"), b), activation) as tf.Tensor4D;
-      const pooled = tf.maxPool(y, 2, 2, "valid");
-      return tf.reshape(pooled, [-1, oh * ow * filters]);
+      const views: tf.Tensor4D[] = [];
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) views.push(tf.slice(img, [0, i, j, 0], [-1, ch, cw, c]));
+      const cols = tf.reshape(tf.concat(views, 3), [-1, 9 * c]) as tf.Tensor2D;
+      const y = activate(tf.add(tf.matMul(cols, K as tf.Tensor2D), b), activation);
+      return tf.reshape(maxPool2x2(tf.reshape(y, [-1, ch, cw, filters]), oh, ow, filters), [-1, oh * ow * filters]);
     },
   };
+}
+
+/**
+ * 2×2 max pooling, stride 2, as the maximum of the four window corners. Written with reshape,
+ * slice and maximum (whose gradients we register) because the wasm MaxPoolGrad kernel drops
+ * gradients for some windows when there are several channels (checked against the cpu backend).
+ */
+export function maxPool2x2(x: tf.Tensor, oh: number, ow: number, c: number): tf.Tensor {
+  const even = tf.slice(x, [0, 0, 0, 0], [-1, 2 * oh, 2 * ow, c]);
+  const grid = tf.reshape(even, [-1, 2, ow, 2, c]); // [N·oh, row in window, ow, column in window, c]
+  const corner = (a: number, b: number) => tf.slice(grid, [0, a, 0, b, 0], [-1, 1, ow, 1, c]);
+  const m = tf.maximum(tf.maximum(corner(0, 0), corner(0, 1)), tf.maximum(corner(1, 0), corner(1, 1)));
+  return tf.reshape(m, [-1, oh, ow, c]);
 }
 
 export function inputSize(inputShape: number[]): number {

@@ -1,0 +1,174 @@
+/**
+ * `mtl compare`: the comparison table of a sweep (mean ± std over seeds, 95% CI, Δm% against
+ * single-task runs, p-values against a reference, rank, Pareto front) as text, Markdown, CSV or JSON.
+ */
+import type { Command } from "commander";
+import {
+  type Comparison,
+  type CompareOptions,
+  compare,
+  renderCsv,
+  renderJson,
+  renderMarkdown,
+  renderTable,
+  type TrialRecord,
+} from "@mtl/analysis";
+import { TrialConfig, UsageError } from "@mtl/spec";
+import type { Store, SweepRow } from "@mtl/store";
+import { DEFAULT_DB } from "./run.ts";
+import { openExisting } from "./trials.ts";
+
+const FORMATS = ["table", "md", "csv", "json"] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Options shared by compare and report. */
+export interface AnalysisCliOptions {
+  db: string;
+  metric?: string;
+  split?: string;
+  reference?: string;
+  by?: string;
+  test?: string;
+}
+
+/** Adds the options compare and report share. */
+export function analysisOptions(cmd: Command): Command {
+  return cmd
+    .option("--db <path>", "SQLite results file", DEFAULT_DB)
+    .option("--metric <name>", 'metric for every task that reports it, or "all" (default: each task\'s own)')
+    .option("--split <split>", "test or val (default: test when recorded, else val)")
+    .option("--reference <row>", "row the p-values compare with (default: single-task, else equal)")
+    .option("--by <grouping>", "strategy, or weights (one row per strategy and task-weight setting)", "strategy")
+    .option("--test <name>", "welch (default) or permutation (exact on few seeds)", "welch");
+}
+
+/** Validates the shared options into the analysis package's options. */
+export function toCompareOptions(opts: AnalysisCliOptions): CompareOptions {
+  const out: CompareOptions = {};
+  if (opts.metric) out.metric = opts.metric;
+  if (opts.split !== undefined) {
+    if (opts.split !== "test" && opts.split !== "val")
+      throw new UsageError(`--split: expected test or val, got "${opts.split}"`);
+    out.split = opts.split;
+  }
+  if (opts.reference) out.reference = opts.reference;
+  if (opts.by !== undefined) {
+    if (opts.by === "strategy") out.by = "strategy";
+    else if (opts.by === "weights" || opts.by === "strategy+weights") out.by = "strategy+weights";
+    else throw new UsageError(`--by: expected strategy or weights, got "${opts.by}"`);
+  }
+  if (opts.test !== undefined) {
+    if (opts.test !== "welch" && opts.test !== "permutation")
+      throw new UsageError(`--test: expected welch or permutation, got "${opts.test}"`);
+    out.test = opts.test;
+  }
+  return out;
+}
+
+/** The sweep named on the command line: an id, a name (its latest sweep), or by default the latest. */
+export function findSweep(store: Store, db: string, which: string | undefined): SweepRow {
+  if (which === undefined) {
+    const latest = store.latestSweep();
+    if (!latest) throw new UsageError(`no sweeps in ${db}`);
+    return latest;
+  }
+  if (/^\d+$/.test(which)) {
+    const s = store.getSweep(Number(which));
+    if (!s) throw new UsageError(`no sweep ${which} in ${db}`);
+    return s;
+  }
+  const named = store.listSweeps().filter((s) => s.name === which);
+  const s = named[named.length - 1];
+  if (!s) throw new UsageError(`no sweep named "${which}" in ${db}; sweeps: ${store.listSweeps().map((x) => `${x.id} ${x.name}`).join(", ") || "none"}`);
+  return s;
+}
+
+/**
+ * A sweep's trials as the analysis package takes them. Per-epoch metrics (the latest attempt's)
+ * are read only when asked, since the comparison does not need them.
+ */
+export function loadTrials(store: Store, sweepId: number, withCurves: boolean): TrialRecord[] {
+  return store.trialsOf(sweepId).map((t) => {
+    const parsed = TrialConfig.safeParse(t.config);
+    if (!parsed.success) throw new Error(`trial ${t.id} has a config this version cannot read: ${parsed.error.message}`);
+    const record: TrialRecord = {
+      id: t.id,
+      sweepId: t.sweepId,
+      state: t.state,
+      configKey: t.configKey,
+      seed: t.seed,
+      config: parsed.data,
+      params: t.params,
+      ...(t.final ? { final: t.final as TrialRecord["final"] } : {}),
+    };
+    if (withCurves)
+      record.curves = store
+        .metricsOf(t.id)
+        .map((m) => ({ epoch: m.epoch, task: m.task, split: m.split, name: m.name, value: m.value }));
+    return record;
+  });
+}
+
+/** The experiment file a sweep was run from, if recorded. */
+export function experimentFileOf(store: Store, sweep: SweepRow): string | undefined {
+  // Read-only lookup on the public handle; the store has no query for it yet.
+  const row = store.sqlite.prepare("select file from experiments where id = ?").get(sweep.experimentId) as
+    | { file: string | null }
+    | undefined;
+  return row?.file ?? undefined;
+}
+
+/** What to run to add single-task baselines to a sweep, as lines to print. */
+export function baselineAdvice(store: Store, sweep: SweepRow, db: string, cmp: Comparison | null): string[] {
+  const baselines = store.trialsOf(sweep.id).filter((t) => t.method === "single-task");
+  if (cmp?.hasBaseline || baselines.length > 0)
+    return [`Sweep ${sweep.id} already has single-task baselines (${baselines.length} trials).`];
+  const file = experimentFileOf(store, sweep) ?? "<experiment file>";
+  const q = (s: string) => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
+  return [
+    `Sweep ${sweep.id} has no single-task baselines, so Δm% cannot be computed. To add them:`,
+    `  1. set \`baselines: true\` in ${file}`,
+    `  2. pnpm mtl run ${q(file)} --db ${q(db)}`,
+    `  3. pnpm mtl compare --db ${q(db)}`,
+    "Each configuration gets one single-task run per seed (same training and model settings, one independent network per task).",
+  ];
+}
+
+export function register(program: Command): void {
+  analysisOptions(
+    program
+      .command("compare")
+      .description("compare a sweep's strategies: mean ± std over seeds, 95% CI, Δm%, p-values, rank, Pareto front")
+      .argument("[sweep]", "sweep id or name (default: the latest)"),
+  )
+    .option("--format <format>", FORMATS.join("|"), "table")
+    .option("--with-baselines", "print the commands that add single-task baselines (for Δm%)")
+    .action((which: string | undefined, opts: AnalysisCliOptions & { format: string; withBaselines?: boolean }) => {
+      if (!(FORMATS as readonly string[]).includes(opts.format))
+        throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${opts.format}"`);
+      const format = opts.format as Format;
+      const options = toCompareOptions(opts);
+      const store = openExisting(opts.db);
+      try {
+        const sweep = findSweep(store, opts.db, which);
+        const trials = loadTrials(store, sweep.id, false);
+        const cmp = compare(trials, options);
+        const out = (s: string) => process.stdout.write(s);
+        if (format === "table") {
+          const done = trials.filter((t) => t.state === "completed").length;
+          out(`sweep ${sweep.id} · ${sweep.name} · ${done} of ${trials.length} trials completed · ${cmp.split} split\n\n`);
+          out(renderTable(cmp));
+        } else if (format === "md") out(renderMarkdown(cmp));
+        else if (format === "csv") out(renderCsv(cmp));
+        else out(renderJson(cmp));
+        if (opts.withBaselines) {
+          // Keep machine-readable output clean: the advice goes to stderr there.
+          const lines = baselineAdvice(store, sweep, opts.db, cmp).join("\n") + "\n";
+          if (format === "table" || format === "md") out(`\n${lines}`);
+          else process.stderr.write(lines);
+        }
+      } finally {
+        store.close();
+      }
+    });
+}

@@ -1,0 +1,142 @@
+/**
+ * `mtl report`: writes a sweep's report into a directory: report.html (self-contained, inline
+ * SVG), summary.md, plots/*.svg, and plots/*.png screenshots taken with headless Chromium.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { promisify } from "node:util";
+import type { Command } from "commander";
+import { decodePng, inkStats, PLOT_DIR, type Plot, renderReport, screenshotPage } from "@mtl/analysis";
+import { UsageError } from "@mtl/spec";
+import { userPath } from "../load-experiment.ts";
+import { type AnalysisCliOptions, analysisOptions, findSweep, loadTrials, toCompareOptions } from "./compare.ts";
+import { openExisting } from "./trials.ts";
+
+const run = promisify(execFile);
+
+/** Chromium to screenshot with: $MTL_CHROMIUM, else the usual names on PATH. */
+export function findChromium(): string | undefined {
+  const env = process.env.MTL_CHROMIUM;
+  if (env) return existsSync(env) ? env : undefined;
+  const names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
+  for (const dir of (process.env.PATH ?? "").split(delimiter))
+    for (const n of names) if (dir && existsSync(join(dir, n))) return join(dir, n);
+  return undefined;
+}
+
+/** Flags that keep a headless Chromium offline, quiet and independent of any user profile. */
+function chromiumArgs(profile: string, png: string, plot: Plot, page: string): string[] {
+  return [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    `--user-data-dir=${profile}`,
+    `--screenshot=${png}`,
+    `--window-size=${plot.width},${plot.height}`,
+    `file://${page}`,
+  ];
+}
+
+/**
+ * Screenshots each plot into `<out>/plots/<name>.png`, two at a time (two cores here), and checks
+ * each picture shows something. Returns one warning per plot that failed.
+ */
+export async function screenshotPlots(chromium: string, plots: readonly Plot[], out: string): Promise<string[]> {
+  const tmp = mkdtempSync(join(tmpdir(), "mtl-report-"));
+  const warnings: string[] = [];
+  try {
+    const queue = [...plots];
+    const worker = async (slot: number) => {
+      // One profile per concurrent browser: two instances cannot share one.
+      const profile = join(tmp, `profile-${slot}`);
+      for (let plot = queue.shift(); plot; plot = queue.shift()) {
+        const page = join(tmp, `${plot.name}.html`);
+        writeFileSync(page, screenshotPage(plot));
+        const png = join(out, PLOT_DIR, `${plot.name}.png`);
+        try {
+          await run(chromium, chromiumArgs(profile, png, plot, page), { timeout: 60_000 });
+          const ink = inkStats(decodePng(readFileSync(png)));
+          if (ink.inked < 0.01) warnings.push(`${plot.name}.png looks blank`);
+        } catch (error) {
+          warnings.push(`no ${plot.name}.png: ${(error as Error).message.split("\n")[0]}`);
+        }
+      }
+    };
+    await Promise.all([worker(0), worker(1)]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return warnings;
+}
+
+export function register(program: Command): void {
+  analysisOptions(
+    program
+      .command("report")
+      .description("write an HTML report (Pareto front, learning curves, metric vs task weight, table), PNG plots and summary.md")
+      .argument("[sweep]", "sweep id or name (default: the latest)"),
+  )
+    .requiredOption("--out <dir>", "directory to write the report into")
+    .option("--tasks <a,b>", "the two tasks of the Pareto plot (default: the first two)")
+    .option("--no-png", "skip the PNG screenshots")
+    .action(async (which: string | undefined, opts: AnalysisCliOptions & { out: string; tasks?: string; png: boolean }) => {
+      const options = toCompareOptions(opts);
+      let paretoTasks: [string, string] | undefined;
+      if (opts.tasks) {
+        const t = opts.tasks.split(",").map((s) => s.trim());
+        if (t.length !== 2 || !t[0] || !t[1]) throw new UsageError(`--tasks: expected two task names like a,b, got "${opts.tasks}"`);
+        paretoTasks = [t[0], t[1]];
+      }
+      const chromium = opts.png ? findChromium() : undefined;
+      const store = openExisting(opts.db);
+      let report: ReturnType<typeof renderReport>;
+      let sweepLine: string;
+      try {
+        const sweep = findSweep(store, opts.db, which);
+        const trials = loadTrials(store, sweep.id, true);
+        const done = trials.filter((t) => t.state === "completed").length;
+        sweepLine = `sweep ${sweep.id} · ${done} of ${trials.length} trials completed · ${opts.db}`;
+        if (paretoTasks) {
+          const known = new Set(trials.flatMap((t) => t.config.tasks.map((x) => x.name)));
+          const bad = paretoTasks.filter((t) => !known.has(t));
+          if (bad.length) throw new UsageError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
+        }
+        report = renderReport(trials, {
+          ...options,
+          title: `Sweep ${sweep.id}: ${sweep.name}`,
+          subtitle: sweepLine,
+          imageExt: chromium ? "png" : "svg",
+          ...(paretoTasks ? { paretoTasks } : {}),
+        });
+      } finally {
+        store.close();
+      }
+      const out = userPath(opts.out);
+      for (const f of report.files) {
+        const path = join(out, f.name);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, f.content);
+      }
+      const say = (s: string) => process.stdout.write(`${s}\n`);
+      say(`${sweepLine}`);
+      say(`wrote ${join(opts.out, "report.html")}, summary.md and ${report.plots.length} plot(s) in ${join(opts.out, PLOT_DIR)}`);
+      if (!opts.png) return;
+      if (!chromium) {
+        process.stderr.write(
+          "mtl: no PNGs: Chromium not found (install it, e.g. `apt-get install chromium`, or set MTL_CHROMIUM); summary.md links the SVGs\n",
+        );
+        return;
+      }
+      const warnings = await screenshotPlots(chromium, report.plots, out);
+      for (const w of warnings) process.stderr.write(`mtl: ${w}\n`);
+      say(`PNG: ${report.plots.length - warnings.length} of ${report.plots.length} plot(s) rendered with ${chromium}`);
+    });
+}

@@ -1,0 +1,162 @@
+/**
+ * What the views show, as plain JSON: the same shape whether it was read from a SQLite file in
+ * this process or answered by a coordinator over NATS.
+ */
+import type { SweepStatus, TrialState } from "@mtl/store";
+
+export type Counts = Record<TrialState, number>;
+
+/** A task of the selected sweep, with the metric its column shows. */
+export interface TaskInfo {
+  name: string;
+  metric: string;
+  direction: "max" | "min";
+}
+
+export interface SweepInfo {
+  id: number;
+  name: string;
+  status: SweepStatus;
+  /** Planned trials (the sampler's total when known, else the trials planned so far). */
+  total: number;
+  counts: Counts;
+  createdAt: number;
+  finishedAt: number | null;
+  /** When its first trial started (null before any did). */
+  startedAt: number | null;
+  /** Mean wall time of its completed trials, for the ETA (null before any completed). */
+  meanTrialMs: number | null;
+}
+
+export interface TrialInfo {
+  id: number;
+  number: number;
+  state: TrialState;
+  /** "single-task" for baselines, else the strategy. */
+  method: string;
+  seed: number;
+  configKey: string;
+  /** Sampled parameters other than the strategy and the task weights. */
+  params: Record<string, unknown>;
+  /** Task weights λ (absent = 1 each). */
+  weights: Record<string, number> | null;
+  attempt: number;
+  maxAttempts: number;
+  worker: string | null;
+  backend: string | null;
+  epoch: number;
+  epochs: number;
+  prunedEpoch: number | null;
+  error: string | null;
+  objective: number[] | null;
+  /** Each task's metric on the snapshot's split: final, or the latest epoch's while running. */
+  metrics: Record<string, number | null>;
+  /** True when `metrics` come from the latest epoch, not the final result. */
+  live: boolean;
+  /** Δm% of the trial's configuration (mean over its seeds) against single-task baselines. */
+  deltaM: number | null;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface WorkerInfo {
+  name: string;
+  host: string | null;
+  pool: string;
+  backend: string | null;
+  devices: string[];
+  state: string;
+  currentTrial: number | null;
+  /** Number of the current trial in its sweep, when known. */
+  currentTrialNumber: number | null;
+  lastSeen: number;
+  trialsDone: number;
+}
+
+export interface EventInfo {
+  id: number;
+  at: number;
+  sweepId: number | null;
+  trialId: number | null;
+  kind: string;
+  message: string;
+}
+
+/** One row of the strategy comparison. */
+export interface StrategyRow {
+  label: string;
+  /** Completed trials (seeds) behind the row. */
+  n: number;
+  /** Aligned with `StrategyTable.columns`: mean over seeds, or null. */
+  means: (number | null)[];
+  /** Standard deviations over seeds, aligned with `means`. */
+  stds: (number | null)[];
+  deltaM: number | null;
+  rank: number | null;
+  pareto: boolean;
+  baseline: boolean;
+}
+
+export interface StrategyTable {
+  /** Which code computed it: the analysis package's `compare`, or the dashboard's own means. */
+  source: "analysis" | "dashboard";
+  split: string;
+  columns: { task: string; metric: string; direction: "max" | "min" }[];
+  rows: StrategyRow[];
+  notes: string[];
+}
+
+export interface Snapshot {
+  /** When it was taken (ms since the epoch, the source's clock). */
+  at: number;
+  sweeps: SweepInfo[];
+  /** The sweep the trial, event and comparison fields describe (null when there is none). */
+  sweepId: number | null;
+  /** Split the trial metrics and Δm% use (the sweep objective's). */
+  split: string;
+  tasks: TaskInfo[];
+  /** Names of the objective values, e.g. ["mean.accuracy"]. */
+  objectiveNames: string[];
+  /** Which way each objective value is better. */
+  objectiveDirections: ("max" | "min")[];
+  trials: TrialInfo[];
+  /** True when the sweep has single-task baselines with results. */
+  hasBaselines: boolean;
+  workers: WorkerInfo[];
+  /** The most recent events of the sweep and global ones (workers), oldest first. */
+  events: EventInfo[];
+  comparison: StrategyTable | null;
+}
+
+/** One metric over epochs. */
+export interface Series {
+  task: string;
+  split: string;
+  name: string;
+  /** [epoch, value] pairs, by epoch. */
+  points: [number, number][];
+}
+
+export interface AttemptInfo {
+  attempt: number;
+  runId: string;
+  worker: string | null;
+  backend: string | null;
+  state: string;
+  error: string | null;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/** Everything the detail view of one trial needs. */
+export interface TrialDetail {
+  at: number;
+  trial: TrialInfo;
+  tasks: TaskInfo[];
+  /** Per-task metric curves of the latest attempt (task weights excluded). */
+  curves: Series[];
+  /** Task weights λ over epochs, one series per task. */
+  weights: Series[];
+  attempts: AttemptInfo[];
+  events: EventInfo[];
+}

@@ -1,0 +1,66 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+import { Box, Text } from "ink";
+import { type Column, fitColumns } from "../calc/columns.ts";
+import { fit, fmtNum, fmtPct } from "../calc/format.ts";
+import type { StrategyTable } from "../snapshot.ts";
+import { type Cell, Table } from "./Table.tsx";
+
+export interface CompareViewProps {
+  table: StrategyTable | null;
+  cursor: number;
+  width: number;
+  height: number;
+}
+
+/** Strategies side by side: per-task mean ± std over seeds, Δm%, rank, Pareto front. */
+export function CompareView({ table, cursor, width, height }: CompareViewProps) {
+  if (!table || table.rows.length === 0)
+    return (
+      <Box height={height}>
+        <Text dimColor>  no completed trials to compare yet</Text>
+      </Box>
+    );
+  const notes = table.notes.slice(0, Math.max(0, Math.min(2, height - 3)));
+  const columns: Column[] = [
+    { key: "rank", width: 4, priority: 6, align: "right" },
+    { key: "label", width: 12, priority: 10, flex: true },
+    { key: "n", width: 3, priority: 5, align: "right" },
+    ...table.columns.map((c, i) => ({ key: `c${i}`, width: 15, priority: 8 - i * 0.01, align: "right" as const })),
+    { key: "deltaM", width: 7, priority: 9, align: "right" },
+    { key: "pareto", width: 6, priority: 4 },
+  ];
+  const headers: Record<string, string> = { rank: "rank", label: "strategy", n: "n", deltaM: "Δm%", pareto: "pareto" };
+  table.columns.forEach((c, i) => {
+    headers[`c${i}`] = `${c.task} ${c.metric}`;
+  });
+  const rows = table.rows.map((r) => {
+    const row: Record<string, Cell> = {
+      rank: { text: r.rank == null ? "–" : String(r.rank) },
+      label: { text: r.label, bold: r.baseline },
+      n: { text: String(r.n) },
+      deltaM: {
+        text: r.baseline ? "0" : fmtPct(r.deltaM),
+        color: r.deltaM == null || r.baseline ? undefined : r.deltaM > 0 ? "green" : "red",
+      },
+      pareto: { text: r.pareto ? "★" : "", color: "yellow" },
+    };
+    r.means.forEach((m, i) => {
+      const sd = r.stds[i];
+      row[`c${i}`] = { text: sd == null ? fmtNum(m, 3) : `${fmtNum(m, 3)} ± ${fmtNum(sd, 2)}` };
+    });
+    return row;
+  });
+  return (
+    <Box flexDirection="column" height={height}>
+      <Table columns={fitColumns(columns, width)} headers={headers} rows={rows} cursor={cursor} height={height - notes.length - 1} />
+      <Text dimColor wrap="truncate">
+        {fit(`split: ${table.split} · ${table.source === "analysis" ? "mtl compare" : "dashboard means"}`, width)}
+      </Text>
+      {notes.map((n) => (
+        <Text key={n} dimColor wrap="truncate">
+          {fit(n, width)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

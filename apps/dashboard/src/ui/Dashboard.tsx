@@ -1,0 +1,196 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+import { Box, useApp, useInput } from "ink";
+import { useCallback, useMemo, useRef, useState } from "react";
+import { logEvents } from "../calc/events.ts";
+import { fmtAgo } from "../calc/format.ts";
+import { filterTrials, sortKeys, sortLabel, sortTrials } from "../calc/trials-view.ts";
+import type { DashboardSource } from "../source.ts";
+import { HelpLine, StatusLine, TabBar } from "./Chrome.tsx";
+import { CompareView } from "./CompareView.tsx";
+import { EventsView } from "./EventsView.tsx";
+import { Header } from "./Header.tsx";
+import { hintsFor } from "./hints.ts";
+import { type Effect, handleKey, initialState, type KeyContext, type UiState } from "./state.ts";
+import { SweepsView } from "./SweepsView.tsx";
+import { TrialDetailView } from "./TrialDetailView.tsx";
+import { TrialsView } from "./TrialsView.tsx";
+import { usePoll } from "./use-poll.ts";
+import { type Size, useTerminalSize } from "./use-terminal-size.ts";
+import { WorkersView } from "./WorkersView.tsx";
+
+export interface DashboardProps {
+  source: DashboardSource;
+  /** Sweep to show first. @default the latest */
+  sweepId?: number;
+  /** Milliseconds between polls of the source. @default 500 */
+  intervalMs?: number;
+  /** Fixed size instead of the terminal's (tests). */
+  size?: Size;
+  /** Inside `mtl run`: `q` stops the run (as Ctrl-C does) rather than only closing the view. */
+  inline?: boolean;
+  /** Called when the person quits (q or Ctrl-C), before the app exits. */
+  onQuit?: () => void;
+}
+
+/** Lines outside the panels: header 2, tab bar 1, status 1, help 1, and one spare (see below). */
+const CHROME = 6;
+
+/**
+ * The whole dashboard. Data comes from `source` through polling hooks; the views only present
+ * it. The frame is one line shorter than the terminal: Ink clears the whole screen on every
+ * frame that fills it, which flickers.
+ */
+export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inline = false, onQuit }: DashboardProps) {
+  const { exit } = useApp();
+  const size = useTerminalSize(fixed);
+  const [ui, setUi] = useState<UiState>(() => initialState(sweepId));
+  const uiRef = useRef(ui);
+  uiRef.current = ui;
+
+  const snap = usePoll(() => source.snapshot(ui.sweepId), intervalMs, [source, ui.sweepId]);
+  const detail = usePoll(
+    ui.detail === null ? null : () => source.trialDetail(ui.detail!),
+    intervalMs,
+    [source, ui.detail],
+  );
+  const snapshot = snap.data;
+
+  const trials = useMemo(() => {
+    if (!snapshot) return [];
+    const ctx = { tasks: snapshot.tasks, objectiveDirections: snapshot.objectiveDirections };
+    return sortTrials(filterTrials(snapshot.trials, ui.filter.trials), ui.sort, ctx, ui.reverse);
+  }, [snapshot, ui.filter.trials, ui.sort, ui.reverse]);
+  const events = useMemo(() => (snapshot ? logEvents(snapshot.events, ui.filter.events) : []), [snapshot, ui.filter.events]);
+
+  const width = Math.max(20, size.columns);
+  const body = Math.max(3, size.rows - CHROME);
+  // Large terminals keep the event log (and workers, if wide) in view below the main panel.
+  const strip = size.rows >= 40 && ui.detail === null && ui.panel !== "events" && ui.panel !== "workers";
+  const stripHeight = strip ? Math.min(14, Math.floor(body / 3)) : 0;
+  const mainHeight = body - stripHeight;
+
+  const lengthOf = (panel: UiState["panel"]) =>
+    panel === "sweeps"
+      ? (snapshot?.sweeps.length ?? 0)
+      : panel === "trials"
+        ? trials.length
+        : panel === "workers"
+          ? (snapshot?.workers.length ?? 0)
+          : panel === "events"
+            ? events.length
+            : (snapshot?.comparison?.rows.length ?? 0);
+
+  const run = useCallback(
+    (effect: Effect) => {
+      if (effect.type === "quit") {
+        onQuit?.();
+        exit();
+        return;
+      }
+      const say = (message: string) => setUi((s) => ({ ...s, message }));
+      const done =
+        effect.type === "cancel"
+          ? source.cancel(effect.trialId)
+          : effect.type === "pause"
+            ? source.pause(effect.sweepId)
+            : source.resume(effect.sweepId);
+      done.then(
+        (r) => {
+          say(r.message);
+          snap.refresh();
+        },
+        (e: Error) => say(e.message),
+      );
+    },
+    [source, exit, onQuit, snap],
+  );
+
+  useInput((input, key) => {
+    const s = uiRef.current;
+    const cur = s.cursor[s.panel];
+    const trialId = s.detail ?? (s.panel === "trials" ? trials[cur]?.id : undefined);
+    const t = trialId === undefined ? undefined : snapshot?.trials.find((x) => x.id === trialId);
+    const sweep = snapshot?.sweeps.find((x) => x.id === snapshot.sweepId);
+    const ctx: KeyContext = {
+      length: lengthOf(s.panel),
+      pageSize: Math.max(1, mainHeight - 1),
+      sortKeys: snapshot ? sortKeys(snapshot.tasks, snapshot.hasBaselines) : ["number"],
+      trialIds: trials.map((x) => x.id),
+      sweepIds: snapshot?.sweeps.map((x) => x.id) ?? [],
+      trial: t ? { id: t.id, number: t.number, state: t.state } : null,
+      sweep: sweep ? { id: sweep.id, status: sweep.status } : null,
+    };
+    const step = handleKey(s, input, key, ctx);
+    uiRef.current = step.state;
+    setUi(step.state);
+    if (step.effect) run(step.effect);
+  });
+
+  const status = (): { text: string; color?: string } => {
+    if (ui.mode.kind === "filter") return { text: `/${ui.mode.draft}▏`, color: "cyan" };
+    if (ui.mode.kind === "confirm-cancel")
+      return { text: `Cancel trial ${ui.mode.number}? It stops on its worker and is not retried. [y/N]`, color: "yellow" };
+    if (ui.message) return { text: ui.message, color: "cyan" };
+    if (snap.error) return { text: `source: ${snap.error} (showing data from ${fmtAgo(snapshot?.at, Date.now())})`, color: "red" };
+    const last = events[0];
+    return { text: last ? `last: ${last.message}` : "" };
+  };
+
+  const right =
+    ui.panel === "trials"
+      ? `sort ${sortLabel(ui.sort)}${ui.reverse ? "↑" : ""}${ui.filter.trials ? ` · filter "${ui.filter.trials}"` : ""} · ${trials.length}/${snapshot?.trials.length ?? 0}`
+      : ui.panel === "events" && ui.filter.events
+        ? `filter "${ui.filter.events}"`
+        : "";
+
+  const main = () => {
+    if (!snapshot) return null;
+    if (ui.detail !== null)
+      return (
+        <TrialDetailView
+          detail={detail.data?.trial.id === ui.detail ? detail.data : undefined}
+          row={snapshot.trials.find((t) => t.id === ui.detail)}
+          curve={ui.curve}
+          width={width}
+          height={mainHeight}
+        />
+      );
+    const cursor = ui.cursor[ui.panel];
+    switch (ui.panel) {
+      case "sweeps":
+        return <SweepsView snapshot={snapshot} cursor={cursor} width={width} height={mainHeight} />;
+      case "trials":
+        return <TrialsView snapshot={snapshot} trials={trials} cursor={cursor} width={width} height={mainHeight} />;
+      case "workers":
+        return <WorkersView snapshot={snapshot} cursor={cursor} width={width} height={mainHeight} />;
+      case "events":
+        return <EventsView events={events} cursor={cursor} width={width} height={mainHeight} />;
+      case "compare":
+        return <CompareView table={snapshot.comparison} cursor={cursor} width={width} height={mainHeight} />;
+    }
+  };
+
+  const st = status();
+  const wide = width >= 120;
+  return (
+    <Box flexDirection="column" width={width} height={size.rows - 1}>
+      <Header snapshot={snapshot} width={width} />
+      <TabBar panel={ui.panel} detail={ui.detail !== null} right={right} width={width} />
+      <Box height={mainHeight} flexDirection="column">
+        {main()}
+      </Box>
+      {strip && snapshot ? (
+        <Box height={stripHeight} flexDirection="row">
+          {wide ? (
+            <Box width={Math.floor(width / 2)} marginRight={1}>
+              <WorkersView snapshot={snapshot} cursor={-1} width={Math.floor(width / 2) - 1} height={stripHeight} />
+            </Box>
+          ) : null}
+          <EventsView events={events} cursor={-1} width={wide ? width - Math.floor(width / 2) - 1 : width} height={stripHeight} />
+        </Box>
+      ) : null}
+      <StatusLine text={st.text} color={st.color} width={width} />
+      <HelpLine keys={hintsFor(ui, inline)} width={width} />
+    </Box>
+  );
+}

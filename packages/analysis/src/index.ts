@@ -1,0 +1,28 @@
+/** @mtl/analysis: statistics, Δm%, Pareto fronts, comparison tables and sweep reports. */
+
+export { type Cell, type CompareOptions, type CompareRow, type Comparison, compare } from "./compare.ts";
+export { deltaM, type MetricColumn, relativeImprovement } from "./delta-m.ts";
+export { legend } from "./format.ts";
+export { dominates, paretoFront } from "./pareto.ts";
+export { decodePng, encodePng, type Image, inkStats, screenshotPage } from "./png.ts";
+export { type CurvePoint, finalValue, type TrialRecord, variantKey } from "./records.ts";
+export { renderCsv, renderJson } from "./render-data.ts";
+export { renderMarkdown } from "./render-md.ts";
+export { renderTable } from "./render-table.ts";
+export { PLOT_DIR, type Report, type ReportFile, type ReportOptions, renderReport } from "./report.ts";
+export { mulberry32 } from "./rng.ts";
+export {
+  averageRanks,
+  holm,
+  mean,
+  type PermutationOptions,
+  permutationTest,
+  type Summary,
+  sampleStd,
+  sampleVariance,
+  summarize,
+  type TestResult,
+  welchTTest,
+} from "./stats.ts";
+export type { Plot } from "./svg/common.ts";
+export { incompleteBeta, lnGamma, tCdf, tPdf, tQuantile, tTwoSided } from "./t-dist.ts";

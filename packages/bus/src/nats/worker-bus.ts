@@ -1,0 +1,172 @@
+import type { Consumer, JetStreamClient, JsMsg, NatsConnection, Subscription } from "nats";
+import type { Delivery, Rejected, WorkerBus } from "../bus.ts";
+import { ControlMessage, decode, eventId, Heartbeat, TrialEvent, TrialMessage } from "../messages.ts";
+import { encode, text } from "./codec.ts";
+import { connectNats } from "./connect.ts";
+import type { NatsBusOptions } from "./coordinator-bus.ts";
+import { retry } from "./retry.ts";
+import { CONSUMERS, ensureTopology, type Pool, STREAMS, SUBJECTS } from "./topology.ts";
+
+/** How long one pull request waits on the server for a trial before it is renewed. */
+const PULL_EXPIRES_MS = 5000;
+
+/**
+ * The worker's end over NATS JetStream. Trials are pulled one at a time from the pool's durable
+ * consumer (a message waiting in a client buffer would use up its lease); events are published
+ * with their id as the JetStream message id and retried until the server takes them, so a
+ * nats-server restart costs a delay and never a duplicate.
+ */
+export class NatsWorkerBus implements WorkerBus {
+  private readonly consumers = new Map<Pool, Consumer>();
+  private readonly subscriptions: Subscription[] = [];
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    /** The ack-wait of a trial: renew a lease well within it. */
+    readonly leaseMs: number,
+    options: NatsBusOptions,
+  ) {
+    this.log = options.log ?? (() => {});
+  }
+
+  static async connect(options: NatsBusOptions): Promise<NatsWorkerBus> {
+    const nc = await connectNats({ name: "mtl-worker", ...options });
+    try {
+      const { ackWaitMs } = await ensureTopology(await nc.jetstreamManager(), options, false);
+      return new NatsWorkerBus(nc, nc.jetstream(), ackWaitMs, options);
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  async nextTrial(pool: Pool, signal: AbortSignal): Promise<Delivery | null> {
+    while (!this.closed && !signal.aborted) {
+      let msg: JsMsg | null;
+      try {
+        msg = await this.pull(pool, signal);
+      } catch (error) {
+        if (this.closed || signal.aborted) break;
+        this.log(`pull ${pool}: ${(error as Error).message}`);
+        this.consumers.delete(pool);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (!msg) continue;
+      const d = decode(TrialMessage, msg.data);
+      const error = !d.ok
+        ? d.error
+        : d.value.pool !== pool
+          ? `pool ${d.value.pool} on ${msg.subject}`
+          : undefined;
+      if (error || !d.ok) {
+        // Never retried: the same bytes would fail the same way.
+        await this.reject({ source: msg.subject, payload: text(msg.data), error: error ?? "invalid" });
+        msg.term();
+        continue;
+      }
+      return this.delivery(msg, d.value);
+    }
+    return null;
+  }
+
+  /** One pull; a trial that arrives after `signal` aborted is handed straight back. */
+  private async pull(pool: Pool, signal: AbortSignal): Promise<JsMsg | null> {
+    let consumer = this.consumers.get(pool);
+    if (!consumer) {
+      consumer = await this.js.consumers.get(STREAMS.trials, CONSUMERS.trials(pool));
+      this.consumers.set(pool, consumer);
+    }
+    const next = consumer.next({ expires: PULL_EXPIRES_MS });
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        resolve(null);
+        next.then(
+          (m) => m?.nak(),
+          () => {},
+        );
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      next.then(
+        (m) => {
+          signal.removeEventListener("abort", onAbort);
+          if (m && (signal.aborted || this.closed)) {
+            m.nak();
+            resolve(null);
+          } else resolve(m);
+        },
+        (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private delivery(msg: JsMsg, message: TrialMessage): Delivery {
+    const settle = (how: "ack" | "nak") =>
+      retry(
+        async () => {
+          if (how === "ack") await msg.ackAck();
+          else msg.nak();
+        },
+        { deadlineMs: 30_000, stopped: () => this.closed },
+      ).catch((e) => this.log(`${how} trial ${message.trialId}: ${(e as Error).message}`));
+    return {
+      message,
+      deliveries: msg.info.redeliveryCount,
+      working: () => msg.working(),
+      ack: () => settle("ack"),
+      nak: () => settle("nak"),
+    };
+  }
+
+  async publishEvent(event: TrialEvent): Promise<void> {
+    const parsed = TrialEvent.safeParse(event);
+    if (!parsed.success)
+      return this.reject({
+        source: SUBJECTS.event,
+        payload: JSON.stringify(event),
+        error: parsed.error.message,
+      });
+    const data = encode(parsed.data);
+    const msgID = eventId(parsed.data);
+    await retry(() => this.js.publish(SUBJECTS.event, data, { msgID }), {
+      stopped: () => this.closed,
+      onRetry: (e, n) => this.log(`publish ${event.kind} (attempt ${n}): ${(e as Error).message}`),
+    });
+  }
+
+  onControl(handler: (message: ControlMessage) => void): void {
+    const sub = this.nc.subscribe(SUBJECTS.control, {
+      callback: (_err, msg) => {
+        const d = decode(ControlMessage, msg.data);
+        if (d.ok) handler(d.value);
+        else void this.reject({ source: msg.subject, payload: text(msg.data), error: d.error });
+      },
+    });
+    this.subscriptions.push(sub);
+  }
+
+  async heartbeat(heartbeat: Heartbeat): Promise<void> {
+    this.nc.publish(SUBJECTS.heartbeat, encode(Heartbeat.parse(heartbeat)));
+  }
+
+  async reject(rejected: Rejected): Promise<void> {
+    await retry(() => this.js.publish(SUBJECTS.rejected, encode(rejected)), {
+      deadlineMs: 30_000,
+      stopped: () => this.closed,
+    }).catch((e) => this.log(`could not report a rejected message: ${(e as Error).message}`));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.subscriptions) s.unsubscribe();
+    // drain() flushes what is still buffered: naks of trials handed back, the last heartbeat.
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+}

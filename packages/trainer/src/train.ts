@@ -1,0 +1,443 @@
+/**
+ * runTrial: trains one configuration and reports per-epoch metrics. Runs inside a worker thread,
+ * so it keeps no state between trials beyond the tf backend and a small dataset cache, disposes
+ * every tensor it makes, and yields to the event loop between batches so that cancel messages
+ * reach `shouldStop`.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import { initBackend } from "./backend.ts";
+import { loadDataset } from "./data/load.ts";
+import type { SplitData, SplitDataset, Target } from "./data/types.ts";
+import { meanLoss, perSampleLoss } from "./losses.ts";
+import { accuracy, macroF1, mae, mse } from "./metrics.ts";
+import { allVariables, type Model } from "./models/types.ts";
+import { addWeightDecay, createOptimizer } from "./optimizers.ts";
+import { architectures, strategies } from "./registries.ts";
+import { createRng } from "./rng.ts";
+import type { GradientStrategy, LossStrategy, Strategy } from "./strategies/types.ts";
+
+export interface TrainHooks {
+  /** Called after every epoch with all metrics; awaited. */
+  onEpoch?: (report: EpochReport) => void | Promise<void>;
+  /** Polled between batches (at least every ~200 ms of work); a non-null answer stops the trial with that status. */
+  shouldStop?: () => "pruned" | "cancelled" | null;
+  /** Backend to use (overrides config.backend); default: the best that loads. */
+  backend?: string;
+}
+
+/** A task bound to its dataset output. */
+interface BoundTask {
+  spec: TaskSpec;
+  /** Output units: classes, or 1 for regression. */
+  units: number;
+  classes: number;
+}
+
+/** Split data on the device. */
+interface DeviceSplit {
+  n: number;
+  x: tf.Tensor2D;
+  y: tf.Tensor1D[];
+  host: SplitData;
+}
+
+const YIELD_EVERY_MS = 50;
+
+export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Promise<TrialOutcome> {
+  const backend = await initBackend(hooks.backend ?? config.backend);
+  // Resolve everything named in the config first: unknown names and bad options reject here.
+  const arch = architectures.resolve(config.model.architecture, config.model.options);
+  const strat = strategies.resolve(config.strategy.name, config.strategy.options);
+  const data = await loadDataset(config.dataset);
+  const tasks = bindTasks(config.tasks, data);
+  const names = tasks.map((t) => t.spec.name);
+
+  const rng = createRng(`trial:${config.seed}`);
+  const tensorsBefore = tf.memory().numTensors;
+  const disposables: { dispose(): void }[] = [];
+  let epoch = 0;
+  let final: FinalMetrics | undefined;
+  try {
+    const splits = {
+      train: toDevice(data.train, tasks),
+      val: toDevice(data.val, tasks),
+      test: toDevice(data.test, tasks),
+    };
+    disposables.push(...Object.values(splits).flatMap((s) => [s.x, ...s.y]));
+    const model = arch.item.build(config.model, arch.options, {
+      inputShape: data.inputShape,
+      outputs: tasks.map((t) => t.units),
+      rng: rng.fork("init"),
+    });
+    disposables.push(...allVariables(model));
+    const strategy = strat.item.create(strat.options, {
+      tasks: names,
+      initialWeights: names.map((n) => config.weights?.[n] ?? 1),
+      rng: rng.fork("strategy"),
+    });
+    disposables.push({ dispose: () => strategy.dispose?.() });
+    if (strategy.kind === "gradients" && strategy.wrt === "representation" && !model.split)
+      throw new Error(
+        `strategy "${config.strategy.name}" needs one shared representation; architecture "${config.model.architecture}" has none`,
+      );
+    const optimizer = createOptimizer(config.training);
+    disposables.push(optimizer);
+    const step = makeStep(model, strategy, tasks, optimizer, config.training.weightDecay);
+    const shuffle = rng.fork("shuffle");
+    const batch = Math.min(config.training.batchSize, splits.train.n);
+    let lastYield = performance.now();
+
+    for (epoch = 1; epoch <= config.training.epochs; epoch++) {
+      const started = performance.now();
+      const order = permutationArray(splits.train.n, shuffle);
+      const lossSums = new Float64Array(tasks.length);
+      const weightSums = new Float64Array(tasks.length);
+      let steps = 0;
+      {
+        for (let from = 0; from < splits.train.n; from += batch) {
+          const stop = hooks.shouldStop?.() ?? null;
+          if (stop) return { status: stop, epochs: epoch - 1, backend, ...(final ? { final } : {}) };
+          const idx = tf.tensor1d(order.subarray(from, Math.min(from + batch, splits.train.n)), "int32");
+          const xb = tf.gather(splits.train.x, idx);
+          const yb = splits.train.y.map((y) => tf.gather(y, idx));
+          idx.dispose();
+          let losses: number[];
+          try {
+            losses = step(xb, yb);
+          } finally {
+            xb.dispose();
+            for (const y of yb) y.dispose();
+          }
+          const bad = losses.findIndex((l) => !Number.isFinite(l));
+          if (bad >= 0)
+            return {
+              status: "failed",
+              epochs: epoch - 1,
+              backend,
+              error: `non-finite loss in task ${names[bad]} at epoch ${epoch}`,
+              ...(final ? { final } : {}),
+            };
+          const w = strategy.weights();
+          losses.forEach((l, i) => {
+            lossSums[i] = (lossSums[i] as number) + l;
+            weightSums[i] = (weightSums[i] as number) + (w[i] ?? 1);
+          });
+          steps++;
+          if (performance.now() - lastYield > YIELD_EVERY_MS) {
+            await new Promise<void>((r) => setImmediate(r));
+            lastYield = performance.now();
+          }
+        }
+      }
+      const weights: Record<string, number> = {};
+      names.forEach((n, i) => (weights[n] = (weightSums[i] as number) / Math.max(steps, 1)));
+      strategy.afterEpoch?.(Array.from(lossSums, (s) => s / Math.max(steps, 1)));
+
+      const metrics: MetricPoint[] = [];
+      for (const split of ["train", "val", "test"] as const)
+        if (splits[split].n > 0) metrics.push(...evaluate(model, splits[split], tasks, split));
+      final = toFinal(metrics);
+      const report: EpochReport = { epoch, metrics, weights, wallMs: performance.now() - started };
+      await hooks.onEpoch?.(report);
+      lastYield = performance.now();
+    }
+    return { status: "completed", epochs: config.training.epochs, backend, ...(final ? { final } : {}) };
+  } finally {
+    for (const d of disposables) d.dispose();
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked > 0 && process.env.MTL_DEBUG_LEAKS) console.warn(`runTrial: ${leaked} tensors leaked`);
+  }
+}
+
+function bindTasks(specs: TaskSpec[], data: SplitDataset): BoundTask[] {
+  return specs.map((spec) => {
+    const target: Target | undefined = data.train.targets[spec.target];
+    if (!target)
+      throw new Error(
+        `task "${spec.name}": the dataset has no output "${spec.target}" (available: ${Object.keys(data.train.targets).join(", ")})`,
+      );
+    if (target.kind !== spec.kind)
+      throw new Error(`task "${spec.name}": output "${spec.target}" is ${target.kind}, but the task is ${spec.kind}`);
+    const classes = target.kind === "classification" ? target.classes : 0;
+    return { spec, units: target.kind === "classification" ? target.classes : 1, classes };
+  });
+}
+
+function toDevice(split: SplitData, tasks: BoundTask[]): DeviceSplit {
+  const d = split.n > 0 ? split.x.length / split.n : 0;
+  return {
+    n: split.n,
+    host: split,
+    x: tf.tensor2d(split.x, [split.n, d]),
+    y: tasks.map((t) => {
+      const target = split.targets[t.spec.target] as Target;
+      return target.kind === "classification"
+        ? tf.tensor1d(target.labels, "int32")
+        : tf.tensor1d(target.values, "float32");
+    }),
+  };
+}
+
+function permutationArray(n: number, rng: ReturnType<typeof createRng>): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i] as number;
+    p[i] = p[j] as number;
+    p[j] = t;
+  }
+  return p;
+}
+
+type Step = (x: tf.Tensor2D, y: tf.Tensor1D[]) => number[];
+
+/** One optimisation step; returns the batch's per-task mean losses. */
+export function makeStep(
+  model: Model,
+  strategy: Strategy,
+  tasks: BoundTask[],
+  optimizer: tf.Optimizer,
+  weightDecay: number,
+): Step {
+  const byName = new Map<string, tf.Variable>();
+  for (const v of allVariables(model)) byName.set(v.name, v);
+  const apply = (grads: tf.NamedTensorMap) => {
+    const decayed = addWeightDecay(grads, byName, weightDecay);
+    optimizer.applyGradients(decayed);
+    tf.dispose(Object.values(decayed));
+  };
+  const taskLosses = (outputs: tf.Tensor2D[], y: tf.Tensor1D[]) =>
+    outputs.map((o, i) => {
+      const t = tasks[i] as BoundTask;
+      return meanLoss(t.spec.loss, o, y[i] as tf.Tensor1D, t.classes);
+    });
+  return strategy.kind === "loss"
+    ? lossStep(model, strategy, taskLosses, apply)
+    : gradientStep(model, strategy, taskLosses, apply);
+}
+
+type TaskLosses = (outputs: tf.Tensor2D[], y: tf.Tensor1D[]) => tf.Scalar[];
+
+function lossStep(
+  model: Model,
+  strategy: LossStrategy,
+  taskLosses: TaskLosses,
+  apply: (g: tf.NamedTensorMap) => void,
+): Step {
+  const vars = [...allVariables(model), ...(strategy.variables ?? [])];
+  return (x, y) => {
+    strategy.beforeStep?.();
+    let perTask: tf.Tensor | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const losses = taskLosses(model.forward(x), y);
+      perTask = tf.keep(tf.stack(losses));
+      const total = strategy.combine(losses);
+      return model.penalty ? tf.add(total, model.penalty()) : total;
+    }, vars);
+    const losses = Array.from((perTask as tf.Tensor).dataSync());
+    perTask?.dispose();
+    value.dispose();
+    if (losses.every(Number.isFinite)) apply(grads);
+    else tf.dispose(Object.values(grads));
+    return losses;
+  };
+}
+
+/** Per-task gradients of the shared parameters (or representation), combined by the strategy. */
+function gradientStep(
+  model: Model,
+  strategy: GradientStrategy,
+  taskLosses: TaskLosses,
+  apply: (g: tf.NamedTensorMap) => void,
+): Step {
+  const T = model.perTask.length;
+  const sharedNames = new Set(model.shared.map((v) => v.name));
+  const lastNames = model.lastShared.map((v) => v.name);
+  return (x, y) => {
+    const lossValues: tf.Scalar[] = [];
+    const sharedGrads: tf.NamedTensorMap[] = [];
+    const ownGrads: tf.NamedTensorMap[] = [];
+    let gramT: tf.Tensor | undefined;
+    let lastGramT: tf.Tensor | undefined;
+    const cleanup: tf.Tensor[] = [];
+    try {
+      if (strategy.wrt === "representation" && model.split) {
+        const split = model.split;
+        const z = tf.tidy(() => split.encode(x));
+        cleanup.push(z);
+        const zGrads = Array.from({ length: T }, (_, i) =>
+          tf.tidy(() => {
+            const g = tf.grad((zz: tf.Tensor) => {
+              const out = split.decode(zz)[i] as tf.Tensor2D;
+              return taskLosses([out], [y[i] as tf.Tensor1D])[0] as tf.Scalar;
+            })(z);
+            return tf.reshape(g, [-1]);
+          }),
+        );
+        cleanup.push(...zGrads);
+        gramT = tf.tidy(() => {
+          const G = tf.stack(zGrads) as tf.Tensor2D;
+          return tf.matMul(G, G, false, true);
+        });
+      } else {
+        for (let i = 0; i < T; i++) {
+          const own = model.perTask[i] ?? [];
+          const { value, grads } = tf.variableGrads(() => {
+            const out = model.forward(x)[i] as tf.Tensor2D;
+            return taskLosses([out], [y[i] as tf.Tensor1D])[0] as tf.Scalar;
+          }, [...model.shared, ...own]);
+          lossValues.push(value);
+          const s: tf.NamedTensorMap = {};
+          const o: tf.NamedTensorMap = {};
+          for (const [name, g] of Object.entries(grads)) (sharedNames.has(name) ? s : o)[name] = g;
+          sharedGrads.push(s);
+          ownGrads.push(o);
+        }
+        const gram = (names: string[]) =>
+          tf.tidy(() => {
+            if (names.length === 0) return tf.zeros([T, T]);
+            const G = tf.stack(
+              sharedGrads.map((s) =>
+                tf.concat(names.map((n) => (s[n] ? tf.reshape(s[n] as tf.Tensor, [-1]) : tf.zeros([sizeOf(model, n)])))),
+              ),
+            ) as tf.Tensor2D;
+            return tf.matMul(G, G, false, true);
+          });
+        gramT = gram([...sharedNames]);
+        lastGramT = gram(lastNames);
+      }
+      const toMatrix = (t: tf.Tensor | undefined) => {
+        const v = t ? Array.from(t.dataSync()) : new Array<number>(T * T).fill(0);
+        return Array.from({ length: T }, (_, i) => v.slice(i * T, i * T + T));
+      };
+      const gram = toMatrix(gramT);
+      const lastGram = lastGramT ? toMatrix(lastGramT) : gram;
+
+      if (strategy.wrt === "representation") {
+        // MGDA-UB: losses come from the passes below, α from the representation gradients.
+        let perTask: tf.Tensor | undefined;
+        const first = tf.variableGrads(() => {
+          const losses = taskLosses(model.forward(x), y);
+          perTask = tf.keep(tf.stack(losses));
+          return tf.addN(losses) as tf.Scalar;
+        }, model.perTask.flat());
+        const losses = Array.from((perTask as tf.Tensor).dataSync());
+        perTask?.dispose();
+        first.value.dispose();
+        if (!losses.every(Number.isFinite)) {
+          tf.dispose(Object.values(first.grads));
+          return losses;
+        }
+        const { shared } = strategy.combine({ gram, lastGram, losses });
+        const second = tf.variableGrads(() => {
+          const ls = taskLosses(model.forward(x), y);
+          return tf.addN(ls.map((l, i) => tf.mul(l, shared[i] ?? 0))) as tf.Scalar;
+        }, model.shared);
+        second.value.dispose();
+        apply({ ...first.grads, ...second.grads });
+        return losses;
+      }
+
+      const stacked = tf.stack(lossValues);
+      const losses = Array.from(stacked.dataSync());
+      stacked.dispose();
+      if (!losses.every(Number.isFinite)) return losses;
+      const { shared, heads } = strategy.combine({ gram, lastGram, losses });
+      const combined: tf.NamedTensorMap = {};
+      for (const name of sharedNames) {
+        const parts = sharedGrads.flatMap((s, i) => (s[name] ? [tf.mul(s[name] as tf.Tensor, shared[i] ?? 0)] : []));
+        if (parts.length > 0) {
+          combined[name] = tf.addN(parts);
+          tf.dispose(parts);
+        }
+      }
+      ownGrads.forEach((o, i) => {
+        for (const [name, g] of Object.entries(o)) combined[name] = heads ? tf.mul(g, heads[i] ?? 1) : tf.clone(g);
+      });
+      if (model.penalty) {
+        const penalty = model.penalty;
+        const extra = tf.variableGrads(() => penalty(), allVariables(model));
+        extra.value.dispose();
+        for (const [name, g] of Object.entries(extra.grads)) {
+          const prev = combined[name];
+          combined[name] = prev ? tf.add(prev, g) : tf.clone(g);
+          prev?.dispose();
+          g.dispose();
+        }
+      }
+      apply(combined);
+      return losses;
+    } finally {
+      tf.dispose(cleanup);
+      tf.dispose(lossValues);
+      for (const m of [...sharedGrads, ...ownGrads]) tf.dispose(Object.values(m));
+      gramT?.dispose();
+      lastGramT?.dispose();
+    }
+  };
+}
+
+function sizeOf(model: Model, name: string): number {
+  return model.shared.find((v) => v.name === name)?.size ?? 0;
+}
+
+const EVAL_CHUNK = 2048;
+
+/** Loss and metrics of every task on one split, in chunks to bound memory. */
+export function evaluate(
+  model: Model,
+  split: DeviceSplit,
+  tasks: BoundTask[],
+  name: "train" | "val" | "test",
+): MetricPoint[] {
+  const lossSum = new Float64Array(tasks.length);
+  const preds = tasks.map((t) => (t.spec.kind === "classification" ? new Int32Array(split.n) : new Float32Array(split.n)));
+  for (let from = 0; from < split.n; from += EVAL_CHUNK) {
+    const size = Math.min(EVAL_CHUNK, split.n - from);
+    const results = tf.tidy(() => {
+      const x = tf.slice(split.x, [from, 0], [size, -1]);
+      const outs = model.forward(x);
+      return outs.map((o, i) => {
+        const t = tasks[i] as BoundTask;
+        const y = tf.slice(split.y[i] as tf.Tensor1D, [from], [size]);
+        const loss = tf.sum(perSampleLoss(t.spec.loss, o, y, t.classes));
+        const pred = t.spec.kind === "classification" ? tf.argMax(o, 1) : tf.reshape(o, [-1]);
+        return [loss, pred] as const;
+      });
+    });
+    results.forEach(([loss, pred], i) => {
+      lossSum[i] = (lossSum[i] as number) + (loss.dataSync()[0] as number);
+      (preds[i] as Int32Array | Float32Array).set(pred.dataSync() as Int32Array | Float32Array, from);
+      loss.dispose();
+      pred.dispose();
+    });
+  }
+  const points: MetricPoint[] = [];
+  tasks.forEach((t, i) => {
+    const task = t.spec.name;
+    const push = (metric: string, value: number) => points.push({ task, split: name, name: metric, value });
+    push("loss", (lossSum[i] as number) / split.n);
+    const target = split.host.targets[t.spec.target] as Target;
+    const pred = preds[i] as Int32Array | Float32Array;
+    if (target.kind === "classification") {
+      push("accuracy", accuracy(pred, target.labels));
+      push("f1", macroF1(pred, target.labels, target.classes));
+    } else {
+      push("mse", mse(pred, target.values));
+      push("mae", mae(pred, target.values));
+    }
+  });
+  return points;
+}
+
+function toFinal(metrics: MetricPoint[]): FinalMetrics {
+  const out: FinalMetrics = {};
+  for (const m of metrics) {
+    const task = (out[m.task] ??= {});
+    const split = (task[m.split] ??= {});
+    split[m.name] = m.value;
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+/**
+ * A real nats-server for tests and benchmarks: JetStream on, its store in a temp folder, on a port
+ * the server picks itself (`-p -1`), so no two suites ever fight over a fixed port. `restart()`
+ * comes back on the same port with the same store, as an operator's restart would.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+
+export interface NatsServer {
+  /** `nats://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** The JetStream store directory (kept across restarts). */
+  readonly storeDir: string;
+  /** Everything the server logged so far, for failure messages. */
+  log(): string;
+  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and starts it again on the same port. */
+  restart(): Promise<void>;
+  /** Stops the server and removes its store. */
+  stop(): Promise<void>;
+}
+
+export interface NatsServerOptions {
+  /** Extra arguments, e.g. `["--user", "u", "--pass", "p"]`. */
+  args?: string[];
+  /** Give up waiting for readiness after this long. @default 15000 */
+  timeoutMs?: number;
+}
+
+export class NatsServerMissing extends Error {
+  constructor(cause: unknown) {
+    super("nats-server is not on PATH: install it with `apt-get install nats-server` (scripts/install-system-deps.sh)", {
+      cause,
+    });
+    this.name = "NatsServerMissing";
+  }
+}
+
+type Proc = ResultPromise<{ reject: false }>;
+
+/** Starts nats-server with JetStream and resolves once it accepts clients. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const storeDir = mkdtempSync(join(tmpdir(), "mtl-nats-"));
+  let output = "";
+  let proc: Proc;
+
+  const launch = async (port: number): Promise<number> => {
+    const args = ["-js", "-sd", storeDir, "-a", "127.0.0.1", "-p", String(port), ...(options.args ?? [])];
+    const child = execa("nats-server", args, { reject: false, stdin: "ignore", buffer: false });
+    proc = child;
+    return await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`nats-server not ready after ${options.timeoutMs ?? 15000} ms:\n${output}`)),
+        options.timeoutMs ?? 15000,
+      );
+      let listening: number | undefined;
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        listening ??= Number(/Listening for client connections on [^\s]+:(\d+)/.exec(output)?.[1]) || undefined;
+        if (listening && /Server is ready/.test(output.slice(output.lastIndexOf("Starting nats-server")))) {
+          clearTimeout(timer);
+          child.stderr?.off("data", onData);
+          child.stderr?.on("data", (c: Buffer) => {
+            output += c.toString();
+          });
+          resolve(listening);
+        }
+      };
+      child.stderr?.on("data", onData);
+      child.then((r) => {
+        clearTimeout(timer);
+        const error = (r as { cause?: unknown }).cause;
+        if ((error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") reject(new NatsServerMissing(error));
+        else reject(new Error(`nats-server exited (${r.exitCode ?? r.signal}) before it was ready:\n${output}`));
+      });
+    });
+  };
+
+  const halt = async () => {
+    const child = proc;
+    if (child.exitCode !== null && child.exitCode !== undefined) return;
+    const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.kill("SIGTERM");
+    await child;
+    clearTimeout(killer);
+  };
+
+  let port: number;
+  try {
+    port = await launch(-1);
+  } catch (error) {
+    rmSync(storeDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    log: () => output,
+    async restart() {
+      await halt();
+      output += "\n--- restart ---\n";
+      await launch(port);
+    },
+    async stop() {
+      await halt();
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
