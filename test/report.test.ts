@@ -19,7 +19,9 @@ afterAll(() => tmp.cleanup());
 /** Chromium with the flags that keep it offline and away from any user profile. */
 async function chromium(args: string[]): Promise<string> {
   if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set MTL_CHROMIUM`);
+    throw new Error(
+      `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set MTL_CHROMIUM`,
+    );
   const { stdout } = await run(
     CHROMIUM,
     [
@@ -57,7 +59,7 @@ describe("mtl compare and mtl report on a finished sweep", () => {
   it("compare prints the table with Δm% against single-task and its legend", async () => {
     const r = await mtl(["compare", "--db", db]);
     expect(r.stderr).toBe("");
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout).toMatch(/rank\s+strategy\s+n\s+task1 accuracy ↑\s+95% CI\s+p\s+task2 accuracy ↑/);
     expect(r.stdout).toMatch(/Δm% ↑/);
     expect(r.stdout).toMatch(/^\s+\d\s+single-task\s+2\s/m);
@@ -68,7 +70,7 @@ describe("mtl compare and mtl report on a finished sweep", () => {
 
   it("compare --format json and --by weights give one row per weight setting", async () => {
     const r = await mtl(["compare", "1", "--db", db, "--format", "json", "--by", "weights"]);
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
     const cmp = JSON.parse(r.stdout) as {
       hasBaseline: boolean;
       split: string;
@@ -76,7 +78,12 @@ describe("mtl compare and mtl report on a finished sweep", () => {
     };
     expect(cmp.hasBaseline).toBe(true);
     expect(cmp.split).toBe("test");
-    expect(cmp.rows.map((r) => r.label).sort()).toEqual(["fixed λ(0,2)", "fixed λ(1,1)", "fixed λ(2,0)", "single-task"]);
+    expect(cmp.rows.map((r) => r.label).sort()).toEqual([
+      "fixed λ(0,2)",
+      "fixed λ(1,1)",
+      "fixed λ(2,0)",
+      "single-task",
+    ]);
     for (const row of cmp.rows) {
       expect(row.seeds).toEqual([0, 1]);
       expect(Number.isFinite(row.deltaM!.mean)).toBe(true);
@@ -86,7 +93,7 @@ describe("mtl compare and mtl report on a finished sweep", () => {
 
   it("compare rejects bad options with one line and exit 2", async () => {
     const r = await mtl(["compare", "--db", db, "--format", "xml"]);
-    expect(r.exitCode).toBe(2);
+    expect(r.exitCode, String(r.stderr)).toBe(2);
     expect(r.stderr.trim()).toBe('mtl: --format: expected one of table, md, csv, json, got "xml"');
     const s = await mtl(["compare", "7", "--db", db]);
     expect(s.exitCode).toBe(2);
@@ -96,8 +103,15 @@ describe("mtl compare and mtl report on a finished sweep", () => {
   it("report writes a self-contained page, SVG and PNG plots and summary.md", async () => {
     const r = await mtl(["report", "--db", db, "--out", out]);
     expect(r.stderr).toBe("");
-    expect(r.exitCode).toBe(0);
-    for (const f of ["report.html", "summary.md", "plots/pareto.svg", "plots/pareto.png", "plots/curves-task1.svg", "plots/weights-task1.png"])
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    for (const f of [
+      "report.html",
+      "summary.md",
+      "plots/pareto.svg",
+      "plots/pareto.png",
+      "plots/curves-task1.svg",
+      "plots/weights-task1.png",
+    ])
       expect(existsSync(join(out, f)), f).toBe(true);
     const html = readFileSync(join(out, "report.html"), "utf8");
     expect(html).not.toMatch(/<script|<link|src=|href="http/);
@@ -117,7 +131,12 @@ describe("mtl compare and mtl report on a finished sweep", () => {
 
   it("the page and each plot PNG show ink, in colour", async () => {
     const shot = join(tmp.dir, "page.png");
-    await chromium([`--screenshot=${shot}`, "--window-size=1280,2200", "--hide-scrollbars", `file://${join(out, "report.html")}`]);
+    await chromium([
+      `--screenshot=${shot}`,
+      "--window-size=1280,2200",
+      "--hide-scrollbars",
+      `file://${join(out, "report.html")}`,
+    ]);
     const page = inkStats(decodePng(readFileSync(shot)));
     expect(page.inked).toBeGreaterThan(0.03);
     expect(page.colors).toBeGreaterThan(10);
@@ -134,11 +153,15 @@ describe("mtl compare and mtl report on a finished sweep", () => {
 describe("mtl compare without baselines", () => {
   it("omits Δm% and --with-baselines prints the commands", async () => {
     const db = join(tmp.dir, "nobase.db");
-    const file = writeExperiment(tmp.dir, "nobase", tinyExperiment("nobase", { strategies: ["equal"], training: { epochs: 1 } }));
+    const file = writeExperiment(
+      tmp.dir,
+      "nobase",
+      tinyExperiment("nobase", { strategies: ["equal"], training: { epochs: 1 } }),
+    );
     const ran = await mtl(["run", file, "--db", db, "--workers", "2"]);
-    expect(ran.exitCode).toBe(0);
+    expect(ran.exitCode, String(ran.stderr)).toBe(0);
     const r = await mtl(["compare", "--db", db, "--with-baselines"]);
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout).not.toContain("Δm% ↑");
     expect(r.stdout).toContain("no Δm% column");
     expect(r.stdout).toContain("set `baselines: true` in");

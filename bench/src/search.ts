@@ -8,11 +8,12 @@
  * asked after each epoch. Training is seeded, so every run of the bench gives the same figures
  * on one machine.
  *
- * Options: `--quick` (fewer samples and epochs, for a smoke run), `--json` (print JSON too),
- * `--only grid,asha` (a subset of methods).
+ * Options: `--quick` (fewer samples and epochs, for a smoke run), `--all` (also median stopping
+ * on the grid, and TPE with ASHA), `--only grid,asha` (a subset of methods), `--json` (print JSON too).
  */
-import { type Experiment, ExperimentSpec } from "@mtl/spec";
+
 import { createPruner, createSampler, objectiveOf, type TrialHistory } from "@mtl/scheduler";
+import { type Experiment, ExperimentSpec } from "@mtl/spec";
 import { initBackend, runTrial } from "@mtl/trainer";
 
 interface MethodResult {
@@ -89,20 +90,29 @@ async function runSweep(method: string, experiment: Experiment): Promise<MethodR
         const values = objective.extractEpoch(report.metrics);
         if (!values) return;
         h.curve!.push({ epoch: report.epoch, values });
-        const q = { configKey: h.configKey, seed: h.seed, epoch: report.epoch, value: objective.scalar(values) };
+        const q = {
+          configKey: h.configKey,
+          seed: h.seed,
+          epoch: report.epoch,
+          value: objective.scalar(values),
+        };
         if (report.epoch < experiment.training.epochs && pruner.shouldPrune(q, history)) stop = "pruned";
       },
       shouldStop: () => stop,
     });
     h.state = outcome.status;
-    const values = outcome.status === "completed" && outcome.final ? objective.extract(outcome.final) : undefined;
+    const values =
+      outcome.status === "completed" && outcome.final ? objective.extract(outcome.final) : undefined;
     if (values) h.values = values;
   }
   const done = history.filter((h) => h.state === "completed" && h.values);
-  const best = done.reduce<TrialHistory | undefined>((a, b) => (!a || b.values![0]! > a.values![0]! ? b : a), undefined);
+  const best = done.reduce<TrialHistory | undefined>(
+    (a, b) => (!a || b.values![0]! > a.values![0]! ? b : a),
+    undefined,
+  );
   return {
     method,
-    best: best?.values![0],
+    best: best?.values?.[0],
     bestParams: best?.params,
     epochs,
     trials: history.length,
@@ -116,8 +126,11 @@ const fmt = (x: number | undefined, d = 4) => (x === undefined ? "—" : x.toFix
 
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
-  const only = args.find((a) => a.startsWith("--only="))?.slice(7).split(",") ??
-    (args.includes("--only") ? args[args.indexOf("--only") + 1]?.split(",") : undefined);
+  const only =
+    args
+      .find((a) => a.startsWith("--only="))
+      ?.slice(7)
+      .split(",") ?? (args.includes("--only") ? args[args.indexOf("--only") + 1]?.split(",") : undefined);
   const backend = await initBackend();
   const grid = fixedExperiment(quick, { sampler: "grid" });
   const budget = Math.round(createSampler(grid).total! / 3);
@@ -126,9 +139,15 @@ export async function main(args: string[]): Promise<void> {
     ["random", { sampler: "random", maxTrials: budget }],
     ["tpe", { sampler: "tpe", maxTrials: budget }],
     ["asha", { sampler: "grid", pruner: { kind: "asha", reduction: 3, minEpochs: 1 } }],
-    ["median", { sampler: "grid", pruner: { kind: "median", warmupEpochs: 1, minTrials: 3 } }],
-    ["tpe+asha", { sampler: "tpe", maxTrials: budget, pruner: { kind: "asha", reduction: 3, minEpochs: 1 } }],
   ];
+  if (args.includes("--all"))
+    methods.push(
+      ["median", { sampler: "grid", pruner: { kind: "median", warmupEpochs: 1, minTrials: 3 } }],
+      [
+        "tpe+asha",
+        { sampler: "tpe", maxTrials: budget, pruner: { kind: "asha", reduction: 3, minEpochs: 1 } },
+      ],
+    );
   const e0 = fixedExperiment(quick, {});
   process.stdout.write(
     `search bench: ${e0.dataset.name} (${String(e0.dataset.options.n_samples)} samples), tasks task1/task2, ` +

@@ -30,7 +30,7 @@ function option(args: string[], name: string, fallback: number): number {
 function time(steps: number, seconds: number): number {
   const ref = referenceTrainingStep({ batch: BATCH });
   try {
-    for (let i = 0; i < 3; i++) ref.step(); // warm-up: kernel setup, allocation
+    for (let i = 0; i < 10; i++) ref.step(); // warm-up: kernel setup, JIT, allocation
     const start = performance.now();
     let done = 0;
     while (done < steps && performance.now() - start < seconds * 1000) {

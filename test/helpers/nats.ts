@@ -38,7 +38,7 @@ export class NatsServerMissing extends Error {
   }
 }
 
-type Proc = ResultPromise<{ reject: false }>;
+type Proc = ResultPromise<{ reject: false; stdin: "ignore"; buffer: false }>;
 
 /** Starts nats-server with JetStream and resolves once it accepts clients. */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -71,8 +71,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       child.stderr?.on("data", onData);
       child.then((r) => {
         clearTimeout(timer);
-        const error = (r as { cause?: unknown }).cause;
-        if ((error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") reject(new NatsServerMissing(error));
+        if ((r as { code?: string }).code === "ENOENT") reject(new NatsServerMissing(r));
         else reject(new Error(`nats-server exited (${r.exitCode ?? r.signal}) before it was ready:\n${output}`));
       });
     });

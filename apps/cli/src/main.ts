@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { UsageError } from "@mtl/spec";
+import * as dash from "./commands/dash.ts";
 import * as list from "./commands/list.ts";
 import * as run from "./commands/run.ts";
 import * as trials from "./commands/trials.ts";
@@ -10,7 +11,7 @@ const program = new Command("mtl")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, trials, list]) command.register(program);
+for (const command of [run, dash, trials, list]) command.register(program);
 
 function fail(error: unknown): never {
   if (error instanceof UsageError) {

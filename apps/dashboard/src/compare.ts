@@ -1,18 +1,59 @@
 /**
- * The strategy comparison of the selected sweep. The analysis package's `compare` (issue 7) is
- * not exported yet, so this is the dashboard's own per-strategy mean table; swap in `compare`
- * here once `@mtl/analysis` exports it.
+ * The strategy comparison of the selected sweep, from the analysis package's `compare` (the
+ * table `mtl compare` prints): the best configuration per strategy, mean ± std over seeds, Δm%
+ * against single-task runs, rank and Pareto front. If it fails on data it does not expect, the
+ * dashboard's own per-strategy means stand in, with the reason as a note.
  */
-import type { Store } from "@mtl/store";
+import { type Comparison, compare, type TrialRecord } from "@mtl/analysis";
+import type { FinalMetrics, TrialConfig } from "@mtl/spec";
+import type { TrialRow } from "@mtl/store";
 import { strategyTable } from "./calc/strategy-table.ts";
 import type { StrategyTable, TaskInfo, TrialInfo } from "./snapshot.ts";
 
+const finite = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** Converts the analysis package's comparison into the snapshot's plain table. */
+export function fromComparison(c: Comparison): StrategyTable {
+  return {
+    source: "analysis",
+    split: c.split,
+    columns: c.columns.map((x) => ({ task: x.task, metric: x.metric, direction: x.direction })),
+    rows: c.rows.map((r) => ({
+      label: r.label,
+      n: r.seeds.length,
+      means: r.cells.map((x) => finite(x.mean)),
+      stds: r.cells.map((x) => finite(x.std)),
+      deltaM: r.deltaM ? finite(r.deltaM.mean) : null,
+      rank: r.rank,
+      pareto: r.onParetoFront,
+      baseline: r.isBaseline,
+    })),
+    notes: c.notes,
+  };
+}
+
 export function compareTable(
-  _store: Store,
-  _sweepId: number,
+  rows: readonly TrialRow[],
   trials: readonly TrialInfo[],
   tasks: readonly TaskInfo[],
   split: string,
-): StrategyTable {
-  return strategyTable(trials, tasks, split);
+): StrategyTable | null {
+  if (!rows.some((t) => t.state === "completed" && t.final)) return null;
+  const records: TrialRecord[] = rows.map((t) => ({
+    id: t.id,
+    sweepId: t.sweepId,
+    state: t.state,
+    configKey: t.configKey,
+    seed: t.seed,
+    config: t.config as TrialConfig,
+    params: t.params,
+    ...(t.final ? { final: t.final as FinalMetrics } : {}),
+  }));
+  try {
+    return fromComparison(compare(records));
+  } catch (error) {
+    const fallback = strategyTable(trials, tasks, split);
+    fallback.notes.push(`mtl compare could not compare this sweep: ${(error as Error).message}`);
+    return fallback;
+  }
 }

@@ -141,7 +141,8 @@ export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
   });
   const selected = rows.find((s) => s.id === sweepId) ?? rows[rows.length - 1];
   const view = viewOf(selected);
-  const trials = selected ? store.trialsOf(selected.id).map((t) => trialInfo(store, t, view)) : [];
+  const trialRows = selected ? store.trialsOf(selected.id) : [];
+  const trials = trialRows.map((t) => trialInfo(store, t, view));
   const deltas = deltaMByConfig(trials, view.tasks);
   for (const t of trials) t.deltaM = deltas.get(t.configKey) ?? null;
   const numbers = new Map(trials.map((t) => [t.id, t.number]));
@@ -167,7 +168,7 @@ export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
     hasBaselines: trials.some((t) => t.method === "single-task"),
     workers,
     events: store.eventsSince(0, selected?.id, EVENT_LIMIT).map(eventInfo),
-    comparison: selected ? compareTable(store, selected.id, trials, view.tasks, view.split) : null,
+    comparison: compareTable(trialRows, trials, view.tasks, view.split),
   };
 }
 

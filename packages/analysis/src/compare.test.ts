@@ -114,10 +114,20 @@ describe("compare", () => {
     );
     // A: cls +12.5%, reg −10% → Δm +1.25 on val; B: cls −1.25%, reg +5% → Δm +1.875. Ranks tie.
     const a = [0, 1].map((s) =>
-      trial("fixed", s, { cls: 0.11, reg: 0.5 }, { weights: { cls: 1.5, reg: 0.5 }, val: { cls: 0.9, reg: 0.22 } }),
+      trial(
+        "fixed",
+        s,
+        { cls: 0.11, reg: 0.5 },
+        { weights: { cls: 1.5, reg: 0.5 }, val: { cls: 0.9, reg: 0.22 } },
+      ),
     );
     const bb = [0, 1].map((s) =>
-      trial("fixed", s, { cls: 0.22, reg: 0.5 }, { weights: { cls: 0.5, reg: 1.5 }, val: { cls: 0.79, reg: 0.19 } }),
+      trial(
+        "fixed",
+        s,
+        { cls: 0.22, reg: 0.5 },
+        { weights: { cls: 0.5, reg: 1.5 }, val: { cls: 0.79, reg: 0.19 } },
+      ),
     );
     const cmp = compare([...a, ...bb, ...b]);
     expect(cmp.rows.find((r) => r.method === "fixed")!.cells[0]!.mean).toBeCloseTo(0.22, 12);

@@ -132,7 +132,9 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
   // Selection among a group's configurations happens on val (never on the reported test split).
   // The baseline group is settled first, so the others can be chosen by Δm% on val against it.
   const selectionSplit = split === "test" ? "val" : split;
-  const entries = [...groups].sort(([, a], [, b]) => Number(b.method === "single-task") - Number(a.method === "single-task"));
+  const entries = [...groups].sort(
+    ([, a], [, b]) => Number(b.method === "single-task") - Number(a.method === "single-task"),
+  );
   let selectionBaseline: number[] | null = null;
   const selectedBy = new Set<string>();
   const drafts = entries.map(([label, g]) => {
@@ -152,7 +154,9 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
   if (selectedBy.size > 0)
     notes.push(
       `Rows with several configurations show the best one by ${[...selectedBy].join(" (or ")}${selectedBy.size > 1 ? ")" : ""} on the ${selectionSplit} split` +
-        (selectionSplit === split ? " (the same split the table reports, so those rows are optimistic)." : "."),
+        (selectionSplit === split
+          ? " (the same split the table reports, so those rows are optimistic)."
+          : "."),
     );
 
   // Baseline: the single-task row, if any, and complete.

@@ -11,6 +11,8 @@ type Item = { message: TrialMessage; deliveries: number };
 export interface InProcessBusOptions {
   /** Deliveries of one trial (each nak is one) before it is handed to `onExhausted`. @default Infinity */
   maxDeliver?: number;
+  /** Delay before an event whose handler threw is handled again. @default 1000 */
+  retryMs?: number;
 }
 
 export class InProcessBus implements CoordinatorBus {
@@ -27,9 +29,11 @@ export class InProcessBus implements CoordinatorBus {
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly maxDeliver: number;
+  private readonly retryMs: number;
 
   constructor(options: InProcessBusOptions = {}) {
     this.maxDeliver = options.maxDeliver ?? Number.POSITIVE_INFINITY;
+    this.retryMs = options.retryMs ?? 1000;
   }
 
   async publishTrial(message: TrialMessage): Promise<void> {
@@ -84,6 +88,18 @@ export class InProcessBus implements CoordinatorBus {
     return run;
   }
 
+  /** Like an unacknowledged JetStream message, an event whose handler throws is handled again. */
+  private async handle(event: TrialEvent): Promise<void> {
+    for (;;) {
+      try {
+        return await this.eventHandler?.(event);
+      } catch (error) {
+        if (this.closed) throw error;
+        await new Promise((r) => setTimeout(r, this.retryMs));
+      }
+    }
+  }
+
   async publishControl(message: ControlMessage): Promise<void> {
     const m = ControlMessage.parse(message);
     for (const h of this.controlHandlers) h(m);
@@ -135,7 +151,7 @@ export class InProcessBus implements CoordinatorBus {
           });
           return Promise.resolve();
         }
-        const run = bus.chain.then(() => bus.eventHandler?.(parsed.data));
+        const run = bus.chain.then(() => bus.handle(parsed.data));
         bus.chain = run.catch(() => {});
         return run;
       },

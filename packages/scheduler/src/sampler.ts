@@ -35,6 +35,9 @@ export interface ProposeContext {
   history: readonly TrialHistory[];
   /** Whether a configuration (by its parameters) is already planned. */
   isPlanned(params: Record<string, ParamValue>): boolean;
+  /** configKeys already planned, and the key of a parameter set: for proposers that scan long lists. */
+  plannedKeys: ReadonlySet<string>;
+  keyOf(params: Record<string, ParamValue>): string;
 }
 
 /** Suggests the next configuration, or undefined when the space is exhausted. */
@@ -50,7 +53,7 @@ export function createSampler(experiment: Experiment): Sampler {
   switch (experiment.sweep.sampler) {
     case "grid": {
       const points = enumerate(space, (d) => gridValues(d, seed));
-      proposer = firstUnplanned(points);
+      proposer = firstUnplannedByKey(points);
       break;
     }
     case "random":
@@ -93,6 +96,16 @@ function firstUnplanned(points: readonly Record<string, ParamValue>[]): Proposer
   return (ctx) => points.find((p) => !ctx.isPlanned(p));
 }
 
+/** Like firstUnplanned, with the points' keys computed once: grids can be long. */
+function firstUnplannedByKey(points: readonly Record<string, ParamValue>[]): Proposer {
+  let keys: string[] | undefined;
+  return (ctx) => {
+    keys ??= points.map((p) => ctx.keyOf(p));
+    const i = keys.findIndex((k) => !ctx.plannedKeys.has(k));
+    return i >= 0 ? points[i] : undefined;
+  };
+}
+
 function randomProposer(space: Space, seed: number): Proposer {
   const finite = finiteConfigs(space);
   if (finite) return firstUnplanned(stream(seed, "random-order").shuffle(finite));
@@ -124,6 +137,8 @@ function plan(
     if (g) g.seeds.add(h.seed);
     else groups.set(h.configKey, { params: h.params, seeds: new Set([h.seed]) });
   }
+  // A live view of the planned keys (the Map's key set), so proposers see trials planned in this call.
+  const groupKeys: ReadonlySet<string> = { has: (k: string) => groups.has(k) } as ReadonlySet<string>;
   const room = () => Math.min(n - out.length, maxTrials - all.length);
   const push = (configKey: string, params: Record<string, ParamValue>, seed: number) => {
     const config = resolveConfig(experiment, params, seed);
@@ -159,7 +174,13 @@ function plan(
   // 3. New configurations.
   while (room() > 0) {
     const index = [...groups.values()].filter((g) => !isBaseline(experiment, g.params)).length;
-    const params = proposer({ index, history: all, isPlanned: (p) => groups.has(keys.of(p)) });
+    const params = proposer({
+      index,
+      history: all,
+      isPlanned: (p) => groups.has(keys.of(p)),
+      plannedKeys: groupKeys,
+      keyOf: (p) => keys.of(p),
+    });
     if (params === undefined) break;
     const key = keys.of(params);
     const bp = experiment.baselines ? baselineParams(experiment, params) : undefined;

@@ -2,10 +2,10 @@
  * `mtl compare`: the comparison table of a sweep (mean ± std over seeds, 95% CI, Δm% against
  * single-task runs, p-values against a reference, rank, Pareto front) as text, Markdown, CSV or JSON.
  */
-import type { Command } from "commander";
+
 import {
-  type Comparison,
   type CompareOptions,
+  type Comparison,
   compare,
   renderCsv,
   renderJson,
@@ -15,6 +15,7 @@ import {
 } from "@mtl/analysis";
 import { TrialConfig, UsageError } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
+import type { Command } from "commander";
 import { DEFAULT_DB } from "./run.ts";
 import { openExisting } from "./trials.ts";
 
@@ -38,7 +39,11 @@ export function analysisOptions(cmd: Command): Command {
     .option("--metric <name>", 'metric for every task that reports it, or "all" (default: each task\'s own)')
     .option("--split <split>", "test or val (default: test when recorded, else val)")
     .option("--reference <row>", "row the p-values compare with (default: single-task, else equal)")
-    .option("--by <grouping>", "strategy, or weights (one row per strategy and task-weight setting)", "strategy")
+    .option(
+      "--by <grouping>",
+      "strategy, or weights (one row per strategy and task-weight setting)",
+      "strategy",
+    )
     .option("--test <name>", "welch (default) or permutation (exact on few seeds)", "welch");
 }
 
@@ -79,7 +84,15 @@ export function findSweep(store: Store, db: string, which: string | undefined): 
   }
   const named = store.listSweeps().filter((s) => s.name === which);
   const s = named[named.length - 1];
-  if (!s) throw new UsageError(`no sweep named "${which}" in ${db}; sweeps: ${store.listSweeps().map((x) => `${x.id} ${x.name}`).join(", ") || "none"}`);
+  if (!s)
+    throw new UsageError(
+      `no sweep named "${which}" in ${db}; sweeps: ${
+        store
+          .listSweeps()
+          .map((x) => `${x.id} ${x.name}`)
+          .join(", ") || "none"
+      }`,
+    );
   return s;
 }
 
@@ -90,7 +103,8 @@ export function findSweep(store: Store, db: string, which: string | undefined): 
 export function loadTrials(store: Store, sweepId: number, withCurves: boolean): TrialRecord[] {
   return store.trialsOf(sweepId).map((t) => {
     const parsed = TrialConfig.safeParse(t.config);
-    if (!parsed.success) throw new Error(`trial ${t.id} has a config this version cannot read: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new Error(`trial ${t.id} has a config this version cannot read: ${parsed.error.message}`);
     const record: TrialRecord = {
       id: t.id,
       sweepId: t.sweepId,
@@ -138,37 +152,43 @@ export function register(program: Command): void {
   analysisOptions(
     program
       .command("compare")
-      .description("compare a sweep's strategies: mean ± std over seeds, 95% CI, Δm%, p-values, rank, Pareto front")
+      .description(
+        "compare a sweep's strategies: mean ± std over seeds, 95% CI, Δm%, p-values, rank, Pareto front",
+      )
       .argument("[sweep]", "sweep id or name (default: the latest)"),
   )
     .option("--format <format>", FORMATS.join("|"), "table")
     .option("--with-baselines", "print the commands that add single-task baselines (for Δm%)")
-    .action((which: string | undefined, opts: AnalysisCliOptions & { format: string; withBaselines?: boolean }) => {
-      if (!(FORMATS as readonly string[]).includes(opts.format))
-        throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${opts.format}"`);
-      const format = opts.format as Format;
-      const options = toCompareOptions(opts);
-      const store = openExisting(opts.db);
-      try {
-        const sweep = findSweep(store, opts.db, which);
-        const trials = loadTrials(store, sweep.id, false);
-        const cmp = compare(trials, options);
-        const out = (s: string) => process.stdout.write(s);
-        if (format === "table") {
-          const done = trials.filter((t) => t.state === "completed").length;
-          out(`sweep ${sweep.id} · ${sweep.name} · ${done} of ${trials.length} trials completed · ${cmp.split} split\n\n`);
-          out(renderTable(cmp));
-        } else if (format === "md") out(renderMarkdown(cmp));
-        else if (format === "csv") out(renderCsv(cmp));
-        else out(renderJson(cmp));
-        if (opts.withBaselines) {
-          // Keep machine-readable output clean: the advice goes to stderr there.
-          const lines = baselineAdvice(store, sweep, opts.db, cmp).join("\n") + "\n";
-          if (format === "table" || format === "md") out(`\n${lines}`);
-          else process.stderr.write(lines);
+    .action(
+      (which: string | undefined, opts: AnalysisCliOptions & { format: string; withBaselines?: boolean }) => {
+        if (!(FORMATS as readonly string[]).includes(opts.format))
+          throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${opts.format}"`);
+        const format = opts.format as Format;
+        const options = toCompareOptions(opts);
+        const store = openExisting(opts.db);
+        try {
+          const sweep = findSweep(store, opts.db, which);
+          const trials = loadTrials(store, sweep.id, false);
+          const cmp = compare(trials, options);
+          const out = (s: string) => process.stdout.write(s);
+          if (format === "table") {
+            const done = trials.filter((t) => t.state === "completed").length;
+            out(
+              `sweep ${sweep.id} · ${sweep.name} · ${done} of ${trials.length} trials completed · ${cmp.split} split\n\n`,
+            );
+            out(renderTable(cmp));
+          } else if (format === "md") out(renderMarkdown(cmp));
+          else if (format === "csv") out(renderCsv(cmp));
+          else out(renderJson(cmp));
+          if (opts.withBaselines) {
+            // Keep machine-readable output clean: the advice goes to stderr there.
+            const lines = baselineAdvice(store, sweep, opts.db, cmp).join("\n") + "\n";
+            if (format === "table" || format === "md") out(`\n${lines}`);
+            else process.stderr.write(lines);
+          }
+        } finally {
+          store.close();
         }
-      } finally {
-        store.close();
-      }
-    });
+      },
+    );
 }

@@ -7,11 +7,17 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
-import type { Command } from "commander";
 import { decodePng, inkStats, PLOT_DIR, type Plot, renderReport, screenshotPage } from "@mtl/analysis";
 import { UsageError } from "@mtl/spec";
+import type { Command } from "commander";
 import { userPath } from "../load-experiment.ts";
-import { type AnalysisCliOptions, analysisOptions, findSweep, loadTrials, toCompareOptions } from "./compare.ts";
+import {
+  type AnalysisCliOptions,
+  analysisOptions,
+  findSweep,
+  loadTrials,
+  toCompareOptions,
+} from "./compare.ts";
 import { openExisting } from "./trials.ts";
 
 const run = promisify(execFile);
@@ -49,7 +55,11 @@ function chromiumArgs(profile: string, png: string, plot: Plot, page: string): s
  * Screenshots each plot into `<out>/plots/<name>.png`, two at a time (two cores here), and checks
  * each picture shows something. Returns one warning per plot that failed.
  */
-export async function screenshotPlots(chromium: string, plots: readonly Plot[], out: string): Promise<string[]> {
+export async function screenshotPlots(
+  chromium: string,
+  plots: readonly Plot[],
+  out: string,
+): Promise<string[]> {
   const tmp = mkdtempSync(join(tmpdir(), "mtl-report-"));
   const warnings: string[] = [];
   try {
@@ -81,62 +91,75 @@ export function register(program: Command): void {
   analysisOptions(
     program
       .command("report")
-      .description("write an HTML report (Pareto front, learning curves, metric vs task weight, table), PNG plots and summary.md")
+      .description(
+        "write an HTML report (Pareto front, learning curves, metric vs task weight, table), PNG plots and summary.md",
+      )
       .argument("[sweep]", "sweep id or name (default: the latest)"),
   )
     .requiredOption("--out <dir>", "directory to write the report into")
     .option("--tasks <a,b>", "the two tasks of the Pareto plot (default: the first two)")
     .option("--no-png", "skip the PNG screenshots")
-    .action(async (which: string | undefined, opts: AnalysisCliOptions & { out: string; tasks?: string; png: boolean }) => {
-      const options = toCompareOptions(opts);
-      let paretoTasks: [string, string] | undefined;
-      if (opts.tasks) {
-        const t = opts.tasks.split(",").map((s) => s.trim());
-        if (t.length !== 2 || !t[0] || !t[1]) throw new UsageError(`--tasks: expected two task names like a,b, got "${opts.tasks}"`);
-        paretoTasks = [t[0], t[1]];
-      }
-      const chromium = opts.png ? findChromium() : undefined;
-      const store = openExisting(opts.db);
-      let report: ReturnType<typeof renderReport>;
-      let sweepLine: string;
-      try {
-        const sweep = findSweep(store, opts.db, which);
-        const trials = loadTrials(store, sweep.id, true);
-        const done = trials.filter((t) => t.state === "completed").length;
-        sweepLine = `sweep ${sweep.id} · ${done} of ${trials.length} trials completed · ${opts.db}`;
-        if (paretoTasks) {
-          const known = new Set(trials.flatMap((t) => t.config.tasks.map((x) => x.name)));
-          const bad = paretoTasks.filter((t) => !known.has(t));
-          if (bad.length) throw new UsageError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
+    .action(
+      async (
+        which: string | undefined,
+        opts: AnalysisCliOptions & { out: string; tasks?: string; png: boolean },
+      ) => {
+        const options = toCompareOptions(opts);
+        let paretoTasks: [string, string] | undefined;
+        if (opts.tasks) {
+          const t = opts.tasks.split(",").map((s) => s.trim());
+          if (t.length !== 2 || !t[0] || !t[1])
+            throw new UsageError(`--tasks: expected two task names like a,b, got "${opts.tasks}"`);
+          paretoTasks = [t[0], t[1]];
         }
-        report = renderReport(trials, {
-          ...options,
-          title: `Sweep ${sweep.id}: ${sweep.name}`,
-          subtitle: sweepLine,
-          imageExt: chromium ? "png" : "svg",
-          ...(paretoTasks ? { paretoTasks } : {}),
-        });
-      } finally {
-        store.close();
-      }
-      const out = userPath(opts.out);
-      for (const f of report.files) {
-        const path = join(out, f.name);
-        mkdirSync(dirname(path), { recursive: true });
-        writeFileSync(path, f.content);
-      }
-      const say = (s: string) => process.stdout.write(`${s}\n`);
-      say(`${sweepLine}`);
-      say(`wrote ${join(opts.out, "report.html")}, summary.md and ${report.plots.length} plot(s) in ${join(opts.out, PLOT_DIR)}`);
-      if (!opts.png) return;
-      if (!chromium) {
-        process.stderr.write(
-          "mtl: no PNGs: Chromium not found (install it, e.g. `apt-get install chromium`, or set MTL_CHROMIUM); summary.md links the SVGs\n",
+        const chromium = opts.png ? findChromium() : undefined;
+        const store = openExisting(opts.db);
+        let report: ReturnType<typeof renderReport>;
+        let sweepLine: string;
+        try {
+          const sweep = findSweep(store, opts.db, which);
+          const trials = loadTrials(store, sweep.id, true);
+          const done = trials.filter((t) => t.state === "completed").length;
+          sweepLine = `sweep ${sweep.id} · ${done} of ${trials.length} trials completed · ${opts.db}`;
+          if (paretoTasks) {
+            const known = new Set(trials.flatMap((t) => t.config.tasks.map((x) => x.name)));
+            const bad = paretoTasks.filter((t) => !known.has(t));
+            if (bad.length)
+              throw new UsageError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
+          }
+          report = renderReport(trials, {
+            ...options,
+            title: `Sweep ${sweep.id}: ${sweep.name}`,
+            subtitle: sweepLine,
+            imageExt: chromium ? "png" : "svg",
+            ...(paretoTasks ? { paretoTasks } : {}),
+          });
+        } finally {
+          store.close();
+        }
+        const out = userPath(opts.out);
+        for (const f of report.files) {
+          const path = join(out, f.name);
+          mkdirSync(dirname(path), { recursive: true });
+          writeFileSync(path, f.content);
+        }
+        const say = (s: string) => process.stdout.write(`${s}\n`);
+        say(`${sweepLine}`);
+        say(
+          `wrote ${join(opts.out, "report.html")}, summary.md and ${report.plots.length} plot(s) in ${join(opts.out, PLOT_DIR)}`,
         );
-        return;
-      }
-      const warnings = await screenshotPlots(chromium, report.plots, out);
-      for (const w of warnings) process.stderr.write(`mtl: ${w}\n`);
-      say(`PNG: ${report.plots.length - warnings.length} of ${report.plots.length} plot(s) rendered with ${chromium}`);
-    });
+        if (!opts.png) return;
+        if (!chromium) {
+          process.stderr.write(
+            "mtl: no PNGs: Chromium not found (install it, e.g. `apt-get install chromium`, or set MTL_CHROMIUM); summary.md links the SVGs\n",
+          );
+          return;
+        }
+        const warnings = await screenshotPlots(chromium, report.plots, out);
+        for (const w of warnings) process.stderr.write(`mtl: ${w}\n`);
+        say(
+          `PNG: ${report.plots.length - warnings.length} of ${report.plots.length} plot(s) rendered with ${chromium}`,
+        );
+      },
+    );
 }

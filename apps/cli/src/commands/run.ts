@@ -6,7 +6,7 @@ import { Store } from "@mtl/store";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
 import { loadExperiment, userPath } from "../load-experiment.ts";
-import { ProgressLines } from "../progress.ts";
+import { progressDisplay } from "../progress-view.ts";
 
 export const DEFAULT_DB = "mtl.db";
 
@@ -47,7 +47,15 @@ export function register(program: Command): void {
         process.on("SIGTERM", onSigint);
         // The grid's size (or the trial budget), for progress and ETA.
         let total = createSampler(experiment).total;
-        const progress = new ProgressLines(store, sweep.id, () => total, out);
+        // The live dashboard on a terminal (q stops the run as Ctrl-C does), plain lines otherwise.
+        const progress = progressDisplay({
+          store,
+          sweepId: sweep.id,
+          total: () => total,
+          out,
+          onQuit: onSigint,
+          live: !wasComplete,
+        });
         const summary = await runEmbedded({
           store,
           experiment,
@@ -59,12 +67,12 @@ export function register(program: Command): void {
             if (process.env.MTL_DEBUG) out(l);
           },
           onChange: () => progress.update(),
-        }).finally(() => {
+        }).finally(async () => {
           process.off("SIGINT", onSigint);
           process.off("SIGTERM", onSigint);
+          total = store.trialsOf(sweep.id).length;
+          await progress.stop();
         });
-        total = store.trialsOf(sweep.id).length;
-        progress.update();
         const c = summary.counts;
         if (summary.status === "completed") {
           if (wasComplete && total === before)

@@ -16,10 +16,10 @@ export interface WorkersViewProps {
 export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProps) {
   const columns = fitColumns(
     [
-      { key: "name", width: 10, priority: 10, flex: true },
+      { key: "name", width: 10, priority: 10 },
       { key: "host", width: 10, priority: 3 },
       { key: "pool", width: 4, priority: 5 },
-      { key: "backend", width: 12, priority: 7 },
+      { key: "backend", width: 12, priority: 7, flex: true },
       { key: "state", width: 5, priority: 9 },
       { key: "trial", width: 6, priority: 8, align: "right" as const },
       { key: "seen", width: 9, priority: 6, align: "right" as const },

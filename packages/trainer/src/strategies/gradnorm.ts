@@ -28,10 +28,11 @@ export const gradnorm: StrategyModule<typeof Options> = {
     const m = new Array<number>(T).fill(0);
     const v = new Array<number>(T).fill(0);
     let step = 0;
+    let used = [...lambda];
     return {
       kind: "gradients",
       combine({ lastGram, losses }) {
-        const used = [...lambda];
+        used = [...lambda];
         initial ??= losses.map((l) => Math.max(l, 1e-12));
         const norms = lastGram.map((_, i) => Math.sqrt(Math.max(at(lastGram, i, i), 0)));
         const G = norms.map((n, i) => n * (used[i] as number));
@@ -52,7 +53,7 @@ export const gradnorm: StrategyModule<typeof Options> = {
         lambda = lambda.map((l) => (T * l) / sum);
         return { shared: used, heads: used };
       },
-      weights: () => lambda,
+      weights: () => used,
     };
   },
 };

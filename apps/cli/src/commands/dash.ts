@@ -1,0 +1,58 @@
+import type { Command } from "commander";
+import { connectNatsSource, type DashboardSource, renderDashboard, SqliteSource } from "@mtl/dashboard";
+import { UsageError } from "@mtl/spec";
+import { userPath } from "../load-experiment.ts";
+import { DEFAULT_DB, positiveInt } from "./run.ts";
+
+interface DashOptions {
+  db?: string;
+  nats?: string;
+  sweep?: number;
+  interval: number;
+}
+
+async function openSource(opts: DashOptions): Promise<DashboardSource> {
+  if (opts.db && opts.nats) throw new UsageError("give --db or --nats, not both");
+  if (opts.nats) {
+    try {
+      return await connectNatsSource(opts.nats);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const db = opts.db ?? DEFAULT_DB;
+  try {
+    return new SqliteSource({ path: userPath(db) });
+  } catch (error) {
+    throw new UsageError(`cannot open results database ${db}: ${(error as Error).message}`);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command("dash")
+    .description("live terminal dashboard: sweeps, trials, learning curves, workers, events")
+    .option("--db <path>", `SQLite results file (default: ${DEFAULT_DB})`)
+    .option("--nats <url>", "ask a coordinator over NATS instead of reading a file")
+    .option("--sweep <id>", "sweep to show first (default: the latest)", positiveInt("--sweep"))
+    .option("--interval <ms>", "milliseconds between refreshes", positiveInt("--interval"), 500)
+    .action(async (opts: DashOptions) => {
+      if (!process.stdout.isTTY || !process.stdin.isTTY)
+        throw new UsageError("mtl dash needs a terminal; for plain output use `mtl trials`");
+      const source = await openSource(opts);
+      try {
+        const view = renderDashboard({ source, sweepId: opts.sweep, intervalMs: opts.interval });
+        const stop = () => view.close();
+        process.on("SIGTERM", stop);
+        process.on("SIGHUP", stop);
+        try {
+          await view.closed;
+        } finally {
+          process.off("SIGTERM", stop);
+          process.off("SIGHUP", stop);
+        }
+      } finally {
+        await source.close();
+      }
+    });
+}

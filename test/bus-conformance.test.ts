@@ -1,0 +1,364 @@
+/**
+ * One contract, every transport: the in-process bus of the embedded path and the NATS JetStream
+ * bus (against a real nats-server) must behave the same wherever the coordinator and the worker
+ * can tell. Lease expiry and raw bytes on the wire exist only on NATS and are tested there.
+ */
+import {
+  type CoordinatorBus,
+  type Exhausted,
+  type Heartbeat,
+  InProcessBus,
+  NatsCoordinatorBus,
+  NatsWorkerBus,
+  type Rejected,
+  type TrialEvent,
+  TrialMessage,
+  type WorkerBus,
+} from "@mtl/bus";
+import { afterEach, describe, expect, it } from "vitest";
+import { type NatsServer, startNatsServer } from "./helpers/nats.ts";
+
+interface Harness {
+  coordinator: CoordinatorBus;
+  worker(): Promise<WorkerBus>;
+  /** Raw bytes on a subject, bypassing every schema (NATS only). */
+  raw?(subject: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Transport {
+  name: string;
+  leases: boolean;
+  make(options: { maxDeliver?: number; ackWaitMs?: number }): Promise<Harness>;
+}
+
+const inProcess: Transport = {
+  name: "in-process",
+  leases: false,
+  async make({ maxDeliver }) {
+    const bus = new InProcessBus({ maxDeliver, retryMs: 50 });
+    const workers: WorkerBus[] = [];
+    return {
+      coordinator: bus,
+      worker: async () => {
+        const w = bus.worker();
+        workers.push(w);
+        return w;
+      },
+      close: async () => {
+        for (const w of workers) await w.close();
+        await bus.close();
+      },
+    };
+  },
+};
+
+const nats: Transport = {
+  name: "nats",
+  leases: true,
+  async make({ maxDeliver, ackWaitMs }) {
+    const server: NatsServer = await startNatsServer();
+    const options = { servers: server.url, maxDeliver, ackWaitMs };
+    const coordinator = await NatsCoordinatorBus.connect(options);
+    const workers: WorkerBus[] = [];
+    return {
+      coordinator,
+      worker: async () => {
+        const w = await NatsWorkerBus.connect(options);
+        workers.push(w);
+        return w;
+      },
+      raw: async (subject, payload) => {
+        const { nc } = coordinator;
+        const data = new TextEncoder().encode(payload);
+        if (subject.startsWith("mtl.trials.") || subject.startsWith("mtl.events."))
+          await nc.jetstream().publish(subject, data);
+        else nc.publish(subject, data);
+        await nc.flush();
+      },
+      close: async () => {
+        for (const w of workers) await w.close();
+        await coordinator.close();
+        await server.stop();
+      },
+    };
+  },
+};
+
+function trial(trialId: number, pool: "cpu" | "gpu" = "cpu"): TrialMessage {
+  return TrialMessage.parse({
+    kind: "trial",
+    sweepId: 1,
+    trialId,
+    number: trialId,
+    pool,
+    config: {
+      experiment: "conformance",
+      dataset: { name: "classification" },
+      tasks: [{ name: "a", kind: "classification", metric: "accuracy" }],
+      model: {},
+      strategy: { name: "equal" },
+      training: {},
+      seed: trialId,
+    },
+  });
+}
+
+const started = (trialId: number, runId = `run-${trialId}`): TrialEvent => ({
+  kind: "started",
+  trialId,
+  runId,
+  worker: "w1",
+  backend: "none",
+});
+
+/** Resolves with the next value pushed, or rejects after `ms`. */
+function inbox<T>() {
+  const items: T[] = [];
+  let waiter: (() => void) | undefined;
+  return {
+    items,
+    push(v: T) {
+      items.push(v);
+      waiter?.();
+    },
+    async until(n: number, ms = 10_000): Promise<T[]> {
+      const deadline = Date.now() + ms;
+      while (items.length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} items, got ${items.length}`);
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, Math.max(1, deadline - Date.now()));
+          waiter = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+      }
+      return items;
+    },
+  };
+}
+
+const within = (ms: number) => AbortSignal.timeout(ms);
+
+for (const transport of [inProcess, nats]) {
+  describe(`bus conformance: ${transport.name}`, () => {
+    let h: Harness | undefined;
+    const make = async (o: { maxDeliver?: number; ackWaitMs?: number } = {}) => {
+      h = await transport.make(o);
+      return h;
+    };
+    afterEach(async () => {
+      await h?.close();
+      h = undefined;
+    });
+
+    it("delivers a trial only to a worker of its pool", async () => {
+      const { coordinator, worker } = await make();
+      coordinator.onEvent(() => {});
+      const cpu = await worker();
+      const gpu = await worker();
+      await coordinator.publishTrial(trial(1, "gpu"));
+      await coordinator.publishTrial(trial(2, "cpu"));
+      const c = await cpu.nextTrial("cpu", within(5000));
+      expect(c?.message.trialId).toBe(2);
+      await c?.ack();
+      expect(await cpu.nextTrial("cpu", within(600))).toBeNull();
+      const g = await gpu.nextTrial("gpu", within(5000));
+      expect(g?.message).toEqual(trial(1, "gpu"));
+      expect(g?.deliveries).toBe(1);
+      await g?.ack();
+    });
+
+    it("hands events to the coordinator one at a time, in order", async () => {
+      const { coordinator, worker } = await make();
+      const seen = inbox<string>();
+      let inside = 0;
+      let overlapped = false;
+      coordinator.onEvent(async (e) => {
+        if (++inside > 1) overlapped = true;
+        await new Promise((r) => setTimeout(r, 5));
+        seen.push(e.kind === "epoch" ? `epoch ${e.report.epoch}` : e.kind);
+        inside--;
+      });
+      const w = await worker();
+      const ids = { trialId: 7, runId: "r7", worker: "w1" };
+      const report = (epoch: number) => ({ epoch, metrics: [], weights: { a: 1 }, wallMs: 1 });
+      await w.publishEvent({ ...ids, kind: "started", backend: "none" });
+      for (const epoch of [1, 2, 3]) await w.publishEvent({ ...ids, kind: "epoch", report: report(epoch) });
+      await w.publishEvent({ ...ids, kind: "completed", backend: "none", epochs: 3, final: {} });
+      expect(await seen.until(5)).toEqual(["started", "epoch 1", "epoch 2", "epoch 3", "completed"]);
+      expect(overlapped).toBe(false);
+    });
+
+    it("hands an event again when its handler throws (it was not acknowledged)", async () => {
+      const { coordinator, worker } = await make();
+      const seen = inbox<number>();
+      let failures = 0;
+      coordinator.onEvent((e) => {
+        seen.push(e.trialId);
+        if (e.trialId === 1 && failures++ === 0) throw new Error("SQLITE_BUSY");
+      });
+      const w = await worker();
+      await w.publishEvent(started(1)).catch(() => {});
+      expect(await seen.until(2)).toEqual([1, 1]);
+    });
+
+    it("delivers a nakked trial again, then gives it up after its maximum deliveries", async () => {
+      const { coordinator, worker } = await make({ maxDeliver: 2 });
+      coordinator.onEvent(() => {});
+      const given = inbox<Exhausted>();
+      coordinator.onExhausted((x) => given.push(x));
+      const w = await worker();
+      await coordinator.publishTrial(trial(3));
+      const first = await w.nextTrial("cpu", within(5000));
+      expect(first?.deliveries).toBe(1);
+      await first?.nak();
+      const second = await w.nextTrial("cpu", within(5000));
+      expect(second?.deliveries).toBe(2);
+      await second?.nak();
+      // Keep pulling, as a live worker does: the server decides on the next delivery.
+      const third = w.nextTrial("cpu", within(3000));
+      const [x] = await given.until(1);
+      expect(x).toMatchObject({ trialId: 3, deliveries: 2 });
+      expect(JSON.parse(x!.payload)).toEqual(trial(3));
+      expect(await third).toBeNull();
+      expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
+    });
+
+    it("lists the trials queued or held, not the acknowledged ones", async () => {
+      const { coordinator, worker } = await make();
+      coordinator.onEvent(() => {});
+      const w = await worker();
+      for (const id of [1, 2, 3]) await coordinator.publishTrial(trial(id));
+      const d1 = await w.nextTrial("cpu", within(5000));
+      const d2 = await w.nextTrial("cpu", within(5000));
+      await d1?.ack();
+      expect(await coordinator.queuedTrialIds?.()).toEqual(new Set([d2!.message.trialId, 3]));
+      await d2?.ack();
+    });
+
+    it("resolves queuedTrialIds only after the events published before it were handled", async () => {
+      const { coordinator, worker } = await make();
+      const handled: number[] = [];
+      coordinator.onEvent(async (e) => {
+        await new Promise((r) => setTimeout(r, 20));
+        handled.push(e.trialId);
+      });
+      const w = await worker();
+      await coordinator.publishTrial(trial(4));
+      const d = await w.nextTrial("cpu", within(5000));
+      const events = [started(4), started(5), started(6)];
+      // As a worker does at the end of a trial: the final event is durable, then the ack.
+      await Promise.all(events.map((e) => w.publishEvent(e)));
+      await d?.ack();
+      const queued = await coordinator.queuedTrialIds?.();
+      expect(queued).toEqual(new Set());
+      expect(handled).toEqual([4, 5, 6]);
+    });
+
+    it("sends control messages to every worker and heartbeats to the coordinator", async () => {
+      const { coordinator, worker } = await make();
+      coordinator.onEvent(() => {});
+      const beats = inbox<Heartbeat>();
+      coordinator.onHeartbeat((b) => beats.push(b));
+      const a = await worker();
+      const b = await worker();
+      const controls = inbox<string>();
+      a.onControl((m) => controls.push(`a:${m.kind}:${m.trialId}`));
+      b.onControl((m) => controls.push(`b:${m.kind}:${m.trialId}`));
+      const beat: Heartbeat = {
+        name: "w1",
+        host: "h",
+        pool: "gpu",
+        backend: "cpu",
+        devices: ["gpu:0"],
+        concurrency: 1,
+        running: [3],
+        state: "busy",
+      };
+      await a.heartbeat(beat);
+      await b.heartbeat({ ...beat, name: "w2" });
+      // A worker's heartbeat follows its subscription on the same connection: once both beats
+      // arrived, both workers listen.
+      expect((await beats.until(2)).map((x) => x.name).sort()).toEqual(["w1", "w2"]);
+      expect(beats.items.find((x) => x.name === "w1")).toEqual(beat);
+      await coordinator.publishControl({ kind: "cancel", trialId: 9, runId: "r9" });
+      expect((await controls.until(2)).sort()).toEqual(["a:cancel:9", "b:cancel:9"]);
+    });
+
+    it("records an invalid event as rejected and goes on with the next", async () => {
+      const { coordinator, worker } = await make();
+      const rejected = inbox<Rejected>();
+      const seen = inbox<number>();
+      coordinator.onRejected((r) => rejected.push(r));
+      coordinator.onEvent((e) => seen.push(e.trialId));
+      const w = await worker();
+      await w.publishEvent({ kind: "started", trialId: 1.5, runId: "", worker: "w" } as unknown as TrialEvent);
+      await w.publishEvent(started(2));
+      expect(await seen.until(1)).toEqual([2]);
+      expect((await rejected.until(1))[0]?.error).toMatch(/trialId|runId|backend/);
+    });
+
+    it.skipIf(!transport.leases)("delivers a trial again when its lease lapses, not while it is renewed", async () => {
+      const { coordinator, worker } = await make({ ackWaitMs: 800 });
+      coordinator.onEvent(() => {});
+      const a = await worker();
+      const b = await worker();
+      expect(a.leaseMs).toBe(800);
+      await coordinator.publishTrial(trial(1));
+      const held = await a.nextTrial("cpu", within(5000));
+      const renew = setInterval(() => held?.working(), 200);
+      expect(await b.nextTrial("cpu", within(2000))).toBeNull();
+      // b's abandoned pull request must not swallow the redelivery: b leaves.
+      await b.close();
+      clearInterval(renew);
+      // Now a dies silently (no ack, no renewal): c gets it as a second delivery.
+      const c = await worker();
+      const again = await c.nextTrial("cpu", within(5000));
+      expect(again?.message.trialId).toBe(1);
+      expect(again?.deliveries).toBe(2);
+      await again?.ack();
+    });
+
+    it.skipIf(!transport.leases)("rejects malformed bytes on a trial subject and keeps serving trials", async () => {
+      const { coordinator, worker, raw } = await make();
+      const rejected = inbox<Rejected>();
+      coordinator.onRejected((r) => rejected.push(r));
+      coordinator.onEvent(() => {});
+      const w = await worker();
+      await raw!("mtl.trials.cpu", "{not json");
+      await raw!("mtl.trials.cpu", JSON.stringify({ ...trial(1), config: { run: "rm -rf /" } }));
+      await raw!("mtl.trials.cpu", JSON.stringify(trial(2, "gpu"))); // a GPU trial on the CPU subject
+      await coordinator.publishTrial(trial(3));
+      const d = await w.nextTrial("cpu", within(5000));
+      expect(d?.message.trialId).toBe(3);
+      await d?.ack();
+      const r = await rejected.until(3);
+      expect(r.map((x) => x.source)).toEqual(["mtl.trials.cpu", "mtl.trials.cpu", "mtl.trials.cpu"]);
+      expect(r.map((x) => x.error)).toEqual([
+        "invalid JSON",
+        expect.stringMatching(/config/),
+        "pool gpu on mtl.trials.cpu",
+      ]);
+      // Rejected messages are removed, never delivered again.
+      expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
+    });
+
+    it.skipIf(!transport.leases)("rejects malformed events, heartbeats and control messages", async () => {
+      const { coordinator, worker, raw } = await make();
+      const rejected = inbox<Rejected>();
+      coordinator.onRejected((r) => rejected.push(r));
+      coordinator.onEvent(() => {});
+      const w = await worker();
+      const controls: unknown[] = [];
+      w.onControl((m) => controls.push(m));
+      await raw!("mtl.events.trial", '{"kind":"completed","trialId":1}');
+      await raw!("mtl.workers.heartbeat", "[]");
+      await raw!("mtl.control", '{"kind":"exec","cmd":"ls"}');
+      const sources = (await rejected.until(3)).map((r) => r.source).sort();
+      expect(sources).toEqual(["mtl.control", "mtl.events.trial", "mtl.workers.heartbeat"]);
+      expect(controls).toEqual([]);
+    });
+  });
+}
