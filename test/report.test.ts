@@ -71,7 +71,7 @@ describe("mtl compare and mtl report on a finished sweep", () => {
   it("compare --format json and --by weights give one row per weight setting", async () => {
     const r = await mtl(["compare", "1", "--db", db, "--format", "json", "--by", "weights"]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    const cmp = JSON.parse(r.stdout) as {
+    const cmp = JSON.parse(String(r.stdout)) as {
       hasBaseline: boolean;
       split: string;
       rows: { label: string; seeds: number[]; deltaM: { mean: number } | null; weights?: number[] }[];
@@ -94,10 +94,10 @@ describe("mtl compare and mtl report on a finished sweep", () => {
   it("compare rejects bad options with one line and exit 2", async () => {
     const r = await mtl(["compare", "--db", db, "--format", "xml"]);
     expect(r.exitCode, String(r.stderr)).toBe(2);
-    expect(r.stderr.trim()).toBe('mtl: --format: expected one of table, md, csv, json, got "xml"');
+    expect(String(r.stderr).trim()).toBe('mtl: --format: expected one of table, md, csv, json, got "xml"');
     const s = await mtl(["compare", "7", "--db", db]);
     expect(s.exitCode).toBe(2);
-    expect(s.stderr.trim()).toMatch(/^mtl: no sweep 7 in /);
+    expect(String(s.stderr).trim()).toMatch(/^mtl: no sweep 7 in /);
   });
 
   it("report writes a self-contained page, SVG and PNG plots and summary.md", async () => {

@@ -6,12 +6,7 @@
  * Options: --steps N (timed steps per backend, default 60), --seconds S (cap per backend, default 8).
  */
 import { spawnSync } from "node:child_process";
-import {
-  initBackend,
-  installFastMatMul,
-  referenceTrainingStep,
-  uninstallFastMatMul,
-} from "@mtl/trainer";
+import { initBackend, installFastMatMul, referenceTrainingStep, uninstallFastMatMul } from "@mtl/trainer";
 
 const BATCH = 256;
 
@@ -75,8 +70,14 @@ function pytorch(steps: number, seconds: number): { stepsPerSec: number; version
     timeout: 120_000,
   });
   if (r.error) return `python3 not runnable (${r.error.message})`;
-  if (r.status !== 0) return /No module named 'torch'/.test(r.stderr) ? "torch not installed" : r.stderr.trim().split("\n").pop() ?? "failed";
-  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { steps_per_sec: number; torch: string };
+  if (r.status !== 0)
+    return /No module named 'torch'/.test(r.stderr)
+      ? "torch not installed"
+      : (r.stderr.trim().split("\n").pop() ?? "failed");
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as {
+    steps_per_sec: number;
+    torch: string;
+  };
   return { stepsPerSec: out.steps_per_sec, version: out.torch };
 }
 
@@ -84,7 +85,8 @@ export async function main(args: string[] = []): Promise<void> {
   const steps = option(args, "steps", 60);
   const seconds = option(args, "seconds", 8);
   const rows: Row[] = [];
-  const add = (backend: string, sps: number) => rows.push({ backend, stepsPerSec: sps, samplesPerSec: sps * BATCH });
+  const add = (backend: string, sps: number) =>
+    rows.push({ backend, stepsPerSec: sps, samplesPerSec: sps * BATCH });
 
   for (const backend of ["tensorflow-gpu", "tensorflow"]) {
     try {
@@ -120,7 +122,10 @@ export async function main(args: string[] = []): Promise<void> {
     torchRate ? (r.stepsPerSec / torchRate).toFixed(2) : "–",
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join("  ");
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join("  ");
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const l of lines) console.log(fmt(l));

@@ -1,7 +1,34 @@
-import { Command } from "commander";
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
 import { UsageError } from "@mtl/spec";
+import * as dash from "./commands/dash.ts";
+import * as list from "./commands/list.ts";
+import * as run from "./commands/run.ts";
+import * as trials from "./commands/trials.ts";
 import * as compare from "./commands/compare.ts";
 import * as report from "./commands/report.ts";
-const program = new Command("mtl").exitOverride();
-compare.register(program); report.register(program);
-program.parseAsync(process.argv).catch((e) => { if (e instanceof UsageError) { process.stderr.write(`mtl: ${e.message}\n`); process.exit(e.exitCode); } if (e.code?.startsWith?.("commander")) process.exit(2); console.error(e); process.exit(1); });
+
+const program = new Command("mtl")
+  .description("MTL Lab: sweeps, dashboards and honest comparisons for multi-task and meta-learning")
+  .showHelpAfterError()
+  .exitOverride();
+
+for (const command of [run, dash, trials, list, compare, report]) command.register(program);
+
+function fail(error: unknown): never {
+  if (error instanceof UsageError) {
+    process.stderr.write(`mtl: ${error.message}\n`);
+    for (const d of error.details) process.stderr.write(`  ${d}\n`);
+    process.exit(error.exitCode);
+  }
+  if (error instanceof CommanderError) process.exit(error.exitCode === 1 ? 2 : error.exitCode);
+  process.stderr.write(`mtl: ${(error as Error).message ?? String(error)}\n`);
+  if (process.env.MTL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).then(
+  // Training threads and sockets are closed by now; exit even if a library left a timer behind.
+  () => process.exit(process.exitCode ?? 0),
+  fail,
+);

@@ -1,6 +1,6 @@
 import type { ControlMessage, CoordinatorBus, Exhausted, Heartbeat, TrialEvent } from "@mtl/bus";
 import { createPruner, createSampler, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
-import { type Experiment, type FinalMetrics, methodOf, type TrialConfig } from "@mtl/spec";
+import { type Experiment, type FinalMetrics, type MetricPoint, methodOf, type TrialConfig } from "@mtl/spec";
 import { isTerminal, type Store, type SweepRow, type TrialRow } from "@mtl/store";
 import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
 
@@ -58,8 +58,12 @@ export class Coordinator {
     this.sweepId = options.sweep.id;
     this.sampler = createSampler(this.experiment);
     this.objective = objectiveOf(this.experiment);
-    const direction = this.objective.directions[0] ?? "max";
-    this.pruner = createPruner(this.experiment.sweep.pruner, direction, this.experiment.training.epochs);
+    this.pruner = createPruner(
+      this.experiment.sweep.pruner,
+      this.objective.scalarDirection,
+      this.experiment.training.epochs,
+      (v) => this.objective.scalar(v),
+    );
     this.bus.onEvent((e) => this.handle(e));
     this.bus.onExhausted((x) => this.giveUp(x));
     this.bus.onHeartbeat((h) => this.heartbeat(h));
@@ -85,6 +89,7 @@ export class Coordinator {
   /** Runs until the sweep is finished or `signal` aborts (then running trials are left to the bus). */
   async run(signal: AbortSignal): Promise<SweepSummary> {
     this.startedAt = Date.now();
+    this.loadCurves();
     if (this.options.requeueRunning)
       for (const t of this.store.trialsOf(this.sweepId, ["running"]))
         this.store.requeueTrial(t.id, "interrupted", "the run that held it stopped");
@@ -127,6 +132,22 @@ export class Coordinator {
     } finally {
       signal.removeEventListener("abort", onAbort);
       clearInterval(sweeper);
+    }
+  }
+
+  /** Per-epoch objective values of the trials already in the store, for pruners after a restart. */
+  private loadCurves() {
+    for (const t of this.store.trialsOf(this.sweepId)) {
+      const byEpoch = new Map<number, MetricPoint[]>();
+      for (const m of this.store.metricsOf(t.id)) {
+        const points = byEpoch.get(m.epoch) ?? [];
+        points.push({ task: m.task, split: m.split as MetricPoint["split"], name: m.name, value: m.value });
+        byEpoch.set(m.epoch, points);
+      }
+      const curve = [...byEpoch]
+        .map(([epoch, points]) => ({ epoch, values: this.objective.extractEpoch(points) }))
+        .filter((p): p is { epoch: number; values: number[] } => p.values !== undefined);
+      if (curve.length) this.curves.set(t.id, curve);
     }
   }
 
@@ -224,11 +245,8 @@ export class Coordinator {
         const curve = this.curves.get(t.id) ?? [];
         curve.push({ epoch: e.report.epoch, values });
         this.curves.set(t.id, curve);
-        const value = values[0];
-        if (
-          value !== undefined &&
-          this.pruner.shouldPrune({ configKey: t.configKey, seed: t.seed, epoch: e.report.epoch, value }, this.history())
-        )
+        const value = this.objective.scalar(values);
+        if (this.pruner.shouldPrune({ configKey: t.configKey, seed: t.seed, epoch: e.report.epoch, value }, this.history()))
           await this.control({ kind: "prune", trialId: t.id, runId: e.runId });
         break;
       }

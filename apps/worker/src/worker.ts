@@ -66,15 +66,15 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         state,
       })
       .catch((e) => log(`heartbeat failed: ${(e as Error).message}`));
-  await beat("idle");
-  const heartbeat = setInterval(() => void beat(running.size ? "busy" : "idle"), options.heartbeatMs ?? 2000);
-
+  // Listening before the first heartbeat: whoever sees the worker can already stop its trials.
   bus.onControl((m) => {
     const r = running.get(m.trialId);
     if (!r || (m.runId && m.runId !== r.runId)) return;
     r.reason = m.kind === "prune" ? "pruned" : "cancelled";
     r.stop(r.reason);
   });
+  await beat("idle");
+  const heartbeat = setInterval(() => void beat(running.size ? "busy" : "idle"), options.heartbeatMs ?? 2000);
   const interruptAll = () => {
     for (const r of running.values()) {
       r.reason = "interrupted";

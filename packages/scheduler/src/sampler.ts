@@ -36,7 +36,7 @@ export interface ProposeContext {
   /** Whether a configuration (by its parameters) is already planned. */
   isPlanned(params: Record<string, ParamValue>): boolean;
   /** configKeys already planned, and the key of a parameter set: for proposers that scan long lists. */
-  plannedKeys: ReadonlySet<string>;
+  plannedKeys: { has(configKey: string): boolean };
   keyOf(params: Record<string, ParamValue>): string;
 }
 
@@ -137,8 +137,8 @@ function plan(
     if (g) g.seeds.add(h.seed);
     else groups.set(h.configKey, { params: h.params, seeds: new Set([h.seed]) });
   }
-  // A live view of the planned keys (the Map's key set), so proposers see trials planned in this call.
-  const groupKeys: ReadonlySet<string> = { has: (k: string) => groups.has(k) } as ReadonlySet<string>;
+  // A live view, so proposers also see the groups planned earlier in this call.
+  const groupKeys = { has: (k: string) => groups.has(k) };
   const room = () => Math.min(n - out.length, maxTrials - all.length);
   const push = (configKey: string, params: Record<string, ParamValue>, seed: number) => {
     const config = resolveConfig(experiment, params, seed);

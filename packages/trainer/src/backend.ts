@@ -108,8 +108,10 @@ async function activate(name: BackendName): Promise<boolean> {
 export async function initBackend(preferred?: string): Promise<string> {
   if (preferred !== undefined && preferred !== "" && preferred !== "auto") {
     const name = aliases[preferred];
-    if (!name) throw new BackendError(`unknown backend "${preferred}" (expected one of ${BACKENDS.join(", ")})`);
-    if (current === name && tf.getBackend() === (name === "tensorflow-gpu" ? "tensorflow" : name)) return name;
+    if (!name)
+      throw new BackendError(`unknown backend "${preferred}" (expected one of ${BACKENDS.join(", ")})`);
+    if (current === name && tf.getBackend() === (name === "tensorflow-gpu" ? "tensorflow" : name))
+      return name;
     if (!(await activate(name)))
       throw new BackendError(
         `backend "${name}" cannot be loaded on this machine` +

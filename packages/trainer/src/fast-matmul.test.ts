@@ -17,13 +17,16 @@ describe("fast wasm matMul", () => {
       [a as tf.Tensor2D, b as tf.Tensor2D, false, true],
       [a as tf.Tensor2D, c as tf.Tensor2D, true, true],
     ];
-    const run = () => cases.map(([x, y, tA, tB]) => tf.tidy(() => Array.from(tf.matMul(x, y, tA, tB).dataSync())));
+    const run = () =>
+      cases.map(([x, y, tA, tB]) => tf.tidy(() => Array.from(tf.matMul(x, y, tA, tB).dataSync())));
     const fast = run();
     uninstallFastMatMul();
     const stock = run();
     installFastMatMul();
     fast.forEach((f, i) => f.forEach((v, j) => expect(v).toBeCloseTo(stock[i]?.[j] as number, 3)));
-    const batched = tf.tidy(() => Array.from(tf.matMul(tf.stack([a, b]), tf.stack([b, a]), false, true).dataSync()));
+    const batched = tf.tidy(() =>
+      Array.from(tf.matMul(tf.stack([a, b]), tf.stack([b, a]), false, true).dataSync()),
+    );
     expect(batched.length).toBe(2 * 37 * 37);
     tf.dispose([a, b, c]);
   });

@@ -4,8 +4,9 @@
  * exactly those products. These kernels replace the wasm BatchMatMul and _FusedMatMul with an
  * explicit Transpose (cheap, memory-bound) followed by the fast non-transposed product.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 
 const PATCHED = ["BatchMatMul", "_FusedMatMul"] as const;
 const originals = new Map<string, KernelConfig>();
@@ -48,7 +49,11 @@ export function installFastMatMul(): void {
     const original = tf.getKernel(name, "wasm");
     const transpose = tf.getKernel("Transpose", "wasm");
     if (!original || !transpose) continue;
-    const kernelFunc = ((args: { inputs: Record<string, TensorInfo>; backend: Backendish; attrs: NamedAttrMap }) => {
+    const kernelFunc = ((args: {
+      inputs: Record<string, TensorInfo>;
+      backend: Backendish;
+      attrs: NamedAttrMap;
+    }) => {
       const { inputs, backend, attrs } = args;
       const tA = attrs.transposeA === true;
       const tB = attrs.transposeB === true;

@@ -7,7 +7,10 @@ import { createRng } from "./rng.ts";
 await initBackend("wasm");
 const rng = createRng(7);
 const rand = (shape: number[], offset = 0) =>
-  tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() + offset), shape);
+  tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() + offset),
+    shape,
+  );
 
 /** Compares tf.grad with central differences on a few coordinates. */
 function check(
@@ -47,7 +50,9 @@ describe("registered gradients match finite differences (wasm backend)", () => {
   const m34 = rand([3, 4]);
   const m45 = rand([4, 5]);
   const m54 = rand([5, 4]);
-  check("Add with broadcast bias (both inputs)", [4, 3], (x) => tf.add(tf.add(x, b3), tf.reshape(tf.sum(x, 0), [3])));
+  check("Add with broadcast bias (both inputs)", [4, 3], (x) =>
+    tf.add(tf.add(x, b3), tf.reshape(tf.sum(x, 0), [3])),
+  );
   check("Sub, Neg", [4, 3], (x) => tf.sub(b3, tf.neg(x)));
   check("Multiply, RealDiv", [4, 3], (x) => tf.div(tf.mul(x, b3), tf.add(tf.square(x), 2)));
   check(
@@ -57,21 +62,33 @@ describe("registered gradients match finite differences (wasm backend)", () => {
     0,
     (v) => Math.abs(Math.abs(v) - 0.3) < 0.05,
   );
-  check("Abs, Relu", [12], (x) => tf.add(tf.abs(x), tf.relu(tf.mul(x, 2))), 0, (v) => Math.abs(v) < 0.05);
+  check(
+    "Abs, Relu",
+    [12],
+    (x) => tf.add(tf.abs(x), tf.relu(tf.mul(x, 2))),
+    0,
+    (v) => Math.abs(v) < 0.05,
+  );
   check("Exp, Log, Tanh", [5], (x) => tf.add(tf.log(tf.add(tf.exp(x), 1)), tf.tanh(x)));
   check("Softmax, logSoftmax", [3, 4], (x) => tf.add(tf.softmax(x), tf.logSoftmax(x)));
   check("Sum, Mean over axes", [3, 4], (x) => tf.add(tf.sum(x, 1, true), tf.mean(x, 0)));
   check("MatMul", [3, 4], (x) => tf.matMul(x, m45));
   check("MatMul transposeA", [4, 3], (x) => tf.matMul(x, m45, true, false));
-  check("MatMul transposeB (and through the weight)", [5, 4], (x) => tf.add(tf.matMul(m34, x, false, true), tf.matMul(m34, tf.transpose(x), false, false)));
+  check("MatMul transposeB (and through the weight)", [5, 4], (x) =>
+    tf.add(tf.matMul(m34, x, false, true), tf.matMul(m34, tf.transpose(x), false, false)),
+  );
   check("MatMul both transposed", [4, 3], (x) => tf.matMul(x, m54, true, true));
   check("Transpose, Reshape, ExpandDims", [2, 3], (x) => tf.expandDims(tf.reshape(tf.transpose(x), [6]), 1));
   check("AddN, Pack, Unpack", [2, 3], (x) => {
     const [a, b] = tf.unstack(x);
     return tf.stack([tf.addN([a as tf.Tensor, b as tf.Tensor, a as tf.Tensor]), tf.mul(b as tf.Tensor, 2)]);
   });
-  check("Concat, Slice", [3, 4], (x) => tf.concat([tf.slice(x, [1, 0], [2, 3]), tf.slice(x, [0, 1], [2, 3])], 1));
-  check("maxPool2x2 (reshape, slice, maximum), odd sizes cropped", [2, 5, 4, 3], (x) => maxPool2x2(x, 2, 2, 3));
+  check("Concat, Slice", [3, 4], (x) =>
+    tf.concat([tf.slice(x, [1, 0], [2, 3]), tf.slice(x, [0, 1], [2, 3])], 1),
+  );
+  check("maxPool2x2 (reshape, slice, maximum), odd sizes cropped", [2, 5, 4, 3], (x) =>
+    maxPool2x2(x, 2, 2, 3),
+  );
 
   it("maxPool2x2 equals tf.maxPool", () => {
     const x = rand([2, 6, 5, 3]);

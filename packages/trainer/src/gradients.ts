@@ -7,8 +7,9 @@
  * MaxPoolGrad loses gradients with several channels, so neither kernel is differentiated here.
  * Every rule is checked against finite differences in gradients.test.ts.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { GradConfig, NamedAttrMap, Tensor } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 
 type Grads = Record<string, () => Tensor>;
 
@@ -44,7 +45,11 @@ function binary(
 }
 
 function unary(kernelName: string, rule: (dy: Tensor, x: Tensor) => Tensor): GradConfig {
-  return { kernelName, inputsToSave: ["x"], gradFunc: (dy, [x]) => ({ x: () => rule(dy as Tensor, x as Tensor) }) };
+  return {
+    kernelName,
+    inputsToSave: ["x"],
+    gradFunc: (dy, [x]) => ({ x: () => rule(dy as Tensor, x as Tensor) }),
+  };
 }
 
 function fromOutput(kernelName: string, input: string, rule: (dy: Tensor, y: Tensor) => Tensor): GradConfig {
@@ -64,12 +69,36 @@ function keptShape(shape: number[], axis: number | number[]): number[] {
 const float = (t: Tensor) => tf.cast(t, "float32");
 
 const configs: GradConfig[] = [
-  binary("Add", (dy) => dy, (dy) => dy),
-  binary("Sub", (dy) => dy, (dy) => tf.neg(dy)),
-  binary("Multiply", (dy, _a, b) => tf.mul(dy, float(b)), (dy, a) => tf.mul(dy, float(a))),
-  binary("RealDiv", (dy, _a, b) => tf.div(dy, b), (dy, a, b) => tf.neg(tf.div(tf.mul(dy, a), tf.square(b)))),
-  binary("Minimum", (dy, a, b) => tf.mul(dy, float(tf.lessEqual(a, b))), (dy, a, b) => tf.mul(dy, float(tf.greater(a, b)))),
-  binary("Maximum", (dy, a, b) => tf.mul(dy, float(tf.greaterEqual(a, b))), (dy, a, b) => tf.mul(dy, float(tf.less(a, b)))),
+  binary(
+    "Add",
+    (dy) => dy,
+    (dy) => dy,
+  ),
+  binary(
+    "Sub",
+    (dy) => dy,
+    (dy) => tf.neg(dy),
+  ),
+  binary(
+    "Multiply",
+    (dy, _a, b) => tf.mul(dy, float(b)),
+    (dy, a) => tf.mul(dy, float(a)),
+  ),
+  binary(
+    "RealDiv",
+    (dy, _a, b) => tf.div(dy, b),
+    (dy, a, b) => tf.neg(tf.div(tf.mul(dy, a), tf.square(b))),
+  ),
+  binary(
+    "Minimum",
+    (dy, a, b) => tf.mul(dy, float(tf.lessEqual(a, b))),
+    (dy, a, b) => tf.mul(dy, float(tf.greater(a, b))),
+  ),
+  binary(
+    "Maximum",
+    (dy, a, b) => tf.mul(dy, float(tf.greaterEqual(a, b))),
+    (dy, a, b) => tf.mul(dy, float(tf.less(a, b))),
+  ),
   unary("Neg", (dy) => tf.neg(dy)),
   unary("Square", (dy, x) => tf.mul(dy, tf.mul(2, x))),
   unary("Abs", (dy, x) => tf.mul(dy, tf.sign(x))),
@@ -95,7 +124,9 @@ const configs: GradConfig[] = [
     inputsToSave: ["x"],
     gradFunc: (dy, [x], attrs) => {
       const shape = (x as Tensor).shape;
-      return { x: () => tf.mul(tf.reshape(dy as Tensor, keptShape(shape, attrs.axis as number[])), tf.ones(shape)) };
+      return {
+        x: () => tf.mul(tf.reshape(dy as Tensor, keptShape(shape, attrs.axis as number[])), tf.ones(shape)),
+      };
     },
   },
   {
@@ -135,7 +166,8 @@ const configs: GradConfig[] = [
   {
     kernelName: "AddN",
     saveAllInputs: true,
-    gradFunc: (dy, saved) => Object.fromEntries(saved.map((_, i) => [i, () => tf.clone(dy as Tensor)])) as Grads,
+    gradFunc: (dy, saved) =>
+      Object.fromEntries(saved.map((_, i) => [i, () => tf.clone(dy as Tensor)])) as Grads,
   },
   {
     kernelName: "Pack",
@@ -152,8 +184,12 @@ const configs: GradConfig[] = [
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {
       const shapes = saved.map((t) => t.shape);
-      const axis = tf.util.parseAxisParam(attrs.axis as number, (shapes[0] as number[]))[0] as number;
-      const parts = tf.split(dy as Tensor, shapes.map((s) => s[axis] as number), axis);
+      const axis = tf.util.parseAxisParam(attrs.axis as number, shapes[0] as number[])[0] as number;
+      const parts = tf.split(
+        dy as Tensor,
+        shapes.map((s) => s[axis] as number),
+        axis,
+      );
       return Object.fromEntries(parts.map((t, i) => [i, () => t])) as Grads;
     },
   },
@@ -162,7 +198,11 @@ const configs: GradConfig[] = [
     inputsToSave: ["x"],
     gradFunc: (dy, [x], attrs) => {
       const X = x as Tensor;
-      const [begin, size] = tf.slice_util.parseSliceParams(X, attrs.begin as number[], attrs.size as number[]);
+      const [begin, size] = tf.slice_util.parseSliceParams(
+        X,
+        attrs.begin as number[],
+        attrs.size as number[],
+      );
       const pads = X.shape.map((d, i) => {
         const from = begin?.[i] ?? 0;
         return [from, d - from - (size?.[i] ?? d)] as [number, number];

@@ -1,6 +1,9 @@
 export { BACKENDS, BackendError, currentBackend, initBackend } from "./backend.ts";
+export { parseCsv } from "./data/csv.ts";
+export type { Dataset, DatasetContext, DatasetModule, Target } from "./data/types.ts";
 export { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from "./fast-matmul.ts";
-export { runTrial, type TrainHooks } from "./train.ts";
+export type { ArchitectureModule, BuildContext, Model } from "./models/types.ts";
+export { type ReferenceOptions, referenceTrainingStep } from "./reference.ts";
 export {
   listArchitectures,
   listDatasets,
@@ -9,9 +12,8 @@ export {
   registerDataset,
   registerStrategy,
 } from "./registries.ts";
-export { RegistryError, type RegistryEntry } from "./registry.ts";
-export type { Dataset, DatasetContext, DatasetModule, Target } from "./data/types.ts";
-export type { ArchitectureModule, BuildContext, Model } from "./models/types.ts";
+export { type RegistryEntry, RegistryError } from "./registry.ts";
+export { createRng, type Rng } from "./rng.ts";
 export type {
   GradientInput,
   GradientStrategy,
@@ -20,6 +22,4 @@ export type {
   StrategyContext,
   StrategyModule,
 } from "./strategies/types.ts";
-export { createRng, type Rng } from "./rng.ts";
-export { parseCsv } from "./data/csv.ts";
-export { referenceTrainingStep, type ReferenceOptions } from "./reference.ts";
+export { runTrial, type TrainHooks } from "./train.ts";

@@ -1,6 +1,7 @@
 /** Per-sample task losses on device; training uses their mean. */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { TaskSpec } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 
 export type LossName = TaskSpec["loss"];
 
@@ -8,7 +9,12 @@ export type LossName = TaskSpec["loss"];
  * Per-sample loss. `target` holds int32 class indices (classification) or float values
  * (regression); `output` is [N, classes] logits or [N, 1] values.
  */
-export function perSampleLoss(loss: LossName, output: tf.Tensor2D, target: tf.Tensor1D, classes: number): tf.Tensor1D {
+export function perSampleLoss(
+  loss: LossName,
+  output: tf.Tensor2D,
+  target: tf.Tensor1D,
+  classes: number,
+): tf.Tensor1D {
   if (loss === "cross-entropy") {
     const logp = tf.logSoftmax(output);
     return tf.neg(tf.sum(tf.mul(tf.oneHot(target, classes), logp), 1)) as tf.Tensor1D;
@@ -28,6 +34,11 @@ export function perSampleLoss(loss: LossName, output: tf.Tensor2D, target: tf.Te
   }
 }
 
-export function meanLoss(loss: LossName, output: tf.Tensor2D, target: tf.Tensor1D, classes: number): tf.Scalar {
+export function meanLoss(
+  loss: LossName,
+  output: tf.Tensor2D,
+  target: tf.Tensor1D,
+  classes: number,
+): tf.Scalar {
   return tf.mean(perSampleLoss(loss, output, target, classes)) as tf.Scalar;
 }

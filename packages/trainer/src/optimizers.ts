@@ -1,6 +1,7 @@
 /** Optimisers of TrainingSpec. */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { TrainingSpec } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 
 export function createOptimizer(spec: Pick<TrainingSpec, "optimizer" | "learningRate">): tf.Optimizer {
   const lr = spec.learningRate;
@@ -20,7 +21,11 @@ export function createOptimizer(spec: Pick<TrainingSpec, "optimizer" | "learning
  * Weight decay as an L2 term in the gradient, g ← g + wd·θ (PyTorch's `weight_decay`; for Adam
  * that is L2-regularised Adam, not AdamW). Biases are decayed too, as PyTorch does by default.
  */
-export function addWeightDecay(grads: tf.NamedTensorMap, vars: Map<string, tf.Variable>, wd: number): tf.NamedTensorMap {
+export function addWeightDecay(
+  grads: tf.NamedTensorMap,
+  vars: Map<string, tf.Variable>,
+  wd: number,
+): tf.NamedTensorMap {
   if (wd <= 0) return grads;
   const out: tf.NamedTensorMap = {};
   for (const [name, g] of Object.entries(grads)) {

@@ -3,8 +3,9 @@
  * head per task, MSE, Adam, on fixed random data. Built from the same pieces as runTrial
  * (hard-sharing, equal weights, makeStep) so the benchmark measures what trials run.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import { ModelSpec, TaskSpec } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 import { hardSharing } from "./models/hard-sharing.ts";
 import { allVariables } from "./models/types.ts";
 import { createOptimizer } from "./optimizers.ts";
@@ -36,7 +37,10 @@ export function referenceTrainingStep(o: ReferenceOptions = {}): { step(): numbe
   const strategy = equal.create({}, { tasks: tasks.map((t) => t.spec.name), initialWeights: [], rng });
   const optimizer = createOptimizer({ optimizer: "adam", learningRate: 1e-3 });
   const step = makeStep(model, strategy, tasks, optimizer, 0);
-  const x = tf.tensor2d(Float32Array.from({ length: batch * inputs }, () => rng.normal()), [batch, inputs]);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: batch * inputs }, () => rng.normal()),
+    [batch, inputs],
+  );
   const ys = tasks.map(() => tf.tensor1d(Float32Array.from({ length: batch }, () => rng.normal())));
   return {
     step: () => step(x, ys),

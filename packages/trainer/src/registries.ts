@@ -30,7 +30,8 @@ export const datasets = new Registry<DatasetModule>("dataset");
 export const architectures = new Registry<ArchitectureModule>("architecture");
 export const strategies = new Registry<StrategyModule>("strategy");
 
-for (const d of [classification, correlatedRegression, mnistMultitask, csv]) datasets.register(d as DatasetModule);
+for (const d of [classification, correlatedRegression, mnistMultitask, csv])
+  datasets.register(d as DatasetModule);
 for (const a of [singleTask, logistic, hardSharing, softSharing, crossStitch, mmoe])
   architectures.register(a as ArchitectureModule);
 for (const s of [fixed, equal, uncertainty, dwa, gradnorm, rlw, gls, pcgrad, mgda, cagrad, imtl, nashMtl])

@@ -34,7 +34,8 @@ export class Registry<T extends Registrable> {
 
   /** Adds (or replaces, e.g. in tests) a module under its name. */
   register(item: T): void {
-    if (!/^[A-Za-z0-9_.-]+$/.test(item.name)) throw new RegistryError(`invalid ${this.kind} name "${item.name}"`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(item.name))
+      throw new RegistryError(`invalid ${this.kind} name "${item.name}"`);
     this.#items.set(item.name, item);
   }
 
@@ -66,7 +67,11 @@ export class Registry<T extends Registrable> {
   list(): RegistryEntry[] {
     return [...this.#items.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((item) => ({ name: item.name, description: item.description, options: describeOptions(item.options) }));
+      .map((item) => ({
+        name: item.name,
+        description: item.description,
+        options: describeOptions(item.options),
+      }));
   }
 }
 

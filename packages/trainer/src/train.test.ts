@@ -1,4 +1,4 @@
-import { TrialConfig, type EpochReport } from "@mtl/spec";
+import { type EpochReport, TrialConfig } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -38,7 +38,10 @@ registerDataset({
       x,
       targets: {
         noisy: { kind: "regression", values: Float32Array.from(clean, (v) => o.scale * (v + rng.normal())) },
-        clean: { kind: "regression", values: Float32Array.from(clean, (v) => o.scale * (v + 0.1 * rng.normal())) },
+        clean: {
+          kind: "regression",
+          values: Float32Array.from(clean, (v) => o.scale * (v + 0.1 * rng.normal())),
+        },
       },
     };
   },
@@ -56,9 +59,12 @@ describe("runTrial", () => {
     const names = new Set(reports[0]?.metrics.map((m) => `${m.task}/${m.split}/${m.name}`));
     for (const task of ["a", "b"])
       for (const split of ["train", "val", "test"])
-        for (const metric of ["loss", "accuracy", "f1"]) expect(names).toContain(`${task}/${split}/${metric}`);
+        for (const metric of ["loss", "accuracy", "f1"])
+          expect(names).toContain(`${task}/${split}/${metric}`);
     expect(reports[0]?.weights).toEqual({ a: 1, b: 1 });
-    expect(out.final?.a?.val?.accuracy).toBe(reports[2]?.metrics.find((m) => m.task === "a" && m.split === "val" && m.name === "accuracy")?.value);
+    expect(out.final?.a?.val?.accuracy).toBe(
+      reports[2]?.metrics.find((m) => m.task === "a" && m.split === "val" && m.name === "accuracy")?.value,
+    );
     // It learned something: better than chance on a separable problem.
     expect(out.final?.a?.test?.accuracy).toBeGreaterThan(0.7);
   });
@@ -83,13 +89,17 @@ describe("runTrial", () => {
 
   it("rejects unknown names and invalid options with a message naming them", async () => {
     await expect(runTrial(config({ strategy: "nope" }))).rejects.toThrow(/unknown strategy "nope"/);
-    await expect(runTrial(config({ model: { architecture: "nope" } }))).rejects.toThrow(/unknown architecture "nope"/);
+    await expect(runTrial(config({ model: { architecture: "nope" } }))).rejects.toThrow(
+      /unknown architecture "nope"/,
+    );
     await expect(runTrial(config({ dataset: { name: "nope" } }))).rejects.toThrow(/unknown dataset "nope"/);
     await expect(runTrial(config({ strategy: { name: "cagrad", options: { c: -1 } } }))).rejects.toThrow(
       /invalid options for strategy "cagrad": c:/,
     );
     await expect(
-      runTrial(config({ tasks: [{ name: "x", target: "task9", kind: "classification", metric: "accuracy" }] })),
+      runTrial(
+        config({ tasks: [{ name: "x", target: "task9", kind: "classification", metric: "accuracy" }] }),
+      ),
     ).rejects.toThrow(/no output "task9"/);
   });
 
@@ -108,7 +118,9 @@ describe("runTrial", () => {
       expect(out.status, s).toBe("completed");
     }
     for (const a of listArchitectures().map((x) => x.name)) {
-      const out = await runTrial(config({ model: { architecture: a, hidden: [8] }, training: { epochs: 1, batchSize: 64 } }));
+      const out = await runTrial(
+        config({ model: { architecture: a, hidden: [8] }, training: { epochs: 1, batchSize: 64 } }),
+      );
       expect(out.status, a).toBe("completed");
     }
     expect(listDatasets().map((d) => d.name)).toEqual(

@@ -4,8 +4,9 @@
  * every tensor it makes, and yields to the event loop between batches so that cancel messages
  * reach `shouldStop`.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
 import type { SplitData, SplitDataset, Target } from "./data/types.ts";
@@ -94,40 +95,38 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
       const lossSums = new Float64Array(tasks.length);
       const weightSums = new Float64Array(tasks.length);
       let steps = 0;
-      {
-        for (let from = 0; from < splits.train.n; from += batch) {
-          const stop = hooks.shouldStop?.() ?? null;
-          if (stop) return { status: stop, epochs: epoch - 1, backend, ...(final ? { final } : {}) };
-          const idx = tf.tensor1d(order.subarray(from, Math.min(from + batch, splits.train.n)), "int32");
-          const xb = tf.gather(splits.train.x, idx);
-          const yb = splits.train.y.map((y) => tf.gather(y, idx));
-          idx.dispose();
-          let losses: number[];
-          try {
-            losses = step(xb, yb);
-          } finally {
-            xb.dispose();
-            for (const y of yb) y.dispose();
-          }
-          const bad = losses.findIndex((l) => !Number.isFinite(l));
-          if (bad >= 0)
-            return {
-              status: "failed",
-              epochs: epoch - 1,
-              backend,
-              error: `non-finite loss in task ${names[bad]} at epoch ${epoch}`,
-              ...(final ? { final } : {}),
-            };
-          const w = strategy.weights();
-          losses.forEach((l, i) => {
-            lossSums[i] = (lossSums[i] as number) + l;
-            weightSums[i] = (weightSums[i] as number) + (w[i] ?? 1);
-          });
-          steps++;
-          if (performance.now() - lastYield > YIELD_EVERY_MS) {
-            await new Promise<void>((r) => setImmediate(r));
-            lastYield = performance.now();
-          }
+      for (let from = 0; from < splits.train.n; from += batch) {
+        const stop = hooks.shouldStop?.() ?? null;
+        if (stop) return { status: stop, epochs: epoch - 1, backend, ...(final ? { final } : {}) };
+        const idx = tf.tensor1d(order.subarray(from, Math.min(from + batch, splits.train.n)), "int32");
+        const xb = tf.gather(splits.train.x, idx);
+        const yb = splits.train.y.map((y) => tf.gather(y, idx));
+        idx.dispose();
+        let losses: number[];
+        try {
+          losses = step(xb, yb);
+        } finally {
+          xb.dispose();
+          for (const y of yb) y.dispose();
+        }
+        const bad = losses.findIndex((l) => !Number.isFinite(l));
+        if (bad >= 0)
+          return {
+            status: "failed",
+            epochs: epoch - 1,
+            backend,
+            error: `non-finite loss in task ${names[bad]} at epoch ${epoch}`,
+            ...(final ? { final } : {}),
+          };
+        const w = strategy.weights();
+        losses.forEach((l, i) => {
+          lossSums[i] = (lossSums[i] as number) + l;
+          weightSums[i] = (weightSums[i] as number) + (w[i] ?? 1);
+        });
+        steps++;
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise<void>((r) => setImmediate(r));
+          lastYield = performance.now();
         }
       }
       const weights: Record<string, number> = {};
@@ -158,7 +157,9 @@ function bindTasks(specs: TaskSpec[], data: SplitDataset): BoundTask[] {
         `task "${spec.name}": the dataset has no output "${spec.target}" (available: ${Object.keys(data.train.targets).join(", ")})`,
       );
     if (target.kind !== spec.kind)
-      throw new Error(`task "${spec.name}": output "${spec.target}" is ${target.kind}, but the task is ${spec.kind}`);
+      throw new Error(
+        `task "${spec.name}": output "${spec.target}" is ${target.kind}, but the task is ${spec.kind}`,
+      );
     const classes = target.kind === "classification" ? target.classes : 0;
     return { spec, units: target.kind === "classification" ? target.classes : 1, classes };
   });
@@ -300,7 +301,11 @@ function gradientStep(
             if (names.length === 0) return tf.zeros([T, T]);
             const G = tf.stack(
               sharedGrads.map((s) =>
-                tf.concat(names.map((n) => (s[n] ? tf.reshape(s[n] as tf.Tensor, [-1]) : tf.zeros([sizeOf(model, n)])))),
+                tf.concat(
+                  names.map((n) =>
+                    s[n] ? tf.reshape(s[n] as tf.Tensor, [-1]) : tf.zeros([sizeOf(model, n)]),
+                  ),
+                ),
               ),
             ) as tf.Tensor2D;
             return tf.matMul(G, G, false, true);
@@ -347,14 +352,17 @@ function gradientStep(
       const { shared, heads } = strategy.combine({ gram, lastGram, losses });
       const combined: tf.NamedTensorMap = {};
       for (const name of sharedNames) {
-        const parts = sharedGrads.flatMap((s, i) => (s[name] ? [tf.mul(s[name] as tf.Tensor, shared[i] ?? 0)] : []));
+        const parts = sharedGrads.flatMap((s, i) =>
+          s[name] ? [tf.mul(s[name] as tf.Tensor, shared[i] ?? 0)] : [],
+        );
         if (parts.length > 0) {
           combined[name] = tf.addN(parts);
           tf.dispose(parts);
         }
       }
       ownGrads.forEach((o, i) => {
-        for (const [name, g] of Object.entries(o)) combined[name] = heads ? tf.mul(g, heads[i] ?? 1) : tf.clone(g);
+        for (const [name, g] of Object.entries(o))
+          combined[name] = heads ? tf.mul(g, heads[i] ?? 1) : tf.clone(g);
       });
       if (model.penalty) {
         const penalty = model.penalty;
@@ -393,7 +401,9 @@ export function evaluate(
   name: "train" | "val" | "test",
 ): MetricPoint[] {
   const lossSum = new Float64Array(tasks.length);
-  const preds = tasks.map((t) => (t.spec.kind === "classification" ? new Int32Array(split.n) : new Float32Array(split.n)));
+  const preds = tasks.map((t) =>
+    t.spec.kind === "classification" ? new Int32Array(split.n) : new Float32Array(split.n),
+  );
   for (let from = 0; from < split.n; from += EVAL_CHUNK) {
     const size = Math.min(EVAL_CHUNK, split.n - from);
     const results = tf.tidy(() => {

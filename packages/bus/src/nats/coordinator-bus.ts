@@ -114,19 +114,19 @@ export class NatsCoordinatorBus implements CoordinatorBus {
   }
 
   /**
-   * Answers core-NATS requests on `subject` with the handler's JSON result (for the dashboard).
-   * A handler that throws answers `{ ok: false, error }`.
+   * Answers core-NATS requests on `subject` (wildcards allowed) with the handler's bytes: the
+   * dashboard's snapshot and action requests. A handler that throws answers `{ error }`.
    */
-  serve(subject: string, handler: (request: unknown) => unknown): void {
+  serve(subject: string, handler: (subject: string, data: Uint8Array) => Uint8Array | Promise<Uint8Array>): void {
     const sub = this.nc.subscribe(subject, {
       callback: async (_err, msg) => {
-        let reply: unknown;
+        let reply: Uint8Array;
         try {
-          reply = await handler(msg.data.length ? JSON.parse(text(msg.data)) : {});
+          reply = await handler(msg.subject, msg.data);
         } catch (error) {
-          reply = { ok: false, error: (error as Error).message };
+          reply = encode({ error: (error as Error).message });
         }
-        if (msg.reply) msg.respond(encode(reply));
+        if (msg.reply) msg.respond(reply);
       },
     });
     this.subscriptions.push(sub);

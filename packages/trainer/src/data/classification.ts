@@ -17,13 +17,27 @@ import type { Dataset, DatasetModule, Target } from "./types.ts";
 const Options = z
   .object({
     n_samples: z.number().int().min(10).default(1000).describe("number of samples"),
-    n_features: z.number().int().min(1).default(20).describe("total features (informative + redundant + noise)"),
+    n_features: z
+      .number()
+      .int()
+      .min(1)
+      .default(20)
+      .describe("total features (informative + redundant + noise)"),
     n_informative: z.number().int().min(1).default(5).describe("informative features per task"),
-    n_redundant: z.number().int().min(0).default(2).describe("linear combinations of the informative features"),
+    n_redundant: z
+      .number()
+      .int()
+      .min(0)
+      .default(2)
+      .describe("linear combinations of the informative features"),
     n_classes: z.number().int().min(2).default(2).describe("classes per task"),
     n_clusters_per_class: z.number().int().min(1).default(1).describe("Gaussian clusters per class"),
     flip_y: z.number().min(0).max(1).default(0.01).describe("fraction of labels assigned at random"),
-    class_sep: z.number().positive().default(1).describe("half the side of the hypercube the clusters sit on"),
+    class_sep: z
+      .number()
+      .positive()
+      .default(1)
+      .describe("half the side of the hypercube the clusters sit on"),
     n_tasks: z.number().int().min(1).default(2).describe('number of tasks, named "task1", "task2", …'),
     relatedness: z
       .number()
@@ -64,7 +78,8 @@ function generate(o: Options, seed: number): Dataset {
   labels.push(first);
   for (let t = 1; t < T; t++) {
     const y = new Int32Array(n);
-    for (let i = 0; i < n; i++) y[i] = rng.next() < o.relatedness ? (first[i] as number) : rng.int(o.n_classes);
+    for (let i = 0; i < n; i++)
+      y[i] = rng.next() < o.relatedness ? (first[i] as number) : rng.int(o.n_classes);
     labels.push(y);
   }
   const K = T * k;
@@ -97,7 +112,8 @@ function generate(o: Options, seed: number): Dataset {
       else if (j < K + o.n_redundant) {
         const r = j - K;
         value = 0;
-        for (let a = 0; a < K; a++) value += (informative[i * K + a] as number) * (B[a * o.n_redundant + r] as number);
+        for (let a = 0; a < K; a++)
+          value += (informative[i * K + a] as number) * (B[a * o.n_redundant + r] as number);
       } else value = rng.normal();
       x[i * d + (columns[j] as number)] = value;
     }

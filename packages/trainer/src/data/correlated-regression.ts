@@ -46,7 +46,11 @@ export const correlatedRegression: DatasetModule<typeof Options> = {
     const p = o.correlation;
     const q = Math.sqrt(1 - p * p);
     const u1 = u[0] as Float64Array;
-    const w = u.map((ut, t) => ut.map((_, i) => o.scale * (t === 0 ? (u1[i] as number) : p * (u1[i] as number) + q * (ut[i] as number))));
+    const w = u.map((ut, t) =>
+      ut.map(
+        (_, i) => o.scale * (t === 0 ? (u1[i] as number) : p * (u1[i] as number) + q * (ut[i] as number)),
+      ),
+    );
     const alpha = Array.from({ length: o.n_sin }, () => rng.normal());
     const beta = Array.from({ length: o.n_sin }, () => rng.normal());
     const n = o.n_samples;

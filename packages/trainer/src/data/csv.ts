@@ -14,7 +14,11 @@ const Options = z
       .record(z.string(), z.enum(["classification", "regression"]))
       .refine((r) => Object.keys(r).length > 0, "expected at least one target column")
       .describe("target column → kind; each becomes a task output named after its column"),
-    features: z.array(z.string()).min(1).optional().describe("feature columns (default: every non-target column)"),
+    features: z
+      .array(z.string())
+      .min(1)
+      .optional()
+      .describe("feature columns (default: every non-target column)"),
     delimiter: z.string().length(1).default(",").describe("field separator"),
     standardize: z.boolean().default(true).describe("standardise features with training-split statistics"),
   })

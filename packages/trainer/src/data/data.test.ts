@@ -42,7 +42,13 @@ describe("classification", () => {
 describe("correlated-regression", () => {
   it("builds tasks whose weight vectors have cosine p (visible as label correlation of the linear parts)", async () => {
     const corr = async (p: number) => {
-      const d = await load("correlated-regression", { n_samples: 4000, dim: 20, correlation: p, n_sin: 0, noise: 0 });
+      const d = await load("correlated-regression", {
+        n_samples: 4000,
+        dim: 20,
+        correlation: p,
+        n_sin: 0,
+        noise: 0,
+      });
       const [a, b] = [d.targets.task1, d.targets.task2];
       if (a?.kind !== "regression" || b?.kind !== "regression") throw new Error("kind");
       const mean = (v: Float32Array) => v.reduce((s, x) => s + x, 0) / v.length;

@@ -16,7 +16,13 @@ const PIXELS = 784;
 
 const Options = z
   .object({
-    n_samples: z.number().int().min(10).max(10000).optional().describe("use this many digits (default: all ~10,000)"),
+    n_samples: z
+      .number()
+      .int()
+      .min(10)
+      .max(10000)
+      .optional()
+      .describe("use this many digits (default: all ~10,000)"),
   })
   .strict();
 
@@ -28,7 +34,9 @@ function readDigits(): { images: Float32Array; digits: Int32Array } {
   const parts: Float32Array[] = [];
   const digits: number[] = [];
   for (let d = 0; d < 10; d++) {
-    const file = JSON.parse(readFileSync(join(root, "src", "digits", `${d}.json`), "utf8")) as { data: number[] };
+    const file = JSON.parse(readFileSync(join(root, "src", "digits", `${d}.json`), "utf8")) as {
+      data: number[];
+    };
     parts.push(Float32Array.from(file.data));
     for (let i = 0; i < file.data.length / PIXELS; i++) digits.push(d);
   }
@@ -46,7 +54,8 @@ const LOOPS = [1, 0, 0, 0, 0, 0, 1, 0, 2, 1];
 
 export const mnistMultitask: DatasetModule<typeof Options> = {
   name: "mnist-multitask",
-  description: 'MNIST digits (offline, 28×28×1) with tasks "digit", "parity", "ge5", "mod3", "loops", "value".',
+  description:
+    'MNIST digits (offline, 28×28×1) with tasks "digit", "parity", "ge5", "mod3", "loops", "value".',
   options: Options,
   load(o, ctx) {
     const all = readDigits();

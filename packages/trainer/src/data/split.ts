@@ -5,7 +5,11 @@ import type { Dataset, SplitData, SplitDataset, Target } from "./types.ts";
  * Splits by a permutation seeded from the dataset seed, so every trial of an experiment sees the
  * same train/val/test samples. Standardisation uses training statistics only (no leakage).
  */
-export function splitDataset(ds: Dataset, fractions: { val: number; test: number }, seed: number): SplitDataset {
+export function splitDataset(
+  ds: Dataset,
+  fractions: { val: number; test: number },
+  seed: number,
+): SplitDataset {
   const perm = permutation(ds.n, createRng(`split:${seed}`));
   const nTest = Math.round(ds.n * fractions.test);
   const nVal = Math.round(ds.n * fractions.val);

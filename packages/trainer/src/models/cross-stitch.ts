@@ -10,7 +10,9 @@ import { applyAll, headBlocks, outSizeOf, trunkBlocks, variable, varsOf } from "
 import type { ArchitectureModule } from "./types.ts";
 
 const Options = z
-  .object({ self: z.number().min(0).max(1).default(0.9).describe("initial weight of a task's own activations") })
+  .object({
+    self: z.number().min(0).max(1).default(0.9).describe("initial weight of a task's own activations"),
+  })
   .strict();
 
 export const crossStitch: ArchitectureModule<typeof Options> = {
@@ -21,10 +23,10 @@ export const crossStitch: ArchitectureModule<typeof Options> = {
     const T = outputs.length;
     const towers = outputs.map((_, i) => trunkBlocks(spec, inputShape, rng, `tower${i}`));
     const depth = towers[0]?.length ?? 0;
-    const init = new Float32Array(T * T).map((_, k) => (Math.floor(k / T) === k % T ? o.self : T > 1 ? (1 - o.self) / (T - 1) : 0));
-    const stitches = Array.from({ length: depth }, (_, b) =>
-      variable(init, [T, T], `stitch${b}`),
+    const init = new Float32Array(T * T).map((_, k) =>
+      Math.floor(k / T) === k % T ? o.self : T > 1 ? (1 - o.self) / (T - 1) : 0,
     );
+    const stitches = Array.from({ length: depth }, (_, b) => variable(init, [T, T], `stitch${b}`));
     const size = outSizeOf(towers[0] ?? [], inputShape);
     const heads = outputs.map((out, i) => headBlocks(spec, size, out, rng, `head${i}`));
     return {

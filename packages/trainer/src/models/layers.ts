@@ -1,6 +1,7 @@
 /** Building blocks with seeded initialisation (Glorot uniform, zero biases), as Keras does by default. */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { ModelSpec } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../rng.ts";
 
 export type Activation = ModelSpec["activation"];
@@ -49,7 +50,13 @@ export function activate(x: tf.Tensor, a: Activation): tf.Tensor {
   }
 }
 
-export function dense(inSize: number, outSize: number, rng: Rng, activation: Activation | null, name: string): Block {
+export function dense(
+  inSize: number,
+  outSize: number,
+  rng: Rng,
+  activation: Activation | null,
+  name: string,
+): Block {
   const W = glorot([inSize, outSize], inSize, outSize, rng, `${name}_W`);
   const b = constant([outSize], 0, `${name}_b`);
   return {
@@ -68,7 +75,13 @@ export function dense(inSize: number, outSize: number, rng: Rng, activation: Act
  * axis, then one product with the [9·c, filters] kernel. The wasm backend lacks the kernel for
  * the filter gradient of a native conv2d, and matMul is its fastest op.
  */
-export function convBlock(inputShape: number[], rng: Rng, activation: Activation, name: string, filters = 32): Block {
+export function convBlock(
+  inputShape: number[],
+  rng: Rng,
+  activation: Activation,
+  name: string,
+  filters = 32,
+): Block {
   const [h, w, c] = inputShape as [number, number, number];
   const K = glorot([9 * c, filters], 9 * c, 9 * filters, rng, `${name}_K`);
   const b = constant([filters], 0, `${name}_b`);
@@ -82,10 +95,14 @@ export function convBlock(inputShape: number[], rng: Rng, activation: Activation
     apply: (x) => {
       const img = tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D;
       const views: tf.Tensor4D[] = [];
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) views.push(tf.slice(img, [0, i, j, 0], [-1, ch, cw, c]));
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++) views.push(tf.slice(img, [0, i, j, 0], [-1, ch, cw, c]));
       const cols = tf.reshape(tf.concat(views, 3), [-1, 9 * c]) as tf.Tensor2D;
       const y = activate(tf.add(tf.matMul(cols, K as tf.Tensor2D), b), activation);
-      return tf.reshape(maxPool2x2(tf.reshape(y, [-1, ch, cw, filters]), oh, ow, filters), [-1, oh * ow * filters]);
+      return tf.reshape(maxPool2x2(tf.reshape(y, [-1, ch, cw, filters]), oh, ow, filters), [
+        -1,
+        oh * ow * filters,
+      ]);
     },
   };
 }
@@ -113,7 +130,9 @@ export function trunkBlocks(spec: ModelSpec, inputShape: number[], rng: Rng, nam
   let size = inputSize(inputShape);
   if (spec.trunk === "cnn") {
     if (inputShape.length !== 3)
-      throw new Error(`trunk "cnn" needs image input [height, width, channels], got [${inputShape.join(", ")}]`);
+      throw new Error(
+        `trunk "cnn" needs image input [height, width, channels], got [${inputShape.join(", ")}]`,
+      );
     const conv = convBlock(inputShape, rng, spec.activation, `${name}_conv`);
     blocks.push(conv);
     size = conv.outSize;
@@ -126,7 +145,13 @@ export function trunkBlocks(spec: ModelSpec, inputShape: number[], rng: Rng, nam
 }
 
 /** A task head: dense blocks for `head` widths, then a linear output layer. */
-export function headBlocks(spec: ModelSpec, inSize: number, outSize: number, rng: Rng, name: string): Block[] {
+export function headBlocks(
+  spec: ModelSpec,
+  inSize: number,
+  outSize: number,
+  rng: Rng,
+  name: string,
+): Block[] {
   const blocks: Block[] = [];
   let size = inSize;
   spec.head.forEach((width, i) => {

@@ -17,7 +17,9 @@ export const mmoe: ArchitectureModule<typeof Options> = {
   description: "Multi-gate mixture of experts: shared experts, a softmax gate and a head per task.",
   options: Options,
   build(spec, o, { inputShape, outputs, rng }) {
-    const experts = Array.from({ length: o.experts }, (_, e) => trunkBlocks(spec, inputShape, rng, `expert${e}`));
+    const experts = Array.from({ length: o.experts }, (_, e) =>
+      trunkBlocks(spec, inputShape, rng, `expert${e}`),
+    );
     const size = outSizeOf(experts[0] ?? [], inputShape);
     const gates = outputs.map((_, k) => dense(inputSize(inputShape), o.experts, rng, null, `gate${k}`));
     const heads = outputs.map((out, k) => headBlocks(spec, size, out, rng, `head${k}`));
@@ -27,7 +29,10 @@ export const mmoe: ArchitectureModule<typeof Options> = {
       lastShared: experts.flatMap((e) => e[e.length - 1]?.vars ?? []),
       forward: (x) => {
         const flat = tf.reshape(x, [-1, inputSize(inputShape)]);
-        const f = tf.stack(experts.map((e) => applyAll(e, x)), 1); // [N, E, F]
+        const f = tf.stack(
+          experts.map((e) => applyAll(e, x)),
+          1,
+        ); // [N, E, F]
         return gates.map((g, k) => {
           const weights = tf.softmax(g.apply(flat) as tf.Tensor2D); // [N, E]
           const mixed = tf.sum(tf.mul(f, tf.expandDims(weights, 2)), 1);

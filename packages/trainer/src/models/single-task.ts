@@ -34,9 +34,7 @@ export const logistic: ArchitectureModule<typeof Options> = {
   options: Options,
   build(_spec, _o, { inputShape, outputs, rng }) {
     const d = inputSize(inputShape);
-    const nets = outputs.map((out, i) =>
-      headBlocks({ ..._spec, head: [] }, d, out, rng, `linear${i}`),
-    );
+    const nets = outputs.map((out, i) => headBlocks({ ..._spec, head: [] }, d, out, rng, `linear${i}`));
     return {
       shared: [],
       perTask: nets.map(varsOf),

@@ -1,5 +1,5 @@
-import type * as tf from "@tensorflow/tfjs-core";
 import type { ModelSpec } from "@mtl/spec";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import type { Registrable } from "../registry.ts";
 import type { Rng } from "../rng.ts";

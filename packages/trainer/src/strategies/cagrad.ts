@@ -11,7 +11,11 @@ import type { StrategyModule } from "./types.ts";
 
 const Options = z
   .object({
-    c: z.number().min(0).default(0.5).describe("radius of the ball around the mean gradient, relative to ‖g₀‖"),
+    c: z
+      .number()
+      .min(0)
+      .default(0.5)
+      .describe("radius of the ball around the mean gradient, relative to ‖g₀‖"),
     rescale: z.boolean().default(true).describe("divide the update by 1 + c² (LibMTL)"),
   })
   .strict();
@@ -45,7 +49,8 @@ export function cagradAlpha(M: number[][], c: number, iterations = 2000): number
 
 export const cagrad: StrategyModule<typeof Options> = {
   name: "cagrad",
-  description: "CAGrad: the update in a ball around the mean gradient that best helps the worst task (c = 0.5).",
+  description:
+    "CAGrad: the update in a ball around the mean gradient that best helps the worst task (c = 0.5).",
   options: Options,
   create(o, ctx) {
     let alpha = ctx.tasks.map(() => 1 / ctx.tasks.length);

@@ -17,11 +17,16 @@ const Options = z
   })
   .strict();
 
-export function mgdaAlpha(gram: number[][], losses: number[], normalize: "none" | "l2" | "loss" | "loss+"): number[] {
+export function mgdaAlpha(
+  gram: number[][],
+  losses: number[],
+  normalize: "none" | "l2" | "loss" | "loss+",
+): number[] {
   const n = gram.map((_, i) => {
     const norm = Math.sqrt(Math.max(at(gram, i, i), 0));
     const loss = losses[i] as number;
-    const v = normalize === "l2" ? norm : normalize === "loss" ? loss : normalize === "loss+" ? loss * norm : 1;
+    const v =
+      normalize === "l2" ? norm : normalize === "loss" ? loss : normalize === "loss+" ? loss * norm : 1;
     return v > 1e-12 ? v : 1;
   });
   const scaled = gram.map((row, i) => row.map((x, j) => x / ((n[i] as number) * (n[j] as number))));

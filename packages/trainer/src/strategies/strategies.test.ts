@@ -68,7 +68,14 @@ describe("mgda", () => {
   });
 
   it("returns the zero vector's weights when a convex combination cancels", () => {
-    const a = mgdaAlpha(gramOf([[1, 0], [-1, 0]]), [1, 1], "none");
+    const a = mgdaAlpha(
+      gramOf([
+        [1, 0],
+        [-1, 0],
+      ]),
+      [1, 1],
+      "none",
+    );
     expect(a[0]).toBeCloseTo(0.5);
   });
 });
@@ -97,7 +104,15 @@ describe("cagrad", () => {
   });
 
   it("c = 0 gives the mean gradient", () => {
-    expect(cagradAlpha(gramOf([[1, 2], [3, -1]]), 0)).toEqual([0.5, 0.5]);
+    expect(
+      cagradAlpha(
+        gramOf([
+          [1, 2],
+          [3, -1],
+        ]),
+        0,
+      ),
+    ).toEqual([0.5, 0.5]);
   });
 });
 

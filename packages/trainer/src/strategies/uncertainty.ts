@@ -8,9 +8,7 @@ import { z } from "zod";
 import { variable } from "../models/layers.ts";
 import type { StrategyModule } from "./types.ts";
 
-const Options = z
-  .object({ init: z.number().default(-0.5).describe("initial s_i = log σ_i²") })
-  .strict();
+const Options = z.object({ init: z.number().default(-0.5).describe("initial s_i = log σ_i²") }).strict();
 
 export const uncertainty: StrategyModule<typeof Options> = {
   name: "uncertainty",

@@ -1,0 +1,43 @@
+import { Store } from "@mtl/store";
+import { type Command, Option } from "commander";
+import { DEFAULT_NATS_PARALLELISM, runDistributed } from "../distributed.ts";
+import { userPath } from "../load-experiment.ts";
+import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
+import { DEFAULT_DB, positiveInt } from "./run.ts";
+
+interface CoordinatorFlags extends NatsFlags {
+  nats: string;
+  db: string;
+  parallelism?: number;
+}
+
+export function register(program: Command): void {
+  const command = program
+    .command("coordinator")
+    .description("coordinate every unfinished sweep of a results file over NATS, and new ones as they come")
+    .addOption(new Option("--nats <url>", "NATS server URL(s), comma-separated").env("NATS_URL").makeOptionMandatory())
+    .option("--db <path>", "SQLite results file", DEFAULT_DB)
+    .option(
+      "--parallelism <n>",
+      `trials queued or running per sweep, unless its experiment says (default ${DEFAULT_NATS_PARALLELISM})`,
+      positiveInt("--parallelism"),
+    );
+  addNatsFlags(command).action(async (opts: CoordinatorFlags) => {
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    const store = new Store(userPath(opts.db));
+    const stop = stopOnSignals(() => out("coordinator: stopping; running trials stay with their workers"));
+    try {
+      out(`coordinator: ${opts.db} over ${opts.nats}`);
+      await runDistributed({
+        store,
+        nats: natsOptions(opts, opts.nats, (l) => out(`nats: ${l}`)),
+        parallelism: opts.parallelism,
+        signal: stop.signal,
+        log: out,
+      });
+    } finally {
+      stop.dispose();
+      store.close();
+    }
+  });
+}

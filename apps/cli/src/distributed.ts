@@ -1,0 +1,114 @@
+/**
+ * The distributed path: the coordinator runs here and talks to `mtl worker` processes over NATS
+ * JetStream. The same Coordinator, scheduler and store as the embedded path; only the bus
+ * differs, and running trials are left to their workers' leases instead of being requeued.
+ */
+import { type NatsBusOptions, NatsCoordinatorBus } from "@mtl/bus";
+import { Coordinator, markStaleWorkers, SweepRouter, type SweepSummary } from "@mtl/coordinator";
+import { answerDashRequest } from "@mtl/dashboard";
+import { type Experiment, ExperimentSpec } from "@mtl/spec";
+import type { Store, SweepRow } from "@mtl/store";
+
+/** Trials queued ahead on NATS when the experiment does not say: enough to keep a few workers busy. */
+export const DEFAULT_NATS_PARALLELISM = 16;
+
+export interface DistributedOptions {
+  store: Store;
+  nats: NatsBusOptions;
+  /**
+   * Run this sweep only and return when it ends (`mtl run --nats`). Without it, every unfinished
+   * sweep of the store runs, and sweeps added later are picked up, until `signal` aborts
+   * (`mtl coordinator`).
+   */
+  only?: { sweep: SweepRow; experiment: Experiment };
+  /** Trials queued or running at once per sweep, unless the experiment sets `sweep.parallelism`. */
+  parallelism?: number;
+  /** A worker silent for this long is marked gone. @default 15000 */
+  workerTimeoutMs?: number;
+  /** How often the store is checked for new sweeps. @default 1000 */
+  pollMs?: number;
+  signal: AbortSignal;
+  log?: (line: string) => void;
+  onChange?: () => void;
+}
+
+/**
+ * Connects to NATS, answers the dashboard's requests, and runs coordinators until done. Returns
+ * the summaries of the sweeps that ended or were stopped.
+ */
+export async function runDistributed(o: DistributedOptions): Promise<SweepSummary[]> {
+  const log = o.log ?? (() => {});
+  const bus = await NatsCoordinatorBus.connect({ ...o.nats, log: o.nats.log ?? log });
+  const router = new SweepRouter(o.store, bus, { onChange: o.onChange });
+  bus.serve("mtl.dash.>", (subject, data) => answerDashRequest(o.store, subject, data));
+  const running = new Map<number, Promise<SweepSummary>>();
+  const summaries: SweepSummary[] = [];
+
+  const start = (sweep: SweepRow, experiment: Experiment) => {
+    const sweepBus = router.forSweep(sweep.id);
+    const coordinator = new Coordinator({
+      store: o.store,
+      bus: sweepBus,
+      experiment,
+      sweep,
+      parallelism: experiment.sweep.parallelism ?? o.parallelism ?? DEFAULT_NATS_PARALLELISM,
+      requeueRunning: false,
+      workerTimeoutMs: o.workerTimeoutMs,
+      log,
+      onChange: o.onChange,
+    });
+    log(`coordinating sweep ${sweep.id} (${sweep.name})`);
+    const done = coordinator
+      .run(o.signal)
+      .then((s) => {
+        summaries.push(s);
+        log(`sweep ${sweep.id} ${s.status}`);
+        return s;
+      })
+      .finally(() => {
+        running.delete(sweep.id);
+        void sweepBus.close();
+      });
+    running.set(sweep.id, done);
+    return done;
+  };
+
+  try {
+    if (o.only) {
+      await start(o.only.sweep, o.only.experiment);
+      return summaries;
+    }
+    const stale = setInterval(() => markStaleWorkers(o.store, o.workerTimeoutMs ?? 15_000), 1000);
+    try {
+      while (!o.signal.aborted) {
+        for (const sweep of o.store.listSweeps()) {
+          if (running.has(sweep.id) || (sweep.status !== "running" && sweep.status !== "paused")) continue;
+          const parsed = ExperimentSpec.safeParse(sweep.spec);
+          if (!parsed.success) {
+            log(`sweep ${sweep.id}: its stored experiment no longer validates; skipped`);
+            continue;
+          }
+          // A failure of one sweep's coordinator is reported, not fatal to the others.
+          start(sweep, parsed.data).catch((e) => log(`sweep ${sweep.id}: ${(e as Error).message}`));
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, o.pollMs ?? 1000);
+          o.signal.addEventListener(
+            "abort",
+            () => {
+              clearTimeout(t);
+              resolve();
+            },
+            { once: true },
+          );
+        });
+      }
+      await Promise.allSettled(running.values());
+      return summaries;
+    } finally {
+      clearInterval(stale);
+    }
+  } finally {
+    await bus.close();
+  }
+}

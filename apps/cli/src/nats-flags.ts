@@ -1,0 +1,83 @@
+/**
+ * NATS connection flags shared by `mtl run --nats`, `mtl coordinator` and `mtl worker`. Each
+ * flag can also come from the environment, so that secrets need not appear in a process list.
+ */
+import type { NatsBusOptions } from "@mtl/bus";
+import { UsageError } from "@mtl/spec";
+import { type Command, Option } from "commander";
+
+export interface NatsFlags {
+  nats?: string;
+  natsUser?: string;
+  natsPass?: string;
+  natsToken?: string;
+  natsCreds?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  ackWait?: number;
+  maxDeliver?: number;
+}
+
+const positive = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, got "${v}"`);
+  return n;
+};
+
+/** Adds the authentication, TLS and JetStream flags (the URL flag is each command's own). */
+export function addNatsFlags(command: Command): Command {
+  return command
+    .addOption(new Option("--nats-user <user>", "NATS user").env("NATS_USER"))
+    .addOption(new Option("--nats-pass <password>", "NATS password").env("NATS_PASSWORD"))
+    .addOption(new Option("--nats-token <token>", "NATS token").env("NATS_TOKEN"))
+    .addOption(new Option("--nats-creds <file>", "NATS credentials file (JWT + nkey)").env("NATS_CREDS"))
+    .addOption(new Option("--tls-ca <file>", "CA certificate for the NATS server").env("NATS_TLS_CA"))
+    .addOption(new Option("--tls-cert <file>", "client certificate (TLS)").env("NATS_TLS_CERT"))
+    .addOption(new Option("--tls-key <file>", "client key (TLS)").env("NATS_TLS_KEY"))
+    .addOption(
+      new Option("--ack-wait <ms>", "a worker's lease on a trial, renewed while it trains (default 30000)")
+        .env("MTL_ACK_WAIT_MS")
+        .argParser(positive("--ack-wait")),
+    )
+    .addOption(
+      new Option("--max-deliver <n>", "deliveries of a trial before it is a dead letter (default 10)")
+        .env("MTL_MAX_DELIVER")
+        .argParser(positive("--max-deliver")),
+    );
+}
+
+/** The bus options these flags describe. */
+export function natsOptions(flags: NatsFlags, url: string, log?: (line: string) => void): NatsBusOptions {
+  return {
+    servers: url.split(",").map((s) => s.trim()),
+    user: flags.natsUser,
+    pass: flags.natsPass,
+    token: flags.natsToken,
+    credsFile: flags.natsCreds,
+    tls: { caFile: flags.tlsCa, certFile: flags.tlsCert, keyFile: flags.tlsKey },
+    ackWaitMs: flags.ackWait,
+    maxDeliver: flags.maxDeliver,
+    log,
+  };
+}
+
+/** Ctrl-C (or SIGTERM) aborts the returned signal once; a second one exits at once. */
+export function stopOnSignals(onFirst: () => void): { signal: AbortSignal; dispose(): void } {
+  const abort = new AbortController();
+  let count = 0;
+  const handler = () => {
+    if (++count > 1) process.exit(130);
+    onFirst();
+    abort.abort();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return {
+    signal: abort.signal,
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
+}

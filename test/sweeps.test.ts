@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import { Store } from "@mtl/store";
+import { afterAll, describe, expect, it } from "vitest";
+import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+describe("sweeps on the embedded path", () => {
+  it("prunes with ASHA and records the epoch each pruned trial stopped at", async () => {
+    const spec = tinyExperiment("asha", {
+      strategies: ["equal"],
+      seeds: [0],
+      space: { learningRate: { kind: "loguniform", low: 1e-5, high: 0.05 } },
+      training: { epochs: 9, batchSize: 32 },
+      sweep: { sampler: "random", maxTrials: 8, seed: 3, pruner: { kind: "asha", reduction: 3, minEpochs: 1 } },
+    });
+    const db = join(tmp.dir, "asha.db");
+    const r = await mtl(["run", writeExperiment(tmp.dir, "asha", spec), "--db", db, "--workers", "2"]);
+    expect(r.exitCode).toBe(0);
+    const store = new Store(db, { readonly: true });
+    const trials = store.trialsOf(1);
+    expect(trials).toHaveLength(8);
+    const pruned = trials.filter((t) => t.state === "pruned");
+    expect(pruned.length).toBeGreaterThan(0);
+    for (const t of pruned) {
+      expect(t.prunedEpoch).toBeGreaterThan(0);
+      expect(t.prunedEpoch).toBeLessThan(9);
+      // Nothing was stored past the epoch the trial stopped at.
+      const epochs = store.metricsOf(t.id).map((m) => m.epoch);
+      expect(Math.max(...epochs)).toBe(t.prunedEpoch);
+    }
+    expect(trials.filter((t) => t.state === "completed").length).toBeGreaterThan(0);
+    store.close();
+    expect(r.stdout).toMatch(/trial \d+ pruned at epoch \d/);
+  });
+
+  it("extends a finished sweep with more trials and plans the same ones for the same seed", async () => {
+    const spec = tinyExperiment("extend", {
+      strategies: ["equal"],
+      seeds: [0],
+      space: { learningRate: { kind: "loguniform", low: 1e-3, high: 0.05 } },
+      training: { epochs: 2, batchSize: 32 },
+      sweep: { sampler: "random", maxTrials: 2, seed: 7 },
+    });
+    const file = writeExperiment(tmp.dir, "extend", spec);
+    const db = join(tmp.dir, "extend.db");
+    expect((await mtl(["run", file, "--db", db, "--workers", "2"])).exitCode).toBe(0);
+    const more = await mtl(["run", file, "--db", db, "--workers", "2", "--max-trials", "4"]);
+    expect(more.exitCode).toBe(0);
+    expect(more.stdout).toMatch(/sweep 1 complete: 4 completed/);
+    const store = new Store(db, { readonly: true });
+    const params = store.trialsOf(1).map((t) => t.params.learningRate);
+    expect(new Set(params).size).toBe(4);
+    for (const t of store.trialsOf(1)) expect(store.attemptsOf(t.id)).toHaveLength(1);
+    store.close();
+
+    // A fresh database plans the same four trials from the same sweep seed.
+    const db2 = join(tmp.dir, "extend2.db");
+    expect((await mtl(["run", file, "--db", db2, "--workers", "2", "--max-trials", "4"])).exitCode).toBe(0);
+    const again = new Store(db2, { readonly: true });
+    expect(again.trialsOf(1).map((t) => t.params.learningRate)).toEqual(params);
+    again.close();
+  });
+});
