@@ -1,19 +1,21 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
 import { UsageError } from "@mtl/spec";
+import * as coordinator from "./commands/coordinator.ts";
 import * as dash from "./commands/dash.ts";
 import * as list from "./commands/list.ts";
 import * as run from "./commands/run.ts";
 import * as trials from "./commands/trials.ts";
 import * as compare from "./commands/compare.ts";
 import * as report from "./commands/report.ts";
+import * as worker from "./commands/worker.ts";
 
 const program = new Command("mtl")
   .description("MTL Lab: sweeps, dashboards and honest comparisons for multi-task and meta-learning")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, dash, trials, list, compare, report]) command.register(program);
+for (const command of [run, dash, trials, list, coordinator, worker, compare, report]) command.register(program);
 
 function fail(error: unknown): never {
   if (error instanceof UsageError) {

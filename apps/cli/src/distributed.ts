@@ -112,3 +112,31 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
     await bus.close();
   }
 }
+
+/**
+ * `mtl run FILE --nats URL`: the sweep runner with the embedded runner's signature, so that the
+ * run command treats both alike. Workers are separate `mtl worker` processes; `workers` and
+ * `backend` are theirs to choose and ignored here.
+ */
+export function sweepOverNats(nats: NatsBusOptions, parallelism?: number) {
+  return async (o: {
+    store: Store;
+    experiment: Experiment;
+    sweep: SweepRow;
+    signal: AbortSignal;
+    log?: (line: string) => void;
+    onChange?: () => void;
+  }): Promise<SweepSummary> => {
+    const [summary] = await runDistributed({
+      store: o.store,
+      nats,
+      only: { sweep: o.sweep, experiment: o.experiment },
+      parallelism,
+      signal: o.signal,
+      log: o.log,
+      onChange: o.onChange,
+    });
+    if (!summary) throw new Error(`sweep ${o.sweep.id} did not run`);
+    return summary;
+  };
+}

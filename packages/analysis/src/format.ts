@@ -24,7 +24,8 @@ export function fmtP(p: number | null): string {
 /** "mean ± std" (the std left out with one seed). */
 export function meanStd(c: Cell, decimals: number, signed = false): string {
   if (!Number.isFinite(c.mean)) return "—";
-  const m = (signed && c.mean > 0 ? "+" : "") + fmt(c.mean, decimals);
+  const v = fmt(c.mean, decimals);
+  const m = signed && c.mean > 0 && !/^0\.?0*$/.test(v) ? `+${v}` : v;
   return Number.isFinite(c.std) ? `${m} ± ${fmt(c.std, decimals)}` : m;
 }
 

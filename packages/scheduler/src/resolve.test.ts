@@ -1,7 +1,7 @@
 import { choice, simplex } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { SearchSpaceError } from "./errors.ts";
-import { configKeyOf, resolveConfig } from "./resolve.ts";
+import { baselineParams, configKeyOf, resolveConfig } from "./resolve.ts";
 import { analyzeSpace } from "./space.ts";
 import { experiment } from "./test-fixtures.ts";
 
@@ -38,6 +38,17 @@ describe("resolveConfig", () => {
     const c = resolveConfig(e, { strategy: "equal", hidden: "128,32", "weights.b": 2 }, 0);
     expect(c.model.hidden).toEqual([128, 32]);
     expect(c.weights).toEqual({ b: 2 });
+  });
+
+  it("maps dataset.<option> to the dataset's options, and keeps it in the baseline's parameters", () => {
+    const c = resolveConfig(e, { strategy: "equal", "dataset.correlation": 0.9 }, 0);
+    expect(c.dataset.options.correlation).toBe(0.9);
+    expect(c.model.options).toEqual({});
+    expect(baselineParams(e, { strategy: "equal", "dataset.correlation": 0.9, "weights.b": 2 })).toEqual({
+      strategy: "equal",
+      architecture: "single-task",
+      "dataset.correlation": 0.9,
+    });
   });
 
   it("rejects values the trial schema rejects", () => {

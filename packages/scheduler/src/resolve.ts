@@ -9,6 +9,7 @@
  * | `weights.<task>`                      | `config.weights[task]`                                       |
  * | `architecture`, `activation`, `trunk` | `config.model.<key>`                                          |
  * | `hidden`, `head`                      | `config.model.<key>`: a number w repeats w for the experiment's depth (at least 1); a string "128,64" or an array gives the widths |
+ * | `dataset.<option>`                    | `config.dataset.options[option]` (e.g. the task correlation p) |
  * | `<strategy>.<option>`                 | `config.strategy.options[option]`, only on that strategy's trials |
  * | anything else                         | `config.model.options[key]`                                   |
  *
@@ -48,6 +49,7 @@ export function resolveConfig(
   const training: Record<string, unknown> = { ...experiment.training };
   const model: Record<string, unknown> = { ...experiment.model, options: { ...experiment.model.options } };
   const options: Record<string, unknown> = { ...ref.options };
+  const datasetOptions: Record<string, unknown> = { ...experiment.dataset.options };
   let weights: Record<string, number> | undefined;
 
   for (const [key, value] of Object.entries(params)) {
@@ -74,6 +76,9 @@ export function resolveConfig(
         // Conditional parameters: only the named strategy's trials carry them; ignore strays.
         if (target.name === ref.name) options[target.option] = value;
         break;
+      case "dataset":
+        datasetOptions[target.option] = value;
+        break;
       case "option":
         (model.options as Record<string, unknown>)[target.key] = value;
         break;
@@ -82,7 +87,7 @@ export function resolveConfig(
 
   const raw = {
     experiment: experiment.name,
-    dataset: experiment.dataset,
+    dataset: { ...experiment.dataset, options: datasetOptions },
     tasks: experiment.tasks,
     model,
     strategy: { name: ref.name, options },
@@ -138,7 +143,12 @@ export function baselineParams(
   const out: Record<string, ParamValue> = { strategy: BASELINE_STRATEGY, architecture: SINGLE_TASK };
   for (const [key, value] of Object.entries(params)) {
     const t = targetOf(key, names);
-    if (t.kind === "training" || t.kind === "option" || (t.kind === "model" && t.field !== "architecture"))
+    if (
+      t.kind === "training" ||
+      t.kind === "option" ||
+      t.kind === "dataset" ||
+      (t.kind === "model" && t.field !== "architecture")
+    )
       out[key] = value;
   }
   return out;

@@ -33,10 +33,11 @@ export type KeyTarget =
   | { kind: "weight"; task: string }
   | { kind: "strategy"; name: string; option: string }
   | { kind: "option"; key: string }
+  | { kind: "dataset"; option: string }
   | { kind: "label" };
 
 /**
- * Classifies a key: the fixed names first, then `weights.<task>`, then `<strategy>.<option>`;
+ * Classifies a key: the fixed names first, then `weights.<task>`, `dataset.<option>`, then `<strategy>.<option>`;
  * any other key is a model option. `strategy` is reserved for the trial's strategy label.
  */
 export function targetOf(key: string, strategyNames: ReadonlySet<string>): KeyTarget {
@@ -51,6 +52,7 @@ export function targetOf(key: string, strategyNames: ReadonlySet<string>): KeyTa
     const prefix = key.slice(0, dot);
     const rest = key.slice(dot + 1);
     if (prefix === "weights") return { kind: "weight", task: rest };
+    if (prefix === "dataset") return { kind: "dataset", option: rest };
     if (strategyNames.has(prefix)) return { kind: "strategy", name: prefix, option: rest };
   }
   return { kind: "option", key };
@@ -101,6 +103,9 @@ export function analyzeSpace(experiment: Experiment): Space {
         if (param.kind === "simplex") problems.push(`space.${key}: simplex is only for the key "weights"`);
         conditional.set(target.name, [...(conditional.get(target.name) ?? []), dim]);
         continue;
+      case "dataset":
+        if (param.kind === "simplex") problems.push(`space.${key}: simplex is only for the key "weights"`);
+        break;
       case "option":
         if (key.includes("."))
           problems.push(

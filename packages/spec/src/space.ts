@@ -44,12 +44,33 @@ export type ParamInput = z.input<typeof Param>;
 /** A value a parameter can take: a scalar, or a task→weight record for `simplex`. */
 export type ParamValue = string | number | boolean | null | Record<string, number>;
 
-export const choice = <T extends string | number | boolean | null>(values: readonly T[]) =>
-  ({ kind: "choice", values: [...values] }) as const;
-export const uniform = (low: number, high: number) => ({ kind: "uniform", low, high }) as const;
-export const loguniform = (low: number, high: number) => ({ kind: "loguniform", low, high }) as const;
-export const int = (low: number, high: number, step = 1) => ({ kind: "int", low, high, step }) as const;
+export const choice = <T extends string | number | boolean | null>(values: readonly T[]): { kind: "choice"; values: T[] } => ({
+  kind: "choice",
+  values: [...values],
+});
+export const uniform = (low: number, high: number): { kind: "uniform"; low: number; high: number } => ({
+  kind: "uniform",
+  low,
+  high,
+});
+export const loguniform = (low: number, high: number): { kind: "loguniform"; low: number; high: number } => ({
+  kind: "loguniform",
+  low,
+  high,
+});
+export const int = (low: number, high: number, step = 1): { kind: "int"; low: number; high: number; step: number } => ({
+  kind: "int",
+  low,
+  high,
+  step,
+});
+/** Task weights on the simplex: `{ resolution: r }` for the regular grid, `{ samples: n }` for Dirichlet draws. */
 export const simplex = (
   tasks: readonly string[],
   options: { resolution?: number; samples?: number; concentration?: number } = { resolution: 4 },
-) => ({ kind: "simplex", tasks: [...tasks], concentration: 1, ...options }) as const;
+): { kind: "simplex"; tasks: string[]; resolution?: number; samples?: number; concentration: number } => ({
+  kind: "simplex",
+  tasks: [...tasks],
+  concentration: 1,
+  ...options,
+});

@@ -3,9 +3,11 @@ import type { Command } from "commander";
 import { createSampler } from "@mtl/scheduler";
 import { UsageError } from "@mtl/spec";
 import { Store } from "@mtl/store";
+import { sweepOverNats } from "../distributed.ts";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
 import { loadExperiment, userPath } from "../load-experiment.ts";
+import { addNatsFlags, type NatsFlags, natsOptions } from "../nats-flags.ts";
 import { progressDisplay } from "../progress-view.ts";
 
 export const DEFAULT_DB = "mtl.db";
@@ -16,16 +18,25 @@ export const positiveInt = (name: string) => (v: string) => {
   return n;
 };
 
+interface RunFlags extends NatsFlags {
+  db: string;
+  workers?: number;
+  backend?: string;
+  maxTrials?: number;
+  submit?: boolean;
+}
+
 export function register(program: Command): void {
-  program
-    .command("run")
+  addNatsFlags(program.command("run"))
     .description("plan and run a sweep (embedded: every core of this machine, no server)")
     .argument("<file>", "experiment file (experiments/*.ts)")
     .option("--db <path>", "SQLite results file", DEFAULT_DB)
     .option("--workers <n>", "local workers, one training thread each (default: one per core)", positiveInt("--workers"))
     .option("--backend <name>", "tensorflow-gpu, tensorflow, wasm or cpu (default: the best that loads)")
     .option("--max-trials <n>", "raise or lower the sweep's trial budget", positiveInt("--max-trials"))
-    .action(async (file: string, opts: { db: string; workers?: number; backend?: string; maxTrials?: number }) => {
+    .option("--nats <url>", "coordinate here and train on `mtl worker` processes over NATS JetStream")
+    .option("--submit", "only record the sweep, for a running `mtl coordinator` on the same --db")
+    .action(async (file: string, opts: RunFlags) => {
       const { experiment, path } = await loadExperiment(file);
       if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
       const store = new Store(userPath(opts.db));
@@ -33,9 +44,17 @@ export function register(program: Command): void {
         const { sweep } = store.ensureSweep(experiment, path);
         const before = store.trialsOf(sweep.id).length;
         const wasComplete = sweep.status === "completed";
+        if (opts.submit) {
+          store.setSweepStatus(sweep.id, sweep.status === "paused" ? "paused" : "running");
+          process.stdout.write(`sweep ${sweep.id} (${experiment.name}) submitted to ${opts.db}\n`);
+          return;
+        }
         const workers = opts.workers ?? availableParallelism();
         const out = (line: string) => process.stdout.write(`${line}\n`);
-        out(`sweep ${sweep.id} · ${experiment.name} · ${workers} local worker(s) · results in ${opts.db}`);
+        const where = opts.nats ? `workers over NATS at ${opts.nats}` : `${workers} local worker(s)`;
+        out(`sweep ${sweep.id} · ${experiment.name} · ${where} · results in ${opts.db}`);
+        const natsLog = (l: string) => process.stderr.write(`nats: ${l}\n`);
+        const runSweep = opts.nats ? sweepOverNats(natsOptions(opts, opts.nats, natsLog)) : runEmbedded;
         const abort = new AbortController();
         let interrupts = 0;
         const onSigint = () => {
@@ -56,7 +75,7 @@ export function register(program: Command): void {
           onQuit: onSigint,
           live: !wasComplete,
         });
-        const summary = await runEmbedded({
+        const summary = await runSweep({
           store,
           experiment,
           sweep,

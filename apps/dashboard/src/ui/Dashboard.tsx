@@ -105,7 +105,14 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
     [source, exit, onQuit, snap],
   );
 
+  // The key handler reads the latest render's data through a ref: Ink re-subscribes a new
+  // handler only after React's passive effects run, and a key pressed in between must not see
+  // the previous frame's lists.
+  const live = useRef({ snapshot, trials, mainHeight, lengthOf });
+  live.current = { snapshot, trials, mainHeight, lengthOf };
+
   useInput((input, key) => {
+    const { snapshot, trials, mainHeight, lengthOf } = live.current;
     const s = uiRef.current;
     const cur = s.cursor[s.panel];
     const trialId = s.detail ?? (s.panel === "trials" ? trials[cur]?.id : undefined);

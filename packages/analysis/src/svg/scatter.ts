@@ -81,6 +81,7 @@ export function paretoScatter(input: ScatterInput): Plot {
   }
 
   const labelAll = pts.length <= (input.labelLimit ?? 14);
+  const placed: { x0: number; y: number; w: number }[] = [];
   pts.forEach((p, i) => {
     const x = sx(p.x);
     const y = sy(p.y);
@@ -103,8 +104,18 @@ export function paretoScatter(input: ScatterInput): Plot {
       g.push(
         `<circle cx="${r2(x)}" cy="${r2(y)}" r="${front[i] ? 6 : 4.5}" fill="${p.color}" stroke="${front[i] ? "#111111" : "#ffffff"}" stroke-width="${front[i] ? 2 : 1}"/>`,
       );
-    if (labelAll || front[i] || p.important)
-      g.push(`<text x="${r2(x + 8)}" y="${r2(y - 8)}" font-size="11" fill="#222">${esc(p.label)}</text>`);
+    if (labelAll || front[i] || p.important) {
+      // Labels near the right edge go to the left of their point; overlapping ones stack downwards.
+      const w = p.label.length * 6.2;
+      const left = x + 8 + w > width - 4;
+      const x0 = left ? x - 8 - w : x + 8;
+      let ly = y - 8;
+      while (placed.some((b) => Math.abs(b.y - ly) < 11 && b.x0 < x0 + w && x0 < b.x0 + b.w)) ly += 12;
+      placed.push({ x0, y: ly, w });
+      g.push(
+        `<text x="${r2(left ? x - 8 : x + 8)}" y="${r2(ly)}" font-size="11" fill="#222"${left ? ' text-anchor="end"' : ""}>${esc(p.label)}</text>`,
+      );
+    }
     parts.push(
       `<g class="point${front[i] ? " on-front" : ""}"><title>${esc(p.label)}: ${p.x}, ${p.y}</title>${g.join("")}</g>`,
     );

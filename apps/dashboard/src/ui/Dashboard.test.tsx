@@ -1,0 +1,141 @@
+/** @jsxRuntime automatic @jsxImportSource react */
+import { setTimeout as sleep } from "node:timers/promises";
+import { cleanup, render } from "ink-testing-library";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SqliteSource } from "../sqlite-source.ts";
+import { buildFixture } from "../test-fixtures.ts";
+import { Dashboard } from "./Dashboard.tsx";
+
+const KEY = { down: "\u001b[B", up: "\u001b[A", enter: "\r", esc: "\u001b", tab: "\t", pgdn: "\u001b[6~" };
+
+let f: ReturnType<typeof buildFixture>;
+beforeEach(() => {
+  f = buildFixture();
+});
+afterEach(() => {
+  cleanup();
+  f.cleanup();
+});
+
+async function until(frame: () => string | undefined, pattern: RegExp, ms = 3000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const text = frame() ?? "";
+    if (pattern.test(text)) return text;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${pattern} in:\n${text}`);
+    await sleep(20);
+  }
+}
+
+function mount(size = { columns: 80, rows: 24 }, onQuit?: () => void) {
+  const source = new SqliteSource({ store: f.store });
+  const app = render(<Dashboard source={source} size={size} intervalMs={50} onQuit={onQuit} />);
+  const press = async (...keys: string[]) => {
+    for (const k of keys) {
+      app.stdin.write(k);
+      await sleep(30);
+    }
+  };
+  return { app, press, frame: () => app.lastFrame() ?? "" };
+}
+
+describe("Dashboard", () => {
+  it("shows the sweep's progress and its trials with metrics and Δm%, within 80×24", async () => {
+    const { frame } = mount();
+    const text = await until(frame, /trial|strategy/);
+    expect(text).toMatch(/sweep 1 fixture running .* 7\/9 77%/);
+    expect(text).toMatch(/queued 1 {2}running 1 {2}completed 5 {2}failed 1 {2}pruned 1/);
+    expect(text).toMatch(/task1 acc\s+task2 mse\s+Δm%/);
+    expect(text).toMatch(/2 completed equal\s+–.*0\.88\s+0\.18\s+\+3\.7%/);
+    expect(text).toMatch(/4 completed fixed\s+0\.5\/1\.5.*\+20\.0%/);
+    expect(text).toMatch(/q quit/);
+    const lines = text.split("\n");
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+  });
+
+  it("opens a trial's detail with curves and weights as charts, and goes back with Esc", async () => {
+    const { frame, press } = mount();
+    await until(frame, /strategy/);
+    await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.enter);
+    const text = await until(frame, /attempts 1\/3/);
+    expect(text).toMatch(/trial 4 · fixed · seed 0 · λ 0\.5\/1\.5/);
+    expect(text).toMatch(/task1 accuracy ━ train ━ val/);
+    expect(text).toMatch(/task2 mse ━ train ━ val/);
+    expect(text).toMatch(/λ weights ━ task1 ━ task2/);
+    expect(text).toMatch(/[\u2801-\u28ff]/); // braille dots were drawn
+    await press("l");
+    await until(frame, /task1 loss ━ train/);
+    await press(KEY.down);
+    await until(frame, /trial 5 · fixed · seed 1/);
+    expect(await until(frame, /NaN loss/)).toMatch(/failed/);
+    await press(KEY.esc);
+    await until(frame, /strategy\s+λ/);
+  });
+
+  it("sorts with s, filters with /, and switches panels with Tab", async () => {
+    const { frame, press } = mount();
+    await until(frame, /strategy/);
+    await press("s");
+    await until(frame, /sort state/);
+    const rows = frame().split("\n").filter((l) => /^\s+\d+ (running|queued|completed|failed|pruned)/.test(l));
+    expect(rows[0]).toMatch(/running/);
+    await press("/", "f", "i", "x", "e", "d", KEY.enter);
+    const filtered = await until(frame, /filter "fixed"/);
+    expect(filtered).not.toMatch(/single-task/);
+    expect(filtered).toMatch(/· 4\/9/);
+    await press(KEY.tab);
+    const workers = await until(frame, /heartbeat/);
+    expect(workers).toMatch(/local-1\s+box\s+cpu\s+wasm\s+busy\s+#6/);
+    await press(KEY.tab);
+    const events = await until(frame, /event\s+message/);
+    expect(events).toMatch(/trial\.failed\s+trial 5 failed: NaN loss/);
+    expect(events).toMatch(/worker\.left/);
+    await press(KEY.tab);
+    const compare = await until(frame, /rank strategy/);
+    expect(compare).toMatch(/equal .*\+3\.\d%/);
+    await press(KEY.tab);
+    await until(frame, /id sweep\s+status/);
+  });
+
+  it("cancels a trial after confirmation and pauses the sweep", async () => {
+    const { frame, press } = mount();
+    await until(frame, /strategy/);
+    await press(...Array(6).fill(KEY.down), "c");
+    await until(frame, /Cancel trial 6\?/);
+    await press("y");
+    await until(frame, /trial 6 cancelled/);
+    await until(frame, /6 cancelled/);
+    expect(f.store.trialsOf(f.sweepId).find((t) => t.number === 6)!.state).toBe("cancelled");
+    await press("p");
+    await until(frame, /sweep 1 paused/);
+    expect(f.store.getSweep(f.sweepId)!.status).toBe("paused");
+    await until(frame, /ETA – \(paused\)/);
+    await press("p");
+    await until(frame, /sweep 1 resumed/);
+  });
+
+  it("follows the store as it changes", async () => {
+    const { frame } = mount();
+    await until(frame, /7\/9/);
+    const queued = f.store.trialsOf(f.sweepId, ["queued"])[0]!;
+    f.store.cancelTrial(queued.id);
+    await until(frame, /8\/9/);
+  });
+
+  it("uses the room of a large terminal for workers and events beside the trials", async () => {
+    const { frame } = mount({ columns: 160, rows: 48 });
+    const text = await until(frame, /heartbeat/);
+    expect(text).toMatch(/strategy/);
+    expect(text).toMatch(/worker\.left/);
+    expect(text.split("\n").length).toBeLessThanOrEqual(47);
+  });
+
+  it("calls onQuit on q", async () => {
+    const onQuit = vi.fn();
+    const { frame, press } = mount(undefined, onQuit);
+    await until(frame, /strategy/);
+    await press("q");
+    expect(onQuit).toHaveBeenCalledOnce();
+  });
+});
