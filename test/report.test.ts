@@ -7,8 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// The e2e package does not depend on @mtl/analysis (yet); its PNG reader is plain code.
-import { decodePng, inkStats } from "../packages/analysis/src/png.ts";
+import { decodePng, inkStats } from "@mtl/analysis";
 import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
 
 const run = promisify(execFile);

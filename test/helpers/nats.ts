@@ -5,7 +5,8 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 
 export interface NatsServer {
@@ -31,9 +32,12 @@ export interface NatsServerOptions {
 
 export class NatsServerMissing extends Error {
   constructor(cause: unknown) {
-    super("nats-server is not on PATH: install it with `apt-get install nats-server` (scripts/install-system-deps.sh)", {
-      cause,
-    });
+    super(
+      "nats-server is not on PATH: install it with `apt-get install nats-server` (scripts/install-system-deps.sh)",
+      {
+        cause,
+      },
+    );
     this.name = "NatsServerMissing";
   }
 }
@@ -58,7 +62,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       let listening: number | undefined;
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        listening ??= Number(/Listening for client connections on [^\s]+:(\d+)/.exec(output)?.[1]) || undefined;
+        listening ??=
+          Number(/Listening for client connections on [^\s]+:(\d+)/.exec(output)?.[1]) || undefined;
         if (listening && /Server is ready/.test(output.slice(output.lastIndexOf("Starting nats-server")))) {
           clearTimeout(timer);
           child.stderr?.off("data", onData);
@@ -72,7 +77,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       child.then((r) => {
         clearTimeout(timer);
         if ((r as { code?: string }).code === "ENOENT") reject(new NatsServerMissing(r));
-        else reject(new Error(`nats-server exited (${r.exitCode ?? r.signal}) before it was ready:\n${output}`));
+        else
+          reject(new Error(`nats-server exited (${r.exitCode ?? r.signal}) before it was ready:\n${output}`));
       });
     });
   };
@@ -108,4 +114,58 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
+}
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "apps", "cli", "src", "main.ts");
+const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export type MtlProcess = ResultPromise<{ reject: false; all: true; buffer: true; stdin: "ignore" }> & {
+  /** Everything printed so far (stdout and stderr, interleaved). */
+  output(): string;
+  /** Resolves once `pattern` appears in the output; rejects if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+};
+
+/**
+ * Starts the `mtl` CLI as one long-running process (node with tsx as a loader, not the `tsx`
+ * launcher, which runs the program in a child: SIGKILL must hit the process doing the work).
+ */
+export function spawnMtl(args: string[], env: Record<string, string> = {}): MtlProcess {
+  const child = execa(process.execPath, ["--import", "tsx", CLI, ...args], {
+    cwd: ROOT_DIR,
+    reject: false,
+    all: true,
+    buffer: true,
+    stdin: "ignore",
+    env: { FORCE_COLOR: "0", ...env },
+  });
+  let output = "";
+  const listeners = new Set<() => void>();
+  child.all?.on("data", (c: Buffer) => {
+    output += c.toString();
+    for (const l of listeners) l();
+  });
+  const exited = child.then(() => undefined);
+  return Object.assign(child, {
+    output: () => output,
+    waitFor(pattern: RegExp, timeoutMs = 60_000) {
+      return new Promise<void>((resolve, reject) => {
+        const done = (f: () => void) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          f();
+        };
+        const check = () => {
+          if (pattern.test(output)) done(resolve);
+        };
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`timed out waiting for ${pattern} in:\n${output}`))),
+          timeoutMs,
+        );
+        listeners.add(check);
+        check();
+        void exited.then(() => done(() => reject(new Error(`mtl exited before ${pattern}:\n${output}`))));
+      });
+    },
+  });
 }

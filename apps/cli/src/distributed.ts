@@ -40,7 +40,13 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
   const log = o.log ?? (() => {});
   const bus = await NatsCoordinatorBus.connect({ ...o.nats, log: o.nats.log ?? log });
   const router = new SweepRouter(o.store, bus, { onChange: o.onChange });
-  bus.serve("mtl.dash.>", (subject, data) => answerDashRequest(o.store, subject, data));
+  const coordinators = new Set<Coordinator>();
+  bus.serve("mtl.dash.>", (subject, data) => {
+    const reply = answerDashRequest(o.store, subject, data);
+    // A cancel must reach its worker now, not at the coordinator's next look at the store.
+    if (subject === "mtl.dash.action") for (const c of coordinators) c.poke();
+    return reply;
+  });
   const running = new Map<number, Promise<SweepSummary>>();
   const summaries: SweepSummary[] = [];
 
@@ -58,6 +64,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
       onChange: o.onChange,
     });
     log(`coordinating sweep ${sweep.id} (${sweep.name})`);
+    coordinators.add(coordinator);
     const done = coordinator
       .run(o.signal)
       .then((s) => {
@@ -66,6 +73,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
         return s;
       })
       .finally(() => {
+        coordinators.delete(coordinator);
         running.delete(sweep.id);
         void sweepBus.close();
       });

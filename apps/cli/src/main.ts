@@ -3,7 +3,9 @@ import { Command, CommanderError } from "commander";
 import { UsageError } from "@mtl/spec";
 import * as coordinator from "./commands/coordinator.ts";
 import * as dash from "./commands/dash.ts";
+import * as compare from "./commands/compare.ts";
 import * as list from "./commands/list.ts";
+import * as report from "./commands/report.ts";
 import * as run from "./commands/run.ts";
 import * as trials from "./commands/trials.ts";
 import * as worker from "./commands/worker.ts";
@@ -13,7 +15,7 @@ const program = new Command("mtl")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, dash, trials, list, coordinator, worker]) command.register(program);
+for (const command of [run, dash, trials, list, compare, report, coordinator, worker]) command.register(program);
 
 function fail(error: unknown): never {
   if (error instanceof UsageError) {

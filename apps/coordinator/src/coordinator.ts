@@ -1,5 +1,12 @@
 import type { ControlMessage, CoordinatorBus, Exhausted, Heartbeat, TrialEvent } from "@mtl/bus";
-import { createPruner, createSampler, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
+import {
+  createPruner,
+  createSampler,
+  objectiveOf,
+  type Pruner,
+  type Sampler,
+  type TrialHistory,
+} from "@mtl/scheduler";
 import { type Experiment, type FinalMetrics, type MetricPoint, methodOf, type TrialConfig } from "@mtl/spec";
 import { isTerminal, type Store, type SweepRow, type TrialRow } from "@mtl/store";
 import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
@@ -75,6 +82,11 @@ export class Coordinator {
 
   get total(): number | undefined {
     return this.sampler.total;
+  }
+
+  /** Looks at the store now rather than at the next tick, after an outside change (a dashboard action). */
+  poke(): void {
+    this.wake?.();
   }
 
   private log(line: string) {
@@ -228,7 +240,8 @@ export class Coordinator {
       case "started": {
         const r = this.store.startTrial(t.id, { runId: e.runId, worker: e.worker, backend: e.backend });
         if (r.applied) this.live.set(t.id, e.runId);
-        else if (isTerminal(r.trial.state)) await this.control({ kind: "cancel", trialId: t.id, runId: e.runId });
+        else if (isTerminal(r.trial.state))
+          await this.control({ kind: "cancel", trialId: t.id, runId: e.runId });
         break;
       }
       case "epoch": {
@@ -246,7 +259,12 @@ export class Coordinator {
         curve.push({ epoch: e.report.epoch, values });
         this.curves.set(t.id, curve);
         const value = this.objective.scalar(values);
-        if (this.pruner.shouldPrune({ configKey: t.configKey, seed: t.seed, epoch: e.report.epoch, value }, this.history()))
+        if (
+          this.pruner.shouldPrune(
+            { configKey: t.configKey, seed: t.seed, epoch: e.report.epoch, value },
+            this.history(),
+          )
+        )
           await this.control({ kind: "prune", trialId: t.id, runId: e.runId });
         break;
       }
@@ -271,7 +289,8 @@ export class Coordinator {
         this.live.delete(t.id);
         if (e.status === "pruned") this.store.pruneTrial(t.id, e.runId, e.epoch);
         else if (e.status === "cancelled") this.store.cancelTrial(t.id);
-        else if (t.runId === e.runId) this.store.requeueTrial(t.id, "interrupted", `worker ${e.worker} stopped`);
+        else if (t.runId === e.runId)
+          this.store.requeueTrial(t.id, "interrupted", `worker ${e.worker} stopped`);
         break;
     }
     this.changed();

@@ -64,12 +64,16 @@ export class SweepRouter {
   private async routeEvent(e: TrialEvent): Promise<void> {
     const t = this.store.trial(e.trialId);
     if (!t) {
+      // Someone queued a trial this store never planned: record it, and stop whoever trains it.
       this.store.recordDeadLetter("events", JSON.stringify(e), `no trial ${e.trialId}`);
+      if (e.kind === "started")
+        await this.bus.publishControl({ kind: "cancel", trialId: e.trialId, runId: e.runId });
       return;
     }
     const handler = this.events.get(t.sweepId);
     if (handler) return handler(e);
-    if (!isTerminal(t.state)) throw new DeferredEvent(`sweep ${t.sweepId} has no coordinator in this process`);
+    if (!isTerminal(t.state))
+      throw new DeferredEvent(`sweep ${t.sweepId} has no coordinator in this process`);
     // A finished trial still training somewhere (a redelivery): stop it; nothing else changes.
     if (e.kind === "started" || e.kind === "epoch")
       await this.bus.publishControl({ kind: "cancel", trialId: t.id, runId: e.runId });

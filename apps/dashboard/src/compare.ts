@@ -32,7 +32,22 @@ export function fromComparison(c: Comparison): StrategyTable {
   };
 }
 
+// The comparison changes only when a trial finishes; recomputing it on every poll (t-tests,
+// ranks, Pareto fronts) was the larger part of a snapshot's cost while trials train.
+let cached: { key: string; table: StrategyTable | null } | undefined;
+
 export function compareTable(
+  rows: readonly TrialRow[],
+  trials: readonly TrialInfo[],
+  tasks: readonly TaskInfo[],
+  split: string,
+): StrategyTable | null {
+  const key = rows.map((t) => `${t.sweepId}:${t.id}:${t.state}:${t.finishedAt ?? ""}`).join(",");
+  if (cached?.key !== key) cached = { key, table: computeTable(rows, trials, tasks, split) };
+  return cached.table;
+}
+
+function computeTable(
   rows: readonly TrialRow[],
   trials: readonly TrialInfo[],
   tasks: readonly TaskInfo[],

@@ -3,7 +3,7 @@ import { defaultDirection, type Experiment, type FinalMetrics, type Metric, type
 import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
 import { deltaMByConfig } from "./calc/delta-m.ts";
 import { compareTable } from "./compare.ts";
-import { sweepTimings, trialEvents } from "./queries.ts";
+import { epochMetrics, sweepTimings, trialEvents } from "./queries.ts";
 import type {
   AttemptInfo,
   EventInfo,
@@ -68,11 +68,6 @@ function keyParams(params: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-function latestEpoch(rows: readonly MetricRow[]): MetricRow[] {
-  const last = rows.reduce((m, r) => Math.max(m, r.epoch), 0);
-  return rows.filter((r) => r.epoch === last);
-}
-
 function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
   const config = t.config as Partial<TrialConfig>;
   const final = t.final as FinalMetrics | null;
@@ -83,7 +78,7 @@ function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
   } else if (t.state === "running" && t.epoch > 0) {
     // Nothing final yet: show the latest epoch so a running trial's progress is visible.
     live = true;
-    const rows = latestEpoch(store.metricsOf(t.id));
+    const rows = epochMetrics(store, t.id, t.attempt, t.epoch);
     for (const task of view.tasks)
       metrics[task.name] = rows.find((r) => r.task === task.name && r.split === view.split && r.name === task.metric)?.value ?? null;
   }

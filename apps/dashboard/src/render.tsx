@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 import { render } from "ink";
+import { FrameWriter, HIDE_CURSOR, SHOW_CURSOR } from "./frame-writer.ts";
 import type { DashboardSource } from "./source.ts";
 import { Dashboard } from "./ui/Dashboard.tsx";
 
@@ -13,7 +14,7 @@ export interface RenderDashboardOptions {
   stdin?: NodeJS.ReadStream;
   /** Milliseconds between polls. @default 500 */
   intervalMs?: number;
-  /** Inside `mtl run`: `q` and Ctrl-C stop the run; drawn in the normal screen, not the alternate one. @default false */
+  /** Inside `mtl run`: drawn below the run's first line rather than on the alternate screen, and `q` reads "stop run". @default false */
   inline?: boolean;
   /** Called when the person quits (q or Ctrl-C). */
   onQuit?: () => void;
@@ -33,8 +34,9 @@ const LEAVE_ALT = "\u001b[?1049l";
 /** Renders the dashboard to a terminal. Used by `mtl dash` and, inline, by `mtl run`. */
 export function renderDashboard(options: RenderDashboardOptions): DashboardHandle {
   const stdout = options.stdout ?? process.stdout;
-  const alt = !options.inline && stdout.isTTY;
-  if (alt) stdout.write(ENTER_ALT);
+  const alt = !options.inline;
+  stdout.write((alt ? ENTER_ALT : "") + HIDE_CURSOR);
+  const frames = new FrameWriter(stdout, alt);
   const instance = render(
     <Dashboard
       source={options.source}
@@ -44,21 +46,23 @@ export function renderDashboard(options: RenderDashboardOptions): DashboardHandl
       onQuit={options.onQuit}
     />,
     {
-      stdout,
+      stdout: frames as unknown as NodeJS.WriteStream,
       stdin: options.stdin ?? process.stdin,
+      // Debug mode hands every frame to the FrameWriter whole, which redraws only changed lines.
+      debug: true,
       // Ctrl-C arrives as a key in raw mode; the dashboard treats it as quit (and stops a run inline).
       exitOnCtrlC: false,
       patchConsole: false,
-      // Rewrites only the lines that changed: less output and no flicker at 2 redraws a second.
-      incrementalRendering: true,
-      maxFps: 10,
     },
   );
-  let left = false;
+  let restored = false;
   const restore = () => {
-    if (left) return;
-    left = true;
-    if (alt) stdout.write(LEAVE_ALT);
+    if (restored) return;
+    restored = true;
+    // Inline, the run's summary and leaderboard take the view's place.
+    if (!alt) frames.clear();
+    frames.detach();
+    stdout.write(SHOW_CURSOR + (alt ? LEAVE_ALT : ""));
   };
   const closed = instance.waitUntilExit().then(
     () => {

@@ -96,7 +96,10 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     const lease = setInterval(() => delivery.working(), leaseRenewMs);
     try {
       await publish({ kind: "started", ...ids, backend });
-      const handle = executor.run(config, (report) => void publish({ kind: "epoch", ...ids, report }).catch(() => {}));
+      const handle = executor.run(
+        config,
+        (report) => void publish({ kind: "epoch", ...ids, report }).catch(() => {}),
+      );
       const entry: Running = { trialId, runId, stop: handle.stop };
       running.set(trialId, entry);
       if (signal.aborted) handle.stop("interrupted");
@@ -106,10 +109,23 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         const outcome = await handle.outcome;
         lastEpoch = outcome.epochs;
         if (outcome.status === "completed")
-          final = { kind: "completed", ...ids, backend: outcome.backend, epochs: outcome.epochs, final: outcome.final ?? {} };
+          final = {
+            kind: "completed",
+            ...ids,
+            backend: outcome.backend,
+            epochs: outcome.epochs,
+            final: outcome.final ?? {},
+          };
         else if (outcome.status === "failed")
-          final = { kind: "failed", ...ids, error: outcome.error ?? "failed", retryable: false, epoch: lastEpoch };
-        else final = { kind: "stopped", ...ids, status: entry.reason ?? outcome.status, epoch: outcome.epochs };
+          final = {
+            kind: "failed",
+            ...ids,
+            error: outcome.error ?? "failed",
+            retryable: false,
+            epoch: lastEpoch,
+          };
+        else
+          final = { kind: "stopped", ...ids, status: entry.reason ?? outcome.status, epoch: outcome.epochs };
       } catch (error) {
         // The trial could not run (bad name, thread died): a thread crash may be transient.
         const message = (error as Error).message;
@@ -124,7 +140,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       await publish(final);
       // Interrupted and retryable runs go back to the queue as the same message: the bus counts
       // its deliveries, so a trial that keeps failing this way ends as a dead letter.
-      const again = (final.kind === "stopped" && final.status === "interrupted") || (final.kind === "failed" && final.retryable);
+      const again =
+        (final.kind === "stopped" && final.status === "interrupted") ||
+        (final.kind === "failed" && final.retryable);
       if (again) await delivery.nak();
       else await delivery.ack();
       if (final.kind === "completed") trialsDone++;

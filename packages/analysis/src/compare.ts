@@ -164,7 +164,7 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
   let baseline: number[] | null = null;
   if (!baseDraft) {
     notes.push(
-      "No single-task runs in this sweep, so there is no Δm% column. Add `baselines: true` to the experiment and re-run it (see --with-baselines).",
+      "No single-task runs in this sweep, so there is no Δm% column: `mtl compare --with-baselines` runs them (or set `baselines: true` in the experiment and run it again).",
     );
   } else {
     const b = columns.map((_, i) => mean(finite(baseDraft.chosen.runs.map((r) => r.values[i]!))));

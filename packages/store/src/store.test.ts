@@ -51,6 +51,7 @@ describe("Store", () => {
     expect(b.created).toBe(false);
     expect(b.sweep.id).toBe(a.sweep.id);
     expect(specKeyOf({ ...experiment, seeds: [1, 2] })).not.toBe(specKeyOf(experiment));
+    expect(specKeyOf({ ...experiment, baselines: true })).toBe(specKeyOf(experiment));
   });
 
   it("runs a trial through its life and ignores duplicates", () => {

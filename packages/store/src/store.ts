@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EpochReport, Experiment, FinalMetrics } from "@mtl/spec";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import type Database from "better-sqlite3";
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { type Db, type OpenOptions, openDatabase } from "./open.ts";
 import {
   attempts,
@@ -52,10 +52,12 @@ export interface WorkerInfo {
 
 export const isTerminal = (s: TrialState) => TERMINAL_STATES.includes(s);
 
-/** Budget fields may change between runs of one sweep (raising maxTrials extends it). */
+/** Budget fields and `baselines` may change between runs of one sweep (both extend it). */
 export function specKeyOf(experiment: Experiment): string {
   const { maxTrials: _m, timeLimit: _t, parallelism: _p, ...sweep } = experiment.sweep;
-  const canonical = JSON.stringify({ ...experiment, sweep }, (_k, v) =>
+  // Adding single-task baselines extends a sweep rather than starting another.
+  const { baselines: _b, ...rest } = experiment;
+  const canonical = JSON.stringify({ ...rest, sweep }, (_k, v) =>
     v && typeof v === "object" && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
       : v,
@@ -188,7 +190,12 @@ export class Store {
   }
 
   attemptsOf(trialId: number): AttemptRow[] {
-    return this.db.select().from(attempts).where(eq(attempts.trialId, trialId)).orderBy(asc(attempts.attempt)).all();
+    return this.db
+      .select()
+      .from(attempts)
+      .where(eq(attempts.trialId, trialId))
+      .orderBy(asc(attempts.attempt))
+      .all();
   }
 
   /** Per-epoch metrics of a trial's attempt (default: its latest). */
@@ -248,7 +255,14 @@ export class Store {
       const attempt = t.attempt + 1;
       this.db
         .insert(attempts)
-        .values({ trialId: t.id, attempt, runId: run.runId, worker: run.worker, backend: run.backend, state: "running" })
+        .values({
+          trialId: t.id,
+          attempt,
+          runId: run.runId,
+          worker: run.worker,
+          backend: run.backend,
+          state: "running",
+        })
         .run();
       const trial = this.update(t.id, {
         state: "running",
@@ -273,10 +287,16 @@ export class Store {
   recordEpoch(trialId: number, runId: string, report: EpochReport): Transition {
     return this.tx(() => {
       const t = this.mustTrial(trialId);
-      if (t.runId !== runId || t.state !== "running") return { applied: false, trial: t, reason: "not the current run" };
+      if (t.runId !== runId || t.state !== "running")
+        return { applied: false, trial: t, reason: "not the current run" };
       const rows = [
         ...report.metrics.map((m) => ({ ...m })),
-        ...Object.entries(report.weights).map(([task, value]) => ({ task, split: "train", name: "weight", value })),
+        ...Object.entries(report.weights).map(([task, value]) => ({
+          task,
+          split: "train",
+          name: "weight",
+          value,
+        })),
         { task: "*", split: "train", name: "wall_ms", value: report.wallMs },
       ].map((m) => ({ trialId, attempt: t.attempt, epoch: report.epoch, ...m }));
       for (let i = 0; i < rows.length; i += 100)
@@ -303,8 +323,15 @@ export class Store {
       const t = this.mustTrial(trialId);
       if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
       const a = this.db.select().from(attempts).where(eq(attempts.runId, runId)).get();
-      if (a) this.endAttempt(t.id, a.attempt, "completed");
-      if (a && a.attempt !== t.attempt) this.endAttempt(t.id, t.attempt, "cancelled", "another attempt finished first");
+      // Its result is the one kept, so this attempt completed, even if it had been given up as lost.
+      if (a)
+        this.db
+          .update(attempts)
+          .set({ state: "completed", error: null, endedAt: Date.now() })
+          .where(and(eq(attempts.trialId, t.id), eq(attempts.attempt, a.attempt)))
+          .run();
+      if (a && a.attempt !== t.attempt)
+        this.endAttempt(t.id, t.attempt, "cancelled", "another attempt finished first");
       const trial = this.update(t.id, {
         state: "completed",
         final: result.final,
@@ -334,7 +361,12 @@ export class Store {
       this.endAttempt(t.id, t.attempt, "failed", error);
       if (retryable && t.attempt < t.maxAttempts) {
         const trial = this.update(t.id, { state: "queued", runId: null, error, queuedAt: Date.now() });
-        this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} attempt ${t.attempt} failed: ${error}`);
+        this.event(
+          t.sweepId,
+          t.id,
+          "trial.requeued",
+          `trial ${t.number} attempt ${t.attempt} failed: ${error}`,
+        );
         return { applied: true, trial };
       }
       const trial = this.update(t.id, { state: "failed", error, finishedAt: Date.now() });
@@ -413,7 +445,12 @@ export class Store {
       };
       const clean = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
       if (!existing || existing.state === "gone")
-        this.event(null, null, "worker.joined", `worker ${info.name} joined (${info.pool ?? "cpu"}, ${info.backend ?? "?"})`);
+        this.event(
+          null,
+          null,
+          "worker.joined",
+          `worker ${info.name} joined (${info.pool ?? "cpu"}, ${info.backend ?? "?"})`,
+        );
       if (existing)
         return this.db.update(workers).set(clean).where(eq(workers.name, info.name)).returning().get()!;
       return this.db
@@ -451,7 +488,10 @@ export class Store {
 
   recordDeadLetter(source: string, payload: string, error: string): void {
     this.tx(() => {
-      this.db.insert(deadLetters).values({ source, payload: payload.slice(0, 65536), error }).run();
+      this.db
+        .insert(deadLetters)
+        .values({ source, payload: payload.slice(0, 65536), error })
+        .run();
       this.event(null, null, "message.rejected", `rejected message on ${source}: ${error}`);
     });
   }

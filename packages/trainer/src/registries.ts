@@ -3,8 +3,15 @@ import type { z } from "zod";
 import { classification } from "./data/classification.ts";
 import { correlatedRegression } from "./data/correlated-regression.ts";
 import { csv } from "./data/csv.ts";
+import { fewShotMnist } from "./data/few-shot-mnist.ts";
 import { mnistMultitask } from "./data/mnist-multitask.ts";
+import { sinusoid } from "./data/sinusoid.ts";
 import type { DatasetModule } from "./data/types.ts";
+import { distill } from "./meta/distill.ts";
+import { maml } from "./meta/maml.ts";
+import { pretrainFinetune } from "./meta/pretrain-finetune.ts";
+import { reptile } from "./meta/reptile.ts";
+import { transfer } from "./meta/transfer.ts";
 import { crossStitch } from "./models/cross-stitch.ts";
 import { hardSharing } from "./models/hard-sharing.ts";
 import { mmoe } from "./models/mmoe.ts";
@@ -36,6 +43,9 @@ for (const a of [singleTask, logistic, hardSharing, softSharing, crossStitch, mm
   architectures.register(a as ArchitectureModule);
 for (const s of [fixed, equal, uncertainty, dwa, gradnorm, rlw, gls, pcgrad, mgda, cagrad, imtl, nashMtl])
   strategies.register(s as StrategyModule);
+// Meta-learning, transfer and distillation (src/meta): task families and strategies with their own loop.
+for (const d of [sinusoid, fewShotMnist]) datasets.register(d as unknown as DatasetModule);
+for (const s of [maml, reptile, pretrainFinetune, transfer, distill]) strategies.register(s as unknown as StrategyModule);
 
 /** Adds a dataset module (or replaces one of the same name) in this thread's registry. */
 export function registerDataset<S extends z.ZodType>(module: DatasetModule<S>): void {

@@ -11,6 +11,7 @@ import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
 import type { SplitData, SplitDataset, Target } from "./data/types.ts";
 import { meanLoss, perSampleLoss } from "./losses.ts";
+import { ownLoopRunner } from "./meta/dispatch.ts";
 import { accuracy, macroF1, mae, mse } from "./metrics.ts";
 import { allVariables, type Model } from "./models/types.ts";
 import { addWeightDecay, createOptimizer } from "./optimizers.ts";
@@ -46,6 +47,9 @@ interface DeviceSplit {
 const YIELD_EVERY_MS = 50;
 
 export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Promise<TrialOutcome> {
+  // Meta-learning, transfer and distillation strategies run their own loop (src/meta).
+  const ownLoop = ownLoopRunner(config);
+  if (ownLoop) return ownLoop(config, hooks);
   const backend = await initBackend(hooks.backend ?? config.backend);
   // Resolve everything named in the config first: unknown names and bad options reject here.
   const arch = architectures.resolve(config.model.architecture, config.model.options);

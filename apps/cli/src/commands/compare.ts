@@ -16,6 +16,7 @@ import {
 import { TrialConfig, UsageError } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
 import type { Command } from "commander";
+import { addBaselines } from "../baselines.ts";
 import { DEFAULT_DB } from "./run.ts";
 import { openExisting } from "./trials.ts";
 
@@ -123,31 +124,6 @@ export function loadTrials(store: Store, sweepId: number, withCurves: boolean): 
   });
 }
 
-/** The experiment file a sweep was run from, if recorded. */
-export function experimentFileOf(store: Store, sweep: SweepRow): string | undefined {
-  // Read-only lookup on the public handle; the store has no query for it yet.
-  const row = store.sqlite.prepare("select file from experiments where id = ?").get(sweep.experimentId) as
-    | { file: string | null }
-    | undefined;
-  return row?.file ?? undefined;
-}
-
-/** What to run to add single-task baselines to a sweep, as lines to print. */
-export function baselineAdvice(store: Store, sweep: SweepRow, db: string, cmp: Comparison | null): string[] {
-  const baselines = store.trialsOf(sweep.id).filter((t) => t.method === "single-task");
-  if (cmp?.hasBaseline || baselines.length > 0)
-    return [`Sweep ${sweep.id} already has single-task baselines (${baselines.length} trials).`];
-  const file = experimentFileOf(store, sweep) ?? "<experiment file>";
-  const q = (s: string) => (/^[\w./@:+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`);
-  return [
-    `Sweep ${sweep.id} has no single-task baselines, so Δm% cannot be computed. To add them:`,
-    `  1. set \`baselines: true\` in ${file}`,
-    `  2. pnpm mtl run ${q(file)} --db ${q(db)}`,
-    `  3. pnpm mtl compare --db ${q(db)}`,
-    "Each configuration gets one single-task run per seed (same training and model settings, one independent network per task).",
-  ];
-}
-
 export function register(program: Command): void {
   analysisOptions(
     program
@@ -158,13 +134,22 @@ export function register(program: Command): void {
       .argument("[sweep]", "sweep id or name (default: the latest)"),
   )
     .option("--format <format>", FORMATS.join("|"), "table")
-    .option("--with-baselines", "print the commands that add single-task baselines (for Δm%)")
+    .option("--with-baselines", "first run the single-task baselines the sweep lacks (for Δm%)")
     .action(
-      (which: string | undefined, opts: AnalysisCliOptions & { format: string; withBaselines?: boolean }) => {
+      async (which: string | undefined, opts: AnalysisCliOptions & { format: string; withBaselines?: boolean }) => {
         if (!(FORMATS as readonly string[]).includes(opts.format))
           throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${opts.format}"`);
         const format = opts.format as Format;
         const options = toCompareOptions(opts);
+        if (opts.withBaselines) {
+          const probe = openExisting(opts.db);
+          const target = findSweep(probe, opts.db, which);
+          const missing = !probe.trialsOf(target.id).some((t) => t.method === "single-task");
+          probe.close();
+          // Progress goes to stderr when the table must stay machine-readable.
+          const say = (line: string) => (format === "table" ? process.stdout : process.stderr).write(`${line}\n`);
+          if (missing) await addBaselines(opts.db, target, say);
+        }
         const store = openExisting(opts.db);
         try {
           const sweep = findSweep(store, opts.db, which);
@@ -180,12 +165,6 @@ export function register(program: Command): void {
           } else if (format === "md") out(renderMarkdown(cmp));
           else if (format === "csv") out(renderCsv(cmp));
           else out(renderJson(cmp));
-          if (opts.withBaselines) {
-            // Keep machine-readable output clean: the advice goes to stderr there.
-            const lines = baselineAdvice(store, sweep, opts.db, cmp).join("\n") + "\n";
-            if (format === "table" || format === "md") out(`\n${lines}`);
-            else process.stderr.write(lines);
-          }
         } finally {
           store.close();
         }

@@ -15,7 +15,9 @@ export function register(program: Command): void {
   const command = program
     .command("coordinator")
     .description("coordinate every unfinished sweep of a results file over NATS, and new ones as they come")
-    .addOption(new Option("--nats <url>", "NATS server URL(s), comma-separated").env("NATS_URL").makeOptionMandatory())
+    .addOption(
+      new Option("--nats <url>", "NATS server URL(s), comma-separated").env("NATS_URL").makeOptionMandatory(),
+    )
     .option("--db <path>", "SQLite results file", DEFAULT_DB)
     .option(
       "--parallelism <n>",

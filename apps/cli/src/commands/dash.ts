@@ -45,11 +45,14 @@ export function register(program: Command): void {
         const stop = () => view.close();
         process.on("SIGTERM", stop);
         process.on("SIGHUP", stop);
+        // The terminal went away (EIO): nothing is left to draw on.
+        process.stdout.on("error", stop);
         try {
           await view.closed;
         } finally {
           process.off("SIGTERM", stop);
           process.off("SIGHUP", stop);
+          process.stdout.off("error", stop);
         }
       } finally {
         await source.close();

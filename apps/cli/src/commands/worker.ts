@@ -18,14 +18,17 @@ export function register(program: Command): void {
   const command = program
     .command("worker")
     .description("take trials from a NATS coordinator and train them (one thread per --concurrency)")
-    .addOption(new Option("--nats <url>", "NATS server URL(s), comma-separated").env("NATS_URL").makeOptionMandatory())
+    .addOption(
+      new Option("--nats <url>", "NATS server URL(s), comma-separated").env("NATS_URL").makeOptionMandatory(),
+    )
     .addOption(new Option("--pool <pool>", "which trials to take").choices(["cpu", "gpu"]).default("cpu"))
     .option("--backend <name>", "tensorflow-gpu, tensorflow, wasm or cpu (default: the best that loads)")
     .option("--concurrency <n>", "trials trained at once", positiveInt("--concurrency"), 1)
     .option("--name <name>", "unique worker name (default: host-pid)");
   addNatsFlags(command).action(async (opts: WorkerFlags) => {
     const name = opts.name ?? `${hostname()}-${process.pid}`;
-    if (!/^[\w.-]+$/.test(name)) throw new UsageError(`--name: expected letters, digits, '_', '.' or '-', got "${name}"`);
+    if (!/^[\w.-]+$/.test(name))
+      throw new UsageError(`--name: expected letters, digits, '_', '.' or '-', got "${name}"`);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const bus = await NatsWorkerBus.connect(natsOptions(opts, opts.nats, (l) => out(`nats: ${l}`)));
     const stop = stopOnSignals(() => out(`worker ${name}: stopping; running trials go back to the queue`));

@@ -10,7 +10,7 @@ import { CompareView } from "./CompareView.tsx";
 import { EventsView } from "./EventsView.tsx";
 import { Header } from "./Header.tsx";
 import { hintsFor } from "./hints.ts";
-import { type Effect, handleKey, initialState, type KeyContext, type UiState } from "./state.ts";
+import { type Effect, handleKey, initialState, type KeyContext, splitKeys, type UiState } from "./state.ts";
 import { SweepsView } from "./SweepsView.tsx";
 import { TrialDetailView } from "./TrialDetailView.tsx";
 import { TrialsView } from "./TrialsView.tsx";
@@ -63,9 +63,11 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
   const events = useMemo(() => (snapshot ? logEvents(snapshot.events, ui.filter.events) : []), [snapshot, ui.filter.events]);
 
   const width = Math.max(20, size.columns);
-  const body = Math.max(3, size.rows - CHROME);
+  // Inline, one more row stays free so that the run's first line is not scrolled away.
+  const rows = size.rows - (inline ? 1 : 0);
+  const body = Math.max(3, rows - CHROME);
   // Large terminals keep the event log (and workers, if wide) in view below the main panel.
-  const strip = size.rows >= 40 && ui.detail === null && ui.panel !== "events" && ui.panel !== "workers";
+  const strip = rows >= 40 && ui.detail === null && ui.panel !== "events" && ui.panel !== "workers";
   const stripHeight = strip ? Math.min(14, Math.floor(body / 3)) : 0;
   const mainHeight = body - stripHeight;
 
@@ -127,10 +129,14 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
       trial: t ? { id: t.id, number: t.number, state: t.state } : null,
       sweep: sweep ? { id: sweep.id, status: sweep.status } : null,
     };
-    const step = handleKey(s, input, key, ctx);
-    uiRef.current = step.state;
-    setUi(step.state);
-    if (step.effect) run(step.effect);
+    let state = s;
+    for (const [text, k] of splitKeys(input, key)) {
+      const step = handleKey(state, text, k, ctx);
+      state = step.state;
+      if (step.effect) run(step.effect);
+    }
+    uiRef.current = state;
+    setUi(state);
   });
 
   const status = (): { text: string; color?: string } => {
@@ -180,7 +186,7 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
   const st = status();
   const wide = width >= 120;
   return (
-    <Box flexDirection="column" width={width} height={size.rows - 1}>
+    <Box flexDirection="column" width={width} height={rows - 1}>
       <Header snapshot={snapshot} width={width} />
       <TabBar panel={ui.panel} detail={ui.detail !== null} right={right} width={width} />
       <Box height={mainHeight} flexDirection="column">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { handleKey, initialState, type KeyContext, type KeyInfo, type UiState } from "./state.ts";
+import { handleKey, initialState, type KeyContext, type KeyInfo, splitKeys, type UiState } from "./state.ts";
 
 const ctx: KeyContext = {
   length: 30,
@@ -91,5 +91,18 @@ describe("keys", () => {
   it("quits on q and on Ctrl-C", () => {
     expect(press(initialState(), "q").effect).toEqual({ type: "quit" });
     expect(handleKey(initialState(), "c", { ctrl: true }, ctx).effect).toEqual({ type: "quit" });
+  });
+});
+
+describe("splitKeys", () => {
+  it("splits a run of typed text into key presses", () => {
+    expect(splitKeys("/ab\r", {})).toEqual([
+      ["/", {}],
+      ["a", {}],
+      ["b", {}],
+      ["", { return: true }],
+    ]);
+    expect(splitKeys("q", {})).toEqual([["q", {}]]);
+    expect(splitKeys("\u001b[A", { upArrow: true })).toEqual([["\u001b[A", { upArrow: true }]]);
   });
 });

@@ -182,3 +182,18 @@ export function handleKey(s: UiState, input: string, key: KeyInfo, ctx: KeyConte
   }
   return { state: s };
 }
+
+/**
+ * Splits a run of typed text into single key presses. Ink hands over what arrived in one read
+ * as one event, so a fast typist (or tmux send-keys) can deliver "/fixed\r" at once.
+ */
+export function splitKeys(input: string, key: KeyInfo): [string, KeyInfo][] {
+  const chars = [...input];
+  if (chars.length <= 1 || key.ctrl || key.meta || input.startsWith("\u001b")) return [[input, key]];
+  return chars.map((ch): [string, KeyInfo] => {
+    if (ch === "\r" || ch === "\n") return ["", { return: true }];
+    if (ch === "\t") return ["", { tab: true }];
+    if (ch === "\u007f" || ch === "\b") return ["", { backspace: true }];
+    return [ch, {}];
+  });
+}

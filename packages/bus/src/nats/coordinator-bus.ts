@@ -26,6 +26,13 @@ const MaxDeliveries = z.object({
   deliveries: z.number().int(),
 });
 
+/**
+ * The server (2.9) takes `next_by_subj` on the message-get API: the first message at or after
+ * `seq` on `subject`. The client's request type lists only `seq` and `last_by_subj`.
+ */
+const nextBySubject = (seq: number, subject: string) =>
+  ({ seq, next_by_subj: subject }) as unknown as { seq: number };
+
 /** Events fetched ahead of the one being handled; they are handled one at a time regardless. */
 const EVENT_BUFFER = 256;
 
@@ -45,8 +52,9 @@ export class NatsCoordinatorBus implements CoordinatorBus {
   private readonly iterators = new Set<ConsumerMessages>();
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
-  /** Highest events-stream sequence handled (or deferred), and who waits for it to grow. */
-  private handledSeq = 0;
+  /** Events left for another process's coordinator (nakked), by stream sequence. */
+  private readonly deferred = new Set<number>();
+  /** Who waits for the next event to be handled. */
   private handledWaiters: (() => void)[] = [];
   private closed = false;
   private readonly log: (line: string) => void;
@@ -65,6 +73,10 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     const nc = await connectNats({ name: "mtl-coordinator", ...options });
     try {
       const jsm = await nc.jetstreamManager();
+      // A fresh events consumer starts over at the oldest unacknowledged event: what a killed
+      // coordinator had fetched comes back now, in order, rather than after its ack-wait and
+      // behind newer events of the same run. (Hence one coordinator process per NATS server.)
+      await jsm.consumers.delete(STREAMS.events, CONSUMERS.events).catch(() => false);
       await ensureTopology(jsm, options, true);
       const bus = new NatsCoordinatorBus(nc, jsm, nc.jetstream(), options);
       bus.listenHeartbeats();
@@ -117,7 +129,10 @@ export class NatsCoordinatorBus implements CoordinatorBus {
    * Answers core-NATS requests on `subject` (wildcards allowed) with the handler's bytes: the
    * dashboard's snapshot and action requests. A handler that throws answers `{ error }`.
    */
-  serve(subject: string, handler: (subject: string, data: Uint8Array) => Uint8Array | Promise<Uint8Array>): void {
+  serve(
+    subject: string,
+    handler: (subject: string, data: Uint8Array) => Uint8Array | Promise<Uint8Array>,
+  ): void {
     const sub = this.nc.subscribe(subject, {
       callback: async (_err, msg) => {
         let reply: Uint8Array;
@@ -137,9 +152,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     for (let seq = 1; ; ) {
       let m: Awaited<ReturnType<JetStreamManager["streams"]["getMessage"]>>;
       try {
-        // The server (2.9) takes next_by_subj on this API; the client's type only lists seq and last_by_subj.
-        const next = { seq, next_by_subj: SUBJECTS.allTrials } as unknown as { seq: number };
-        m = await this.jsm.streams.getMessage(STREAMS.trials, next);
+        m = await this.jsm.streams.getMessage(STREAMS.trials, nextBySubject(seq, SUBJECTS.allTrials));
       } catch (error) {
         if (/no message found/i.test((error as Error).message)) break;
         throw error;
@@ -151,19 +164,23 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     // A trial acked after the scan above had its final event published before the ack: wait
     // until that event is written, so that the store shows it finished.
     const events = await this.jsm.streams.info(STREAMS.events);
-    const mark = events.state.last_seq;
-    await this.handledUpTo(mark);
+    await this.handledUpTo(events.state.last_seq);
     return ids;
   }
 
-  private async handledUpTo(mark: number, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.handledSeq < mark && !this.closed) {
-      const { state } = await this.jsm.streams.info(STREAMS.events);
-      if (state.messages === 0 || state.first_seq > mark) return;
-      if (Date.now() > deadline) {
-        this.log(`events up to ${mark} not handled after ${timeoutMs} ms; going on`);
-        return;
+  /**
+   * Waits until every event up to `mark` is handled (acked, hence gone from the work-queue
+   * stream) or deferred by this process. Events a killed coordinator had fetched come back only
+   * after their ack-wait, so this can take that long after a restart.
+   */
+  private async handledUpTo(mark: number): Promise<void> {
+    let logged = Date.now();
+    while (!this.closed) {
+      const waiting = await this.unhandledUpTo(mark);
+      if (waiting === 0) return;
+      if (Date.now() - logged > 5000) {
+        this.log(`waiting for ${waiting} earlier event(s) before resuming`);
+        logged = Date.now();
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 250);
@@ -175,8 +192,25 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     }
   }
 
-  private handled(seq: number) {
-    this.handledSeq = Math.max(this.handledSeq, seq);
+  /** Events up to `mark` still in the stream and not deferred by this process. */
+  private async unhandledUpTo(mark: number): Promise<number> {
+    let n = 0;
+    for (let seq = 1; seq <= mark; ) {
+      let m: { seq: number };
+      try {
+        m = await this.jsm.streams.getMessage(STREAMS.events, nextBySubject(seq, SUBJECTS.allEvents));
+      } catch (error) {
+        if (/no message found/i.test((error as Error).message)) break;
+        throw error;
+      }
+      if (m.seq > mark) break;
+      if (!this.deferred.has(m.seq)) n++;
+      seq = m.seq + 1;
+    }
+    return n;
+  }
+
+  private handled() {
     for (const w of this.handledWaiters.splice(0)) w();
   }
 
@@ -196,14 +230,15 @@ export class NatsCoordinatorBus implements CoordinatorBus {
       }
       try {
         await this.eventHandler?.(d.value);
+        this.deferred.delete(m.seq);
         m.ack();
       } catch (error) {
-        if (!(error instanceof DeferredEvent))
-          this.log(`event ${m.seq}: ${(error as Error).message}; retrying`);
+        if (error instanceof DeferredEvent) this.deferred.add(m.seq);
+        else this.log(`event ${m.seq}: ${(error as Error).message}; retrying`);
         m.nak(error instanceof DeferredEvent ? 2000 : 1000);
       }
     } finally {
-      this.handled(m.seq);
+      this.handled();
     }
   }
 

@@ -38,6 +38,8 @@ export interface TopologyOptions {
 
 export const DEFAULT_ACK_WAIT_MS = 30_000;
 export const DEFAULT_MAX_DELIVER = 10;
+/** Events are handled in milliseconds: a coordinator holding one for this long has died. */
+export const EVENTS_ACK_WAIT_MS = 10_000;
 
 const ns = (ms: number) => ms * 1_000_000;
 
@@ -96,8 +98,9 @@ export async function ensureTopology(
     if (pool === "cpu")
       effective = { ackWaitMs: (c.ack_wait ?? ackWait) / 1e6, maxDeliver: c.max_deliver ?? maxDeliver };
   }
-  // Events are never given up on: an event that cannot be written now is written later.
-  await durable(STREAMS.events, CONSUMERS.events, { ack_wait: ns(30_000), max_deliver: -1 });
+  // Events are never given up on: an event that cannot be written now is written later. A short
+  // ack-wait, because the events a killed coordinator had fetched wait that long to come back.
+  await durable(STREAMS.events, CONSUMERS.events, { ack_wait: ns(EVENTS_ACK_WAIT_MS), max_deliver: -1 });
   await durable(STREAMS.dead, CONSUMERS.dead, { ack_wait: ns(30_000), max_deliver: -1 });
   return effective;
 }

@@ -1,0 +1,19 @@
+/** runTrial's hand-off to strategies that bring their own training loop (meta, transfer, distill). */
+import type { TrialConfig, TrialOutcome } from "@mtl/spec";
+import { loadDataset } from "../data/load.ts";
+import { architectures, datasets, strategies } from "../registries.ts";
+import type { TrainHooks } from "../train.ts";
+import { isMetaStrategy } from "./types.ts";
+
+/** The runner of the trial's strategy when it has its own loop, else undefined. */
+export function ownLoopRunner(
+  config: TrialConfig,
+): ((config: TrialConfig, hooks: TrainHooks) => Promise<TrialOutcome>) | undefined {
+  if (!strategies.has(config.strategy.name)) return undefined;
+  const module = strategies.get(config.strategy.name);
+  if (!isMetaStrategy(module)) return undefined;
+  return (c, hooks) => {
+    const { options } = strategies.resolve(c.strategy.name, c.strategy.options);
+    return module.run(c, options, hooks, { datasets, architectures, loadDataset });
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * `reptile` (Nichol, Achiam & Schulman 2018): for each task b of a meta-batch, run k steps of
+ * the inner optimiser on its support set from θ to W_b, then
+ *
+ *   θ ← θ + ε_t · (1/B) Σ_b (W_b − θ),   ε_t = ε·(1 − t/T) (linear decay, as in the paper)
+ *
+ * No gradient flows through the inner loop; the outer step is this interpolation, so
+ * `training.optimizer`/`learningRate` are not used.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { z } from "zod";
+import { createAdapter, disposeEpisodes, supportGrads, toTensors } from "./adapt.ts";
+import { episodic, episodicOptions } from "./episodic.ts";
+import { expand, forward, initParams, taskLosses } from "./net.ts";
+import type { AdaptRule, EpisodicLearner, LearnerContext } from "./types.ts";
+
+const Options = episodicOptions
+  .extend({
+    innerSteps: z.number().int().min(1).max(100).default(5).describe("inner steps per task (k)"),
+    innerLr: z.number().positive().default(0.02).describe("inner step size"),
+    innerOptimizer: z.enum(["sgd", "adam"]).default("sgd").describe("inner optimiser"),
+    outerStepSize: z.number().positive().max(1).default(1).describe("outer step size ε"),
+    decay: z.boolean().default(true).describe("decay ε linearly to 0 over the trial"),
+    evalLr: z.number().positive().optional().describe("step size when adapting at meta-test (default: innerLr)"),
+  })
+  .strict();
+type Options = z.output<typeof Options>;
+
+function createReptile(o: Options, ctx: LearnerContext): EpisodicLearner {
+  const { family, net, rng } = ctx;
+  const theta = initParams(net, rng.fork("init"), "reptile");
+  const classes = family.kind === "classification" ? family.outputs : 0;
+  const taskRng = rng.fork("tasks");
+  const inner: AdaptRule = { optimizer: o.innerOptimizer, lr: o.innerLr, headOnly: false };
+  return {
+    step(iteration) {
+      const e = toTensors(family.sampleTrain(o.metaBatch, taskRng));
+      let W = tf.tidy(() => expand(theta, e.tasks));
+      const adapter = createAdapter(inner, W.length);
+      try {
+        for (let k = 0; k < o.innerSteps; k++) {
+          const g = supportGrads(W, e, classes, net);
+          W = adapter.step(W, g);
+          tf.dispose(g);
+        }
+        const lossT = tf.tidy(() => tf.mean(taskLosses(forward(W, e.qx, net.activation), e.qy, classes)));
+        const loss = lossT.dataSync()[0] as number;
+        lossT.dispose();
+        if (!Number.isFinite(loss)) return loss;
+        const eps = o.decay ? o.outerStepSize * (1 - iteration / ctx.totalIterations) : o.outerStepSize;
+        theta.forEach((v, i) =>
+          v.assign(tf.tidy(() => tf.add(v, tf.mul(eps, tf.sub(tf.mean(W[i] as tf.Tensor, 0), v))))),
+        );
+        return loss;
+      } finally {
+        tf.dispose(W);
+        adapter.dispose();
+        disposeEpisodes(e);
+      }
+    },
+    adaptFrom: () => theta,
+    adaptRule: () => ({ ...inner, lr: o.evalLr ?? o.innerLr }),
+    dispose: () => tf.dispose(theta),
+  };
+}
+
+export const reptile = episodic({
+  name: "reptile",
+  description: "Reptile (Nichol et al. 2018): k inner steps from θ to W per task, then θ ← θ + ε(mean W − θ).",
+  options: Options,
+  createLearner: createReptile,
+});
