@@ -6,7 +6,7 @@ import { defineExperiment } from "@mtl/spec";
  */
 export default defineExperiment({
   name: "mnist-multitask",
-  dataset: { name: "mnist-multitask", options: { n_samples: 3000 } },
+  dataset: { name: "mnist-multitask", options: { n_samples: 1500 } },
   tasks: [
     { name: "digit", kind: "classification", metric: "accuracy" },
     { name: "parity", kind: "classification", metric: "accuracy" },
@@ -16,6 +16,6 @@ export default defineExperiment({
   strategies: ["equal", "uncertainty", "pcgrad"],
   baselines: true,
   seeds: [0, 1],
-  training: { epochs: 4, batchSize: 64, optimizer: "adam", learningRate: 0.002 },
+  training: { epochs: 3, batchSize: 64, optimizer: "adam", learningRate: 0.002 },
   sweep: { sampler: "grid", objective: { task: "mean", metric: "accuracy", split: "val" } },
 });

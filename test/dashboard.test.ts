@@ -73,7 +73,7 @@ describe("mtl dash on a finished sweep, in tmux", () => {
   it("fits an 80×24 terminal", async () => {
     tmux = new Tmux();
     tmux.start("small", cli(`dash --db ${db}`), { width: 80, height: 24 });
-    const s = await tmux.waitFor("small", /dashdone completed[^]*q quit/);
+    const s = await tmux.waitFor("small", /dashdone completed[\s\S]*q quit/);
     const lines = s.split("\n");
     expect(lines[0]).toMatch(/^MTL Lab · sweep 1 dashdone completed/);
     expect(lines.findIndex((l) => /q quit/.test(l))).toBe(22);

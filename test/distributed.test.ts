@@ -214,7 +214,6 @@ describe("distributed sweeps over NATS JetStream", () => {
     second.kill("SIGTERM");
     await second;
     const store = new Store(db, { readonly: true });
-    console.log("DEBUG", JSON.stringify(store.trialsOf(1).map((t) => ({ n: t.number, id: t.id, s: t.state, a: store.attemptsOf(t.id).map((x) => [x.runId.slice(0, 6), x.worker, x.state, x.error]) }))), "\nEVENTS", store.eventsSince(0, 1, 1000).map((e) => `${e.at % 100000} ${e.message}`).join("\n"), "\nFIRST", first.output(), "\nSECOND", second.output(), ws.map((w) => w.output()).join("\n----\n"));
     try {
       const trials = expectEachResultOnce(store);
       expect(trials).toHaveLength(12);

@@ -30,7 +30,19 @@ export class Tmux {
    * instead, the last lines were sometimes gone from capture-pane.
    */
   start(name: string, command: string, size = { width: 100, height: 30 }): void {
-    this.tmux("-f", "/dev/null", "new-session", "-d", "-s", name, "-x", String(size.width), "-y", String(size.height), command);
+    this.tmux(
+      "-f",
+      "/dev/null",
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-x",
+      String(size.width),
+      "-y",
+      String(size.height),
+      command,
+    );
   }
 
   /** Sends tmux key names (Down, Enter, Escape, Tab, …) or literal text with `{ literal: true }`. */
@@ -50,7 +62,8 @@ export class Tmux {
     for (;;) {
       text = this.screen(name);
       if (pattern.test(text)) return text;
-      if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; screen:\n${text}`);
+      if (Date.now() > end)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; screen:\n${text}`);
       await sleep(100);
     }
   }

@@ -2,7 +2,6 @@
  * `mtl run`'s progress display: the live dashboard when a person watches a terminal, plain
  * lines otherwise (CI, pipes, MTL_DEBUG logs) — tests and logs rely on those lines.
  */
-import { renderDashboard, SqliteSource } from "@mtl/dashboard";
 import type { Store } from "@mtl/store";
 import { ProgressLines } from "./progress.ts";
 
@@ -29,10 +28,16 @@ export function canShowDashboard(): boolean {
   return Boolean(process.stdout.isTTY && process.stdin.isTTY) && !process.env.MTL_DEBUG;
 }
 
-export function progressDisplay(o: ProgressOptions): ProgressDisplay {
+export async function progressDisplay(o: ProgressOptions): Promise<ProgressDisplay> {
   if ((o.live ?? true) && canShowDashboard()) {
+    // Loaded only here, so that runs in CI and the other commands never load React and Ink.
+    const { renderDashboard, SqliteSource } = await import("@mtl/dashboard");
     let stopping = false;
-    const view = renderDashboard({ source: new SqliteSource({ store: o.store }), sweepId: o.sweepId, inline: true });
+    const view = renderDashboard({
+      source: new SqliteSource({ store: o.store }),
+      sweepId: o.sweepId,
+      inline: true,
+    });
     // Interrupt only after Ink has let go of the terminal, so the run's messages print cleanly.
     const closed = view.closed.then(() => {
       if (!stopping) o.onQuit();

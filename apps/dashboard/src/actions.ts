@@ -17,8 +17,10 @@ export function applyAction(store: Store, a: DashAction): ActionResult {
   }
   const sweep = store.getSweep(a.sweepId);
   if (!sweep) return { ok: false, message: `no sweep ${a.sweepId}` };
-  const [from, to] = a.action === "pause" ? (["running", "paused"] as const) : (["paused", "running"] as const);
-  if (sweep.status !== from) return { ok: false, message: `sweep ${sweep.id} is ${sweep.status}, not ${from}` };
+  const [from, to] =
+    a.action === "pause" ? (["running", "paused"] as const) : (["paused", "running"] as const);
+  if (sweep.status !== from)
+    return { ok: false, message: `sweep ${sweep.id} is ${sweep.status}, not ${from}` };
   store.setSweepStatus(sweep.id, to);
   const verb = a.action === "pause" ? "paused" : "resumed";
   store.event(sweep.id, null, `sweep.${verb}`, `sweep ${sweep.id} ${verb} from the dashboard`);

@@ -20,6 +20,7 @@ class Screen {
     }
   }
   write(s: string) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: parsing escape sequences is the point.
     const re = /\u001b\[([0-9;?]*)([A-Za-z])|\r|\n|[^\u001b\r\n]/gu;
     for (const m of s.matchAll(re)) {
       const [all, arg, op] = m;
@@ -41,7 +42,11 @@ class Screen {
     }
   }
   text() {
-    return this.rows.map((r) => Array.from(r, (ch) => ch ?? " ").join("").trimEnd());
+    return this.rows.map((r) =>
+      Array.from(r, (ch) => ch ?? " ")
+        .join("")
+        .trimEnd(),
+    );
   }
 }
 

@@ -1,5 +1,11 @@
 /** Reads a Snapshot or a TrialDetail from the results store. Synchronous, read-only. */
-import { defaultDirection, type Experiment, type FinalMetrics, type Metric, type TrialConfig } from "@mtl/spec";
+import {
+  defaultDirection,
+  type Experiment,
+  type FinalMetrics,
+  type Metric,
+  type TrialConfig,
+} from "@mtl/spec";
 import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
 import { deltaMByConfig } from "./calc/delta-m.ts";
 import { compareTable } from "./compare.ts";
@@ -63,7 +69,10 @@ function keyParams(params: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(params).filter(
       ([k, v]) =>
-        k !== "strategy" && k !== "weights" && !k.startsWith("weights.") && !(k === "architecture" && v === "single-task"),
+        k !== "strategy" &&
+        k !== "weights" &&
+        !k.startsWith("weights.") &&
+        !(k === "architecture" && v === "single-task"),
     ),
   );
 }
@@ -80,7 +89,9 @@ function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
     live = true;
     const rows = epochMetrics(store, t.id, t.attempt, t.epoch);
     for (const task of view.tasks)
-      metrics[task.name] = rows.find((r) => r.task === task.name && r.split === view.split && r.name === task.metric)?.value ?? null;
+      metrics[task.name] =
+        rows.find((r) => r.task === task.name && r.split === view.split && r.name === task.metric)?.value ??
+        null;
   }
   return {
     id: t.id,
@@ -150,7 +161,9 @@ export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
     state: w.state,
     currentTrial: w.currentTrial,
     currentTrialNumber:
-      w.currentTrial == null ? null : (numbers.get(w.currentTrial) ?? store.trial(w.currentTrial)?.number ?? null),
+      w.currentTrial == null
+        ? null
+        : (numbers.get(w.currentTrial) ?? store.trial(w.currentTrial)?.number ?? null),
     lastSeen: w.lastSeen,
     trialsDone: w.trialsDone,
   }));

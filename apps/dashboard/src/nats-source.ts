@@ -13,8 +13,8 @@
 import type { Store } from "@mtl/store";
 import { applyAction } from "./actions.ts";
 import { loadSnapshot, loadTrialDetail } from "./load-snapshot.ts";
-import type { ActionResult, DashAction, DashboardSource } from "./source.ts";
 import type { Snapshot, TrialDetail } from "./snapshot.ts";
+import type { ActionResult, DashAction, DashboardSource } from "./source.ts";
 
 export const DASH_SUBJECTS = {
   snapshot: "mtl.dash.snapshot",
@@ -54,7 +54,9 @@ export class NatsSource implements DashboardSource {
   private async ask<T>(subject: string, body: unknown): Promise<T> {
     let reply: { data: Uint8Array };
     try {
-      reply = await this.nc.request(subject, encoder.encode(JSON.stringify(body)), { timeout: this.timeoutMs });
+      reply = await this.nc.request(subject, encoder.encode(JSON.stringify(body)), {
+        timeout: this.timeoutMs,
+      });
     } catch (error) {
       throw new DashRequestError(`no answer on ${subject}: ${(error as Error).message}`, { cause: error });
     }
@@ -131,7 +133,8 @@ export function answerDashRequest(store: Store, subject: string, data: Uint8Arra
   try {
     if (subject === DASH_SUBJECTS.snapshot) {
       const id = body.sweepId;
-      if (id !== undefined && !positiveInt(id)) return reply({ error: "sweepId: expected a positive integer" });
+      if (id !== undefined && !positiveInt(id))
+        return reply({ error: "sweepId: expected a positive integer" });
       return reply(loadSnapshot(store, id));
     }
     if (subject === DASH_SUBJECTS.trial) {
@@ -140,7 +143,8 @@ export function answerDashRequest(store: Store, subject: string, data: Uint8Arra
     }
     if (subject === DASH_SUBJECTS.action) {
       const a = parseDashAction(body);
-      if (!a) return reply({ error: "expected {action: cancel, trialId} or {action: pause|resume, sweepId}" });
+      if (!a)
+        return reply({ error: "expected {action: cancel, trialId} or {action: pause|resume, sweepId}" });
       return reply(applyAction(store, a));
     }
     return reply({ error: `unknown subject ${subject}` });
@@ -176,6 +180,8 @@ async function defaultConnect(url: string): Promise<Requester> {
   try {
     return await mod.connect({ servers: url, name: "mtl-dash" });
   } catch (error) {
-    throw new DashRequestError(`cannot connect to NATS at ${url}: ${(error as Error).message}`, { cause: error });
+    throw new DashRequestError(`cannot connect to NATS at ${url}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

@@ -2,7 +2,9 @@
 import type { Snapshot, TrialDetail } from "./snapshot.ts";
 
 /** An action a person takes from the dashboard. */
-export type DashAction = { action: "cancel"; trialId: number } | { action: "pause" | "resume"; sweepId: number };
+export type DashAction =
+  | { action: "cancel"; trialId: number }
+  | { action: "pause" | "resume"; sweepId: number };
 
 /** The outcome of an action, shown on the status line. */
 export interface ActionResult {

@@ -60,9 +60,13 @@ describe("loadSnapshot", () => {
       ["gpu-1", "gone", null],
       ["local-1", "busy", 6],
     ]);
-    expect(s.events.map((e) => e.kind)).toEqual(expect.arrayContaining(["trial.failed", "trial.pruned", "worker.left"]));
+    expect(s.events.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(["trial.failed", "trial.pruned", "worker.left"]),
+    );
     expect(s.comparison?.source).toBe("analysis");
-    expect(s.comparison?.rows.map((r) => r.label)).toEqual(expect.arrayContaining(["single-task", "equal", "fixed"]));
+    expect(s.comparison?.rows.map((r) => r.label)).toEqual(
+      expect.arrayContaining(["single-task", "equal", "fixed"]),
+    );
   });
 
   it("is plain JSON", () => {
@@ -77,7 +81,11 @@ describe("loadTrialDetail", () => {
     const d = loadTrialDetail(f.store, id)!;
     const acc = d.curves.filter((c) => c.task === "task1" && c.name === "accuracy").map((c) => c.split);
     expect(acc.sort()).toEqual(["train", "val"]);
-    expect(d.curves.find((c) => c.task === "task1" && c.split === "val" && c.name === "accuracy")!.points.map((p) => p[0])).toEqual([1, 2, 3]);
+    expect(
+      d.curves
+        .find((c) => c.task === "task1" && c.split === "val" && c.name === "accuracy")!
+        .points.map((p) => p[0]),
+    ).toEqual([1, 2, 3]);
     expect(d.weights.map((w) => [w.task, w.points[0]![1]])).toEqual([
       ["task1", 0.5],
       ["task2", 1.5],
@@ -110,7 +118,9 @@ describe("SqliteSource", () => {
     const after = await source.snapshot();
     expect(after.sweeps[0]!.status).toBe("paused");
     expect(after.trials.find((t) => t.id === queued.id)!.state).toBe("cancelled");
-    expect(after.events.map((e) => e.kind)).toEqual(expect.arrayContaining(["trial.cancelled", "sweep.paused"]));
+    expect(after.events.map((e) => e.kind)).toEqual(
+      expect.arrayContaining(["trial.cancelled", "sweep.paused"]),
+    );
     expect((await source.resume(f.sweepId)).ok).toBe(true);
     expect(f.store.getSweep(f.sweepId)!.status).toBe("running");
     await source.close();
@@ -145,14 +155,23 @@ describe("NatsSource", () => {
     expect((await source.trialDetail(id))!.trial.id).toBe(id);
     expect(await source.trialDetail(9999)).toBeUndefined();
     expect(await source.pause(f.sweepId)).toEqual({ ok: true, message: `sweep ${f.sweepId} paused` });
-    expect(nc.subjects).toEqual([DASH_SUBJECTS.snapshot, DASH_SUBJECTS.trial, DASH_SUBJECTS.trial, DASH_SUBJECTS.action]);
+    expect(nc.subjects).toEqual([
+      DASH_SUBJECTS.snapshot,
+      DASH_SUBJECTS.trial,
+      DASH_SUBJECTS.trial,
+      DASH_SUBJECTS.action,
+    ]);
   });
 
   it("reports bad requests and a missing coordinator", async () => {
     const enc = new TextEncoder();
     const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
-    expect(dec(answerDashRequest(f.store, DASH_SUBJECTS.action, enc.encode('{"action":"explode"}')))).toHaveProperty("error");
-    expect(dec(answerDashRequest(f.store, DASH_SUBJECTS.snapshot, enc.encode("not json")))).toHaveProperty("error");
+    expect(
+      dec(answerDashRequest(f.store, DASH_SUBJECTS.action, enc.encode('{"action":"explode"}'))),
+    ).toHaveProperty("error");
+    expect(dec(answerDashRequest(f.store, DASH_SUBJECTS.snapshot, enc.encode("not json")))).toHaveProperty(
+      "error",
+    );
     const silent = new NatsSource({
       request: async () => {
         throw new Error("503 no responders");

@@ -2,8 +2,8 @@
 import { Store } from "@mtl/store";
 import { applyAction } from "./actions.ts";
 import { loadSnapshot, loadTrialDetail } from "./load-snapshot.ts";
-import type { ActionResult, DashAction, DashboardSource } from "./source.ts";
 import type { Snapshot, TrialDetail } from "./snapshot.ts";
+import type { ActionResult, DashAction, DashboardSource } from "./source.ts";
 
 export type SqliteSourceOptions =
   /** Opens the file read-only; the first action opens it again for writing. */

@@ -68,7 +68,13 @@ function epoch(e: number, acc: number, mse: number, weights: Record<string, numb
  * Trials 0–1 single-task baselines, 2–3 equal, 4 fixed λ(0.5,1.5) completed, 5 failed after a
  * retry, 6 running at epoch 2, 7 queued, 8 pruned. Two workers, one gone.
  */
-export function buildFixture(): { dir: string; path: string; store: Store; sweepId: number; cleanup: () => void } {
+export function buildFixture(): {
+  dir: string;
+  path: string;
+  store: Store;
+  sweepId: number;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), "mtl-dash-"));
   const path = join(dir, "fixture.db");
   const store = new Store(path);
@@ -86,18 +92,34 @@ export function buildFixture(): { dir: string; path: string; store: Store; sweep
       const config = {
         experiment: "fixture",
         tasks: experiment.tasks,
-        model: { ...experiment.model, architecture: p.method === "single-task" ? "single-task" : "hard-sharing" },
+        model: {
+          ...experiment.model,
+          architecture: p.method === "single-task" ? "single-task" : "hard-sharing",
+        },
         strategy: { name: p.method === "single-task" ? "equal" : p.method, options: {} },
         training: { ...experiment.training, ...(p.lr ? { learningRate: p.lr } : {}) },
         ...(p.weights ? { weights: p.weights } : {}),
         seed: p.seed,
         params,
       };
-      return { configKey: JSON.stringify([p.method, p.weights ?? null, p.lr ?? null]), seed: p.seed, method: p.method, params, config };
+      return {
+        configKey: JSON.stringify([p.method, p.weights ?? null, p.lr ?? null]),
+        seed: p.seed,
+        method: p.method,
+        params,
+        config,
+      };
     }),
   );
   store.upsertWorker({ name: "local-1", host: "box", pool: "cpu", backend: "wasm", state: "busy" });
-  store.upsertWorker({ name: "gpu-1", host: "rig", pool: "gpu", backend: "tensorflow-gpu", devices: ["GPU:0"], state: "idle" });
+  store.upsertWorker({
+    name: "gpu-1",
+    host: "rig",
+    pool: "gpu",
+    backend: "tensorflow-gpu",
+    devices: ["GPU:0"],
+    state: "idle",
+  });
   const w = (i: number) => planned[i]!;
   const weightsOf = (i: number) => PLANS[i]!.weights ?? { task1: 1, task2: 1 };
   for (const [n, [acc, mse]] of Object.entries(FINALS)) {

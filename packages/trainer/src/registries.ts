@@ -8,7 +8,7 @@ import { mnistMultitask } from "./data/mnist-multitask.ts";
 import { sinusoid } from "./data/sinusoid.ts";
 import type { DatasetModule } from "./data/types.ts";
 import { distill } from "./meta/distill.ts";
-import { maml } from "./meta/maml.ts";
+import { fomaml, maml } from "./meta/maml.ts";
 import { pretrainFinetune } from "./meta/pretrain-finetune.ts";
 import { reptile } from "./meta/reptile.ts";
 import { transfer } from "./meta/transfer.ts";
@@ -45,7 +45,8 @@ for (const s of [fixed, equal, uncertainty, dwa, gradnorm, rlw, gls, pcgrad, mgd
   strategies.register(s as StrategyModule);
 // Meta-learning, transfer and distillation (src/meta): task families and strategies with their own loop.
 for (const d of [sinusoid, fewShotMnist]) datasets.register(d as unknown as DatasetModule);
-for (const s of [maml, reptile, pretrainFinetune, transfer, distill]) strategies.register(s as unknown as StrategyModule);
+for (const s of [maml, fomaml, reptile, pretrainFinetune, transfer, distill])
+  strategies.register(s as unknown as StrategyModule);
 
 /** Adds a dataset module (or replaces one of the same name) in this thread's registry. */
 export function registerDataset<S extends z.ZodType>(module: DatasetModule<S>): void {

@@ -1,6 +1,6 @@
-import type { Command } from "commander";
-import { connectNatsSource, type DashboardSource, renderDashboard, SqliteSource } from "@mtl/dashboard";
+import type { DashboardSource } from "@mtl/dashboard";
 import { UsageError } from "@mtl/spec";
+import type { Command } from "commander";
 import { userPath } from "../load-experiment.ts";
 import { DEFAULT_DB, positiveInt } from "./run.ts";
 
@@ -11,7 +11,18 @@ interface DashOptions {
   interval: number;
 }
 
+/**
+ * Loads the dashboard with React in its production build: development React costs several
+ * times the CPU per redraw. Only here, where nothing trains in this process (tfjs reads
+ * NODE_ENV too), and before React is first imported, which is why the import is dynamic.
+ */
+async function loadDashboard() {
+  process.env.NODE_ENV ??= "production";
+  return import("@mtl/dashboard");
+}
+
 async function openSource(opts: DashOptions): Promise<DashboardSource> {
+  const { connectNatsSource, SqliteSource } = await loadDashboard();
   if (opts.db && opts.nats) throw new UsageError("give --db or --nats, not both");
   if (opts.nats) {
     try {
@@ -40,6 +51,7 @@ export function register(program: Command): void {
       if (!process.stdout.isTTY || !process.stdin.isTTY)
         throw new UsageError("mtl dash needs a terminal; for plain output use `mtl trials`");
       const source = await openSource(opts);
+      const { renderDashboard } = await loadDashboard();
       try {
         const view = renderDashboard({ source, sweepId: opts.sweep, intervalMs: opts.interval });
         const stop = () => view.close();

@@ -67,7 +67,7 @@ export function register(program: Command): void {
         // The grid's size (or the trial budget), for progress and ETA.
         let total = createSampler(experiment).total;
         // The live dashboard on a terminal (q stops the run as Ctrl-C does), plain lines otherwise.
-        const progress = progressDisplay({
+        const progress = await progressDisplay({
           store,
           sweepId: sweep.id,
           total: () => total,
@@ -102,6 +102,8 @@ export function register(program: Command): void {
             );
           out("");
           out(leaderboard(experiment, store.trialsOf(sweep.id)));
+          out("");
+          out(`Per-task metrics over seeds, Δm% and significance: pnpm mtl compare ${sweep.id} --db ${opts.db}`);
         } else {
           out(
             `interrupted: ${c.completed} trials completed; ${c.queued} unfinished will resume on the next \`mtl run ${file}\``,

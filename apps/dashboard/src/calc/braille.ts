@@ -67,7 +67,8 @@ export function brailleChart(
   const W = 2 * w;
   const H = 4 * h;
   const r = range ?? { xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
-  const px = (x: number) => (r.xMax === r.xMin ? 0 : Math.round(((x - r.xMin) / (r.xMax - r.xMin)) * (W - 1)));
+  const px = (x: number) =>
+    r.xMax === r.xMin ? 0 : Math.round(((x - r.xMin) / (r.xMax - r.xMin)) * (W - 1));
   const py = (y: number) => Math.round(((r.yMax - y) / (r.yMax - r.yMin)) * (H - 1));
   const plot = (x: number, y: number, s: number) => {
     if (x < 0 || x >= W || y < 0 || y >= H) return;

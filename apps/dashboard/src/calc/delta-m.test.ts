@@ -22,7 +22,14 @@ describe("Δm%", () => {
   });
 
   it("compares each configuration's seed mean with the mean of its matching baselines", () => {
-    const t = (method: string, configKey: string, params: Record<string, unknown>, a: number, b: number, state = "completed") => ({
+    const t = (
+      method: string,
+      configKey: string,
+      params: Record<string, unknown>,
+      a: number,
+      b: number,
+      state = "completed",
+    ) => ({
       method,
       configKey,
       state,
@@ -46,7 +53,12 @@ describe("Δm%", () => {
   });
 
   it("has no entries without baselines", () => {
-    expect(deltaMByConfig([{ method: "equal", configKey: "k", state: "completed", params: {}, metrics: { a: 1, b: 1 } }], tasks).size).toBe(0);
+    expect(
+      deltaMByConfig(
+        [{ method: "equal", configKey: "k", state: "completed", params: {}, metrics: { a: 1, b: 1 } }],
+        tasks,
+      ).size,
+    ).toBe(0);
   });
 
   it("matches baselines on shared parameters, ignoring the architecture", () => {

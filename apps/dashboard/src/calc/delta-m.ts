@@ -26,7 +26,11 @@ export function improvement(m: number, b: number, direction: "max" | "min"): num
 }
 
 /** Δm% of per-task values `m` over baselines `b` (aligned with `tasks`); NaN if any is missing. */
-export function deltaM(m: readonly (number | null)[], b: readonly (number | null)[], tasks: readonly TaskInfo[]): number {
+export function deltaM(
+  m: readonly (number | null)[],
+  b: readonly (number | null)[],
+  tasks: readonly TaskInfo[],
+): number {
   if (tasks.length === 0) return Number.NaN;
   let sum = 0;
   for (let i = 0; i < tasks.length; i++) {
@@ -55,7 +59,9 @@ function meanOf(values: readonly number[]): number | null {
 
 /** Per-task means over the completed trials given, aligned with `tasks`. */
 export function taskMeans(trials: readonly DeltaInput[], tasks: readonly TaskInfo[]): (number | null)[] {
-  return tasks.map((t) => meanOf(trials.map((x) => x.metrics[t.name]).filter((v): v is number => v != null && Number.isFinite(v))));
+  return tasks.map((t) =>
+    meanOf(trials.map((x) => x.metrics[t.name]).filter((v): v is number => v != null && Number.isFinite(v))),
+  );
 }
 
 const finished = (t: DeltaInput) => t.state === "completed" && !t.live;
@@ -64,7 +70,10 @@ const finished = (t: DeltaInput) => t.state === "completed" && !t.live;
  * Δm% per configuration key (baselines included: theirs is 0 by definition). Configurations
  * without a finished run or without a matching finished baseline get no entry.
  */
-export function deltaMByConfig(trials: readonly DeltaInput[], tasks: readonly TaskInfo[]): Map<string, number> {
+export function deltaMByConfig(
+  trials: readonly DeltaInput[],
+  tasks: readonly TaskInfo[],
+): Map<string, number> {
   const out = new Map<string, number>();
   const done = trials.filter(finished);
   const baselines = done.filter((t) => t.method === SINGLE_TASK);

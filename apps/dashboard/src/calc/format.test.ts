@@ -19,7 +19,9 @@ describe("format", () => {
   });
 
   it("abbreviates well-known parameters", () => {
-    expect(fmtParams({ learningRate: 0.003, hidden: 64, optimizer: "adam" })).toBe("lr=0.003 hidden=64 optimizer=adam");
+    expect(fmtParams({ learningRate: 0.003, hidden: 64, optimizer: "adam" })).toBe(
+      "lr=0.003 hidden=64 optimizer=adam",
+    );
   });
 
   it("fits text to a width with an ellipsis", () => {

@@ -43,7 +43,12 @@ export function fmtWeights(weights: Record<string, number> | null, tasks: readon
   return tasks.map((t) => fmtNum(weights[t] ?? 1, 2)).join("/");
 }
 
-const SHORT: Record<string, string> = { learningRate: "lr", batchSize: "bs", weightDecay: "wd", architecture: "arch" };
+const SHORT: Record<string, string> = {
+  learningRate: "lr",
+  batchSize: "bs",
+  weightDecay: "wd",
+  architecture: "arch",
+};
 
 /** Key parameters, e.g. "lr=0.003 hidden=64". */
 export function fmtParams(params: Record<string, unknown>): string {

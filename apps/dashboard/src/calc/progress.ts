@@ -24,11 +24,18 @@ export function progressBar(fraction: number, width: number): string {
  * running. Work left is the queued trials at the mean trial time plus what the running ones
  * still need; it is shared by the trials running at once.
  */
-export function estimateEta(sweep: SweepInfo, running: readonly Pick<TrialInfo, "startedAt">[], now: number): number | null {
+export function estimateEta(
+  sweep: SweepInfo,
+  running: readonly Pick<TrialInfo, "startedAt">[],
+  now: number,
+): number | null {
   if (sweep.status !== "running" || sweep.meanTrialMs === null) return null;
   const mean = sweep.meanTrialMs;
   const left = Math.max(0, sweep.total - doneOf(sweep.counts) - running.length);
-  const runningLeft = running.reduce((s, t) => s + Math.max(0, mean - (t.startedAt ? now - t.startedAt : 0)), 0);
+  const runningLeft = running.reduce(
+    (s, t) => s + Math.max(0, mean - (t.startedAt ? now - t.startedAt : 0)),
+    0,
+  );
   const parallel = Math.max(1, running.length);
   return (left * mean + runningLeft) / parallel;
 }

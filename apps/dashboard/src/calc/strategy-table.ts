@@ -13,7 +13,11 @@ function std(values: readonly number[]): number | null {
 }
 
 /** Whether `a` is at least as good as `b` everywhere and better somewhere. */
-function dominates(a: readonly (number | null)[], b: readonly (number | null)[], tasks: readonly TaskInfo[]): boolean {
+function dominates(
+  a: readonly (number | null)[],
+  b: readonly (number | null)[],
+  tasks: readonly TaskInfo[],
+): boolean {
   let better = false;
   for (let i = 0; i < tasks.length; i++) {
     const x = a[i];
@@ -26,7 +30,11 @@ function dominates(a: readonly (number | null)[], b: readonly (number | null)[],
   return better;
 }
 
-export function strategyTable(trials: readonly DeltaInput[], tasks: readonly TaskInfo[], split: string): StrategyTable {
+export function strategyTable(
+  trials: readonly DeltaInput[],
+  tasks: readonly TaskInfo[],
+  split: string,
+): StrategyTable {
   const done = trials.filter((t) => t.state === "completed" && !t.live);
   const groups = new Map<string, DeltaInput[]>();
   for (const t of done) groups.set(t.method, [...(groups.get(t.method) ?? []), t]);

@@ -37,7 +37,13 @@ function trial(number: number, over: Partial<TrialInfo>): TrialInfo {
 
 const trials = [
   trial(0, { metrics: { a: 0.7, b: 0.3 }, deltaM: -1 }),
-  trial(1, { method: "pcgrad", seed: 1, metrics: { a: 0.9, b: 0.5 }, deltaM: 4, params: { learningRate: 0.01 } }),
+  trial(1, {
+    method: "pcgrad",
+    seed: 1,
+    metrics: { a: 0.9, b: 0.5 },
+    deltaM: 4,
+    params: { learningRate: 0.01 },
+  }),
   trial(2, { state: "running", metrics: { a: null, b: null }, worker: "gpu-1" }),
   trial(3, { state: "failed", method: "pcgrad", error: "NaN loss" }),
 ];

@@ -50,7 +50,8 @@ export function sortTrials(
   const text = (value: (t: TrialInfo) => string | number) => (a: TrialInfo, b: TrialInfo) => {
     const va = value(a);
     const vb = value(b);
-    const c = typeof va === "number" && typeof vb === "number" ? va - vb : String(va).localeCompare(String(vb));
+    const c =
+      typeof va === "number" && typeof vb === "number" ? va - vb : String(va).localeCompare(String(vb));
     return flip * c || a.number - b.number;
   };
   let cmp: (a: TrialInfo, b: TrialInfo) => number;
@@ -87,13 +88,24 @@ export function filterTrials(trials: readonly TrialInfo[], query: string): Trial
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length === 0) return [...trials];
   return trials.filter((t) => {
-    const hay = [`#${t.number}`, t.state, t.method, fmtParams(t.params), `seed=${t.seed}`, t.worker ?? "", t.error ?? ""]
+    const hay = [
+      `#${t.number}`,
+      t.state,
+      t.method,
+      fmtParams(t.params),
+      `seed=${t.seed}`,
+      t.worker ?? "",
+      t.error ?? "",
+    ]
       .join(" ")
       .toLowerCase();
     return terms.every((term) => {
       const colon = term.indexOf(":");
       const field = colon > 0 ? FIELDS[term.slice(0, colon)] : undefined;
-      if (field) return field(t).toLowerCase().startsWith(term.slice(colon + 1));
+      if (field)
+        return field(t)
+          .toLowerCase()
+          .startsWith(term.slice(colon + 1));
       return hay.includes(term);
     });
   });

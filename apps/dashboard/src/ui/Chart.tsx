@@ -48,13 +48,12 @@ export function Chart({ title, lines, width, height }: ChartProps) {
         <Text dimColor>{fit("  no epochs yet", width)}</Text>
       ) : (
         chart.rows.map((runs, i) => {
-          const label = i === 0 ? fmtNum(chart.yMax, 3) : i === chart.rows.length - 1 ? fmtNum(chart.yMin, 3) : "";
+          const label =
+            i === 0 ? fmtNum(chart.yMax, 3) : i === chart.rows.length - 1 ? fmtNum(chart.yMin, 3) : "";
           return (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions.
             <Text key={i} wrap="truncate">
               <Text dimColor>{fit(label, AXIS, true, "right")}│</Text>
               {runs.map((r, j) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: runs are positions.
                 <Text key={j} color={r.series === null ? undefined : lines[r.series]?.color}>
                   {r.text}
                 </Text>

@@ -12,7 +12,17 @@ const TITLES: Record<Panel, string> = {
   compare: "Compare",
 };
 
-export function TabBar({ panel, detail, right, width }: { panel: Panel; detail: boolean; right: string; width: number }) {
+export function TabBar({
+  panel,
+  detail,
+  right,
+  width,
+}: {
+  panel: Panel;
+  detail: boolean;
+  right: string;
+  width: number;
+}) {
   const tabs = PANELS.map((p) => ` ${TITLES[p]}${p === "trials" && detail ? "›detail" : ""} `);
   const used = tabs.reduce((s, t) => s + t.length, 0);
   return (
@@ -56,7 +66,7 @@ export function HelpLine({ keys, width }: { keys: Hint[]; width: number }) {
           <Text bold color="cyan">
             {key}
           </Text>
-          <Text dimColor> {what}  </Text>
+          <Text dimColor> {what} </Text>
         </Text>
       ))}
     </Text>

@@ -17,7 +17,7 @@ export function CompareView({ table, cursor, width, height }: CompareViewProps) 
   if (!table || table.rows.length === 0)
     return (
       <Box height={height}>
-        <Text dimColor>  no completed trials to compare yet</Text>
+        <Text dimColor> no completed trials to compare yet</Text>
       </Box>
     );
   const notes = table.notes.slice(0, Math.max(0, Math.min(2, height - 3)));
@@ -25,11 +25,22 @@ export function CompareView({ table, cursor, width, height }: CompareViewProps) 
     { key: "rank", width: 4, priority: 6, align: "right" },
     { key: "label", width: 12, priority: 10, flex: true },
     { key: "n", width: 3, priority: 5, align: "right" },
-    ...table.columns.map((c, i) => ({ key: `c${i}`, width: 15, priority: 8 - i * 0.01, align: "right" as const })),
+    ...table.columns.map((_, i) => ({
+      key: `c${i}`,
+      width: 15,
+      priority: 8 - i * 0.01,
+      align: "right" as const,
+    })),
     { key: "deltaM", width: 7, priority: 9, align: "right" },
     { key: "pareto", width: 6, priority: 4 },
   ];
-  const headers: Record<string, string> = { rank: "rank", label: "strategy", n: "n", deltaM: "Δm%", pareto: "pareto" };
+  const headers: Record<string, string> = {
+    rank: "rank",
+    label: "strategy",
+    n: "n",
+    deltaM: "Δm%",
+    pareto: "pareto",
+  };
   table.columns.forEach((c, i) => {
     headers[`c${i}`] = `${c.task} ${c.metric}`;
   });
@@ -52,9 +63,18 @@ export function CompareView({ table, cursor, width, height }: CompareViewProps) 
   });
   return (
     <Box flexDirection="column" height={height}>
-      <Table columns={fitColumns(columns, width)} headers={headers} rows={rows} cursor={cursor} height={height - notes.length - 1} />
+      <Table
+        columns={fitColumns(columns, width)}
+        headers={headers}
+        rows={rows}
+        cursor={cursor}
+        height={height - notes.length - 1}
+      />
       <Text dimColor wrap="truncate">
-        {fit(`split: ${table.split} · ${table.source === "analysis" ? "mtl compare" : "dashboard means"}`, width)}
+        {fit(
+          `split: ${table.split} · ${table.source === "analysis" ? "mtl compare" : "dashboard means"}`,
+          width,
+        )}
       </Text>
       {notes.map((n) => (
         <Text key={n} dimColor wrap="truncate">

@@ -78,7 +78,9 @@ describe("Dashboard", () => {
     await until(frame, /strategy/);
     await press("s");
     await until(frame, /sort state/);
-    const rows = frame().split("\n").filter((l) => /^\s+\d+ (running|queued|completed|failed|pruned)/.test(l));
+    const rows = frame()
+      .split("\n")
+      .filter((l) => /^\s+\d+ (running|queued|completed|failed|pruned)/.test(l));
     expect(rows[0]).toMatch(/running/);
     await press("/", "f", "i", "x", "e", "d", KEY.enter);
     const filtered = await until(frame, /filter "fixed"/);

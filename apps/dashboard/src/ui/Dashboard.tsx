@@ -10,8 +10,8 @@ import { CompareView } from "./CompareView.tsx";
 import { EventsView } from "./EventsView.tsx";
 import { Header } from "./Header.tsx";
 import { hintsFor } from "./hints.ts";
-import { type Effect, handleKey, initialState, type KeyContext, splitKeys, type UiState } from "./state.ts";
 import { SweepsView } from "./SweepsView.tsx";
+import { type Effect, handleKey, initialState, type KeyContext, splitKeys, type UiState } from "./state.ts";
 import { TrialDetailView } from "./TrialDetailView.tsx";
 import { TrialsView } from "./TrialsView.tsx";
 import { usePoll } from "./use-poll.ts";
@@ -40,7 +40,14 @@ const CHROME = 6;
  * it. The frame is one line shorter than the terminal: Ink clears the whole screen on every
  * frame that fills it, which flickers.
  */
-export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inline = false, onQuit }: DashboardProps) {
+export function Dashboard({
+  source,
+  sweepId,
+  intervalMs = 500,
+  size: fixed,
+  inline = false,
+  onQuit,
+}: DashboardProps) {
   const { exit } = useApp();
   const size = useTerminalSize(fixed);
   const [ui, setUi] = useState<UiState>(() => initialState(sweepId));
@@ -48,11 +55,10 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
   uiRef.current = ui;
 
   const snap = usePoll(() => source.snapshot(ui.sweepId), intervalMs, [source, ui.sweepId]);
-  const detail = usePoll(
-    ui.detail === null ? null : () => source.trialDetail(ui.detail!),
-    intervalMs,
-    [source, ui.detail],
-  );
+  const detail = usePoll(ui.detail === null ? null : () => source.trialDetail(ui.detail!), intervalMs, [
+    source,
+    ui.detail,
+  ]);
   const snapshot = snap.data;
 
   const trials = useMemo(() => {
@@ -60,7 +66,10 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
     const ctx = { tasks: snapshot.tasks, objectiveDirections: snapshot.objectiveDirections };
     return sortTrials(filterTrials(snapshot.trials, ui.filter.trials), ui.sort, ctx, ui.reverse);
   }, [snapshot, ui.filter.trials, ui.sort, ui.reverse]);
-  const events = useMemo(() => (snapshot ? logEvents(snapshot.events, ui.filter.events) : []), [snapshot, ui.filter.events]);
+  const events = useMemo(
+    () => (snapshot ? logEvents(snapshot.events, ui.filter.events) : []),
+    [snapshot, ui.filter.events],
+  );
 
   const width = Math.max(20, size.columns);
   // Inline, one more row stays free so that the run's first line is not scrolled away.
@@ -142,9 +151,16 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
   const status = (): { text: string; color?: string } => {
     if (ui.mode.kind === "filter") return { text: `/${ui.mode.draft}▏`, color: "cyan" };
     if (ui.mode.kind === "confirm-cancel")
-      return { text: `Cancel trial ${ui.mode.number}? It stops on its worker and is not retried. [y/N]`, color: "yellow" };
+      return {
+        text: `Cancel trial ${ui.mode.number}? It stops on its worker and is not retried. [y/N]`,
+        color: "yellow",
+      };
     if (ui.message) return { text: ui.message, color: "cyan" };
-    if (snap.error) return { text: `source: ${snap.error} (showing data from ${fmtAgo(snapshot?.at, Date.now())})`, color: "red" };
+    if (snap.error)
+      return {
+        text: `source: ${snap.error} (showing data from ${fmtAgo(snapshot?.at, Date.now())})`,
+        color: "red",
+      };
     const last = events[0];
     return { text: last ? `last: ${last.message}` : "" };
   };
@@ -173,7 +189,9 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
       case "sweeps":
         return <SweepsView snapshot={snapshot} cursor={cursor} width={width} height={mainHeight} />;
       case "trials":
-        return <TrialsView snapshot={snapshot} trials={trials} cursor={cursor} width={width} height={mainHeight} />;
+        return (
+          <TrialsView snapshot={snapshot} trials={trials} cursor={cursor} width={width} height={mainHeight} />
+        );
       case "workers":
         return <WorkersView snapshot={snapshot} cursor={cursor} width={width} height={mainHeight} />;
       case "events":
@@ -196,10 +214,20 @@ export function Dashboard({ source, sweepId, intervalMs = 500, size: fixed, inli
         <Box height={stripHeight} flexDirection="row">
           {wide ? (
             <Box width={Math.floor(width / 2)} marginRight={1}>
-              <WorkersView snapshot={snapshot} cursor={-1} width={Math.floor(width / 2) - 1} height={stripHeight} />
+              <WorkersView
+                snapshot={snapshot}
+                cursor={-1}
+                width={Math.floor(width / 2) - 1}
+                height={stripHeight}
+              />
             </Box>
           ) : null}
-          <EventsView events={events} cursor={-1} width={wide ? width - Math.floor(width / 2) - 1 : width} height={stripHeight} />
+          <EventsView
+            events={events}
+            cursor={-1}
+            width={wide ? width - Math.floor(width / 2) - 1 : width}
+            height={stripHeight}
+          />
         </Box>
       ) : null}
       <StatusLine text={st.text} color={st.color} width={width} />

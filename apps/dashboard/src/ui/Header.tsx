@@ -50,7 +50,8 @@ export function Header({ snapshot, width }: { snapshot: Snapshot | undefined; wi
       <Text wrap="truncate">
         {states.map(([s, n]) => (
           <Text key={s} color={n > 0 ? STATE_COLOR[s] : undefined} dimColor={n === 0}>
-            {s} {n}{"  "}
+            {s} {n}
+            {"  "}
           </Text>
         ))}
       </Text>

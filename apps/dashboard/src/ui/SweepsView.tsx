@@ -42,8 +42,14 @@ export function SweepsView({ snapshot, cursor, width, height }: SweepsViewProps)
     return {
       id: { text: String(s.id), bold: s.id === snapshot.sweepId },
       name: { text: s.name, bold: s.id === snapshot.sweepId },
-      status: { text: s.status, color: STATE_COLOR[s.status] ?? (s.status === "running" ? "cyan" : undefined) },
-      bar: { text: progressBar(s.total ? done / s.total : 0, columns.find((x) => x.key === "bar")?.width ?? 12), color: "green" },
+      status: {
+        text: s.status,
+        color: STATE_COLOR[s.status] ?? (s.status === "running" ? "cyan" : undefined),
+      },
+      bar: {
+        text: progressBar(s.total ? done / s.total : 0, columns.find((x) => x.key === "bar")?.width ?? 12),
+        color: "green",
+      },
       done: { text: `${done}/${s.total}` },
       time: { text: time, dim: true },
       states: { text: `▶${c.running} ✓${c.completed} ✗${c.failed} ✂${c.pruned} ⊘${c.cancelled}`, dim: true },
@@ -52,7 +58,15 @@ export function SweepsView({ snapshot, cursor, width, height }: SweepsViewProps)
   return (
     <Table
       columns={columns}
-      headers={{ id: "id", name: "sweep", status: "status", bar: "progress", done: "done", time: "time", states: "trials" }}
+      headers={{
+        id: "id",
+        name: "sweep",
+        status: "status",
+        bar: "progress",
+        done: "done",
+        time: "time",
+        states: "trials",
+      }}
       rows={rows}
       cursor={cursor}
       height={height}

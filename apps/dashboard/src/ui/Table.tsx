@@ -43,7 +43,6 @@ export function Table<K extends string>({ columns, headers, rows, cursor, height
       {shown.map((row, i) => {
         const selected = start + i === cursor;
         return (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rows are positions in the window.
           <Text key={i} wrap="truncate" inverse={selected}>
             {columns.map((c, j) => {
               const cell = row[c.key];

@@ -22,12 +22,12 @@ export function TrialDetailView({ detail, row, curve, width, height }: TrialDeta
   if (!detail)
     return (
       <Box height={height}>
-        <Text dimColor>  loading trial…</Text>
+        <Text dimColor> loading trial…</Text>
       </Box>
     );
   const t = { ...detail.trial, deltaM: row?.deltaM ?? detail.trial.deltaM };
   const taskNames = detail.tasks.map((x) => x.name);
-  const secs = t.startedAt ? ((t.finishedAt ?? detail.at) - t.startedAt) : null;
+  const secs = t.startedAt ? (t.finishedAt ?? detail.at) - t.startedAt : null;
   const summary = [
     `trial ${t.number}`,
     t.method,
@@ -64,7 +64,11 @@ export function TrialDetailView({ detail, row, curve, width, height }: TrialDeta
   });
   charts.push({
     title: "λ weights",
-    lines: detail.weights.map((w, i) => ({ label: w.task, color: SERIES_COLORS[i % SERIES_COLORS.length]!, points: w.points })),
+    lines: detail.weights.map((w, i) => ({
+      label: w.task,
+      color: SERIES_COLORS[i % SERIES_COLORS.length]!,
+      points: w.points,
+    })),
   });
   const perRow = Math.max(1, Math.min(charts.length, Math.floor(width / CHART_MIN_WIDTH)));
   const gridRows = Math.ceil(charts.length / perRow);
@@ -86,16 +90,22 @@ export function TrialDetailView({ detail, row, curve, width, height }: TrialDeta
         {Array.from({ length: shownRows }, (_, r) => (
           <Box key={r} flexDirection="row" height={cellHeight}>
             {charts.slice(r * perRow, r * perRow + perRow).map((c) => (
-              <Chart key={c.title} title={c.title} lines={c.lines} width={cellWidth - 1} height={cellHeight} />
+              <Chart
+                key={c.title}
+                title={c.title}
+                lines={c.lines}
+                width={cellWidth - 1}
+                height={cellHeight}
+              />
             ))}
           </Box>
         ))}
-        {!fitsCharts && chartArea > 0 ? <Text dimColor>  enlarge the terminal to see the charts</Text> : null}
+        {!fitsCharts && chartArea > 0 ? <Text dimColor> enlarge the terminal to see the charts</Text> : null}
       </Box>
       <Text bold wrap="truncate">
         {fit(`attempts ${detail.attempts.length}/${t.maxAttempts}`, width)}
       </Text>
-      {attemptLines.length === 0 ? <Text dimColor>  none yet</Text> : null}
+      {attemptLines.length === 0 ? <Text dimColor> none yet</Text> : null}
       {attemptLines.map((a) => (
         <Text key={a.attempt} wrap="truncate">
           {fit(`  #${a.attempt} ${a.worker ?? "?"} ${a.backend ?? ""}`, 26, true)}

@@ -27,7 +27,12 @@ export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsVi
     { key: "seed", width: 4, priority: 1, align: "right" },
     { key: "weights", width: Math.min(14, Math.max(5, taskNames.length * 4)), priority: 6 },
     { key: "params", width: 8, priority: 2, flex: true },
-    ...snapshot.tasks.map((t, i) => ({ key: `task:${t.name}`, width: 9, priority: 8 - i * 0.01, align: "right" as const })),
+    ...snapshot.tasks.map((t, i) => ({
+      key: `task:${t.name}`,
+      width: 9,
+      priority: 8 - i * 0.01,
+      align: "right" as const,
+    })),
     ...(snapshot.hasBaselines ? [{ key: "deltaM", width: 7, priority: 7, align: "right" as const }] : []),
     { key: "epoch", width: 5, priority: 4, align: "right" },
   ];
@@ -42,11 +47,15 @@ export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsVi
     deltaM: "Δm%",
     epoch: "epoch",
   };
-  for (const t of snapshot.tasks) headers[`task:${t.name}`] = `${t.name.slice(0, 5)} ${METRIC_ABBR[t.metric] ?? t.metric}`;
+  for (const t of snapshot.tasks)
+    headers[`task:${t.name}`] = `${t.name.slice(0, 5)} ${METRIC_ABBR[t.metric] ?? t.metric}`;
   const rows = trials.map((t) => {
     const row: Record<string, Cell> = {
       number: { text: String(t.number) },
-      state: { text: t.state === "running" && t.attempt > 1 ? `running·${t.attempt}` : t.state, color: STATE_COLOR[t.state] },
+      state: {
+        text: t.state === "running" && t.attempt > 1 ? `running·${t.attempt}` : t.state,
+        color: STATE_COLOR[t.state],
+      },
       method: { text: t.method },
       seed: { text: String(t.seed) },
       weights: { text: fmtWeights(t.weights, taskNames), dim: !t.weights },

@@ -34,7 +34,14 @@ export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProp
       pool: { text: w.pool },
       backend: { text: [w.backend ?? "?", ...w.devices].join(" ") },
       state: { text: w.state, color: STATE_COLOR[w.state] },
-      trial: { text: w.currentTrialNumber != null ? `#${w.currentTrialNumber}` : w.currentTrial != null ? `id ${w.currentTrial}` : "–" },
+      trial: {
+        text:
+          w.currentTrialNumber != null
+            ? `#${w.currentTrialNumber}`
+            : w.currentTrial != null
+              ? `id ${w.currentTrial}`
+              : "–",
+      },
       seen: { text: fmtAgo(w.lastSeen, snapshot.at), dim: true },
       done: { text: String(w.trialsDone) },
     }),
@@ -42,7 +49,16 @@ export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProp
   return (
     <Table
       columns={columns}
-      headers={{ name: "worker", host: "host", pool: "pool", backend: "backend/GPU", state: "state", trial: "trial", seen: "heartbeat", done: "done" }}
+      headers={{
+        name: "worker",
+        host: "host",
+        pool: "pool",
+        backend: "backend/GPU",
+        state: "state",
+        trial: "trial",
+        seen: "heartbeat",
+        done: "done",
+      }}
       rows={rows}
       cursor={cursor}
       height={height}

@@ -33,7 +33,15 @@ export function hintsFor(s: UiState, inline: boolean): Hint[] {
     case "sweeps":
       return [...move, ["⏎", "open sweep", 9], ...common];
     case "trials":
-      return [...move, ["⏎", "detail", 9], ["s", "sort", 6], ["S", "reverse", 1], ["/", "filter", 6], ["c", "cancel", 6], ...common];
+      return [
+        ...move,
+        ["⏎", "detail", 9],
+        ["s", "sort", 6],
+        ["S", "reverse", 1],
+        ["/", "filter", 6],
+        ["c", "cancel", 6],
+        ...common,
+      ];
     case "events":
       return [...move, ["/", "filter", 6], ...common];
     default:

@@ -27,7 +27,10 @@ describe("keys", () => {
     const s = initialState();
     expect(press(s, { downArrow: true }, { downArrow: true }).state.cursor.trials).toBe(2);
     expect(press(s, { upArrow: true }).state.cursor.trials).toBe(0);
-    expect(press(s, { pageDown: true }, { pageDown: true }, { pageDown: true }, { pageDown: true }).state.cursor.trials).toBe(29);
+    expect(
+      press(s, { pageDown: true }, { pageDown: true }, { pageDown: true }, { pageDown: true }).state.cursor
+        .trials,
+    ).toBe(29);
     expect(press(s, { pageDown: true }, { pageUp: true }).state.cursor.trials).toBe(0);
   });
 
@@ -73,7 +76,12 @@ describe("keys", () => {
   });
 
   it("refuses to cancel a finished trial", () => {
-    const step = handleKey(initialState(), "c", {}, { ...ctx, trial: { id: 1, number: 5, state: "completed" } });
+    const step = handleKey(
+      initialState(),
+      "c",
+      {},
+      { ...ctx, trial: { id: 1, number: 5, state: "completed" } },
+    );
     expect(step.effect).toBeUndefined();
     expect(step.state.mode.kind).toBe("normal");
     expect(step.state.message).toMatch(/trial 5 is completed/);
@@ -81,11 +89,15 @@ describe("keys", () => {
 
   it("pauses a running sweep and resumes a paused one", () => {
     expect(handleKey(initialState(), "p", {}, ctx).effect).toEqual({ type: "pause", sweepId: 2 });
-    expect(handleKey(initialState(), "p", {}, { ...ctx, sweep: { id: 2, status: "paused" } }).effect).toEqual({
-      type: "resume",
-      sweepId: 2,
-    });
-    expect(handleKey(initialState(), "p", {}, { ...ctx, sweep: { id: 2, status: "completed" } }).effect).toBeUndefined();
+    expect(handleKey(initialState(), "p", {}, { ...ctx, sweep: { id: 2, status: "paused" } }).effect).toEqual(
+      {
+        type: "resume",
+        sweepId: 2,
+      },
+    );
+    expect(
+      handleKey(initialState(), "p", {}, { ...ctx, sweep: { id: 2, status: "completed" } }).effect,
+    ).toBeUndefined();
   });
 
   it("quits on q and on Ctrl-C", () => {

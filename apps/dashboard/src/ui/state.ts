@@ -108,9 +108,14 @@ export function handleKey(s: UiState, input: string, key: KeyInfo, ctx: KeyConte
 
   if (s.mode.kind === "filter") {
     const field = s.panel === "events" ? "events" : "trials";
-    if (key.return) return { state: { ...state, mode: { kind: "normal" }, filter: { ...s.filter, [field]: s.mode.draft } } };
-    if (key.escape) return { state: { ...state, mode: { kind: "normal" }, filter: { ...s.filter, [field]: "" } } };
-    if (key.backspace || key.delete) return { state: { ...state, mode: { kind: "filter", draft: s.mode.draft.slice(0, -1) } } };
+    if (key.return)
+      return {
+        state: { ...state, mode: { kind: "normal" }, filter: { ...s.filter, [field]: s.mode.draft } },
+      };
+    if (key.escape)
+      return { state: { ...state, mode: { kind: "normal" }, filter: { ...s.filter, [field]: "" } } };
+    if (key.backspace || key.delete)
+      return { state: { ...state, mode: { kind: "filter", draft: s.mode.draft.slice(0, -1) } } };
     if (key.ctrl && input === "u") return { state: { ...state, mode: { kind: "filter", draft: "" } } };
     if (input && !key.ctrl && !key.meta && !key.tab)
       return { state: { ...state, mode: { kind: "filter", draft: s.mode.draft + input } } };
@@ -153,16 +158,22 @@ export function handleKey(s: UiState, input: string, key: KeyInfo, ctx: KeyConte
   }
   if (key.escape) {
     if (s.detail !== null) return { state: { ...state, detail: null } };
-    if (s.panel === "trials" && s.filter.trials) return { state: { ...state, filter: { ...s.filter, trials: "" } } };
-    if (s.panel === "events" && s.filter.events) return { state: { ...state, filter: { ...s.filter, events: "" } } };
+    if (s.panel === "trials" && s.filter.trials)
+      return { state: { ...state, filter: { ...s.filter, trials: "" } } };
+    if (s.panel === "events" && s.filter.events)
+      return { state: { ...state, filter: { ...s.filter, events: "" } } };
     if (s.panel !== "sweeps") return { state: { ...state, panel: "sweeps" } };
     return { state };
   }
 
-  if (input === "l" && s.detail !== null) return { state: { ...state, curve: s.curve === "metric" ? "loss" : "metric" } };
+  if (input === "l" && s.detail !== null)
+    return { state: { ...state, curve: s.curve === "metric" ? "loss" : "metric" } };
   if (input === "s" && s.panel === "trials" && s.detail === null)
-    return { state: { ...state, sort: nextSortKey(s.sort, ctx.sortKeys), cursor: { ...s.cursor, trials: 0 } } };
-  if (input === "S" && s.panel === "trials" && s.detail === null) return { state: { ...state, reverse: !s.reverse } };
+    return {
+      state: { ...state, sort: nextSortKey(s.sort, ctx.sortKeys), cursor: { ...s.cursor, trials: 0 } },
+    };
+  if (input === "S" && s.panel === "trials" && s.detail === null)
+    return { state: { ...state, reverse: !s.reverse } };
   if (input === "/" && (s.panel === "trials" || s.panel === "events") && s.detail === null) {
     const draft = s.panel === "events" ? s.filter.events : s.filter.trials;
     return { state: { ...state, mode: { kind: "filter", draft }, cursor: { ...s.cursor, [s.panel]: 0 } } };
@@ -170,7 +181,8 @@ export function handleKey(s: UiState, input: string, key: KeyInfo, ctx: KeyConte
   if (input === "c" && (s.panel === "trials" || s.detail !== null)) {
     const t = ctx.trial;
     if (!t) return { state };
-    if (!CANCELLABLE.has(t.state)) return { state: { ...state, message: `trial ${t.number} is ${t.state}: nothing to cancel` } };
+    if (!CANCELLABLE.has(t.state))
+      return { state: { ...state, message: `trial ${t.number} is ${t.state}: nothing to cancel` } };
     return { state: { ...state, mode: { kind: "confirm-cancel", trialId: t.id, number: t.number } } };
   }
   if (input === "p") {

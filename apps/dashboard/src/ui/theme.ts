@@ -16,7 +16,12 @@ export const STATE_COLOR: Record<string, string> = {
 /** Colour of an event by its kind (e.g. trial.failed, worker.left). */
 export function eventColor(kind: string): string | undefined {
   if (kind.endsWith("failed") || kind === "message.rejected") return "red";
-  if (kind.endsWith("retried") || kind.endsWith("requeued") || kind.endsWith("left") || kind.endsWith("cancelled"))
+  if (
+    kind.endsWith("retried") ||
+    kind.endsWith("requeued") ||
+    kind.endsWith("left") ||
+    kind.endsWith("cancelled")
+  )
     return "yellow";
   if (kind.endsWith("pruned")) return "magenta";
   if (kind.endsWith("joined") || kind.endsWith("completed")) return "green";

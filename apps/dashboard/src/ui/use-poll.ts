@@ -1,5 +1,12 @@
 import { useEffect, useRef, useState } from "react";
 
+/** The value as JSON without its `at` time stamp, to tell whether anything changed. */
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, function (this: unknown, k, v) {
+    return k === "at" && this === value ? undefined : v;
+  });
+}
+
 export interface Polled<T> {
   data: T | undefined;
   error: string | null;
@@ -12,7 +19,11 @@ export interface Polled<T> {
  * `deps` change. Keeps the last good value when a call fails (a coordinator restarting should
  * not blank the screen) and reports the error beside it.
  */
-export function usePoll<T>(load: (() => Promise<T>) | null, intervalMs: number, deps: readonly unknown[]): Polled<T> {
+export function usePoll<T>(
+  load: (() => Promise<T>) | null,
+  intervalMs: number,
+  deps: readonly unknown[],
+): Polled<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const kick = useRef<() => void>(() => {});
@@ -26,6 +37,7 @@ export function usePoll<T>(load: (() => Promise<T>) | null, intervalMs: number, 
     let busy = false;
     let again = false;
     let timer: NodeJS.Timeout | undefined;
+    let last: string | undefined;
     const tick = async () => {
       if (stopped) return;
       if (busy) {
@@ -37,7 +49,10 @@ export function usePoll<T>(load: (() => Promise<T>) | null, intervalMs: number, 
       try {
         const value = await load();
         if (!stopped) {
-          setData(value);
+          // Nothing new (a finished sweep, a quiet moment): skip the redraw.
+          const key = fingerprint(value);
+          if (key !== last) setData(value);
+          last = key;
           setError(null);
         }
       } catch (e) {
@@ -54,7 +69,6 @@ export function usePoll<T>(load: (() => Promise<T>) | null, intervalMs: number, 
       stopped = true;
       clearTimeout(timer);
     };
-    // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what reloads.
   }, deps);
 
   return { data, error, refresh: () => kick.current() };

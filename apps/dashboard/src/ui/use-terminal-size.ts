@@ -18,7 +18,6 @@ export function useTerminalSize(fixed?: Size): Size {
     return () => {
       stdout.off("resize", onResize);
     };
-    // biome-ignore lint/correctness/useExhaustiveDependencies: read depends only on these.
   }, [stdout, fixed]);
   return fixed ?? size;
 }

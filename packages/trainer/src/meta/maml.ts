@@ -118,3 +118,13 @@ export const maml = episodic({
   options: Options,
   createLearner: createMaml,
 });
+
+/** First-order MAML under its own name, so sweeps, leaderboards and comparisons list it apart. */
+export const fomaml = episodic({
+  name: "fomaml",
+  description: "First-order MAML (Finn et al. 2017, §5.2): maml with firstOrder: true by default.",
+  options: Options.extend({
+    firstOrder: z.boolean().default(true).describe("drop the second-order term (FOMAML)"),
+  }).strict(),
+  createLearner: createMaml,
+});

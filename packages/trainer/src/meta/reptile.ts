@@ -48,9 +48,8 @@ function createReptile(o: Options, ctx: LearnerContext): EpisodicLearner {
         lossT.dispose();
         if (!Number.isFinite(loss)) return loss;
         const eps = o.decay ? o.outerStepSize * (1 - iteration / ctx.totalIterations) : o.outerStepSize;
-        theta.forEach((v, i) =>
-          v.assign(tf.tidy(() => tf.add(v, tf.mul(eps, tf.sub(tf.mean(W[i] as tf.Tensor, 0), v))))),
-        );
+        // Inside tidy: assign keeps the new value's data, tidy frees the temporary tensor.
+        tf.tidy(() => theta.forEach((v, i) => v.assign(tf.add(v, tf.mul(eps, tf.sub(tf.mean(W[i] as tf.Tensor, 0), v))))));
         return loss;
       } finally {
         tf.dispose(W);
