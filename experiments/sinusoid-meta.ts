@@ -11,7 +11,10 @@ import { defineExperiment } from "@mtl/spec";
 export default defineExperiment({
   name: "sinusoid-meta",
   description: "maml vs fomaml vs reptile vs pretrain-finetune on MAML's sinusoid tasks",
-  dataset: { name: "sinusoid", options: { shots: 10, queries: 10, evalTasks: 100, evalSteps: [0, 1, 5, 10] } },
+  dataset: {
+    name: "sinusoid",
+    options: { shots: 10, queries: 10, evalTasks: 100, evalSteps: [0, 1, 5, 10] },
+  },
   tasks: [{ name: "sinusoid", kind: "regression", metric: "mse" }],
   model: { architecture: "hard-sharing", trunk: "mlp", hidden: [40, 40], activation: "relu" },
   strategies: [

@@ -211,6 +211,7 @@ const row = (label: string, f: Figures) =>
   `${label.padEnd(34)} ${f.perSecond.toFixed(0).padStart(6)} trials/s  (${f.trials} in ${f.seconds.toFixed(2)} s)  dispatch p50 ${ms(f.p50)}  p99 ${ms(f.p99)}`;
 
 export async function main(args: string[]): Promise<void> {
+  if (process.env.PROF_EMBEDDED) { console.log(await embedded(600, 64, 1)); return; }
   const n = option(args, "trials", 3000);
   const concurrency = option(args, "concurrency", 1);
   const out = (line: string) => process.stdout.write(`${line}\n`);

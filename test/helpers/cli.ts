@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa, type Options } from "execa";
+import { execa } from "execa";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const MAIN = join(ROOT, "apps", "cli", "src", "main.ts");
 
 /** Runs the real `mtl` CLI as a child process (never throws on a non-zero exit). */
-export function mtl(args: string[], options: Options = {}) {
+export function mtl(args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
   return execa(TSX, [MAIN, ...args], {
     cwd: ROOT,
     reject: false,
-    env: { INIT_CWD: "", FORCE_COLOR: "0" },
-    ...options,
+    timeout: options.timeout,
+    env: { INIT_CWD: "", FORCE_COLOR: "0", ...options.env },
   });
 }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Whether tmux is on PATH (the dashboard e2e tests need it: scripts/install-system-deps.sh). */
@@ -79,9 +80,12 @@ export class Tmux {
     }
   }
 
+  /** Ends the server and removes its socket file (tmux leaves it behind). */
   kill(): void {
     try {
+      const socket = this.tmux("display-message", "-p", "#{socket_path}").trim();
       this.tmux("kill-server");
+      if (socket) rmSync(socket, { force: true });
     } catch {
       // Already gone.
     }

@@ -52,6 +52,9 @@ export class Coordinator {
   private readonly objective: ReturnType<typeof objectiveOf>;
   private readonly curves = new Map<number, { epoch: number; values: number[] }[]>();
   private readonly dispatched = new Set<number>();
+  /** The history as last read, by trial id, and the trials changed since (see `history`). */
+  private readonly known = new Map<number, TrialHistory>();
+  private readonly touched = new Set<number>();
   /** Trials running on a worker as far as the events tell: trial id → run id. */
   private readonly live = new Map<number, string>();
   private exhausted = false;
@@ -172,20 +175,37 @@ export class Coordinator {
     for (const id of this.dispatched) {
       const t = this.store.trial(id);
       if (t && !isTerminal(t.state)) n++;
-      else this.dispatched.delete(id);
+      else {
+        this.dispatched.delete(id);
+        this.touched.add(id);
+      }
     }
     return n;
   }
 
+  /**
+   * The sweep's trials as the sampler and pruner see them. Kept in memory and refreshed only for
+   * trials that can have changed (outstanding or touched by an event): reading every row for
+   * each dispatch would make a long sweep quadratic.
+   */
   private history(): TrialHistory[] {
-    return this.store.trialsOf(this.sweepId).map((t) => ({
-      configKey: t.configKey,
-      params: t.params as TrialHistory["params"],
-      seed: t.seed,
-      state: t.state,
-      values: t.objective ?? undefined,
-      curve: this.curves.get(t.id),
-    }));
+    const remember = (t: TrialRow) =>
+      this.known.set(t.id, {
+        configKey: t.configKey,
+        params: t.params as TrialHistory["params"],
+        seed: t.seed,
+        state: t.state,
+        values: t.objective ?? undefined,
+        curve: this.curves.get(t.id),
+      });
+    if (this.known.size === 0) for (const t of this.store.trialsOf(this.sweepId)) remember(t);
+    else
+      for (const id of new Set([...this.touched, ...this.dispatched])) {
+        const t = this.store.trial(id);
+        if (t) remember(t);
+      }
+    this.touched.clear();
+    return [...this.known.values()];
   }
 
   /** Plans and dispatches trials until `parallelism` are outstanding or the budget is spent. */
@@ -231,6 +251,7 @@ export class Coordinator {
 
   /** Writes one event to the store; the bus acknowledges it once this returns. */
   private async handle(e: TrialEvent): Promise<void> {
+    this.touched.add(e.trialId);
     const t = this.store.trial(e.trialId);
     if (!t || t.sweepId !== this.sweepId) {
       if (!t) this.store.recordDeadLetter("events", JSON.stringify(e), `no trial ${e.trialId}`);

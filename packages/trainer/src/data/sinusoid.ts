@@ -23,9 +23,21 @@ const Options = z
   .object({
     shots: z.number().int().min(1).max(1000).default(10).describe("K: support points per meta-training task"),
     queries: z.number().int().min(1).max(1000).default(10).describe("query points per meta-training task"),
-    evalShots: z.number().int().min(1).max(1000).optional().describe("support points of held-out tasks (default: shots)"),
+    evalShots: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe("support points of held-out tasks (default: shots)"),
     evalQueries: z.number().int().min(1).max(1000).default(100).describe("query points of held-out tasks"),
-    evalTasks: z.number().int().min(1).max(2000).default(100).describe("held-out tasks in each of meta-val and meta-test"),
+    evalTasks: z
+      .number()
+      .int()
+      .min(1)
+      .max(2000)
+      .default(100)
+      .describe("held-out tasks in each of meta-val and meta-test"),
     evalSteps: z
       .array(z.number().int().min(0).max(100))
       .min(1)
@@ -35,7 +47,13 @@ const Options = z
     amplitude: range(0.1, 5, "amplitude A ~ U[low, high]"),
     phase: range(0, Math.PI, "phase φ ~ U[low, high]"),
     xRange: range(-5, 5, "inputs x ~ U[low, high]"),
-    n_samples: z.number().int().min(10).max(200000).default(2000).describe("pooled points when loaded as a plain dataset"),
+    n_samples: z
+      .number()
+      .int()
+      .min(10)
+      .max(200000)
+      .default(2000)
+      .describe("pooled points when loaded as a plain dataset"),
   })
   .strict();
 type Options = z.output<typeof Options>;
@@ -64,8 +82,6 @@ function episodes(o: Options, tasks: number, shots: number, queries: number, rng
 
 function family(o: Options, seed: number): TaskFamily {
   const held = new Map<string, Episodes>();
-  const maxStep = Math.max(...o.evalSteps, o.headlineStep);
-  if (maxStep < 0) throw new Error("sinusoid: no evaluation steps");
   return {
     kind: "regression",
     features: 1,
@@ -77,7 +93,13 @@ function family(o: Options, seed: number): TaskFamily {
     heldOut(split) {
       let e = held.get(split);
       if (!e) {
-        e = episodes(o, o.evalTasks, o.evalShots ?? o.shots, o.evalQueries, createRng(`sinusoid:${seed}:${split}`));
+        e = episodes(
+          o,
+          o.evalTasks,
+          o.evalShots ?? o.shots,
+          o.evalQueries,
+          createRng(`sinusoid:${seed}:${split}`),
+        );
         held.set(split, e);
       }
       return e;
@@ -98,6 +120,11 @@ export const sinusoid: TaskFamilyModule<typeof Options> = {
   family: (o, ctx) => family(o, ctx.seed),
   load(o, ctx) {
     const p = family(o, ctx.seed).samplePooled(o.n_samples, createRng(`sinusoid:${ctx.seed}:pooled`));
-    return { n: p.n, inputShape: [1], x: p.x, targets: { sinusoid: { kind: "regression", values: p.y as Float32Array } } };
+    return {
+      n: p.n,
+      inputShape: [1],
+      x: p.x,
+      targets: { sinusoid: { kind: "regression", values: p.y as Float32Array } },
+    };
   },
 };

@@ -3,8 +3,9 @@
  * gradient steps on each held-out task's support set and score its query set after 0, 1, 5, 10
  * (the family's `evalSteps`) steps. No gradient tape outlives a step: this is plain fine-tuning.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { MetricPoint } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 import { expand, forward, type NetShape, type Params, summedLoss, taskAccuracy, taskLosses } from "./net.ts";
 import type { AdaptRule, Episodes, TaskFamily } from "./types.ts";
 
@@ -71,7 +72,9 @@ export function createAdapter(rule: AdaptRule, count: number): Adapter {
         const g = grads[i] as tf.Tensor;
         const [mi, vi, next] = tf.tidy(() => {
           const mi = m[i] ? tf.add(tf.mul(0.9, m[i] as tf.Tensor), tf.mul(0.1, g)) : tf.mul(0.1, g);
-          const vi = v[i] ? tf.add(tf.mul(0.999, v[i] as tf.Tensor), tf.mul(0.001, tf.square(g))) : tf.mul(0.001, tf.square(g));
+          const vi = v[i]
+            ? tf.add(tf.mul(0.999, v[i] as tf.Tensor), tf.mul(0.001, tf.square(g)))
+            : tf.mul(0.001, tf.square(g));
           const update = tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), 1e-8));
           return [mi, vi, tf.sub(p, tf.mul(rule.lr, update))];
         });
@@ -91,7 +94,9 @@ export function createAdapter(rule: AdaptRule, count: number): Adapter {
 
 /** Gradients of Σ_b L_support,b with respect to each task's copy (no tape survives). */
 export function supportGrads(params: Params, e: EpisodeTensors, classes: number, net: NetShape): tf.Tensor[] {
-  return tf.tidy(() => tf.grads((...p: tf.Tensor[]) => summedLoss(p, e.sx, e.sy, classes, net.activation))(params));
+  return tf.tidy(() =>
+    tf.grads((...p: tf.Tensor[]) => summedLoss(p, e.sx, e.sy, classes, net.activation))(params),
+  );
 }
 
 /**

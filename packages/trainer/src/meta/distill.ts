@@ -9,8 +9,9 @@
  * regression task L = (1 − α)·MSE(y, s) + α·MSE(t, s). Student epochs also report, on val and
  * test, `teacher_kl` (the KL term at T) or `teacher_mse`: how far the student is from its teacher.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { MetricPoint } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { perSampleLoss } from "../losses.ts";
 import { allVariables, type Model } from "../models/types.ts";
@@ -22,9 +23,20 @@ const Options = z
   .object({
     alpha: z.number().min(0).max(1).default(0.5).describe("weight α of the soft-target term"),
     temperature: z.number().positive().default(4).describe("softmax temperature T"),
-    teacherEpochs: z.number().int().min(1).optional().describe("epochs of teacher training (default: half of training.epochs)"),
-    teacher: z.enum(["multi-task", "per-task"]).default("multi-task").describe("one hard-sharing teacher, or one network per task"),
-    teacherHidden: z.array(z.number().int().positive()).optional().describe("teacher hidden widths (default: model.hidden)"),
+    teacherEpochs: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("epochs of teacher training (default: half of training.epochs)"),
+    teacher: z
+      .enum(["multi-task", "per-task"])
+      .default("multi-task")
+      .describe("one hard-sharing teacher, or one network per task"),
+    teacherHidden: z
+      .array(z.number().int().positive())
+      .optional()
+      .describe("teacher hidden widths (default: model.hidden)"),
   })
   .strict();
 type Options = z.output<typeof Options>;
@@ -37,7 +49,13 @@ export function softKl(teacher: tf.Tensor2D, student: tf.Tensor2D, T: number): t
 }
 
 /** The distillation loss of one task: the batch mean of the per-sample terms. */
-export function distillLoss(b: BoundTask, s: tf.Tensor2D, y: tf.Tensor1D, t: tf.Tensor2D, o: Options): tf.Scalar {
+export function distillLoss(
+  b: BoundTask,
+  s: tf.Tensor2D,
+  y: tf.Tensor1D,
+  t: tf.Tensor2D,
+  o: Options,
+): tf.Scalar {
   const hard = tf.mean(perSampleLoss(b.spec.loss, s, y, b.classes));
   const soft =
     b.classes > 0
@@ -48,7 +66,8 @@ export function distillLoss(b: BoundTask, s: tf.Tensor2D, y: tf.Tensor1D, t: tf.
 
 export const distill: MetaStrategyModule<typeof Options> = {
   name: "distill",
-  description: "Knowledge distillation (Hinton et al. 2015): teacher first, then student on (1−α)·CE + α·T²·KL.",
+  description:
+    "Knowledge distillation (Hinton et al. 2015): teacher first, then student on (1−α)·CE + α·T²·KL.",
   options: Options,
   create: () => ownLoop("distill"),
   async run(config, o, hooks, env) {
@@ -58,7 +77,12 @@ export const distill: MetaStrategyModule<typeof Options> = {
       throw new Error(`distill: teacherEpochs (${teacherEpochs}) must be below training.epochs (${epochs})`);
     const prepared = await prepare(config, hooks, env);
     const { tasks, splits } = prepared;
-    const build = (architecture: string, hidden: number[], modelOptions: Record<string, unknown>, label: string): Model => {
+    const build = (
+      architecture: string,
+      hidden: number[],
+      modelOptions: Record<string, unknown>,
+      label: string,
+    ): Model => {
       const { item, options } = env.architectures.resolve(architecture, modelOptions);
       return item.build({ ...config.model, architecture, hidden, options: modelOptions }, options, {
         inputShape: prepared.inputShape,
@@ -85,7 +109,10 @@ export const distill: MetaStrategyModule<typeof Options> = {
           loss(x, y) {
             const outs = teacher.forward(x);
             const perTask = tasks.map(
-              (b, i) => tf.mean(perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes)) as tf.Scalar,
+              (b, i) =>
+                tf.mean(
+                  perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes),
+                ) as tf.Scalar,
             );
             return { total: tf.addN(perTask) as tf.Scalar, perTask };
           },
@@ -97,7 +124,8 @@ export const distill: MetaStrategyModule<typeof Options> = {
           variables: allVariables(student),
           optimizer: optimizers[1] as tf.Optimizer,
           start() {
-            for (const split of ["train", "val", "test"] as const) soft[split] = predict((x) => teacher.forward(x), splits[split]);
+            for (const split of ["train", "val", "test"] as const)
+              soft[split] = predict((x) => teacher.forward(x), splits[split]);
           },
           loss(x, y, index) {
             const outs = student.forward(x);

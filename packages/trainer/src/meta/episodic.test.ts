@@ -53,23 +53,38 @@ describe("episodic strategies on sinusoids", () => {
     expect(reports.map((r) => r.epoch)).toEqual([1, 2]);
     const names = (split: string) => reports[1]?.metrics.filter((m) => m.split === split).map((m) => m.name);
     expect(names("train")).toEqual(["loss", "mse"]);
-    expect(names("test")).toEqual(["query_mse@0", "query_mse@1", "query_mse@5", "query_mse@10", "loss", "mse"]);
+    expect(names("test")).toEqual([
+      "query_mse@0",
+      "query_mse@1",
+      "query_mse@5",
+      "query_mse@10",
+      "loss",
+      "mse",
+    ]);
     expect(reports[1]?.weights).toEqual({ sinusoid: 1 });
-    expect(outcome.final?.sinusoid?.val?.mse).toBe(reports[1]?.metrics.find((m) => m.split === "val" && m.name === "mse")?.value);
+    expect(outcome.final?.sinusoid?.val?.mse).toBe(
+      reports[1]?.metrics.find((m) => m.split === "val" && m.name === "mse")?.value,
+    );
   }, 30_000);
 
   it("stops between meta-iterations when asked", async () => {
     let polls = 0;
-    const outcome = await runTrial(sinusoidTrial({ name: "maml", options: { iterationsPerEpoch: 10, metaBatch: 5 } }, 3), {
-      shouldStop: () => (++polls > 15 ? "pruned" : null),
-    });
+    const outcome = await runTrial(
+      sinusoidTrial({ name: "maml", options: { iterationsPerEpoch: 10, metaBatch: 5 } }, 3),
+      {
+        shouldStop: () => (++polls > 15 ? "pruned" : null),
+      },
+    );
     expect(outcome).toMatchObject({ status: "pruned", epochs: 1 });
     expect(outcome.final?.sinusoid?.test?.mse).toBeGreaterThan(0);
   });
 
   it("fails the trial on a non-finite loss", async () => {
     const outcome = await runTrial(
-      sinusoidTrial({ name: "maml", options: { innerLr: 1e6, firstOrder: true, iterationsPerEpoch: 5, metaBatch: 5 } }, 2),
+      sinusoidTrial(
+        { name: "maml", options: { innerLr: 1e6, firstOrder: true, iterationsPerEpoch: 5, metaBatch: 5 } },
+        2,
+      ),
     );
     expect(outcome.status).toBe("failed");
     expect(outcome.error).toMatch(/non-finite/);
@@ -79,8 +94,8 @@ describe("episodic strategies on sinusoids", () => {
     await expect(
       runTrial(sinusoidTrial("maml", 1, { tasks: [{ name: "s", kind: "regression", metric: "mae" }] })),
     ).rejects.toThrow(/expected kind "regression", loss "mse" and metric "mse"/);
-    await expect(
-      runTrial(sinusoidTrial("maml", 1, { dataset: { name: "classification" } })),
-    ).rejects.toThrow(/needs a task family/);
+    await expect(runTrial(sinusoidTrial("maml", 1, { dataset: { name: "classification" } }))).rejects.toThrow(
+      /needs a task family/,
+    );
   });
 });

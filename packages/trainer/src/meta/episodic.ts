@@ -5,8 +5,9 @@
  * the TrainHooks contract of runTrial: `shouldStop` between meta-iterations, `onEpoch` after each
  * epoch, a non-finite loss ends the trial as failed, every tensor is disposed.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { initBackend } from "../backend.ts";
 import { createRng } from "../rng.ts";
@@ -62,8 +63,13 @@ export function episodic<S extends z.ZodType<EpisodicOptions>>(spec: {
 export function familyTask(config: TrialConfig, family: TaskFamily): TaskSpec {
   const [task, ...rest] = config.tasks;
   if (!task || rest.length > 0)
-    throw new Error(`strategy "${config.strategy.name}" trains one task family: expected one task, got ${config.tasks.length}`);
-  const expected = family.kind === "regression" ? { loss: "mse", metric: "mse" } : { loss: "cross-entropy", metric: "accuracy" };
+    throw new Error(
+      `strategy "${config.strategy.name}" trains one task family: expected one task, got ${config.tasks.length}`,
+    );
+  const expected =
+    family.kind === "regression"
+      ? { loss: "mse", metric: "mse" }
+      : { loss: "cross-entropy", metric: "accuracy" };
   if (task.kind !== family.kind || task.loss !== expected.loss || task.metric !== expected.metric)
     throw new Error(
       `task "${task.name}": dataset "${config.dataset.name}" is a ${family.kind} family; expected kind "${family.kind}", ` +
@@ -87,7 +93,9 @@ async function runEpisodic(
       `strategy "${config.strategy.name}" needs a task family as its dataset (sinusoid, few-shot-mnist); "${item.name}" is not one`,
     );
   if (config.model.trunk !== "mlp")
-    throw new Error(`strategy "${config.strategy.name}" trains an MLP: expected model.trunk "mlp", got "${config.model.trunk}"`);
+    throw new Error(
+      `strategy "${config.strategy.name}" trains an MLP: expected model.trunk "mlp", got "${config.model.trunk}"`,
+    );
   const family = item.family(dataOptions, { seed: config.dataset.seed });
   const task = familyTask(config, family);
   const net: NetShape = {
@@ -124,7 +132,11 @@ async function runEpisodic(
         if (stop) return stopped(stop, epoch);
         const loss = learner.step(iteration);
         if (!Number.isFinite(loss))
-          return stopped("failed", epoch, `non-finite meta-training loss in task ${task.name} at epoch ${epoch}`);
+          return stopped(
+            "failed",
+            epoch,
+            `non-finite meta-training loss in task ${task.name} at epoch ${epoch}`,
+          );
         lossSum += loss;
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
           await new Promise<void>((r) => setImmediate(r));
@@ -133,14 +145,26 @@ async function runEpisodic(
       }
       const trainLoss = lossSum / options.iterationsPerEpoch;
       const metrics: MetricPoint[] = [{ task: task.name, split: "train", name: "loss", value: trainLoss }];
-      if (family.kind === "regression") metrics.push({ task: task.name, split: "train", name: "mse", value: trainLoss });
+      if (family.kind === "regression")
+        metrics.push({ task: task.name, split: "train", name: "mse", value: trainLoss });
       for (const split of ["val", "test"] as const)
-        metrics.push(...evaluateFamily(family, split, learner.adaptFrom(), learner.adaptRule(), net, task.name));
+        metrics.push(
+          ...evaluateFamily(family, split, learner.adaptFrom(), learner.adaptRule(), net, task.name),
+        );
       const bad = metrics.find((m) => !Number.isFinite(m.value));
       if (bad)
-        return stopped("failed", epoch, `non-finite ${bad.split} ${bad.name} of task ${task.name} at epoch ${epoch}`);
+        return stopped(
+          "failed",
+          epoch,
+          `non-finite ${bad.split} ${bad.name} of task ${task.name} at epoch ${epoch}`,
+        );
       final = toFinal(metrics);
-      const report: EpochReport = { epoch, metrics, weights: { [task.name]: 1 }, wallMs: performance.now() - started };
+      const report: EpochReport = {
+        epoch,
+        metrics,
+        weights: { [task.name]: 1 },
+        wallMs: performance.now() - started,
+      };
       await hooks.onEpoch?.(report);
       lastYield = performance.now();
     }
@@ -148,13 +172,20 @@ async function runEpisodic(
   } finally {
     learner.dispose();
     const leaked = tf.memory().numTensors - tensorsBefore;
-    if (leaked > 0 && process.env.MTL_DEBUG_LEAKS) console.warn(`${config.strategy.name}: ${leaked} tensors leaked`);
+    if (leaked > 0 && process.env.MTL_DEBUG_LEAKS)
+      console.warn(`${config.strategy.name}: ${leaked} tensors leaked`);
   }
 }
 
 /** task → split → metric, from one epoch's points (the last epoch's are the trial's final). */
 export function toFinal(metrics: MetricPoint[]): FinalMetrics {
   const out: FinalMetrics = {};
-  for (const m of metrics) ((out[m.task] ??= {})[m.split] ??= {})[m.name] = m.value;
+  for (const m of metrics) {
+    const task = out[m.task] ?? {};
+    const split = task[m.split] ?? {};
+    split[m.name] = m.value;
+    task[m.split] = split;
+    out[m.task] = task;
+  }
   return out;
 }

@@ -44,7 +44,13 @@ describe("sinusoid", () => {
 });
 
 describe("few-shot-mnist", () => {
-  const options = fewShotMnist.options.parse({ nWay: 3, kShot: 2, queries: 4, evalTasks: 5, n_samples: 2000 });
+  const options = fewShotMnist.options.parse({
+    nWay: 3,
+    kShot: 2,
+    queries: 4,
+    evalTasks: 5,
+    n_samples: 2000,
+  });
   const family = fewShotMnist.family(options, { seed: 0 });
 
   it("gives N-way K-shot episodes with labels 0..N−1, K per class", () => {
@@ -65,7 +71,10 @@ describe("few-shot-mnist", () => {
     const trainImages = new Set(Array.from({ length: all.n }, (_, i) => key(all.x, i)));
     const imagesOf = (split: "val" | "test") => {
       const e = family.heldOut(split);
-      return [...Array.from({ length: e.tasks * e.shots }, (_, i) => key(e.supportX, i)), ...Array.from({ length: e.tasks * e.queries }, (_, i) => key(e.queryX, i))];
+      return [
+        ...Array.from({ length: e.tasks * e.shots }, (_, i) => key(e.supportX, i)),
+        ...Array.from({ length: e.tasks * e.queries }, (_, i) => key(e.queryX, i)),
+      ];
     };
     const val = imagesOf("val");
     const test = imagesOf("test");

@@ -34,7 +34,11 @@ export interface MamlProblem {
 }
 
 /** The MAML meta-gradient ∇_θ outer(θ'(θ)) and the meta-objective's value. */
-export function mamlGradients(theta: tf.Tensor[], problem: MamlProblem, s: MamlSettings): { loss: number; grads: tf.Tensor[] } {
+export function mamlGradients(
+  theta: tf.Tensor[],
+  problem: MamlProblem,
+  s: MamlSettings,
+): { loss: number; grads: tf.Tensor[] } {
   const adaptInTape = (params: Params): Params => {
     let p = params;
     for (let k = 0; k < s.innerSteps; k++) {
@@ -45,7 +49,9 @@ export function mamlGradients(theta: tf.Tensor[], problem: MamlProblem, s: MamlS
   };
   let result: { value: tf.Scalar; grads: tf.Tensor[] };
   if (!s.firstOrder) {
-    result = tf.valueAndGrads((...th: tf.Tensor[]) => problem.outer(adaptInTape(expand(th, problem.tasks))))(theta);
+    result = tf.valueAndGrads((...th: tf.Tensor[]) => problem.outer(adaptInTape(expand(th, problem.tasks))))(
+      theta,
+    );
   } else {
     // θ'_b − θ, computed with no outer tape recording: a constant to the outer gradient.
     const delta = tf.tidy(() => {
@@ -71,7 +77,11 @@ const Options = episodicOptions
     innerSteps: z.number().int().min(1).max(20).default(1).describe("inner gradient steps per task (k)"),
     innerLr: z.number().positive().default(0.01).describe("inner step size α"),
     firstOrder: z.boolean().default(false).describe("drop the second-order term (FOMAML)"),
-    evalLr: z.number().positive().optional().describe("step size when adapting at meta-test (default: innerLr)"),
+    evalLr: z
+      .number()
+      .positive()
+      .optional()
+      .describe("step size when adapting at meta-test (default: innerLr)"),
   })
   .strict();
 type Options = z.output<typeof Options>;
@@ -95,7 +105,8 @@ function createMaml(o: Options, ctx: LearnerContext): EpisodicLearner {
           },
           o,
         );
-        if (Number.isFinite(loss)) optimizer.applyGradients(Object.fromEntries(theta.map((v, i) => [v.name, grads[i] as tf.Tensor])));
+        if (Number.isFinite(loss))
+          optimizer.applyGradients(Object.fromEntries(theta.map((v, i) => [v.name, grads[i] as tf.Tensor])));
         tf.dispose(grads);
         return loss;
       } finally {

@@ -4,9 +4,10 @@
  * tapes. Every task of a meta-batch is evaluated at once: parameters carry a leading task axis
  * [B, …] and inputs are [B, n, d], so one batched matMul serves B tasks.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { ModelSpec } from "@mtl/spec";
-import { glorot, constant } from "../models/layers.ts";
+import * as tf from "@tensorflow/tfjs-core";
+import { constant, glorot } from "../models/layers.ts";
 import type { Rng } from "../rng.ts";
 import { logSoftmax, tanh } from "./second-order.ts";
 
@@ -84,7 +85,13 @@ export function taskLosses(out: tf.Tensor3D, y: tf.Tensor2D, classes: number): t
 }
 
 /** Σ_b L_b: its gradient with respect to task b's copy is ∇L_b alone. */
-export function summedLoss(params: Params, x: tf.Tensor, y: tf.Tensor2D, classes: number, act: NetShape["activation"]): tf.Scalar {
+export function summedLoss(
+  params: Params,
+  x: tf.Tensor,
+  y: tf.Tensor2D,
+  classes: number,
+  act: NetShape["activation"],
+): tf.Scalar {
   return tf.sum(taskLosses(forward(params, x, act), y, classes)) as tf.Scalar;
 }
 

@@ -23,15 +23,22 @@ const trial = (strategy: unknown, epochs = 6) =>
   });
 
 const kl = (r: EpochReport | undefined) =>
-  r?.metrics.filter((m) => m.split === "test" && m.name === "teacher_kl").reduce((s, m) => s + m.value, 0) ?? Number.NaN;
+  r?.metrics.filter((m) => m.split === "test" && m.name === "teacher_kl").reduce((s, m) => s + m.value, 0) ??
+  Number.NaN;
 
 describe("distill", () => {
   it("moves the student's outputs toward the teacher's soft targets", async () => {
     const run = async (alpha: number) => {
       const reports: EpochReport[] = [];
-      const outcome = await runTrial(trial({ name: "distill", options: { alpha, temperature: 2, teacherEpochs: 3, teacherHidden: [64, 64] } }, 9), {
-        onEpoch: (r) => void reports.push(r),
-      });
+      const outcome = await runTrial(
+        trial(
+          { name: "distill", options: { alpha, temperature: 2, teacherEpochs: 3, teacherHidden: [64, 64] } },
+          9,
+        ),
+        {
+          onEpoch: (r) => void reports.push(r),
+        },
+      );
       expect(outcome.status).toBe("completed");
       return reports;
     };
@@ -51,9 +58,12 @@ describe("distill", () => {
 describe("transfer", () => {
   it("pretrains on the sources, then fine-tunes the target head only", async () => {
     const reports: EpochReport[] = [];
-    const outcome = await runTrial(trial({ name: "transfer", options: { target: "b", fineTune: "head" } }, 4), {
-      onEpoch: (r) => void reports.push(r),
-    });
+    const outcome = await runTrial(
+      trial({ name: "transfer", options: { target: "b", fineTune: "head" } }, 4),
+      {
+        onEpoch: (r) => void reports.push(r),
+      },
+    );
     expect(outcome).toMatchObject({ status: "completed", epochs: 4 });
     expect(reports.map((r) => r.weights)).toEqual([
       { a: 1, b: 0 },

@@ -5,8 +5,9 @@
  * phases, and every epoch reports the per-task metrics of the phase's model on train/val/test as
  * runTrial does (`loss`, then `accuracy`/`f1` or `mse`/`mae`). Honours TrainHooks the same way.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend.ts";
 import type { SplitData, Target } from "../data/types.ts";
 import { perSampleLoss } from "../losses.ts";
@@ -50,7 +51,9 @@ export async function prepare(config: TrialConfig, hooks: TrainHooks, env: MetaE
         `task "${spec.name}": the dataset has no output "${spec.target}" (available: ${Object.keys(data.train.targets).join(", ")})`,
       );
     if (target.kind !== spec.kind)
-      throw new Error(`task "${spec.name}": output "${spec.target}" is ${target.kind}, but the task is ${spec.kind}`);
+      throw new Error(
+        `task "${spec.name}": output "${spec.target}" is ${target.kind}, but the task is ${spec.kind}`,
+      );
     const classes = target.kind === "classification" ? target.classes : 0;
     return { spec, units: Math.max(classes, 1), classes };
   });
@@ -60,7 +63,9 @@ export async function prepare(config: TrialConfig, hooks: TrainHooks, env: MetaE
     x: tf.tensor2d(s.x, [s.n, s.n > 0 ? s.x.length / s.n : 0]),
     y: tasks.map((t) => {
       const target = s.targets[t.spec.target] as Target;
-      return target.kind === "classification" ? tf.tensor1d(target.labels, "int32") : tf.tensor1d(target.values);
+      return target.kind === "classification"
+        ? tf.tensor1d(target.labels, "int32")
+        : tf.tensor1d(target.values);
     }),
   });
   const splits = { train: device(data.train), val: device(data.val), test: device(data.test) };
@@ -85,7 +90,10 @@ export function predict(forward: (x: tf.Tensor) => tf.Tensor2D[], split: DeviceS
   }
   if (parts.length === 1) return parts[0] as tf.Tensor2D[];
   const tasks = parts[0]?.length ?? 0;
-  const out = Array.from({ length: tasks }, (_, i) => tf.concat(parts.map((p) => p[i] as tf.Tensor2D)) as tf.Tensor2D);
+  const out = Array.from(
+    { length: tasks },
+    (_, i) => tf.concat(parts.map((p) => p[i] as tf.Tensor2D)) as tf.Tensor2D,
+  );
   tf.dispose(parts.flat());
   return out;
 }
@@ -106,7 +114,8 @@ export function evaluateSplit(
       tf.mean(perSampleLoss(t.spec.loss, o, split.y[i] as tf.Tensor1D, t.classes)),
       t.classes > 0 ? tf.argMax(o, 1) : tf.reshape(o, [-1]),
     ]);
-    const push = (metric: string, value: number) => points.push({ task: t.spec.name, split: name, name: metric, value });
+    const push = (metric: string, value: number) =>
+      points.push({ task: t.spec.name, split: name, name: metric, value });
     push("loss", (loss as tf.Tensor).dataSync()[0] as number);
     const target = split.host.targets[t.spec.target] as Target;
     const p = (pred as tf.Tensor).dataSync() as Int32Array | Float32Array;
@@ -204,7 +213,12 @@ export async function runPhases(
         metrics.push(...evaluateSplit(phase.forward, splits[split], tasks, split));
       metrics.push(...(phase.extraMetrics?.() ?? []));
       final = toFinal(metrics);
-      const report: EpochReport = { epoch, metrics, weights: phase.weights, wallMs: performance.now() - started };
+      const report: EpochReport = {
+        epoch,
+        metrics,
+        weights: phase.weights,
+        wallMs: performance.now() - started,
+      };
       await hooks.onEpoch?.(report);
       lastYield = performance.now();
     }

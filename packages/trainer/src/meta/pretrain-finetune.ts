@@ -40,7 +40,11 @@ function createPretrain(o: Options, ctx: LearnerContext): EpisodicLearner {
         const { value, grads } = tf.variableGrads(
           () =>
             tf.mean(
-              taskLosses(forward(expand(theta, 1), x as tf.Tensor3D, net.activation), y as tf.Tensor2D, classification ? family.pooledOutputs : 0),
+              taskLosses(
+                forward(expand(theta, 1), x as tf.Tensor3D, net.activation),
+                y as tf.Tensor2D,
+                classification ? family.pooledOutputs : 0,
+              ),
             ) as tf.Scalar,
           theta,
         );
@@ -68,7 +72,8 @@ function createPretrain(o: Options, ctx: LearnerContext): EpisodicLearner {
 
 export const pretrainFinetune = episodic({
   name: "pretrain-finetune",
-  description: "Baseline of MAML: pretrain on pooled meta-training tasks, fine-tune on each new task (whole or head).",
+  description:
+    "Baseline of MAML: pretrain on pooled meta-training tasks, fine-tune on each new task (whole or head).",
   options: Options,
   createLearner: createPretrain,
 });

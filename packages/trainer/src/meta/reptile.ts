@@ -21,7 +21,11 @@ const Options = episodicOptions
     innerOptimizer: z.enum(["sgd", "adam"]).default("sgd").describe("inner optimiser"),
     outerStepSize: z.number().positive().max(1).default(1).describe("outer step size ε"),
     decay: z.boolean().default(true).describe("decay ε linearly to 0 over the trial"),
-    evalLr: z.number().positive().optional().describe("step size when adapting at meta-test (default: innerLr)"),
+    evalLr: z
+      .number()
+      .positive()
+      .optional()
+      .describe("step size when adapting at meta-test (default: innerLr)"),
   })
   .strict();
 type Options = z.output<typeof Options>;
@@ -49,7 +53,11 @@ function createReptile(o: Options, ctx: LearnerContext): EpisodicLearner {
         if (!Number.isFinite(loss)) return loss;
         const eps = o.decay ? o.outerStepSize * (1 - iteration / ctx.totalIterations) : o.outerStepSize;
         // Inside tidy: assign keeps the new value's data, tidy frees the temporary tensor.
-        tf.tidy(() => theta.forEach((v, i) => v.assign(tf.add(v, tf.mul(eps, tf.sub(tf.mean(W[i] as tf.Tensor, 0), v))))));
+        tf.tidy(() => {
+          theta.forEach((v, i) => {
+            v.assign(tf.add(v, tf.mul(eps, tf.sub(tf.mean(W[i] as tf.Tensor, 0), v))));
+          });
+        });
         return loss;
       } finally {
         tf.dispose(W);
@@ -65,7 +73,8 @@ function createReptile(o: Options, ctx: LearnerContext): EpisodicLearner {
 
 export const reptile = episodic({
   name: "reptile",
-  description: "Reptile (Nichol et al. 2018): k inner steps from θ to W per task, then θ ← θ + ε(mean W − θ).",
+  description:
+    "Reptile (Nichol et al. 2018): k inner steps from θ to W per task, then θ ← θ + ε(mean W − θ).",
   options: Options,
   createLearner: createReptile,
 });

@@ -19,11 +19,21 @@ beforeAll(async () => {
 const B = 3;
 const rng = createRng("second-order-test");
 const data = (n: number, classes: number) => {
-  const x = tf.tensor3d(Float32Array.from({ length: B * n }, () => 4 * rng.next() - 2), [B, n, 1]);
+  const x = tf.tensor3d(
+    Float32Array.from({ length: B * n }, () => 4 * rng.next() - 2),
+    [B, n, 1],
+  );
   const y =
     classes > 0
-      ? tf.tensor2d(Int32Array.from({ length: B * n }, () => rng.int(classes)), [B, n], "int32")
-      : tf.tensor2d(Float32Array.from({ length: B * n }, () => 2 * rng.next() - 1), [B, n]);
+      ? tf.tensor2d(
+          Int32Array.from({ length: B * n }, () => rng.int(classes)),
+          [B, n],
+          "int32",
+        )
+      : tf.tensor2d(
+          Float32Array.from({ length: B * n }, () => 2 * rng.next() - 1),
+          [B, n],
+        );
   return { x, y };
 };
 
@@ -40,9 +50,17 @@ function netProblem(net: NetShape, classes: number): MamlProblem {
 /** ⟨∇f, v⟩ from the meta-gradient, and (f(θ + hv) − f(θ − hv)) / 2h, along a random direction v. */
 function directional(theta: tf.Tensor[], problem: MamlProblem, s: MamlSettings, h = 3e-3) {
   const dirRng = createRng(`dir:${s.firstOrder}`);
-  const v = theta.map((t) => tf.tensor(Float32Array.from({ length: t.size }, () => dirRng.normal()), t.shape));
+  const v = theta.map((t) =>
+    tf.tensor(
+      Float32Array.from({ length: t.size }, () => dirRng.normal()),
+      t.shape,
+    ),
+  );
   const { grads } = mamlGradients(theta, problem, s);
-  const analytic = grads.reduce((acc, g, i) => acc + (tf.sum(tf.mul(g, v[i] as tf.Tensor)).dataSync()[0] as number), 0);
+  const analytic = grads.reduce(
+    (acc, g, i) => acc + (tf.sum(tf.mul(g, v[i] as tf.Tensor)).dataSync()[0] as number),
+    0,
+  );
   const at = (sign: number) => {
     const shifted = theta.map((t, i) => tf.add(t, tf.mul(sign * h, v[i] as tf.Tensor)));
     const r = mamlGradients(shifted, problem, { ...s, firstOrder: true });
@@ -84,7 +102,8 @@ describe("second-order MAML", () => {
     const q = data(8, 0);
     const problem: MamlProblem = {
       tasks: B,
-      inner: (p) => tf.neg(tf.sum(tf.mean(tf.mul(tf.squeeze(forward(p, s.x, "relu"), [2]), s.y), 1))) as tf.Scalar,
+      inner: (p) =>
+        tf.neg(tf.sum(tf.mean(tf.mul(tf.squeeze(forward(p, s.x, "relu"), [2]), s.y), 1))) as tf.Scalar,
       outer: (p) => tf.mean(taskLosses(forward(p, q.x, "relu"), q.y, 0)) as tf.Scalar,
     };
     const settings = { innerSteps: 3, innerLr: 0.5, firstOrder: false };
@@ -94,7 +113,9 @@ describe("second-order MAML", () => {
     so.grads.forEach((g, i) => {
       const a = Array.from(g.dataSync());
       const b = Array.from((fo.grads[i] as tf.Tensor).dataSync());
-      a.forEach((value, j) => expect(value).toBeCloseTo(b[j] as number, 5));
+      a.forEach((value, j) => {
+        expect(value).toBeCloseTo(b[j] as number, 5);
+      });
     });
     // …and that problem is not trivial: the meta-gradient is far from zero.
     expect(Math.max(...so.grads.flatMap((g) => Array.from(g.dataSync()).map(Math.abs)))).toBeGreaterThan(0.1);

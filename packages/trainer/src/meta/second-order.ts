@@ -17,13 +17,23 @@
  *    (Relu, Square, Multiply, MatMul) are exact. Hence `exp`, `tanh` and `logSoftmax` below:
  *    custom gradients that save the input and recompute the output in the backward pass.
  */
-import * as tf from "@tensorflow/tfjs-core";
+
 import type { Tensor } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 
 let registered = false;
 
 /** Piecewise-constant kernels: their gradient is zero wherever it exists. */
-const ZERO_GRADIENT = ["Step", "Sign", "Equal", "NotEqual", "Greater", "GreaterEqual", "Less", "LessEqual"] as const;
+const ZERO_GRADIENT = [
+  "Step",
+  "Sign",
+  "Equal",
+  "NotEqual",
+  "Greater",
+  "GreaterEqual",
+  "Less",
+  "LessEqual",
+] as const;
 
 /**
  * Adds the gradients that differentiating a backward pass needs, where none is registered:

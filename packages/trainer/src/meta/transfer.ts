@@ -18,9 +18,21 @@ const Options = z
   .object({
     target: z.string().optional().describe("the target task (default: the last task)"),
     sources: z.array(z.string()).min(1).optional().describe("source tasks (default: every other task)"),
-    pretrainEpochs: z.number().int().min(1).optional().describe("epochs on the sources (default: half of training.epochs)"),
-    fineTune: z.enum(["whole", "head"]).default("whole").describe("fine-tune the whole model or the target's head only"),
-    fineTuneLr: z.number().positive().optional().describe("fine-tuning learning rate (default: training.learningRate)"),
+    pretrainEpochs: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("epochs on the sources (default: half of training.epochs)"),
+    fineTune: z
+      .enum(["whole", "head"])
+      .default("whole")
+      .describe("fine-tune the whole model or the target's head only"),
+    fineTuneLr: z
+      .number()
+      .positive()
+      .optional()
+      .describe("fine-tuning learning rate (default: training.learningRate)"),
   })
   .strict();
 
@@ -41,7 +53,8 @@ export const transfer: MetaStrategyModule<typeof Options> = {
     if (sources.length === 0) throw new Error("transfer: needs at least one source task besides the target");
     const epochs = config.training.epochs;
     const pre = o.pretrainEpochs ?? Math.max(1, Math.floor(epochs / 2));
-    if (pre >= epochs) throw new Error(`transfer: pretrainEpochs (${pre}) must be below training.epochs (${epochs})`);
+    if (pre >= epochs)
+      throw new Error(`transfer: pretrainEpochs (${pre}) must be below training.epochs (${epochs})`);
 
     const prepared = await prepare(config, hooks, env);
     const { item, options } = env.architectures.resolve(config.model.architecture, config.model.options);
@@ -53,11 +66,16 @@ export const transfer: MetaStrategyModule<typeof Options> = {
     const optimizers: tf.Optimizer[] = [];
     try {
       if (model.shared.length === 0)
-        throw new Error(`transfer: architecture "${config.model.architecture}" shares no parameters to transfer`);
+        throw new Error(
+          `transfer: architecture "${config.model.architecture}" shares no parameters to transfer`,
+        );
       const loss = (tasks: number[]) => (x: tf.Tensor2D, y: tf.Tensor1D[]) => {
         const outs = model.forward(x);
-        const perTask = prepared.tasks.map((b: BoundTask, i) =>
-          tf.mean(perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes)) as tf.Scalar,
+        const perTask = prepared.tasks.map(
+          (b: BoundTask, i) =>
+            tf.mean(
+              perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes),
+            ) as tf.Scalar,
         );
         return { total: tf.addN(tasks.map((i) => perTask[i] as tf.Scalar)) as tf.Scalar, perTask };
       };

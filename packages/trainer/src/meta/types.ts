@@ -1,8 +1,8 @@
 /** Shapes shared by the meta-learning, transfer and distillation strategies. */
+
+import type { DatasetSpec, TrainingSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
 import type * as tf from "@tensorflow/tfjs-core";
-import type { TrainingSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
 import type { z } from "zod";
-import type { DatasetSpec } from "@mtl/spec";
 import type { DatasetModule, SplitDataset } from "../data/types.ts";
 import type { ArchitectureModule } from "../models/types.ts";
 import type { Registry } from "../registry.ts";

@@ -3,6 +3,9 @@
 import type { ModelSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../rng.ts";
+import { im2col3x3, maxPool2x2 } from "./conv-ops.ts";
+
+export { im2col3x3, maxPool2x2 };
 
 export type Activation = ModelSpec["activation"];
 
@@ -69,11 +72,37 @@ export function dense(
   };
 }
 
+/** Activations that never decrease: they commute with max pooling (and with adding a bias). */
+const MONOTONE: ReadonlySet<Activation> = new Set(["relu", "tanh"]);
+
+/**
+ * Conv2D 3×3 (valid, stride 1) with bias → activation → MaxPool 2×2 on [n, h, w, c] images, as
+ * [n, ⌊(h−2)/2⌋·⌊(w−2)/2⌋·filters] rows. The convolution is im2col + one matMul with the
+ * [9c, filters] kernel (the wasm backend lacks the filter-gradient kernel of a native conv2d,
+ * and matMul is its fastest op). For relu and tanh, which commute with the maximum, bias and
+ * activation are applied after pooling, on a quarter of the values; gelu is not monotone and
+ * goes first.
+ */
+export function conv3x3Pool(img: tf.Tensor4D, K: tf.Tensor, b: tf.Tensor, activation: Activation): tf.Tensor2D {
+  const [, h, w] = img.shape;
+  const filters = K.shape[1] as number;
+  const ch = h - 2;
+  const cw = w - 2;
+  const y = tf.matMul(im2col3x3(img), K as tf.Tensor2D); // [n·ch·cw, filters]
+  let pooled: tf.Tensor;
+  if (MONOTONE.has(activation)) {
+    const p = tf.reshape(maxPool2x2(tf.reshape(y, [-1, ch, cw, filters]) as tf.Tensor4D), [-1, filters]);
+    pooled = activate(tf.add(p, b), activation);
+  } else {
+    const a = activate(tf.add(y, b), activation);
+    pooled = maxPool2x2(tf.reshape(a, [-1, ch, cw, filters]) as tf.Tensor4D);
+  }
+  return tf.reshape(pooled, [-1, Math.floor(ch / 2) * Math.floor(cw / 2) * filters]) as tf.Tensor2D;
+}
+
 /**
  * Conv2D 32 3×3 (valid) → activation → MaxPool 2×2 → Flatten; input rows are flattened images.
- * The convolution is im2col + matMul: the nine shifted views are concatenated on the channel
- * axis, then one product with the [9·c, filters] kernel. The wasm backend lacks the kernel for
- * the filter gradient of a native conv2d, and matMul is its fastest op.
+ * See conv3x3Pool; im2col and pooling are single ops with exact gradients (conv-ops.ts).
  */
 export function convBlock(
   inputShape: number[],
@@ -85,39 +114,13 @@ export function convBlock(
   const [h, w, c] = inputShape as [number, number, number];
   const K = glorot([9 * c, filters], 9 * c, 9 * filters, rng, `${name}_K`);
   const b = constant([filters], 0, `${name}_b`);
-  const ch = h - 2;
-  const cw = w - 2;
-  const oh = Math.floor(ch / 2);
-  const ow = Math.floor(cw / 2);
+  const oh = Math.floor((h - 2) / 2);
+  const ow = Math.floor((w - 2) / 2);
   return {
     vars: [K, b],
     outSize: oh * ow * filters,
-    apply: (x) => {
-      const img = tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D;
-      const views: tf.Tensor4D[] = [];
-      for (let i = 0; i < 3; i++)
-        for (let j = 0; j < 3; j++) views.push(tf.slice(img, [0, i, j, 0], [-1, ch, cw, c]));
-      const cols = tf.reshape(tf.concat(views, 3), [-1, 9 * c]) as tf.Tensor2D;
-      const y = activate(tf.add(tf.matMul(cols, K as tf.Tensor2D), b), activation);
-      return tf.reshape(maxPool2x2(tf.reshape(y, [-1, ch, cw, filters]), oh, ow, filters), [
-        -1,
-        oh * ow * filters,
-      ]);
-    },
+    apply: (x) => conv3x3Pool(tf.reshape(x, [-1, h, w, c]) as tf.Tensor4D, K, b, activation),
   };
-}
-
-/**
- * 2×2 max pooling, stride 2, as the maximum of the four window corners. Written with reshape,
- * slice and maximum (whose gradients we register) because the wasm MaxPoolGrad kernel drops
- * gradients for some windows when there are several channels (checked against the cpu backend).
- */
-export function maxPool2x2(x: tf.Tensor, oh: number, ow: number, c: number): tf.Tensor {
-  const even = tf.slice(x, [0, 0, 0, 0], [-1, 2 * oh, 2 * ow, c]);
-  const grid = tf.reshape(even, [-1, 2, ow, 2, c]); // [N·oh, row in window, ow, column in window, c]
-  const corner = (a: number, b: number) => tf.slice(grid, [0, a, 0, b, 0], [-1, 1, ow, 1, c]);
-  const m = tf.maximum(tf.maximum(corner(0, 0), corner(0, 1)), tf.maximum(corner(1, 0), corner(1, 1)));
-  return tf.reshape(m, [-1, oh, ow, c]);
 }
 
 export function inputSize(inputShape: number[]): number {
