@@ -166,19 +166,10 @@ export async function connectNatsSource(
 }
 
 async function defaultConnect(url: string): Promise<Requester> {
-  // A variable specifier keeps TypeScript from requiring the module while it is optional here.
-  const specifier = "nats";
-  let mod: { connect(opts: { servers: string; name?: string }): Promise<Requester> };
+  // Loaded here so that the SQLite path never loads the NATS client.
+  const { connect } = await import("nats");
   try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch (error) {
-    throw new DashRequestError(
-      "the nats client is not installed for @mtl/dashboard (add it to apps/dashboard/package.json)",
-      { cause: error },
-    );
-  }
-  try {
-    return await mod.connect({ servers: url, name: "mtl-dash" });
+    return await connect({ servers: url, name: "mtl-dash" });
   } catch (error) {
     throw new DashRequestError(`cannot connect to NATS at ${url}: ${(error as Error).message}`, {
       cause: error,

@@ -14,12 +14,12 @@ import { loadavg } from "node:os";
 await initBackend(process.argv[2] ?? "wasm");
 const B = 64;
 const outs = [10, 2, 3];
-function build(L: typeof NEW) {
+function build(L: typeof NEW, tag: string) {
   const rng = createRng(0);
   const spec = ModelSpec.parse({ architecture: "hard-sharing", trunk: "cnn", hidden: [64] });
-  const trunk = L.trunkBlocks(spec, [28, 28, 1], rng, "trunk");
+  const trunk = L.trunkBlocks(spec, [28, 28, 1], rng, `trunk${tag}`);
   const size = L.outSizeOf(trunk, [28, 28, 1]);
-  const heads = outs.map((o, i) => L.headBlocks(spec, size, o, rng, `h${i}`));
+  const heads = outs.map((o, i) => L.headBlocks(spec, size, o, rng, `h${tag}${i}`));
   const model: Model = {
     shared: L.varsOf(trunk), perTask: heads.map(L.varsOf), lastShared: trunk[1]!.vars,
     forward: (x) => { const z = L.applyAll(trunk, x); return heads.map((h) => L.applyAll(h, z)) as never; },
@@ -33,8 +33,8 @@ function build(L: typeof NEW) {
   return { run: () => step(x, ys), model };
 }
 const mode = process.argv[3] ?? "ab";
-const old = mode.includes("a") ? build(OLD as never) : undefined;
-const neu = build(NEW);
+const old = mode.includes("a") ? build(OLD as never, "old") : undefined;
+const neu = build(NEW, "new");
 const time = (f: () => unknown, n: number) => {
   const c0 = process.cpuUsage(); const t0 = performance.now();
   for (let i = 0; i < n; i++) f();
