@@ -62,4 +62,22 @@ describe("sweeps on the embedded path", () => {
     expect(again.trialsOf(1).map((t) => t.params.learningRate)).toEqual(params);
     again.close();
   });
+
+  it("stops starting trials at the wall-clock limit and finishes the ones running", async () => {
+    const spec = tinyExperiment("time-limit", {
+      strategies: ["equal"],
+      seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      training: { epochs: 3, batchSize: 16 },
+      sweep: { sampler: "grid", timeLimit: 2 },
+    });
+    const db = join(tmp.dir, "time-limit.db");
+    const r = await mtl(["run", writeExperiment(tmp.dir, "time-limit", spec), "--db", db, "--workers", "2"]);
+    expect(r.exitCode).toBe(0);
+    const store = new Store(db, { readonly: true });
+    const trials = store.trialsOf(1);
+    expect(trials.length).toBeGreaterThan(0);
+    expect(trials.length).toBeLessThan(10);
+    expect(trials.every((t) => t.state === "completed")).toBe(true);
+    store.close();
+  });
 });
