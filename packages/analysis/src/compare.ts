@@ -3,7 +3,7 @@
  * seeds summarised with mean ± std and a t interval, Δm% against real single-task runs, a
  * p-value against a reference row, a rank, and membership of the Pareto front.
  */
-import { type Direction, defaultDirection, METRICS, type Metric, methodOf, UsageError } from "@mtl/spec";
+import { type Direction, type Metric, methodOf, metricDirection, UsageError } from "@mtl/spec";
 import { deltaM, type MetricColumn } from "./delta-m.ts";
 import { paretoFront } from "./pareto.ts";
 import { finalValue, type TrialRecord, tasksOf, variantKey, weightsOf } from "./records.ts";
@@ -287,11 +287,7 @@ function chooseColumns(
     return names;
   };
   const dirOf = (task: (typeof taskSpecs)[number], m: string): Direction =>
-    m === task.metric
-      ? task.direction
-      : (METRICS as readonly string[]).includes(m)
-        ? defaultDirection(m as Metric)
-        : "max";
+    m === task.metric ? task.direction : metricDirection(m);
   const cols: MetricColumn[] = [];
   for (const task of taskSpecs) {
     const have = reported(task.name);

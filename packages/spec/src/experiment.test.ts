@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExperimentSpec, formatIssues, simplex } from "./index.ts";
+import { ExperimentSpec, formatIssues, metricDirection, simplex } from "./index.ts";
 
 const valid = {
   name: "t",
@@ -45,5 +45,14 @@ describe("ExperimentSpec", () => {
       tasks: [{ name: "b", kind: "regression", metric: "accuracy" }],
     });
     expect(formatIssues(r.error!)).toContain("tasks[0].metric: expected mse or mae for a regression task");
+  });
+});
+
+describe("metricDirection", () => {
+  it("knows the trainers' metric names, including scores after k steps", () => {
+    expect(["accuracy", "f1", "query_accuracy@5"].map(metricDirection)).toEqual(["max", "max", "max"]);
+    expect(["loss", "mse", "mae", "query_mse@10", "query_loss@0", "teacher_kl", "wall_ms"].map(metricDirection)).toEqual(
+      Array(7).fill("min"),
+    );
   });
 });

@@ -9,6 +9,17 @@ export type Metric = z.infer<typeof Metric>;
 export type Direction = "max" | "min";
 export const defaultDirection = (m: Metric): Direction => (m === "accuracy" || m === "f1" ? "max" : "min");
 
+/**
+ * The direction of any stored metric name, including the trainers' extra ones: `name@k` (a
+ * score after k adaptation steps) goes the way of `name`; losses, errors and divergences fall.
+ */
+export function metricDirection(name: string): Direction {
+  const base = name.replace(/@\d+$/, "");
+  if (/(^|_)(accuracy|f1)$/.test(base)) return "max";
+  if (/(^|_)(loss|mse|mae|kl|error|ms)$/.test(base)) return "min";
+  return "max";
+}
+
 const name = z
   .string()
   .min(1)

@@ -11,6 +11,7 @@ export {
 export {
   DatasetSpec,
   defaultDirection,
+  metricDirection,
   defineExperiment,
   type Direction,
   type Experiment,

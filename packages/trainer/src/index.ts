@@ -2,6 +2,7 @@ export { BACKENDS, BackendError, currentBackend, initBackend } from "./backend.t
 export { parseCsv } from "./data/csv.ts";
 export type { Dataset, DatasetContext, DatasetModule, Target } from "./data/types.ts";
 export { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from "./fast-matmul.ts";
+export { hasOwnLoop } from "./meta/dispatch.ts";
 export { type MamlProblem, type MamlSettings, mamlGradients } from "./meta/maml.ts";
 export { registerSecondOrderGradients } from "./meta/second-order.ts";
 export type { Episodes, EpisodicLearner, MetaStrategyModule, TaskFamily, TaskFamilyModule } from "./meta/types.ts";

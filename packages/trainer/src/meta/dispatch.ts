@@ -17,3 +17,8 @@ export function ownLoopRunner(
     return module.run(c, options, hooks, { datasets, architectures, loadDataset });
   };
 }
+
+/** Whether a registered strategy brings its own loop (and so needs its own kind of dataset or options). */
+export function hasOwnLoop(name: string): boolean {
+  return strategies.has(name) && isMetaStrategy(strategies.get(name));
+}
