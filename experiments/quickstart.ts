@@ -2,8 +2,9 @@ import { defineExperiment } from "@mtl/spec";
 
 /**
  * Two related classification tasks over shared features, one hard-sharing network: equal
- * weighting, learned uncertainty weights, DWA, PCGrad and MGDA against single-task baselines,
- * two seeds each. Then `pnpm mtl compare` for Δm% and significance.
+ * weighting, learned uncertainty weights, DWA, GradNorm, PCGrad, MGDA and CAGrad against
+ * single-task baselines, three seeds each (24 trials). Then `pnpm mtl compare` for Δm% and
+ * significance.
  */
 export default defineExperiment({
   name: "quickstart",
@@ -17,9 +18,9 @@ export default defineExperiment({
     { name: "task2", kind: "classification", metric: "accuracy" },
   ],
   model: { architecture: "hard-sharing", trunk: "mlp", hidden: [64, 64] },
-  strategies: ["equal", "uncertainty", "dwa", "pcgrad", "mgda"],
+  strategies: ["equal", "uncertainty", "dwa", "gradnorm", "pcgrad", "mgda", "cagrad"],
   baselines: true,
-  seeds: [0, 1],
+  seeds: [0, 1, 2],
   training: { epochs: 12, batchSize: 64, optimizer: "adam", learningRate: 0.003 },
   sweep: { sampler: "grid", objective: { task: "mean", metric: "accuracy", split: "val" } },
 });
