@@ -1,14 +1,25 @@
 /**
- * `pnpm bench train`: training speed of the reference model (64 → 256 → 256 shared trunk, two
- * task heads, batch 256, Adam) on every TensorFlow.js backend that loads — wasm with the
- * transposed-matMul fix, stock wasm, cpu — and, where /usr/bin/python3 has torch, the same model
- * in PyTorch on one thread, with the ratio to it.
- * Options: --steps N (timed steps per backend, default 60), --seconds S (cap per backend, default 8).
+ * `pnpm bench train`: training speed of two reference models on every TensorFlow.js backend that
+ * loads — wasm with the transposed-matMul fix, stock wasm, cpu — and, where /usr/bin/python3 has
+ * torch, the same model in PyTorch on one thread, with the ratio to it:
+ * - mlp: 64 → 256 → 256 shared trunk, two regression heads, batch 256, Adam;
+ * - cnn: the mnist-multitask cnn hard-sharing model (28×28×1 → Conv2D 32 3×3 → relu →
+ *   MaxPool 2×2 → 64), heads for 10, 2 and 3 classes, cross-entropy, batch 64, Adam.
+ * Options: --steps N (timed steps per backend, default 60), --seconds S (cap per backend, default 8),
+ * --only mlp|cnn.
  */
 import { spawnSync } from "node:child_process";
-import { initBackend, installFastMatMul, referenceTrainingStep, uninstallFastMatMul } from "@mtl/trainer";
+import { loadavg } from "node:os";
+import {
+  initBackend,
+  installFastMatMul,
+  referenceCnnTrainingStep,
+  referenceTrainingStep,
+  uninstallFastMatMul,
+} from "@mtl/trainer";
 
 const BATCH = 256;
+const CNN_BATCH = 64;
 
 interface Row {
   backend: string;
@@ -22,10 +33,12 @@ function option(args: string[], name: string, fallback: number): number {
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
-function time(steps: number, seconds: number): number {
-  const ref = referenceTrainingStep({ batch: BATCH });
+type Reference = { step(): unknown; dispose(): void };
+
+function time(make: () => Reference, steps: number, seconds: number, warmup = 10): number {
+  const ref = make();
   try {
-    for (let i = 0; i < 10; i++) ref.step(); // warm-up: kernel setup, JIT, allocation
+    for (let i = 0; i < warmup; i++) ref.step(); // warm-up: kernel setup, JIT, allocation
     const start = performance.now();
     let done = 0;
     while (done < steps && performance.now() - start < seconds * 1000) {
@@ -64,8 +77,43 @@ while done < steps and time.perf_counter() - start < seconds:
 print(json.dumps({"steps_per_sec": done / (time.perf_counter() - start), "torch": torch.__version__}))
 `;
 
-function pytorch(steps: number, seconds: number): { stepsPerSec: number; version: string } | string {
-  const r = spawnSync("/usr/bin/python3", ["-c", PYTORCH, String(steps), String(seconds), String(BATCH)], {
+const PYTORCH_CNN = `
+import json, sys, time, torch
+import torch.nn.functional as F
+torch.set_num_threads(1)
+torch.manual_seed(0)
+steps, seconds, batch = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+classes = [10, 2, 3]
+trunk = torch.nn.Sequential(
+    torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(),
+    torch.nn.Linear(32 * 13 * 13, 64), torch.nn.ReLU())
+heads = torch.nn.ModuleList([torch.nn.Linear(64, c) for c in classes])
+opt = torch.optim.Adam(list(trunk.parameters()) + list(heads.parameters()), lr=1e-3)
+x = torch.rand(batch, 1, 28, 28)
+ys = [torch.randint(0, c, (batch,)) for c in classes]
+def step():
+    opt.zero_grad()
+    z = trunk(x)
+    loss = sum(F.cross_entropy(h(z), y) for h, y in zip(heads, ys))
+    loss.backward()
+    opt.step()
+for _ in range(3):
+    step()
+start = time.perf_counter()
+done = 0
+while done < steps and time.perf_counter() - start < seconds:
+    step()
+    done += 1
+print(json.dumps({"steps_per_sec": done / (time.perf_counter() - start), "torch": torch.__version__}))
+`;
+
+function pytorch(
+  script: string,
+  batch: number,
+  steps: number,
+  seconds: number,
+): { stepsPerSec: number; version: string } | string {
+  const r = spawnSync("/usr/bin/python3", ["-c", script, String(steps), String(seconds), String(batch)], {
     encoding: "utf8",
     timeout: 120_000,
   });
@@ -81,39 +129,48 @@ function pytorch(steps: number, seconds: number): { stepsPerSec: number; version
   return { stepsPerSec: out.steps_per_sec, version: out.torch };
 }
 
-export async function main(args: string[] = []): Promise<void> {
-  const steps = option(args, "steps", 60);
-  const seconds = option(args, "seconds", 8);
+interface Model {
+  title: string;
+  batch: number;
+  make: () => Reference;
+  torch: string;
+  /** Steps for the slow backends (stock wasm, cpu). */
+  slowSteps: (steps: number) => number;
+  warmup: number;
+}
+
+async function measure(model: Model, steps: number, seconds: number): Promise<void> {
   const rows: Row[] = [];
   const add = (backend: string, sps: number) =>
-    rows.push({ backend, stepsPerSec: sps, samplesPerSec: sps * BATCH });
+    rows.push({ backend, stepsPerSec: sps, samplesPerSec: sps * model.batch });
+  const run = (n: number) => time(model.make, n, seconds, model.warmup);
 
   for (const backend of ["tensorflow-gpu", "tensorflow"]) {
     try {
       await initBackend(backend);
-      add(backend, time(steps, seconds));
+      add(backend, run(steps));
     } catch {
       console.log(`${backend}: not available on this machine`);
     }
   }
   try {
     await initBackend("wasm");
-    add("wasm (transpose fix)", time(steps, seconds));
+    add("wasm (transpose fix)", run(steps));
     uninstallFastMatMul();
-    add("wasm (stock)", time(Math.min(steps, 20), seconds));
+    add("wasm (stock)", run(model.slowSteps(steps)));
     installFastMatMul();
   } catch (err) {
     console.log(`wasm: not available (${(err as Error).message})`);
   }
   await initBackend("cpu");
-  add("cpu", time(Math.min(steps, 30), seconds));
+  add("cpu", run(model.slowSteps(steps)));
 
-  const torch = pytorch(steps * 4, seconds);
+  const torch = pytorch(model.torch, model.batch, steps * 4, seconds);
   if (typeof torch === "string") console.log(`pytorch: ${torch}`);
   else add(`pytorch ${torch.version} (1 thread)`, torch.stepsPerSec);
   const torchRate = typeof torch === "string" ? undefined : torch.stepsPerSec;
 
-  console.log(`\nreference model: 64 → 256 → 256 shared, 2 heads, batch ${BATCH}, Adam`);
+  console.log(`\n${model.title}`);
   const header = ["backend", "steps/s", "samples/s", "× pytorch"];
   const lines = rows.map((r) => [
     r.backend,
@@ -129,6 +186,43 @@ export async function main(args: string[] = []): Promise<void> {
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const l of lines) console.log(fmt(l));
+  console.log("");
+}
+
+const MODELS: Record<string, Model> = {
+  mlp: {
+    title: `reference model: 64 → 256 → 256 shared, 2 heads, batch ${BATCH}, Adam`,
+    batch: BATCH,
+    make: () => referenceTrainingStep({ batch: BATCH }),
+    torch: PYTORCH,
+    slowSteps: (steps) => Math.min(steps, 20),
+    warmup: 10,
+  },
+  cnn: {
+    title: `mnist cnn: Conv2D 32 3×3 → MaxPool 2×2 → 64 shared, 3 heads (10/2/3 classes), batch ${CNN_BATCH}, Adam`,
+    batch: CNN_BATCH,
+    make: () => referenceCnnTrainingStep({ batch: CNN_BATCH }),
+    torch: PYTORCH_CNN,
+    slowSteps: (steps) => Math.min(steps, 10),
+    warmup: 5,
+  },
+};
+
+export async function main(args: string[] = []): Promise<void> {
+  const steps = option(args, "steps", 60);
+  const seconds = option(args, "seconds", 8);
+  const i = args.indexOf("--only");
+  const only = i >= 0 ? args[i + 1] : undefined;
+  if (only !== undefined && !MODELS[only])
+    throw new Error(`--only: expected one of ${Object.keys(MODELS).join(", ")}`);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ");
+  console.log(`load average (1/5/15 min) before: ${load()}`);
+  for (const [name, model] of Object.entries(MODELS))
+    if (!only || only === name) await measure(model, steps, seconds);
+  console.log(`load average (1/5/15 min) after: ${load()}`);
 }
 
 // Run directly: tsx bench/src/train.ts [--steps N]

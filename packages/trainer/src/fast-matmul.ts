@@ -42,6 +42,28 @@ function transpose2d(x: TensorInfo, backend: Backendish): TensorInfo {
   return out;
 }
 
+/**
+ * Whether to compute a transposed product as the transpose of the swapped one, Cᵀ = (Bᵀ)ᵀ·… :
+ * A·Bᵀ = (B·Aᵀ)ᵀ and Aᵀ·B = (Bᵀ·A)ᵀ. The plain product packs its right operand on every call
+ * (XNNPACK treats it as weights, and gradients are new tensors each step); packing costs about
+ * twice a transpose per element here. So, in transposed elements, A·Bᵀ directly costs
+ * nk + 2nk, swapped mk + 2mk + mn; Aᵀ·B directly km + 2kn, swapped kn + 2km + mn. Swapping pays
+ * when the big operand would otherwise be packed: backpropagating into a wide layer's input
+ * (dy [64, 64] · Wᵀ, W [5408, 64]) and the filter gradient of an im2col convolution
+ * (colsᵀ [9, 43264] · dY [43264, 32]). Square products (the MLP reference) are left alone.
+ */
+function swapPays(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): boolean {
+  if (tA === tB || a.shape.length !== 2 || b.shape.length !== 2 || a.dtype !== "float32") return false;
+  if (tB) {
+    const [m, k] = a.shape as [number, number];
+    const n = b.shape[0] as number;
+    return 3 * m * k + m * n < 3 * n * k;
+  }
+  const [k, m] = a.shape as [number, number];
+  const n = b.shape[1] as number;
+  return m * (k + n) < k * n;
+}
+
 /** Replaces the wasm matMul kernels; idempotent. Must run after the wasm backend registered. */
 export function installFastMatMul(): void {
   for (const name of PATCHED) {
@@ -75,6 +97,19 @@ export function installFastMatMul(): void {
       };
       const a = inputs.a as TensorInfo;
       const b = inputs.b as TensorInfo;
+      if (name === "BatchMatMul" && swapPays(a, b, tA, tB)) {
+        // A·Bᵀ = (B·Aᵀ)ᵀ, Aᵀ·B = (Bᵀ·A)ᵀ: see swapPays.
+        const swapped = tB ? { a: b, b: flip(a) } : { a: flip(b), b: a };
+        const cT = original.kernelFunc({
+          inputs: swapped,
+          backend,
+          attrs: { ...attrs, transposeA: false, transposeB: false },
+        } as never) as TensorInfo;
+        const out = transpose2d(cT, backend);
+        backend.disposeData(cT.dataId);
+        for (const t of temps) backend.disposeData(t.dataId);
+        return out;
+      }
       const out = original.kernelFunc({
         inputs: { ...inputs, a: tA ? flip(a) : a, b: tB ? flip(b) : b },
         backend,

@@ -5,9 +5,20 @@ export { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from "./f
 export { hasOwnLoop } from "./meta/dispatch.ts";
 export { type MamlProblem, type MamlSettings, mamlGradients } from "./meta/maml.ts";
 export { registerSecondOrderGradients } from "./meta/second-order.ts";
-export type { Episodes, EpisodicLearner, MetaStrategyModule, TaskFamily, TaskFamilyModule } from "./meta/types.ts";
+export type {
+  Episodes,
+  EpisodicLearner,
+  MetaStrategyModule,
+  TaskFamily,
+  TaskFamilyModule,
+} from "./meta/types.ts";
 export type { ArchitectureModule, BuildContext, Model } from "./models/types.ts";
-export { type ReferenceOptions, referenceTrainingStep } from "./reference.ts";
+export {
+  type ReferenceCnnOptions,
+  type ReferenceOptions,
+  referenceCnnTrainingStep,
+  referenceTrainingStep,
+} from "./reference.ts";
 export {
   listArchitectures,
   listDatasets,

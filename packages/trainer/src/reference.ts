@@ -1,7 +1,10 @@
 /**
- * The reference model of `pnpm bench train`: 64 inputs → 256 → 256 shared trunk, one linear
- * head per task, MSE, Adam, on fixed random data. Built from the same pieces as runTrial
- * (hard-sharing, equal weights, makeStep) so the benchmark measures what trials run.
+ * The reference models of `pnpm bench train`, built from the same pieces as runTrial
+ * (hard-sharing, equal weights, makeStep) so the benchmark measures what trials run:
+ * - an MLP: 64 inputs → 256 → 256 shared trunk, one linear head per task, MSE, Adam;
+ * - the mnist cnn: 28×28×1 → Conv2D 32 3×3 → relu → MaxPool 2×2 → 64 shared trunk, heads for
+ *   10, 2 and 3 classes (digit, parity, mod3), cross-entropy, Adam.
+ * Both on fixed random data (the speed does not depend on it).
  */
 
 import { ModelSpec, TaskSpec } from "@mtl/spec";
@@ -42,6 +45,48 @@ export function referenceTrainingStep(o: ReferenceOptions = {}): { step(): numbe
     [batch, inputs],
   );
   const ys = tasks.map(() => tf.tensor1d(Float32Array.from({ length: batch }, () => rng.normal())));
+  return {
+    step: () => step(x, ys),
+    dispose() {
+      tf.dispose([x, ...ys, ...allVariables(model)]);
+      optimizer.dispose();
+    },
+  };
+}
+
+export interface ReferenceCnnOptions {
+  hidden?: number[];
+  /** Classes per task head. */
+  classes?: number[];
+  batch?: number;
+  seed?: number;
+}
+
+/** One Adam step of the mnist cnn hard-sharing model per call; dispose() frees everything. */
+export function referenceCnnTrainingStep(o: ReferenceCnnOptions = {}): { step(): number[]; dispose(): void } {
+  const batch = o.batch ?? 64;
+  const classes = o.classes ?? [10, 2, 3];
+  const rng = createRng(o.seed ?? 0);
+  const spec = ModelSpec.parse({ architecture: "hard-sharing", trunk: "cnn", hidden: o.hidden ?? [64] });
+  const model = hardSharing.build(spec, {}, { inputShape: [28, 28, 1], outputs: classes, rng });
+  const tasks = classes.map((c, i) => ({
+    spec: TaskSpec.parse({ name: `task${i + 1}`, kind: "classification", metric: "accuracy" }),
+    units: c,
+    classes: c,
+  }));
+  const strategy = equal.create({}, { tasks: tasks.map((t) => t.spec.name), initialWeights: [], rng });
+  const optimizer = createOptimizer({ optimizer: "adam", learningRate: 1e-3 });
+  const step = makeStep(model, strategy, tasks, optimizer, 0);
+  const x = tf.tensor2d(
+    Float32Array.from({ length: batch * 784 }, () => rng.next()),
+    [batch, 784],
+  );
+  const ys = classes.map((c) =>
+    tf.tensor1d(
+      Int32Array.from({ length: batch }, () => rng.int(c)),
+      "int32",
+    ),
+  );
   return {
     step: () => step(x, ys),
     dispose() {

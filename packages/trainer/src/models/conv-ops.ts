@@ -1,26 +1,41 @@
 /**
- * The two non-matMul pieces of the `cnn` trunk, as single ops with their own gradients:
- * 3×3 im2col and 2×2 max pooling. Each runs as one loop over a typed array on the host.
+ * The two non-matMul pieces of the `cnn` trunk as single ops with their own gradients (via
+ * tf.customGrad): 3×3 im2col, and 2×2 max pooling.
  *
- * Why not tf ops: on the wasm backend a Slice of rank 5 falls back to a per-element generic
- * path (~0.8 s for one [832, 2, 13, 2, 32] slice, which made a training step of the mnist cnn
- * take seconds), rank-4 slices of one channel copy one float per call, GatherV2 checks every
- * index in JS, broadcast comparisons of rank 5 are slow, Conv2DBackpropFilter is missing and
- * MaxPoolGrad drops gradients with several channels. The loops below cost about one memory pass
- * each and work the same on every backend (dataSync is a copy out of the wasm heap).
+ * Why not compositions of tf ops, as before: on the wasm backend a Slice of rank 5 falls back to
+ * a per-element generic path (~0.8 s for one [832, 2, 13, 2, 32] slice; pooling that way made a
+ * training step of the mnist cnn take over a second), a rank-4 slice of one channel copies one
+ * float per call, GatherV2 checks every index in JS, broadcast comparisons of rank 5 are slow,
+ * MaxPoolWithArgmax returns wrong values, Conv2DBackpropFilter is missing and MaxPoolGrad drops
+ * gradients with several channels. So im2col and its gradient (col2im) and the pooling gradient
+ * are one loop each over typed arrays on the host (on wasm straight on the heap, elsewhere via
+ * dataSync), and the pooling forward pass is the backend's MaxPool kernel, which is correct.
  *
- * The gradients are exact (max pooling routes each window's gradient to its first maximum in
- * row-major order, as TensorFlow's MaxPoolGrad does) and checked by finite differences in
- * gradients.test.ts. They are computed on the host, so they are not themselves differentiable:
- * fine for training, not for second-order methods.
+ * The gradients are exact (pooling routes each window's gradient to its first maximum in
+ * row-major order, as TensorFlow's MaxPoolGrad does) and checked by finite differences and
+ * against tf.conv2d/tf.maxPool in gradients.test.ts. They are computed on the host, so they are
+ * not themselves differentiable: fine for training, not for second-order methods.
  */
 
 import * as tf from "@tensorflow/tfjs-core";
 
 type CustomOp = Parameters<typeof tf.customGrad>[0];
 
+interface HeapBackend {
+  dataIdMap?: { has(dataId: object): boolean };
+  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * The values of a float32 tensor for reading on the host. On wasm, a view of the wasm heap (no
+ * copy; valid only until the next tensor allocation, so read it before making any); elsewhere
+ * dataSync().
+ */
 function floats(t: tf.Tensor): Float32Array {
   if (t.dtype !== "float32") throw new Error(`expected a float32 tensor, got ${t.dtype}`);
+  const backend = tf.backend() as unknown as HeapBackend;
+  if (tf.getBackend() === "wasm" && backend.typedArrayFromHeap && backend.dataIdMap?.has(t.dataId))
+    return backend.typedArrayFromHeap(t);
   return t.dataSync() as Float32Array;
 }
 
@@ -65,51 +80,47 @@ export const im2col3x3 = tf.customGrad(((x: tf.Tensor) => {
 
 /**
  * 2×2 max pooling, stride 2, valid (an odd last row or column is dropped), as tf.maxPool(x, 2, 2,
- * "valid"): [n, h, w, c] → [n, ⌊h/2⌋, ⌊w/2⌋, c].
+ * "valid"): [n, h, w, c] → [n, ⌊h/2⌋, ⌊w/2⌋, c]. The forward pass is the backend's MaxPool
+ * kernel (XNNPACK on wasm, correct); the gradient goes to the first maximum of each window in
+ * row-major order, as TensorFlow's MaxPoolGrad does (a NaN window sends it to its last corner).
  */
-export const maxPool2x2 = tf.customGrad(((x: tf.Tensor) => {
+export const maxPool2x2 = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   if (x.rank !== 4) throw new Error(`maxPool2x2: need [n, h, w, c], got [${x.shape}]`);
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  const oh = Math.floor(h / 2);
-  const ow = Math.floor(w / 2);
-  const src = floats(x);
-  const out = new Float32Array(n * oh * ow * c);
-  const from = new Int32Array(out.length); // flat input index of each window's maximum
-  let o = 0;
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++) {
-        const p00 = ((b * h + 2 * i) * w + 2 * j) * c;
-        const p10 = p00 + w * c;
-        for (let k = 0; k < c; k++) {
-          // Row-major scan, strict comparison: ties go to the first maximum.
-          let at = p00 + k;
-          let best = src[at] as number;
-          let q = p00 + c + k;
-          if ((src[q] as number) > best) {
-            best = src[q] as number;
-            at = q;
-          }
-          q = p10 + k;
-          if ((src[q] as number) > best) {
-            best = src[q] as number;
-            at = q;
-          }
-          q = p10 + c + k;
-          if ((src[q] as number) > best) {
-            best = src[q] as number;
-            at = q;
-          }
-          out[o] = best;
-          from[o++] = at;
-        }
-      }
+  const value = tf.maxPool(x as tf.Tensor4D, 2, 2, "valid");
+  save([x, value]);
   return {
-    value: tf.tensor4d(out, [n, oh, ow, c]),
-    gradFunc: (dy: tf.Tensor) => {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [input, pooled] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const [n, h, w, c] = input.shape;
+      const [, oh, ow] = pooled.shape;
+      const src = floats(input);
+      const max = floats(pooled);
       const g = floats(dy);
       const dx = new Float32Array(n * h * w * c);
-      for (let q = 0; q < from.length; q++) dx[from[q] as number] = g[q] as number;
+      let o = 0;
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++) {
+            const p00 = ((b * h + 2 * i) * w + 2 * j) * c;
+            const p01 = p00 + c;
+            const p10 = p00 + w * c;
+            const p11 = p10 + c;
+            for (let k = 0; k < c; k++, o++) {
+              // First corner equal to the window's maximum, without branches (about twice as
+              // fast as a chain of conditionals on unpredictable data): e0..e3 is one-hot.
+              const m = max[o] as number;
+              const gk = g[o] as number;
+              const e0 = +(src[p00 + k] === m);
+              const e1 = +(src[p01 + k] === m) & (e0 ^ 1);
+              const e2 = +(src[p10 + k] === m) & ((e0 | e1) ^ 1);
+              const e3 = (e0 | e1 | e2) ^ 1;
+              dx[p00 + k] = e0 * gk;
+              dx[p01 + k] = e1 * gk;
+              dx[p10 + k] = e2 * gk;
+              dx[p11 + k] = e3 * gk;
+            }
+          }
       return tf.tensor4d(dx, [n, h, w, c]);
     },
   };

@@ -83,7 +83,12 @@ const MONOTONE: ReadonlySet<Activation> = new Set(["relu", "tanh"]);
  * activation are applied after pooling, on a quarter of the values; gelu is not monotone and
  * goes first.
  */
-export function conv3x3Pool(img: tf.Tensor4D, K: tf.Tensor, b: tf.Tensor, activation: Activation): tf.Tensor2D {
+export function conv3x3Pool(
+  img: tf.Tensor4D,
+  K: tf.Tensor,
+  b: tf.Tensor,
+  activation: Activation,
+): tf.Tensor2D {
   const [, h, w] = img.shape;
   const filters = K.shape[1] as number;
   const ch = h - 2;
