@@ -6,8 +6,8 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodePng, inkStats } from "@mtl/analysis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
 
 const run = promisify(execFile);

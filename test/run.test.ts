@@ -48,7 +48,11 @@ describe("mtl run, end to end on the embedded default", () => {
   it("lists the trials as JSON with final per-task metrics", async () => {
     const r = await mtl(["trials", "--db", db, "--json"]);
     expect(r.exitCode).toBe(0);
-    const trials = JSON.parse(r.stdout) as { state: string; final: Record<string, Record<string, Record<string, number>>>; backend: string }[];
+    const trials = JSON.parse(r.stdout) as {
+      state: string;
+      final: Record<string, Record<string, Record<string, number>>>;
+      backend: string;
+    }[];
     expect(trials).toHaveLength(4);
     for (const t of trials) {
       expect(t.state).toBe("completed");
@@ -148,7 +152,9 @@ describe("bad experiment files", () => {
 
   it("reports a file that throws on import in one line", async () => {
     const file = join(tmp.dir, "throws.ts");
-    await import("node:fs").then((fs) => fs.writeFileSync(file, 'throw new Error("boom");\nexport default {};\n'));
+    await import("node:fs").then((fs) =>
+      fs.writeFileSync(file, 'throw new Error("boom");\nexport default {};\n'),
+    );
     const r = await mtl(["run", file]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^mtl: could not load experiment file .*throws\.ts: boom$/);

@@ -13,7 +13,12 @@ describe("sweeps on the embedded path", () => {
       seeds: [0],
       space: { learningRate: { kind: "loguniform", low: 1e-5, high: 0.05 } },
       training: { epochs: 9, batchSize: 32 },
-      sweep: { sampler: "random", maxTrials: 8, seed: 3, pruner: { kind: "asha", reduction: 3, minEpochs: 1 } },
+      sweep: {
+        sampler: "random",
+        maxTrials: 8,
+        seed: 3,
+        pruner: { kind: "asha", reduction: 3, minEpochs: 1 },
+      },
     });
     const db = join(tmp.dir, "asha.db");
     const r = await mtl(["run", writeExperiment(tmp.dir, "asha", spec), "--db", db, "--workers", "2"]);

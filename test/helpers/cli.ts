@@ -38,7 +38,10 @@ export function writeExperiment(dir: string, name: string, spec: unknown): strin
 export function tinyExperiment(name: string, overrides: Record<string, unknown> = {}) {
   return {
     name,
-    dataset: { name: "classification", options: { n_samples: 400, n_features: 14, n_informative: 5, n_tasks: 2 } },
+    dataset: {
+      name: "classification",
+      options: { n_samples: 400, n_features: 14, n_informative: 5, n_tasks: 2 },
+    },
     tasks: [
       { name: "task1", kind: "classification", metric: "accuracy" },
       { name: "task2", kind: "classification", metric: "accuracy" },

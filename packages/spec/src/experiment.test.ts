@@ -36,7 +36,9 @@ describe("ExperimentSpec", () => {
     const lines = formatIssues(r.error!);
     expect(lines.some((l) => l.startsWith("(root): unknown field trainig"))).toBe(true);
     expect(lines.some((l) => l.startsWith("training.epochs:"))).toBe(true);
-    expect(lines.some((l) => l.startsWith("space.weights.tasks[1]: expected one of the task names"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("space.weights.tasks[1]: expected one of the task names"))).toBe(
+      true,
+    );
   });
 
   it("rejects a classification metric on a regression task", () => {
@@ -51,8 +53,8 @@ describe("ExperimentSpec", () => {
 describe("metricDirection", () => {
   it("knows the trainers' metric names, including scores after k steps", () => {
     expect(["accuracy", "f1", "query_accuracy@5"].map(metricDirection)).toEqual(["max", "max", "max"]);
-    expect(["loss", "mse", "mae", "query_mse@10", "query_loss@0", "teacher_kl", "wall_ms"].map(metricDirection)).toEqual(
-      Array(7).fill("min"),
-    );
+    expect(
+      ["loss", "mse", "mae", "query_mse@10", "query_loss@0", "teacher_kl", "wall_ms"].map(metricDirection),
+    ).toEqual(Array(7).fill("min"));
   });
 });

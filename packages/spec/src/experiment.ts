@@ -39,11 +39,23 @@ export const TaskSpec = z
   .superRefine((t, ctx) => {
     const classMetric = t.metric === "accuracy" || t.metric === "f1";
     if (t.kind === "regression" && classMetric)
-      ctx.addIssue({ code: "custom", path: ["metric"], message: "expected mse or mae for a regression task" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["metric"],
+        message: "expected mse or mae for a regression task",
+      });
     if (t.kind === "regression" && t.loss === "cross-entropy")
-      ctx.addIssue({ code: "custom", path: ["loss"], message: "expected mse, mae or huber for a regression task" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["loss"],
+        message: "expected mse, mae or huber for a regression task",
+      });
     if (t.kind === "classification" && t.loss && t.loss !== "cross-entropy")
-      ctx.addIssue({ code: "custom", path: ["loss"], message: "expected cross-entropy for a classification task" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["loss"],
+        message: "expected cross-entropy for a classification task",
+      });
   })
   .transform((t) => ({
     ...t,
@@ -59,7 +71,10 @@ export const DatasetSpec = z
     options: z.record(z.string(), z.unknown()).default({}),
     /** Fractions of the samples held out; the rest trains. */
     split: z
-      .object({ val: z.number().min(0).max(0.5).default(0.15), test: z.number().min(0).max(0.5).default(0.15) })
+      .object({
+        val: z.number().min(0).max(0.5).default(0.15),
+        test: z.number().min(0).max(0.5).default(0.15),
+      })
       .strict()
       .default({ val: 0.15, test: 0.15 }),
     /** The data are generated from this seed, the same for every trial; trial seeds vary the model. */
@@ -83,7 +98,10 @@ export const ModelSpec = z
 export type ModelSpec = z.output<typeof ModelSpec>;
 
 export const StrategyRef = z.union([
-  z.string().min(1).transform((n) => ({ name: n, options: {} as Record<string, unknown> })),
+  z
+    .string()
+    .min(1)
+    .transform((n) => ({ name: n, options: {} as Record<string, unknown> })),
   z.object({ name: z.string().min(1), options: z.record(z.string(), z.unknown()).default({}) }).strict(),
 ]);
 export type StrategyRef = z.output<typeof StrategyRef>;
@@ -166,7 +184,10 @@ export const ExperimentSpec = z
       activation: "relu",
       options: {},
     }),
-    strategies: z.array(StrategyRef).min(1).default([{ name: "equal", options: {} }]),
+    strategies: z
+      .array(StrategyRef)
+      .min(1)
+      .default([{ name: "equal", options: {} }]),
     /** Also train one independent model per task, the baseline of every comparison. */
     baselines: z.boolean().default(false),
     space: z.record(z.string(), Param).default({}),

@@ -1,19 +1,9 @@
-export {
-  choice,
-  int,
-  loguniform,
-  Param,
-  simplex,
-  uniform,
-  type ParamInput,
-  type ParamValue,
-} from "./space.ts";
+export { formatIssues, formatPath, UsageError } from "./errors.ts";
 export {
   DatasetSpec,
-  defaultDirection,
-  metricDirection,
-  defineExperiment,
   type Direction,
+  defaultDirection,
+  defineExperiment,
   type Experiment,
   type ExperimentInput,
   ExperimentSpec,
@@ -21,6 +11,7 @@ export {
   METRICS,
   Metric,
   ModelSpec,
+  metricDirection,
   Objective,
   PrunerSpec,
   StrategyRef,
@@ -29,6 +20,16 @@ export {
   TrainingSpec,
 } from "./experiment.ts";
 export {
+  choice,
+  int,
+  loguniform,
+  Param,
+  type ParamInput,
+  type ParamValue,
+  simplex,
+  uniform,
+} from "./space.ts";
+export {
   type EpochReport,
   type FinalMetrics,
   type MetricPoint,
@@ -36,4 +37,3 @@ export {
   TrialConfig,
   type TrialOutcome,
 } from "./trial.ts";
-export { formatIssues, formatPath, UsageError } from "./errors.ts";

@@ -44,7 +44,9 @@ export type ParamInput = z.input<typeof Param>;
 /** A value a parameter can take: a scalar, or a task→weight record for `simplex`. */
 export type ParamValue = string | number | boolean | null | Record<string, number>;
 
-export const choice = <T extends string | number | boolean | null>(values: readonly T[]): { kind: "choice"; values: T[] } => ({
+export const choice = <T extends string | number | boolean | null>(
+  values: readonly T[],
+): { kind: "choice"; values: T[] } => ({
   kind: "choice",
   values: [...values],
 });
@@ -58,7 +60,11 @@ export const loguniform = (low: number, high: number): { kind: "loguniform"; low
   low,
   high,
 });
-export const int = (low: number, high: number, step = 1): { kind: "int"; low: number; high: number; step: number } => ({
+export const int = (
+  low: number,
+  high: number,
+  step = 1,
+): { kind: "int"; low: number; high: number; step: number } => ({
   kind: "int",
   low,
   high,

@@ -134,7 +134,9 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
         }
       }
       const weights: Record<string, number> = {};
-      names.forEach((n, i) => (weights[n] = (weightSums[i] as number) / Math.max(steps, 1)));
+      names.forEach((n, i) => {
+        weights[n] = (weightSums[i] as number) / Math.max(steps, 1);
+      });
       strategy.afterEpoch?.(Array.from(lossSums, (s) => s / Math.max(steps, 1)));
 
       const metrics: MetricPoint[] = [];
@@ -449,8 +451,10 @@ export function evaluate(
 function toFinal(metrics: MetricPoint[]): FinalMetrics {
   const out: FinalMetrics = {};
   for (const m of metrics) {
-    const task = (out[m.task] ??= {});
-    const split = (task[m.split] ??= {});
+    const task = out[m.task] ?? {};
+    out[m.task] = task;
+    const split = task[m.split] ?? {};
+    task[m.split] = split;
     split[m.name] = m.value;
   }
   return out;

@@ -74,7 +74,9 @@ function generate(o: Options, seed: number): Dataset {
   // Task 1: balanced classes as in scikit-learn, in shuffled order.
   const order = permutation(n, rng);
   const first = new Int32Array(n);
-  order.forEach((sample, i) => (first[sample] = i % o.n_classes));
+  order.forEach((sample, i) => {
+    first[sample] = i % o.n_classes;
+  });
   labels.push(first);
   for (let t = 1; t < T; t++) {
     const y = new Int32Array(n);

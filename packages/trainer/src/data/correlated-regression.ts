@@ -72,7 +72,9 @@ export const correlatedRegression: DatasetModule<typeof Options> = {
       });
     }
     const targets: Record<string, Target> = {};
-    ys.forEach((values, t) => (targets[`task${t + 1}`] = { kind: "regression", values }));
+    ys.forEach((values, t) => {
+      targets[`task${t + 1}`] = { kind: "regression", values };
+    });
     return { n, inputShape: [d], x, targets };
   },
 };

@@ -76,7 +76,9 @@ describe("mnist-multitask", () => {
     const digit = d.targets.digit;
     const parity = d.targets.parity;
     if (digit?.kind !== "classification" || parity?.kind !== "classification") throw new Error("kind");
-    digit.labels.forEach((y, i) => expect(parity.labels[i]).toBe(y % 2));
+    digit.labels.forEach((y, i) => {
+      expect(parity.labels[i]).toBe(y % 2);
+    });
     expect(new Set(digit.labels).size).toBeGreaterThan(5);
   });
 });

@@ -19,16 +19,22 @@ export function splitDataset(
   const take = (from: number, count: number): SplitData => {
     const idx = perm.subarray(from, from + count);
     const x = new Float32Array(count * d);
-    idx.forEach((src, i) => x.set(ds.x.subarray(src * d, src * d + d), i * d));
+    idx.forEach((src, i) => {
+      x.set(ds.x.subarray(src * d, src * d + d), i * d);
+    });
     const targets: Record<string, Target> = {};
     for (const [name, t] of Object.entries(ds.targets)) {
       if (t.kind === "classification") {
         const labels = new Int32Array(count);
-        idx.forEach((src, i) => (labels[i] = t.labels[src] as number));
+        idx.forEach((src, i) => {
+          labels[i] = t.labels[src] as number;
+        });
         targets[name] = { ...t, labels };
       } else {
         const values = new Float32Array(count);
-        idx.forEach((src, i) => (values[i] = t.values[src] as number));
+        idx.forEach((src, i) => {
+          values[i] = t.values[src] as number;
+        });
         targets[name] = { kind: "regression", values };
       }
     }

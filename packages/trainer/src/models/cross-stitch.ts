@@ -36,7 +36,7 @@ export const crossStitch: ArchitectureModule<typeof Options> = {
       forward: (x) => {
         let hs: tf.Tensor[] = towers.map(() => x);
         for (let b = 0; b < depth; b++) {
-          hs = hs.map((h, k) => (towers[k]?.[b] as NonNullable<(typeof towers)[number][number]>).apply(h));
+          hs = hs.map((h, k) => (towers[k]![b] as NonNullable<(typeof towers)[number][number]>).apply(h));
           const shape = (hs[0] as tf.Tensor).shape;
           const stacked = tf.reshape(tf.stack(hs), [T, -1]) as tf.Tensor2D;
           const mixed = tf.matMul(stitches[b] as tf.Variable as tf.Tensor2D, stacked);

@@ -148,7 +148,9 @@ describe("nash-mtl", () => {
     ];
     const a = nashAlpha(gramOf(g));
     const b = nashAlpha(gramOf(g.map((v) => v.map((x) => 10 * x))));
-    a.forEach((x, i) => expect(b[i]).toBeCloseTo(x / 10, 6));
+    a.forEach((x, i) => {
+      expect(b[i]).toBeCloseTo(x / 10, 6);
+    });
   });
 });
 
