@@ -9,7 +9,7 @@
  * 2. A CPU-bound sweep of 16 short trials over NATS with one `mtl worker` process, then two.
  *
  * Options: --trials N (no-op trials per run, default 3000), --concurrency C (slots per no-op
- * worker, default 1), --skip-scaling.
+ * worker, default 1), --skip-scaling, --only-scaling.
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -179,7 +179,7 @@ async function cpuBound(count: number): Promise<number> {
     await Promise.all(workers.map((w, i) => w.waitFor(new RegExp(`worker ${names[i]}: \\d thread`))));
     const bus = await NatsCoordinatorBus.connect({ servers: server.url });
     try {
-      const exp = experiment(`cpu-${count}`, 16, { parallelism: 16, epochs: 6, samples: 2000 });
+      const exp = experiment(`cpu-${count}`, 16, { parallelism: 16, epochs: 20, samples: 3000 });
       const { sweep: row } = store.ensureSweep(exp);
       const coordinator = new Coordinator({
         store,
@@ -211,7 +211,7 @@ const row = (label: string, f: Figures) =>
   `${label.padEnd(34)} ${f.perSecond.toFixed(0).padStart(6)} trials/s  (${f.trials} in ${f.seconds.toFixed(2)} s)  dispatch p50 ${ms(f.p50)}  p99 ${ms(f.p99)}`;
 
 export async function main(args: string[]): Promise<void> {
-  if (process.env.PROF_EMBEDDED) { console.log(await embedded(600, 64, 1)); return; }
+  if (args.includes("--only-scaling")) return scaling((l) => process.stdout.write(`${l}\n`));
   const n = option(args, "trials", 3000);
   const concurrency = option(args, "concurrency", 1);
   const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -223,6 +223,10 @@ export async function main(args: string[]): Promise<void> {
   out(row("NATS, unloaded (parallelism 2)", await overNats(Math.min(n, 500), 2, concurrency)));
   out(`target: ≥ 300 trials/s over NATS with persistence → ${nats.perSecond >= 300 ? "met" : "NOT met"}`);
   if (args.includes("--skip-scaling")) return;
+  await scaling(out);
+}
+
+async function scaling(out: (line: string) => void): Promise<void> {
   out("");
   out("CPU-bound sweep, 16 trials over NATS (mtl worker processes, one thread each)");
   const one = await cpuBound(1);

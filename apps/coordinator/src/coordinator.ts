@@ -51,9 +51,9 @@ export class Coordinator {
   private readonly pruner: Pruner;
   private readonly objective: ReturnType<typeof objectiveOf>;
   private readonly curves = new Map<number, { epoch: number; values: number[] }[]>();
-  private readonly dispatched = new Set<number>();
-  /** The history as last read, by trial id, and the trials changed since (see `history`). */
+  /** The history as last read, by trial id; which of those were unfinished; which changed since. */
   private readonly known = new Map<number, TrialHistory>();
+  private readonly open = new Set<number>();
   private readonly touched = new Set<number>();
   /** Trials running on a worker as far as the events tell: trial id → run id. */
   private readonly live = new Map<number, string>();
@@ -108,16 +108,11 @@ export class Coordinator {
     if (this.options.requeueRunning)
       for (const t of this.store.trialsOf(this.sweepId, ["running"]))
         this.store.requeueTrial(t.id, "interrupted", "the run that held it stopped");
-    for (const t of this.store.trialsOf(this.sweepId, ["running"])) {
-      this.dispatched.add(t.id);
-      // Held by a worker since before this coordinator started: cancels must still reach it.
-      if (t.runId) this.live.set(t.id, t.runId);
-    }
+    // Held by a worker since before this coordinator started: cancels must still reach it.
+    for (const t of this.store.trialsOf(this.sweepId, ["running"])) if (t.runId) this.live.set(t.id, t.runId);
     const inQueue = (await this.bus.queuedTrialIds?.()) ?? new Set<number>();
-    for (const t of this.store.trialsOf(this.sweepId, ["queued"])) {
+    for (const t of this.store.trialsOf(this.sweepId, ["queued"]))
       if (!inQueue.has(t.id)) await this.publish(t);
-      this.dispatched.add(t.id);
-    }
     if (this.store.getSweep(this.sweepId)?.status !== "paused")
       this.store.setSweepStatus(this.sweepId, "running", this.sampler.total);
     const sweeper = setInterval(() => this.sweepStale(), 1000);
@@ -170,40 +165,43 @@ export class Coordinator {
     return { sweepId: this.sweepId, status, counts: this.store.counts(this.sweepId) };
   }
 
+  /** Trials queued or running: one aggregate query, as this runs on every turn of the loop. */
   private outstanding(): number {
-    let n = 0;
-    for (const id of this.dispatched) {
-      const t = this.store.trial(id);
-      if (t && !isTerminal(t.state)) n++;
-      else {
-        this.dispatched.delete(id);
-        this.touched.add(id);
-      }
-    }
-    return n;
+    const c = this.store.counts(this.sweepId);
+    return c.queued + c.running;
+  }
+
+  private remember(t: TrialRow) {
+    this.known.set(t.id, {
+      configKey: t.configKey,
+      params: t.params as TrialHistory["params"],
+      seed: t.seed,
+      state: t.state,
+      values: t.objective ?? undefined,
+      curve: this.curves.get(t.id),
+    });
+    if (isTerminal(t.state)) this.open.delete(t.id);
+    else this.open.add(t.id);
   }
 
   /**
-   * The sweep's trials as the sampler and pruner see them. Kept in memory and refreshed only for
-   * trials that can have changed (outstanding or touched by an event): reading every row for
-   * each dispatch would make a long sweep quadratic.
+   * The sweep's trials as the sampler and pruner see them, kept in memory: rows change through
+   * this coordinator's events (re-read when touched), or, rarely, from outside (a dashboard
+   * cancel), which shows as a different number of unfinished trials. Reading every row on each
+   * dispatch would make a long sweep quadratic.
    */
   private history(): TrialHistory[] {
-    const remember = (t: TrialRow) =>
-      this.known.set(t.id, {
-        configKey: t.configKey,
-        params: t.params as TrialHistory["params"],
-        seed: t.seed,
-        state: t.state,
-        values: t.objective ?? undefined,
-        curve: this.curves.get(t.id),
-      });
-    if (this.known.size === 0) for (const t of this.store.trialsOf(this.sweepId)) remember(t);
-    else
-      for (const id of new Set([...this.touched, ...this.dispatched])) {
+    const refresh = (ids: Iterable<number>) => {
+      for (const id of [...ids]) {
         const t = this.store.trial(id);
-        if (t) remember(t);
+        if (t) this.remember(t);
       }
+    };
+    if (this.known.size === 0) for (const t of this.store.trialsOf(this.sweepId)) this.remember(t);
+    else {
+      refresh(this.touched);
+      if (this.open.size !== this.outstanding()) refresh(this.open);
+    }
     this.touched.clear();
     return [...this.known.values()];
   }
@@ -232,8 +230,8 @@ export class Coordinator {
       this.experiment.sweep.maxAttempts,
     );
     for (const row of rows) {
+      this.remember(row);
       await this.publish(row);
-      this.dispatched.add(row.id);
     }
     this.changed();
   }
@@ -335,8 +333,10 @@ export class Coordinator {
 
   /** Trials cancelled in the store by someone else (the dashboard) are stopped on their worker. */
   private forwardCancels() {
+    if (this.live.size === 0) return;
+    const running = new Set(this.store.trialIds(this.sweepId, ["running"]));
     for (const [id, runId] of this.live) {
-      if (this.store.trial(id)?.state !== "cancelled") continue;
+      if (running.has(id) || this.store.trial(id)?.state !== "cancelled") continue;
       this.live.delete(id);
       void this.control({ kind: "cancel", trialId: id, runId });
     }

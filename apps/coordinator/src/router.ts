@@ -29,7 +29,7 @@ export class SweepRouter {
   constructor(
     private readonly store: Store,
     private readonly bus: CoordinatorBus,
-    private readonly options: SweepRouterOptions = {},
+    options: SweepRouterOptions = {},
   ) {
     bus.onEvent((e) => this.routeEvent(e));
     bus.onExhausted((x) => this.routeExhausted(x));

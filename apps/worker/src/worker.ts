@@ -45,7 +45,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     { length: concurrency },
     (_, i) => options.executor?.(i) ?? new ThreadExecutor(options.backend),
   );
-  const leaseRenewMs = options.leaseRenewMs ?? Math.min(5000, Math.max(100, (bus.leaseMs ?? 15_000) / 3));
+  // Read per trial: the coordinator may change the lease while this worker runs.
+  const leaseRenewMs = () =>
+    options.leaseRenewMs ?? Math.min(5000, Math.max(100, (bus.leaseMs ?? 15_000) / 3));
   const running = new Map<number, Running>();
   let trialsDone = 0;
 
@@ -93,7 +95,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       chain = chain.then(() => bus.publishEvent(event));
       return chain;
     };
-    const lease = setInterval(() => delivery.working(), leaseRenewMs);
+    const lease = setInterval(() => delivery.working(), leaseRenewMs());
     try {
       await publish({ kind: "started", ...ids, backend });
       const handle = executor.run(

@@ -29,7 +29,11 @@ afterEach(() => {
 
 function planOne() {
   const { sweep } = store.ensureSweep(experiment);
-  const [t] = store.planTrials(sweep.id, [{ configKey: "k", seed: 0, method: "equal", params: {}, config: {} }], 2);
+  const [t] = store.planTrials(
+    sweep.id,
+    [{ configKey: "k", seed: 0, method: "equal", params: {}, config: {} }],
+    2,
+  );
   return { sweep, trial: t! };
 }
 const report = (epoch: number) => ({
@@ -140,5 +144,39 @@ describe("migrations", () => {
     expect(after.listSweeps()).toHaveLength(1);
     after.close();
     raw.close();
+  });
+});
+
+describe("Store transitions for the distributed path", () => {
+  it("gives a trial up as failed, whatever attempts remain, once", () => {
+    const { trial } = planOne();
+    store.startTrial(trial.id, { runId: "r1", worker: "w" });
+    const r = store.giveUpTrial(trial.id, "delivered 10 times without finishing");
+    expect(r.applied).toBe(true);
+    expect(r.trial).toMatchObject({ state: "failed", error: "delivered 10 times without finishing" });
+    expect(store.attemptsOf(trial.id).map((a) => a.state)).toEqual(["failed"]);
+    expect(store.giveUpTrial(trial.id, "again").applied).toBe(false);
+  });
+
+  it("keeps a lost attempt's late result as the completed attempt and cancels the newer one", () => {
+    const { trial } = planOne();
+    store.startTrial(trial.id, { runId: "old", worker: "w1" });
+    store.startTrial(trial.id, { runId: "new", worker: "w2" }); // the lease was lost: delivered again
+    expect(store.attemptsOf(trial.id).map((a) => a.state)).toEqual(["lost", "running"]);
+    const r = store.completeTrial(trial.id, "old", { final: { a: { val: { accuracy: 1 } } } });
+    expect(r.trial).toMatchObject({ state: "completed", runId: "old", attempt: 1 });
+    expect(store.attemptsOf(trial.id).map((a) => [a.runId, a.state])).toEqual([
+      ["old", "completed"],
+      ["new", "cancelled"],
+    ]);
+    expect(store.completeTrial(trial.id, "new", { final: {} }).applied).toBe(false);
+  });
+
+  it("lists the ids of a sweep's trials by state", () => {
+    const { sweep, trial } = planOne();
+    expect(store.trialIds(sweep.id, ["queued"])).toEqual([trial.id]);
+    store.startTrial(trial.id, { runId: "r1", worker: "w" });
+    expect(store.trialIds(sweep.id, ["queued"])).toEqual([]);
+    expect(store.trialIds(sweep.id, ["running", "queued"])).toEqual([trial.id]);
   });
 });

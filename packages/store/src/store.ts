@@ -66,6 +66,23 @@ export function specKeyOf(experiment: Experiment): string {
 }
 
 /**
+ * Reuses compiled statements by SQL text. drizzle prepares every query anew, and compiling the
+ * same few statements again on every transition was most of a coordinator's time per trial.
+ */
+function cacheStatements(sqlite: Database.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      stmt = prepare(source);
+      if (cache.size < 500) cache.set(source, stmt);
+    } else if (stmt.reader) stmt.raw(false); // drizzle turns raw mode on where it wants it
+    return stmt;
+  }) as typeof sqlite.prepare;
+}
+
+/**
  * The results store. Every trial transition is one named function and one SQLite transaction,
  * guarded by the trial's current state so that a message delivered twice changes nothing.
  */
@@ -73,8 +90,24 @@ export class Store {
   readonly sqlite: Database.Database;
   readonly db: Db;
 
+  /** The reads of every transition, built once (drizzle rebuilds a query's SQL on every call). */
+  private readonly hot;
+
   constructor(path: string, options: OpenOptions = {}) {
     ({ sqlite: this.sqlite, db: this.db } = openDatabase(path, options));
+    cacheStatements(this.sqlite);
+    this.hot = {
+      trial: this.db
+        .select()
+        .from(trials)
+        .where(eq(trials.id, sql.placeholder("id")))
+        .prepare(),
+      attemptOfRun: this.db
+        .select()
+        .from(attempts)
+        .where(eq(attempts.runId, sql.placeholder("runId")))
+        .prepare(),
+    };
   }
 
   close(): void {
@@ -179,7 +212,7 @@ export class Store {
   }
 
   trial(id: number): TrialRow | undefined {
-    return this.db.select().from(trials).where(eq(trials.id, id)).get();
+    return this.hot.trial.get({ id });
   }
 
   trialsOf(sweepId: number, states?: readonly TrialState[]): TrialRow[] {
@@ -187,6 +220,16 @@ export class Store {
       ? and(eq(trials.sweepId, sweepId), inArray(trials.state, [...states]))
       : eq(trials.sweepId, sweepId);
     return this.db.select().from(trials).where(where).orderBy(asc(trials.number)).all();
+  }
+
+  /** Ids of a sweep's trials in these states: a cheap check for a coordinator's loop. */
+  trialIds(sweepId: number, states: readonly TrialState[]): number[] {
+    return this.db
+      .select({ id: trials.id })
+      .from(trials)
+      .where(and(eq(trials.sweepId, sweepId), inArray(trials.state, [...states])))
+      .all()
+      .map((r) => r.id);
   }
 
   attemptsOf(trialId: number): AttemptRow[] {
@@ -235,7 +278,7 @@ export class Store {
     return this.tx(() => {
       const t = this.mustTrial(trialId);
       if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      const seen = this.db.select().from(attempts).where(eq(attempts.runId, run.runId)).get();
+      const seen = this.hot.attemptOfRun.get({ runId: run.runId });
       if (seen) return { applied: false, trial: t, reason: "duplicate start" };
       if (t.state === "running") this.endAttempt(t.id, t.attempt, "lost", "lease lost; delivered again");
       const lost = this.db
@@ -322,7 +365,7 @@ export class Store {
     return this.tx(() => {
       const t = this.mustTrial(trialId);
       if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      const a = this.db.select().from(attempts).where(eq(attempts.runId, runId)).get();
+      const a = this.hot.attemptOfRun.get({ runId });
       // Its result is the one kept, so this attempt completed, even if it had been given up as lost.
       if (a)
         this.db

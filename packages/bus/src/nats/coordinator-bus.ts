@@ -80,6 +80,8 @@ export class NatsCoordinatorBus implements CoordinatorBus {
       await ensureTopology(jsm, options, true);
       const bus = new NatsCoordinatorBus(nc, jsm, nc.jetstream(), options);
       bus.listenHeartbeats();
+      // Heartbeats sent before this process listened are lost: ask for fresh ones.
+      nc.publish(SUBJECTS.ping);
       return bus;
     } catch (error) {
       await nc.close();

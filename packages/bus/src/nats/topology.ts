@@ -20,6 +20,8 @@ export const SUBJECTS = {
   control: "mtl.control",
   /** Core NATS: worker heartbeats. */
   heartbeat: "mtl.workers.heartbeat",
+  /** Core NATS: a coordinator that starts asks every worker for a heartbeat now. */
+  ping: "mtl.workers.ping",
   maxDeliveries: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${"MTL_TRIALS"}.*`,
 } as const;
 

@@ -1,4 +1,4 @@
-import type { Consumer, JetStreamClient, JsMsg, NatsConnection, Subscription } from "nats";
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, NatsConnection, Subscription } from "nats";
 import type { Delivery, Rejected, WorkerBus } from "../bus.ts";
 import { ControlMessage, decode, eventId, Heartbeat, TrialEvent, TrialMessage } from "../messages.ts";
 import { encode, text } from "./codec.ts";
@@ -21,12 +21,15 @@ export class NatsWorkerBus implements WorkerBus {
   private readonly subscriptions: Subscription[] = [];
   private closed = false;
   private readonly log: (line: string) => void;
+  private leaseCheckedAt = Date.now();
+  private lastHeartbeat: Uint8Array | undefined;
 
   private constructor(
     readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
     /** The ack-wait of a trial: renew a lease well within it. */
-    readonly leaseMs: number,
+    public leaseMs: number,
     options: NatsBusOptions,
   ) {
     this.log = options.log ?? (() => {});
@@ -35,8 +38,11 @@ export class NatsWorkerBus implements WorkerBus {
   static async connect(options: NatsBusOptions): Promise<NatsWorkerBus> {
     const nc = await connectNats({ name: "mtl-worker", ...options });
     try {
-      const { ackWaitMs } = await ensureTopology(await nc.jetstreamManager(), options, false);
-      return new NatsWorkerBus(nc, nc.jetstream(), ackWaitMs, options);
+      const jsm = await nc.jetstreamManager();
+      const { ackWaitMs } = await ensureTopology(jsm, options, false);
+      const bus = new NatsWorkerBus(nc, nc.jetstream(), jsm, ackWaitMs, options);
+      bus.answerPings();
+      return bus;
     } catch (error) {
       await nc.close();
       throw error;
@@ -68,9 +74,22 @@ export class NatsWorkerBus implements WorkerBus {
         msg.term();
         continue;
       }
+      this.checkLease(pool);
       return this.delivery(msg, d.value);
     }
     return null;
+  }
+
+  /** Picks up a lease (ack-wait) the coordinator changed since this worker connected. */
+  private checkLease(pool: Pool) {
+    if (Date.now() - this.leaseCheckedAt < 10_000) return;
+    this.leaseCheckedAt = Date.now();
+    this.jsm.consumers.info(STREAMS.trials, CONSUMERS.trials(pool)).then(
+      (info) => {
+        if (info.config.ack_wait) this.leaseMs = info.config.ack_wait / 1e6;
+      },
+      () => {},
+    );
   }
 
   /** One pull; a trial that arrives after `signal` aborted is handed straight back. */
@@ -152,7 +171,18 @@ export class NatsWorkerBus implements WorkerBus {
   }
 
   async heartbeat(heartbeat: Heartbeat): Promise<void> {
-    this.nc.publish(SUBJECTS.heartbeat, encode(Heartbeat.parse(heartbeat)));
+    this.lastHeartbeat = encode(Heartbeat.parse(heartbeat));
+    this.nc.publish(SUBJECTS.heartbeat, this.lastHeartbeat);
+  }
+
+  /** A coordinator that just started learns about this worker now, not at the next beat. */
+  private answerPings() {
+    const sub = this.nc.subscribe(SUBJECTS.ping, {
+      callback: () => {
+        if (this.lastHeartbeat) this.nc.publish(SUBJECTS.heartbeat, this.lastHeartbeat);
+      },
+    });
+    this.subscriptions.push(sub);
   }
 
   async reject(rejected: Rejected): Promise<void> {
