@@ -94,13 +94,15 @@ describe("a live sweep: mtl run's inline view and mtl dash side by side", () => 
   const db = join(tmp.dir, "live.db");
 
   it("pauses and resumes the sweep, cancels a trial, and q stops the run for a later resume", async () => {
-    // Slow enough to act on while it runs: 12 trials of 40 epochs on one worker.
+    // Slow enough to act on while it runs (the run is stopped with q long before it ends): one
+    // worker, long trials, and four trials dispatched at once so that some wait in the queue.
     const file = writeExperiment(
       tmp.dir,
       "dashlive",
       tinyExperiment("dashlive", {
         seeds: [0, 1, 2, 3, 4, 5],
-        training: { epochs: 40, batchSize: 16, learningRate: 0.01 },
+        training: { epochs: 400, batchSize: 8, learningRate: 0.01 },
+        sweep: { parallelism: 4 },
       }),
     );
     tmux = new Tmux();

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { decodePng, inkStats } from "@mtl/analysis";
+import { Store } from "@mtl/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
 
@@ -150,7 +151,7 @@ describe("mtl compare and mtl report on a finished sweep", () => {
 });
 
 describe("mtl compare without baselines", () => {
-  it("omits Δm% and --with-baselines prints the commands", async () => {
+  it("omits Δm% and says how to get it; --with-baselines runs them into the same sweep", async () => {
     const db = join(tmp.dir, "nobase.db");
     const file = writeExperiment(
       tmp.dir,
@@ -159,11 +160,26 @@ describe("mtl compare without baselines", () => {
     );
     const ran = await mtl(["run", file, "--db", db, "--workers", "2"]);
     expect(ran.exitCode, String(ran.stderr)).toBe(0);
+    const plain = await mtl(["compare", "--db", db]);
+    expect(plain.exitCode, String(plain.stderr)).toBe(0);
+    expect(plain.stdout).not.toContain("Δm% ↑");
+    expect(plain.stdout).toContain("no Δm% column");
+    expect(plain.stdout).toContain("--with-baselines");
+
     const r = await mtl(["compare", "--db", db, "--with-baselines"]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(r.stdout).not.toContain("Δm% ↑");
-    expect(r.stdout).toContain("no Δm% column");
-    expect(r.stdout).toContain("set `baselines: true` in");
-    expect(r.stdout).toContain(`pnpm mtl run ${file} --db ${db}`);
+    expect(r.stdout).toContain("running the single-task baselines of sweep 1");
+    expect(r.stdout).toContain("Δm% ↑");
+    const store = new Store(db, { readonly: true });
+    try {
+      // The baselines joined the same sweep, one per seed; the equal trials did not run again.
+      expect(store.listSweeps()).toHaveLength(1);
+      const trials = store.trialsOf(1);
+      expect(trials.filter((t) => t.method === "single-task" && t.state === "completed")).toHaveLength(2);
+      for (const t of trials.filter((x) => x.method === "equal"))
+        expect(store.attemptsOf(t.id)).toHaveLength(1);
+    } finally {
+      store.close();
+    }
   });
 });
