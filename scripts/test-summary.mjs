@@ -1,8 +1,9 @@
 // Sums the JSON reports that every package's vitest run wrote, and prints one closing line
 // ("N passed, N failed, N skipped") that CI and people can read at a glance.
+
+import { execSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { execSync } from "node:child_process";
 
 const dirs = JSON.parse(execSync("pnpm -r ls --depth -1 --json", { encoding: "utf8" })).map((p) => p.path);
 let passed = 0;

@@ -19,6 +19,8 @@ import {
 } from "@mtl/trainer";
 
 const BATCH = 256;
+/** Minimum warm-up time per backend, on top of the warm-up steps. */
+const WARMUP_MS = 1500;
 const CNN_BATCH = 64;
 
 interface Row {
@@ -38,7 +40,10 @@ type Reference = { step(): unknown; dispose(): void };
 function time(make: () => Reference, steps: number, seconds: number, warmup = 10): number {
   const ref = make();
   try {
-    for (let i = 0; i < warmup; i++) ref.step(); // warm-up: kernel setup, JIT, allocation
+    // Warm-up: kernel setup, allocation, and V8's tiering of tfjs's JS and of the wasm kernels,
+    // which takes longer than 10 steps of the fast backends (the steady state is what trials see).
+    const warm = performance.now();
+    for (let i = 0; i < warmup || performance.now() - warm < WARMUP_MS; i++) ref.step();
     const start = performance.now();
     let done = 0;
     while (done < steps && performance.now() - start < seconds * 1000) {

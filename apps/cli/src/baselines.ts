@@ -11,7 +11,11 @@ import { ProgressLines } from "./progress.ts";
  * is the same sweep (the flag is not part of its identity), so the sampler plans only the missing
  * baseline trials, and they run here on every core.
  */
-export async function addBaselines(db: string, sweep: SweepRow, write: (line: string) => void): Promise<void> {
+export async function addBaselines(
+  db: string,
+  sweep: SweepRow,
+  write: (line: string) => void,
+): Promise<void> {
   const experiment = ExperimentSpec.parse({ ...(sweep.spec as object), baselines: true });
   const store = new Store(userPath(db));
   const abort = new AbortController();

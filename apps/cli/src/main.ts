@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from "commander";
 import { UsageError } from "@mtl/spec";
+import { Command, CommanderError } from "commander";
+import * as compare from "./commands/compare.ts";
 import * as coordinator from "./commands/coordinator.ts";
 import * as dash from "./commands/dash.ts";
-import * as compare from "./commands/compare.ts";
 import * as list from "./commands/list.ts";
 import * as report from "./commands/report.ts";
 import * as run from "./commands/run.ts";
@@ -15,7 +15,8 @@ const program = new Command("mtl")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, dash, trials, list, compare, report, coordinator, worker]) command.register(program);
+for (const command of [run, dash, trials, list, compare, report, coordinator, worker])
+  command.register(program);
 
 function fail(error: unknown): never {
   if (error instanceof UsageError) {

@@ -28,9 +28,15 @@ export class ProgressLines {
     const total = Math.max(this.total() ?? trials.length, trials.length);
     for (const t of trials) {
       if (this.seen.get(t.id) === t.state) continue;
-      if (t.state === "running" && t.attempt > 0) this.write(`${this.prefix(done, total)} trial ${t.number} started on ${t.worker} (${this.describe(t)})`);
+      if (t.state === "running" && t.attempt > 0)
+        this.write(
+          `${this.prefix(done, total)} trial ${t.number} started on ${t.worker} (${this.describe(t)})`,
+        );
       if (TERMINAL.has(t.state)) this.finishedHere++;
-      if (TERMINAL.has(t.state)) this.write(`${this.prefix(done, total)} trial ${t.number} ${t.state}${this.result(t)}${this.eta(done, total)}`);
+      if (TERMINAL.has(t.state))
+        this.write(
+          `${this.prefix(done, total)} trial ${t.number} ${t.state}${this.result(t)}${this.eta(done, total)}`,
+        );
       this.seen.set(t.id, t.state);
     }
   }
@@ -49,7 +55,8 @@ export class ProgressLines {
     if (t.state === "failed") return `: ${t.error}`;
     if (t.state === "pruned") return ` at epoch ${t.prunedEpoch}`;
     if (t.state !== "completed" || !t.objective) return "";
-    const secs = t.startedAt && t.finishedAt ? ` in ${((t.finishedAt - t.startedAt) / 1000).toFixed(1)}s` : "";
+    const secs =
+      t.startedAt && t.finishedAt ? ` in ${((t.finishedAt - t.startedAt) / 1000).toFixed(1)}s` : "";
     return ` ${this.describe(t)} → ${t.objective.map((v) => fmt(v)).join(", ")}${secs} [${t.backend}]`;
   }
 

@@ -1,6 +1,12 @@
-export { MIGRATIONS_FOLDER, openDatabase, type Db, type OpenOptions } from "./open.ts";
+export { type Db, MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from "./open.ts";
 export * as schema from "./schema.ts";
-export { SWEEP_STATUSES, type SweepStatus, TERMINAL_STATES, TRIAL_STATES, type TrialState } from "./schema.ts";
+export {
+  SWEEP_STATUSES,
+  type SweepStatus,
+  TERMINAL_STATES,
+  TRIAL_STATES,
+  type TrialState,
+} from "./schema.ts";
 export {
   type AttemptRow,
   type DeadLetterRow,
@@ -8,9 +14,9 @@ export {
   isTerminal,
   type MetricRow,
   type PlannedRow,
-  specKeyOf,
   Store,
   type SweepRow,
+  specKeyOf,
   type Transition,
   type TrialRow,
   type WorkerInfo,

@@ -25,7 +25,10 @@ export interface OpenOptions {
  */
 export function openDatabase(path: string, options: OpenOptions = {}): { sqlite: Database.Database; db: Db } {
   if (!options.readonly && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const sqlite = new Database(path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
   sqlite.pragma("busy_timeout = 5000");
   if (!options.readonly) {
     sqlite.pragma("journal_mode = WAL");

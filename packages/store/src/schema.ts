@@ -74,7 +74,10 @@ export const trials = sqliteTable(
     startedAt: integer("started_at"),
     finishedAt: integer("finished_at"),
   },
-  (t) => [uniqueIndex("trials_sweep_number").on(t.sweepId, t.number), index("trials_state").on(t.sweepId, t.state)],
+  (t) => [
+    uniqueIndex("trials_sweep_number").on(t.sweepId, t.number),
+    index("trials_state").on(t.sweepId, t.state),
+  ],
 );
 
 export const attempts = sqliteTable(

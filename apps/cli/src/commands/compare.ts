@@ -5,7 +5,6 @@
 
 import {
   type CompareOptions,
-  type Comparison,
   compare,
   renderCsv,
   renderJson,
@@ -136,7 +135,10 @@ export function register(program: Command): void {
     .option("--format <format>", FORMATS.join("|"), "table")
     .option("--with-baselines", "first run the single-task baselines the sweep lacks (for Δm%)")
     .action(
-      async (which: string | undefined, opts: AnalysisCliOptions & { format: string; withBaselines?: boolean }) => {
+      async (
+        which: string | undefined,
+        opts: AnalysisCliOptions & { format: string; withBaselines?: boolean },
+      ) => {
         if (!(FORMATS as readonly string[]).includes(opts.format))
           throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${opts.format}"`);
         const format = opts.format as Format;
@@ -147,7 +149,8 @@ export function register(program: Command): void {
           const missing = !probe.trialsOf(target.id).some((t) => t.method === "single-task");
           probe.close();
           // Progress goes to stderr when the table must stay machine-readable.
-          const say = (line: string) => (format === "table" ? process.stdout : process.stderr).write(`${line}\n`);
+          const say = (line: string) =>
+            (format === "table" ? process.stdout : process.stderr).write(`${line}\n`);
           if (missing) await addBaselines(opts.db, target, say);
         }
         const store = openExisting(opts.db);

@@ -1,6 +1,6 @@
-import type { Command } from "commander";
 import { UsageError } from "@mtl/spec";
 import { listArchitectures, listDatasets, listStrategies } from "@mtl/trainer";
+import type { Command } from "commander";
 
 const KINDS = { strategies: listStrategies, datasets: listDatasets, architectures: listArchitectures };
 
@@ -12,7 +12,8 @@ export function register(program: Command): void {
     .option("--json", "print JSON")
     .action((kind: string, opts: { json?: boolean }) => {
       const list = KINDS[kind as keyof typeof KINDS];
-      if (!list) throw new UsageError(`list: expected one of ${Object.keys(KINDS).join(", ")}, got "${kind}"`);
+      if (!list)
+        throw new UsageError(`list: expected one of ${Object.keys(KINDS).join(", ")}, got "${kind}"`);
       const entries = list();
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);

@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
-import type { Command } from "commander";
 import { createSampler } from "@mtl/scheduler";
 import { UsageError } from "@mtl/spec";
 import { Store } from "@mtl/store";
+import type { Command } from "commander";
 import { sweepOverNats } from "../distributed.ts";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
@@ -31,7 +31,11 @@ export function register(program: Command): void {
     .description("plan and run a sweep (embedded: every core of this machine, no server)")
     .argument("<file>", "experiment file (experiments/*.ts)")
     .option("--db <path>", "SQLite results file", DEFAULT_DB)
-    .option("--workers <n>", "local workers, one training thread each (default: one per core)", positiveInt("--workers"))
+    .option(
+      "--workers <n>",
+      "local workers, one training thread each (default: one per core)",
+      positiveInt("--workers"),
+    )
     .option("--backend <name>", "tensorflow-gpu, tensorflow, wasm or cpu (default: the best that loads)")
     .option("--max-trials <n>", "raise or lower the sweep's trial budget", positiveInt("--max-trials"))
     .option("--nats <url>", "coordinate here and train on `mtl worker` processes over NATS JetStream")
@@ -95,7 +99,9 @@ export function register(program: Command): void {
         const c = summary.counts;
         if (summary.status === "completed") {
           if (wasComplete && total === before)
-            out(`sweep ${sweep.id} (${experiment.name}) is already complete: ${total} trials, nothing to run.`);
+            out(
+              `sweep ${sweep.id} (${experiment.name}) is already complete: ${total} trials, nothing to run.`,
+            );
           else
             out(
               `sweep ${sweep.id} complete: ${c.completed} completed, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`,
@@ -103,7 +109,9 @@ export function register(program: Command): void {
           out("");
           out(leaderboard(experiment, store.trialsOf(sweep.id)));
           out("");
-          out(`Per-task metrics over seeds, Δm% and significance: pnpm mtl compare ${sweep.id} --db ${opts.db}`);
+          out(
+            `Per-task metrics over seeds, Δm% and significance: pnpm mtl compare ${sweep.id} --db ${opts.db}`,
+          );
         } else {
           out(
             `interrupted: ${c.completed} trials completed; ${c.queued} unfinished will resume on the next \`mtl run ${file}\``,

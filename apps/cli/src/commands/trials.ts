@@ -1,6 +1,6 @@
-import type { Command } from "commander";
 import { UsageError } from "@mtl/spec";
 import { Store, type TrialRow } from "@mtl/store";
+import type { Command } from "commander";
 import { describeParams } from "../leaderboard.ts";
 import { userPath } from "../load-experiment.ts";
 import { fmt, renderTable } from "../table.ts";
@@ -50,7 +50,10 @@ export function register(program: Command): void {
       const store = openExisting(opts.db);
       try {
         const sweep = opts.sweep ? store.getSweep(opts.sweep) : store.latestSweep();
-        if (!sweep) throw new UsageError(opts.sweep ? `no sweep ${opts.sweep} in ${opts.db}` : `no sweeps in ${opts.db}`);
+        if (!sweep)
+          throw new UsageError(
+            opts.sweep ? `no sweep ${opts.sweep} in ${opts.db}` : `no sweeps in ${opts.db}`,
+          );
         const trials = store.trialsOf(sweep.id);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(trials.map(trialJson), null, 2)}\n`);
@@ -66,7 +69,9 @@ export function register(program: Command): void {
           t.backend ?? "–",
         ]);
         process.stdout.write(`sweep ${sweep.id} · ${sweep.name} · ${sweep.status}\n`);
-        process.stdout.write(`${renderTable(["#", "state", "method", "seed", "params", "objective", "backend"], rows)}\n`);
+        process.stdout.write(
+          `${renderTable(["#", "state", "method", "seed", "params", "objective", "backend"], rows)}\n`,
+        );
       } finally {
         store.close();
       }
