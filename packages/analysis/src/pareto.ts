@@ -1,23 +1,8 @@
-/** Pareto dominance over several objectives, each with its own direction. */
+/** Which rows are Pareto-optimal; dominance itself is the scheduler's, so both agree. */
+import { dominates } from "@mtl/scheduler";
 import type { Direction } from "@mtl/spec";
 
-/** True when `a` is at least as good as `b` everywhere and strictly better somewhere. */
-export function dominates(
-  a: readonly number[],
-  b: readonly number[],
-  directions: readonly Direction[],
-): boolean {
-  let strictly = false;
-  for (let i = 0; i < directions.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    const better = directions[i] === "max" ? x > y : x < y;
-    const worse = directions[i] === "max" ? x < y : x > y;
-    if (worse) return false;
-    if (better) strictly = true;
-  }
-  return strictly;
-}
+export { dominates };
 
 /**
  * Which points are non-dominated. A point with a missing (NaN) objective is never on the front:

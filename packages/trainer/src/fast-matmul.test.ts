@@ -64,4 +64,45 @@ describe("fast wasm matMul", () => {
     expect(batched.length).toBe(2 * 37 * 37);
     tf.dispose([a, b]);
   });
+
+  it("computes products of every shape class exactly (SIMD kernel: row and column remainders, vectors, batch of one)", () => {
+    // [M, K, N] with M mod 4 = 0…3, N a multiple of 8, of 4 only, 1 and odd, K = 1.
+    const shapes: [number, number, number][] = [
+      [8, 5, 16],
+      [9, 7, 12],
+      [10, 3, 4],
+      [7, 1, 20],
+      [1, 9, 8],
+      [12, 6, 1],
+      [13, 6, 1],
+      [6, 4, 7],
+    ];
+    let seed = 10;
+    for (const [M, K, N] of shapes)
+      for (const [tA, tB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const)
+        for (const batched of [false, true]) {
+          const A = tf.randomNormal(tA ? [K, M] : [M, K], 0, 1, "float32", seed++) as tf.Tensor2D;
+          const B = tf.randomNormal(tB ? [N, K] : [K, N], 0, 1, "float32", seed++) as tf.Tensor2D;
+          const a = A.arraySync();
+          const b = B.arraySync();
+          const got = tf.tidy(() =>
+            batched
+              ? tf.reshape(tf.matMul(tf.expandDims(A, 0), tf.expandDims(B, 0), tA, tB), [M, N]).arraySync()
+              : tf.matMul(A, B, tA, tB).arraySync(),
+          ) as number[][];
+          for (let i = 0; i < M; i++)
+            for (let j = 0; j < N; j++) {
+              let want = 0;
+              for (let k = 0; k < K; k++)
+                want += (tA ? a[k]?.[i] : a[i]?.[k])! * (tB ? b[j]?.[k] : b[k]?.[j])!;
+              expect(got[i]?.[j]).toBeCloseTo(want, 4);
+            }
+          tf.dispose([A, B]);
+        }
+  });
 });

@@ -2,11 +2,14 @@
  * On the wasm backend a matMul with transposeA/transposeB runs 15–20× slower than a plain one
  * (256×256: ~2 ms plain, ~30 ms transposeA), and backpropagation through a dense layer is made of
  * exactly those products. These kernels replace the wasm BatchMatMul and _FusedMatMul with an
- * explicit Transpose (cheap, memory-bound) followed by the fast non-transposed product.
+ * explicit Transpose (cheap, memory-bound) followed by the fast non-transposed product. Float32
+ * BatchMatMuls of matrices go first to the SIMD kernel of wasm-simd.ts (see simdMatMul), which
+ * also avoids XNNPACK's per-call packing of the right operand.
  */
 
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import { wasmHeap } from "./wasm-simd.ts";
 
 const PATCHED = ["BatchMatMul", "_FusedMatMul"] as const;
 const originals = new Map<string, KernelConfig>();
@@ -23,8 +26,11 @@ const BLOCK = 32;
  * Rank-2 transpose straight on the wasm heap, in cache-sized blocks: ~8× faster than the wasm
  * Transpose kernel for 256×256 (whose generic N-d loop costs ~0.9 ms there).
  */
-function transpose2d(x: TensorInfo, backend: Backendish): TensorInfo {
-  const [rows, cols] = x.shape as [number, number];
+function transpose2d(
+  x: TensorInfo,
+  backend: Backendish,
+  [rows, cols] = x.shape as [number, number],
+): TensorInfo {
   const out = backend.makeOutput([cols, rows], "float32");
   // Views after makeOutput: allocation may grow (and detach) the heap.
   const src = backend.typedArrayFromHeap(x);
@@ -64,6 +70,61 @@ function swapPays(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): boole
   return m * (k + n) < k * n;
 }
 
+/**
+ * A float32 product of matrices (or batches of one) by the SIMD kernel of wasm-simd.ts, which
+ * neither packs nor needs A transposed: C = op(A)·B directly when N is a multiple of 4 (Bᵀ is
+ * transposed first, unless it is a vector), and a column C = Aᵀ·b as the row bᵀ·A. Null when
+ * the shapes do not fit (the caller falls back to XNNPACK).
+ */
+function simdMatMul(
+  a: TensorInfo,
+  b: TensorInfo,
+  tA: boolean,
+  tB: boolean,
+  backend: Backendish,
+): TensorInfo | null {
+  if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length !== b.shape.length) return null;
+  const rank = a.shape.length;
+  if (rank === 3 ? a.shape[0] !== 1 || b.shape[0] !== 1 : rank !== 2) return null;
+  const heap = wasmHeap(backend);
+  if (!heap) return null;
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const M = tA ? ac : ar;
+  const K = tA ? ar : ac;
+  const N = tB ? br : bc;
+  if (M < 1 || K < 1 || N < 1) return null;
+  const shape = rank === 3 ? [1, M, N] : [M, N];
+  const off = heap.offset;
+  if (N % 4 === 0) {
+    // B as [K, N] rows; a vector needs no transpose.
+    const flipped = tB && K > 1 && N > 1 ? transpose2d(b, backend, [N, K]) : null;
+    const out = backend.makeOutput(shape, "float32");
+    const bOff = off((flipped ?? b).dataId);
+    heap.kernels.gemm(
+      off(a.dataId),
+      bOff,
+      off(out.dataId),
+      M,
+      N,
+      K,
+      tA ? 4 : 4 * K,
+      tA ? 4 * M : 4,
+      4 * N,
+      4 * N,
+    );
+    if (flipped) backend.disposeData(flipped.dataId);
+    return out;
+  }
+  if (N === 1 && tA && M % 4 === 0) {
+    // Aᵀ·b = (bᵀ·A)ᵀ, and a column is laid out as a row. A is [K, M]: rows of M floats.
+    const out = backend.makeOutput(shape, "float32");
+    heap.kernels.gemm(off(b.dataId), off(a.dataId), off(out.dataId), 1, M, K, 0, 4, 4 * M, 4 * M);
+    return out;
+  }
+  return null;
+}
+
 /** Replaces the wasm matMul kernels; idempotent. Must run after the wasm backend registered. */
 export function installFastMatMul(): void {
   for (const name of PATCHED) {
@@ -79,6 +140,10 @@ export function installFastMatMul(): void {
       const { inputs, backend, attrs } = args;
       const tA = attrs.transposeA === true;
       const tB = attrs.transposeB === true;
+      if (name === "BatchMatMul") {
+        const fast = simdMatMul(inputs.a as TensorInfo, inputs.b as TensorInfo, tA, tB, backend);
+        if (fast) return fast;
+      }
       if (!tA && !tB) return original.kernelFunc(args as never);
       const temps: TensorInfo[] = [];
       const flip = (x: TensorInfo): TensorInfo => {

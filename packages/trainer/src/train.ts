@@ -14,7 +14,7 @@ import { meanLoss, perSampleLoss } from "./losses.ts";
 import { ownLoopRunner } from "./meta/dispatch.ts";
 import { accuracy, macroF1, mae, mse } from "./metrics.ts";
 import { allVariables, type Model } from "./models/types.ts";
-import { addWeightDecay, createOptimizer } from "./optimizers.ts";
+import { addWeightDecay, createOptimizer, isFusedOptimizer } from "./optimizers.ts";
 import { architectures, strategies } from "./registries.ts";
 import { createRng } from "./rng.ts";
 import type { GradientStrategy, LossStrategy, Strategy } from "./strategies/types.ts";
@@ -210,11 +210,17 @@ export function makeStep(
 ): Step {
   const byName = new Map<string, tf.Variable>();
   for (const v of allVariables(model)) byName.set(v.name, v);
-  const apply = (grads: tf.NamedTensorMap) => {
-    const decayed = addWeightDecay(grads, byName, weightDecay);
-    optimizer.applyGradients(decayed);
-    tf.dispose(Object.values(decayed));
-  };
+  const apply = isFusedOptimizer(optimizer)
+    ? (grads: tf.NamedTensorMap) => {
+        // Weight decay inside the optimizer's single pass (only the model's variables).
+        optimizer.applyGradients(grads, weightDecay, (name) => byName.has(name));
+        tf.dispose(Object.values(grads));
+      }
+    : (grads: tf.NamedTensorMap) => {
+        const decayed = addWeightDecay(grads, byName, weightDecay);
+        optimizer.applyGradients(decayed);
+        tf.dispose(Object.values(decayed));
+      };
   const taskLosses = (outputs: tf.Tensor2D[], y: tf.Tensor1D[]) =>
     outputs.map((o, i) => {
       const t = tasks[i] as BoundTask;
