@@ -1,3 +1,4 @@
+import { mean, summarize } from "@mtl/analysis";
 import { objectiveOf, paretoFront } from "@mtl/scheduler";
 import type { Experiment, FinalMetrics } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
@@ -12,12 +13,6 @@ interface Group {
   finals: FinalMetrics[];
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]) => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-};
 
 /** Sampled parameters in one short line; the method (strategy or baseline) is shown on its own. */
 export function describeParams(params: Record<string, unknown>): string {
@@ -73,7 +68,8 @@ export function leaderboard(experiment: Experiment, trialRows: TrialRow[], limit
     const row: (string | number)[] = [i + 1, g.method, describeParams(g.params) || "–", g.seeds.length];
     obj.names.forEach((_, k) => {
       const xs = g.objective.map((o) => o[k] ?? Number.NaN);
-      row.push(xs.length > 1 ? `${fmt(mean(xs))} ± ${fmt(std(xs), 2)}` : fmt(mean(xs)));
+      const { mean: m, std } = summarize(xs);
+      row.push(xs.length > 1 ? `${fmt(m)} ± ${fmt(std, 2)}` : fmt(m));
     });
     if (obj.names.length > 1) row.push(front.has(g.configKey) ? "★" : "");
     return row;
