@@ -176,7 +176,7 @@ export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
     hasBaselines: trials.some((t) => t.method === "single-task"),
     workers,
     events: store.eventsSince(0, selected?.id, EVENT_LIMIT).map(eventInfo),
-    comparison: compareTable(trialRows, trials, view.tasks, view.split),
+    comparison: compareTable(trialRows),
   };
 }
 

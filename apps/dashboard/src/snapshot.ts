@@ -97,13 +97,16 @@ export interface StrategyRow {
   baseline: boolean;
 }
 
+/** The analysis package's comparison of the sweep, as plain data (`mtl compare`'s table). */
 export interface StrategyTable {
-  /** Which code computed it: the analysis package's `compare`, or the dashboard's own means. */
-  source: "analysis" | "dashboard";
-  split: string;
+  /** The split the table reports; null when `compare` failed. */
+  split: string | null;
   columns: { task: string; metric: string; direction: "max" | "min" }[];
   rows: StrategyRow[];
+  /** What the reader must know (selection, missing baselines, …), from `compare`. */
   notes: string[];
+  /** Why `compare` could not build the table (then there are no rows), or null. */
+  error: string | null;
 }
 
 export interface Snapshot {

@@ -63,7 +63,7 @@ describe("loadSnapshot", () => {
     expect(s.events.map((e) => e.kind)).toEqual(
       expect.arrayContaining(["trial.failed", "trial.pruned", "worker.left"]),
     );
-    expect(s.comparison?.source).toBe("analysis");
+    expect(s.comparison?.error).toBeNull();
     expect(s.comparison?.rows.map((r) => r.label)).toEqual(
       expect.arrayContaining(["single-task", "equal", "fixed"]),
     );

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TaskInfo } from "../snapshot.ts";
-import { baselineMatches, deltaM, deltaMByConfig, improvement } from "./delta-m.ts";
+import { baselineMatches, deltaM, deltaMByConfig, taskMeans } from "./delta-m.ts";
 
 const tasks: TaskInfo[] = [
   { name: "a", metric: "accuracy", direction: "max" },
@@ -9,9 +9,11 @@ const tasks: TaskInfo[] = [
 
 describe("Δm%", () => {
   it("is positive when the method beats the baseline, whichever way each metric points", () => {
-    expect(improvement(0.9, 0.8, "max")).toBeCloseTo(0.125);
-    expect(improvement(0.1, 0.2, "min")).toBeCloseTo(0.5);
-    expect(improvement(0.3, 0.2, "min")).toBeCloseTo(-0.5);
+    // One task better, the other equal: half its relative improvement.
+    expect(deltaM([0.9, 0.2], [0.8, 0.2], tasks)).toBeCloseTo(6.25); // accuracy up 12.5 %
+    expect(deltaM([0.8, 0.1], [0.8, 0.2], tasks)).toBeCloseTo(25); // mse down 50 %
+    expect(deltaM([0.8, 0.3], [0.8, 0.2], tasks)).toBeCloseTo(-25); // mse up 50 %
+    expect(deltaM([0.7, 0.2], [0.8, 0.2], tasks)).toBeCloseTo(-6.25); // accuracy down 12.5 %
     // (0.125 + 0.5) / 2 tasks · 100
     expect(deltaM([0.9, 0.1], [0.8, 0.2], tasks)).toBeCloseTo(31.25);
   });
@@ -50,6 +52,18 @@ describe("Δm%", () => {
     expect(d.get("eq-lr1")).toBeCloseTo(25);
     expect(d.get("base-lr1")).toBeCloseTo(0);
     expect(d.has("eq-lr3")).toBe(false); // no baseline with learningRate 3
+  });
+
+  it("averages each task over the seeds that report it", () => {
+    const run = (a: number | null, b: number | null) => ({
+      method: "equal",
+      configKey: "k",
+      state: "completed",
+      params: {},
+      metrics: { a, b },
+    });
+    expect(taskMeans([run(0.6, null), run(0.8, 0.2)], tasks)).toEqual([0.7, 0.2]);
+    expect(taskMeans([run(0.6, null)], tasks)).toEqual([0.6, null]);
   });
 
   it("has no entries without baselines", () => {

@@ -1,9 +1,10 @@
 /**
- * Δm% of each configuration against the single-task baselines, as in /shared/REFERENCES.md
- * "Comparing" (Maninis et al. 2019): Δm = 100 · mean over tasks of (−1)^w·(B − M)/B with w = 1
- * when higher is better, so positive = better than single-task. Each task contributes its own
- * metric; M and B are means over seeds.
+ * Δm% of each configuration against the single-task baselines, for the trials view. The formula
+ * and its sign (positive = better than single-task) are the analysis package's `deltaM`; what is
+ * the dashboard's own is the pairing: a configuration's seed means against the seed means of the
+ * baselines that share its training and model parameters.
  */
+import { deltaM as analysisDeltaM, mean } from "@mtl/analysis";
 import type { TaskInfo } from "../snapshot.ts";
 
 /** The fields of a trial this calculation reads. */
@@ -19,27 +20,18 @@ export interface DeltaInput {
 
 export const SINGLE_TASK = "single-task";
 
-/** Relative improvement of m over b for one metric: positive = better. NaN when b is 0. */
-export function improvement(m: number, b: number, direction: "max" | "min"): number {
-  if (b === 0) return Number.NaN;
-  return direction === "max" ? (m - b) / b : (b - m) / b;
-}
-
-/** Δm% of per-task values `m` over baselines `b` (aligned with `tasks`); NaN if any is missing. */
+/**
+ * Δm% of per-task values `m` over baselines `b` (aligned with `tasks`, one metric per task), by
+ * the analysis package's `deltaM`. NaN if any value is missing or a baseline is 0.
+ */
 export function deltaM(
   m: readonly (number | null)[],
   b: readonly (number | null)[],
   tasks: readonly TaskInfo[],
 ): number {
-  if (tasks.length === 0) return Number.NaN;
-  let sum = 0;
-  for (let i = 0; i < tasks.length; i++) {
-    const mi = m[i];
-    const bi = b[i];
-    if (mi == null || bi == null) return Number.NaN;
-    sum += improvement(mi, bi, tasks[i]!.direction);
-  }
-  return (100 * sum) / tasks.length;
+  const columns = tasks.map((t) => ({ task: t.name, metric: t.metric, direction: t.direction }));
+  const values = (xs: readonly (number | null)[]) => tasks.map((_, i) => xs[i] ?? Number.NaN);
+  return analysisDeltaM(values(m), values(b), columns);
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -53,15 +45,14 @@ export function baselineMatches(baseline: Record<string, unknown>, config: Recor
   return Object.entries(baseline).every(([k, v]) => k === "architecture" || same(config[k], v));
 }
 
-function meanOf(values: readonly number[]): number | null {
-  return values.length === 0 ? null : values.reduce((a, v) => a + v, 0) / values.length;
-}
-
-/** Per-task means over the completed trials given, aligned with `tasks`. */
+/** Per-task means over the trials given, aligned with `tasks`; null where no trial has a value. */
 export function taskMeans(trials: readonly DeltaInput[], tasks: readonly TaskInfo[]): (number | null)[] {
-  return tasks.map((t) =>
-    meanOf(trials.map((x) => x.metrics[t.name]).filter((v): v is number => v != null && Number.isFinite(v))),
-  );
+  return tasks.map((t) => {
+    const m = mean(
+      trials.map((x) => x.metrics[t.name]).filter((v): v is number => v != null && Number.isFinite(v)),
+    );
+    return Number.isNaN(m) ? null : m;
+  });
 }
 
 const finished = (t: DeltaInput) => t.state === "completed" && !t.live;

@@ -12,12 +12,17 @@ export interface CompareViewProps {
   height: number;
 }
 
-/** Strategies side by side: per-task mean ± std over seeds, Δm%, rank, Pareto front. */
+/**
+ * Strategies side by side, as `mtl compare` shows them: per-task mean ± std over seeds, Δm%,
+ * rank, Pareto front; or, when `compare` failed, its reason.
+ */
 export function CompareView({ table, cursor, width, height }: CompareViewProps) {
   if (!table || table.rows.length === 0)
     return (
-      <Box height={height}>
-        <Text dimColor> no completed trials to compare yet</Text>
+      <Box height={height} width={width} paddingLeft={1}>
+        <Text dimColor wrap="wrap">
+          {table?.error ?? "no completed trials to compare yet"}
+        </Text>
       </Box>
     );
   const notes = table.notes.slice(0, Math.max(0, Math.min(2, height - 3)));
@@ -71,10 +76,7 @@ export function CompareView({ table, cursor, width, height }: CompareViewProps) 
         height={height - notes.length - 1}
       />
       <Text dimColor wrap="truncate">
-        {fit(
-          `split: ${table.split} · ${table.source === "analysis" ? "mtl compare" : "dashboard means"}`,
-          width,
-        )}
+        {fit(`split: ${table.split} · mtl compare`, width)}
       </Text>
       {notes.map((n) => (
         <Text key={n} dimColor wrap="truncate">
