@@ -11,7 +11,7 @@ export default defineExperiment({
   description: "loss weighting and gradient surgery on two related classification tasks",
   dataset: {
     name: "classification",
-    options: { n_samples: 2000, n_features: 20, n_informative: 8, n_classes: 3, n_tasks: 2, class_sep: 0.8 },
+    options: { n_samples: 4000, n_features: 20, n_informative: 8, n_classes: 3, n_tasks: 2, class_sep: 0.8 },
   },
   tasks: [
     { name: "task1", kind: "classification", metric: "accuracy" },
@@ -21,6 +21,6 @@ export default defineExperiment({
   strategies: ["equal", "uncertainty", "dwa", "gradnorm", "pcgrad", "mgda", "cagrad"],
   baselines: true,
   seeds: [0, 1, 2],
-  training: { epochs: 12, batchSize: 64, optimizer: "adam", learningRate: 0.003 },
+  training: { epochs: 20, batchSize: 64, optimizer: "adam", learningRate: 0.002 },
   sweep: { sampler: "grid", objective: { task: "mean", metric: "accuracy", split: "val" } },
 });

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { Store } from "@mtl/store";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mtl, ROOT, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
+import { type NatsServer, startNatsServer } from "./helpers/nats.ts";
 import { hasTmux, Tmux } from "./helpers/tmux.ts";
 
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -149,5 +150,33 @@ describe("a live sweep: mtl run's inline view and mtl dash side by side", () => 
     } finally {
       store.close();
     }
+  });
+});
+
+describe("mtl dash --nats, asking a live coordinator", () => {
+  let nats: NatsServer | undefined;
+  afterAll(async () => nats?.stop());
+
+  it("shows the coordinator's sweep, its trials and the workers", async () => {
+    nats = await startNatsServer();
+    const db = join(tmp.dir, "nats.db");
+    const file = writeExperiment(
+      tmp.dir,
+      "dashnats",
+      tinyExperiment("dashnats", { training: { epochs: 400, batchSize: 8, learningRate: 0.01 } }),
+    );
+    tmux = new Tmux();
+    tmux.start("worker", cli(`worker --nats ${nats.url} --name w1`), { width: 100, height: 10 });
+    tmux.start("run", cli(`run ${file} --nats ${nats.url} --db ${db}`), { width: 100, height: 10 });
+    tmux.start("dash", cli(`dash --nats ${nats.url}`), { width: 100, height: 30 });
+    // The dashboard has no database: everything it shows came over NATS from the coordinator.
+    let s = await tmux.waitFor("dash", /sweep 1 dashnats running/, 60_000);
+    s = await tmux.waitFor("dash", /running 1/, 60_000);
+    expect(s).toMatch(/\d running\s+(equal|fixed)/);
+    tmux.keys("dash", ["Tab"]);
+    s = await tmux.waitFor("dash", /w1\s+\S+\s+cpu\s+wasm/);
+    expect(s).toMatch(/worker\s+host\s+pool\s+backend/);
+    tmux.keys("dash", ["q"]);
+    await tmux.waitFor("dash", /\[exited 0\]/);
   });
 });

@@ -72,7 +72,8 @@ describe("sweeps on the embedded path", () => {
     const spec = tinyExperiment("time-limit", {
       strategies: ["equal"],
       seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-      training: { epochs: 3, batchSize: 16 },
+      // Each trial takes over a second, so ten of them on two workers cannot fit in two seconds.
+      training: { epochs: 60, batchSize: 8 },
       sweep: { sampler: "grid", timeLimit: 2 },
     });
     const db = join(tmp.dir, "time-limit.db");

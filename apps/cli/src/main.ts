@@ -11,12 +11,11 @@ import * as run from "./commands/run.ts";
 import * as trials from "./commands/trials.ts";
 import * as worker from "./commands/worker.ts";
 
-// Every core trains, so V8's background threads starve. Compile WebAssembly (the wasm backend,
-// the SIMD kernels) with the optimising compiler at once: on baseline code two concurrent first
-// trials ran 2.5× slower than one alone. And collect garbage on the thread that made it: 16 short
-// trials on two workers took 12.7 s with helper GC threads and 11.3 s without.
+// Every core trains, so V8's background compiler threads starve: compile WebAssembly (the wasm
+// backend, the SIMD kernels) with the optimising compiler at once. On baseline code two
+// concurrent first trials ran 2.5× slower than one alone. (GC flags cannot be changed this late:
+// --single-threaded-gc set here crashed V8's heap marker.)
 setFlagsFromString("--no-liftoff");
-setFlagsFromString("--single-threaded-gc");
 
 const program = new Command("mtl")
   .description("MTL Lab: sweeps, dashboards and honest comparisons for multi-task and meta-learning")
