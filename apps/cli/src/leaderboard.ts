@@ -1,6 +1,6 @@
 import { mean, summarize } from "@mtl/analysis";
 import { objectiveOf, paretoFront } from "@mtl/scheduler";
-import type { Experiment, FinalMetrics } from "@mtl/spec";
+import type { Experiment, FinalMetrics, TrialConfig } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
 import { fmt, renderTable } from "./table.ts";
 
@@ -13,6 +13,16 @@ interface Group {
   finals: FinalMetrics[];
 }
 
+/**
+ * The method with the strategy options the experiment fixed (not the swept ones, shown as
+ * params), so that one strategy listed twice with different options gives two labels.
+ */
+export function methodLabel(t: TrialRow): string {
+  const { strategy } = t.config as TrialConfig;
+  const fixed = Object.entries(strategy.options).filter(([k]) => !(`${strategy.name}.${k}` in t.params));
+  if (t.method === "single-task" || fixed.length === 0) return t.method;
+  return `${t.method}(${fixed.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" ")})`;
+}
 
 /** Sampled parameters in one short line; the method (strategy or baseline) is shown on its own. */
 export function describeParams(params: Record<string, unknown>): string {
@@ -39,7 +49,7 @@ export function leaderboard(experiment: Experiment, trialRows: TrialRow[], limit
     if (t.state !== "completed" || !t.objective) continue;
     const g = groups.get(t.configKey) ?? {
       configKey: t.configKey,
-      method: t.method,
+      method: methodLabel(t),
       params: t.params,
       seeds: [],
       objective: [],

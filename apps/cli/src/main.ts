@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { UsageError } from "@mtl/spec";
 import { setFlagsFromString } from "node:v8";
+import { UsageError } from "@mtl/spec";
 import { Command, CommanderError } from "commander";
 import * as compare from "./commands/compare.ts";
 import * as coordinator from "./commands/coordinator.ts";
