@@ -144,6 +144,15 @@ describe("bad experiment files", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("refuses a trial budget too small for one configuration with its seeds", async () => {
+    const file = writeExperiment(tmp.dir, "budget", tinyExperiment("budget"));
+    const r = await mtl(["run", file, "--db", join(tmp.dir, "budget.db"), "--max-trials", "1"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      "mtl: sweep.maxTrials (1) is smaller than one configuration with its 2 seed(s): nothing to run",
+    );
+  });
+
   it("reports a missing file in one line", async () => {
     const r = await mtl(["run", join(tmp.dir, "nope.ts")]);
     expect(r.exitCode).toBe(2);

@@ -43,6 +43,11 @@ export function register(program: Command): void {
     .action(async (file: string, opts: RunFlags) => {
       const { experiment, path } = await loadExperiment(file);
       if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
+      // Configurations are planned whole (every seed, and its baseline): a smaller budget plans nothing.
+      if (createSampler(experiment).next(1, []).length === 0)
+        throw new UsageError(
+          `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
+        );
       const store = new Store(userPath(opts.db));
       try {
         const { sweep } = store.ensureSweep(experiment, path);
