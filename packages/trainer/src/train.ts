@@ -5,19 +5,20 @@
  * reach `shouldStop`.
  */
 
-import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { EpochReport, FinalMetrics, MetricPoint, TrialConfig, TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
-import type { SplitData, SplitDataset, Target } from "./data/types.ts";
+import type { SplitData, Target } from "./data/types.ts";
 import { meanLoss, perSampleLoss } from "./losses.ts";
 import { ownLoopRunner } from "./meta/dispatch.ts";
 import { accuracy, macroF1, mae, mse } from "./metrics.ts";
 import { allVariables, type Model } from "./models/types.ts";
 import { addWeightDecay, createOptimizer, isFusedOptimizer } from "./optimizers.ts";
 import { architectures, strategies } from "./registries.ts";
-import { createRng } from "./rng.ts";
+import { createRng, permutation } from "./rng.ts";
 import type { GradientStrategy, LossStrategy, Strategy } from "./strategies/types.ts";
+import { type BoundTask, bindTasks } from "./tasks.ts";
 
 export interface TrainHooks {
   /** Called after every epoch with all metrics; awaited. */
@@ -26,14 +27,6 @@ export interface TrainHooks {
   shouldStop?: () => "pruned" | "cancelled" | null;
   /** Backend to use (overrides config.backend); default: the best that loads. */
   backend?: string;
-}
-
-/** A task bound to its dataset output. */
-interface BoundTask {
-  spec: TaskSpec;
-  /** Output units: classes, or 1 for regression. */
-  units: number;
-  classes: number;
 }
 
 /** Split data on the device. */
@@ -95,7 +88,7 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
 
     for (epoch = 1; epoch <= config.training.epochs; epoch++) {
       const started = performance.now();
-      const order = permutationArray(splits.train.n, shuffle);
+      const order = permutation(splits.train.n, shuffle);
       const lossSums = new Float64Array(tasks.length);
       const weightSums = new Float64Array(tasks.length);
       let steps = 0;
@@ -155,22 +148,6 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
   }
 }
 
-function bindTasks(specs: TaskSpec[], data: SplitDataset): BoundTask[] {
-  return specs.map((spec) => {
-    const target: Target | undefined = data.train.targets[spec.target];
-    if (!target)
-      throw new Error(
-        `task "${spec.name}": the dataset has no output "${spec.target}" (available: ${Object.keys(data.train.targets).join(", ")})`,
-      );
-    if (target.kind !== spec.kind)
-      throw new Error(
-        `task "${spec.name}": output "${spec.target}" is ${target.kind}, but the task is ${spec.kind}`,
-      );
-    const classes = target.kind === "classification" ? target.classes : 0;
-    return { spec, units: target.kind === "classification" ? target.classes : 1, classes };
-  });
-}
-
 function toDevice(split: SplitData, tasks: BoundTask[]): DeviceSplit {
   const d = split.n > 0 ? split.x.length / split.n : 0;
   return {
@@ -184,18 +161,6 @@ function toDevice(split: SplitData, tasks: BoundTask[]): DeviceSplit {
         : tf.tensor1d(target.values, "float32");
     }),
   };
-}
-
-function permutationArray(n: number, rng: ReturnType<typeof createRng>): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = p[i] as number;
-    p[i] = p[j] as number;
-    p[j] = t;
-  }
-  return p;
 }
 
 type Step = (x: tf.Tensor2D, y: tf.Tensor1D[]) => number[];

@@ -6,24 +6,19 @@
  * runTrial does (`loss`, then `accuracy`/`f1` or `mse`/`mae`). Honours TrainHooks the same way.
  */
 
-import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { EpochReport, FinalMetrics, MetricPoint, TrialConfig, TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend.ts";
 import type { SplitData, Target } from "../data/types.ts";
 import { perSampleLoss } from "../losses.ts";
 import { accuracy, macroF1, mae, mse } from "../metrics.ts";
 import { createRng, permutation, type Rng } from "../rng.ts";
+import { type BoundTask, bindTasks } from "../tasks.ts";
 import type { TrainHooks } from "../train.ts";
 import { toFinal } from "./episodic.ts";
 import type { MetaEnv } from "./types.ts";
 
-export interface BoundTask {
-  spec: TaskSpec;
-  /** Output units: classes, or 1 for regression. */
-  units: number;
-  /** Classes (0 for regression). */
-  classes: number;
-}
+export type { BoundTask };
 
 export interface DeviceSplit {
   n: number;
@@ -44,19 +39,7 @@ export interface Prepared {
 export async function prepare(config: TrialConfig, hooks: TrainHooks, env: MetaEnv): Promise<Prepared> {
   const backend = await initBackend(hooks.backend ?? config.backend);
   const data = await env.loadDataset(config.dataset);
-  const tasks = config.tasks.map((spec): BoundTask => {
-    const target = data.train.targets[spec.target];
-    if (!target)
-      throw new Error(
-        `task "${spec.name}": the dataset has no output "${spec.target}" (available: ${Object.keys(data.train.targets).join(", ")})`,
-      );
-    if (target.kind !== spec.kind)
-      throw new Error(
-        `task "${spec.name}": output "${spec.target}" is ${target.kind}, but the task is ${spec.kind}`,
-      );
-    const classes = target.kind === "classification" ? target.classes : 0;
-    return { spec, units: Math.max(classes, 1), classes };
-  });
+  const tasks = bindTasks(config.tasks, data);
   const device = (s: SplitData): DeviceSplit => ({
     n: s.n,
     host: s,
