@@ -1,8 +1,7 @@
-import type { Store, TrialRow } from "@mtl/store";
+import { isTerminal, type Store, type TrialRow } from "@mtl/store";
 import { describeParams } from "./leaderboard.ts";
 import { fmt } from "./table.ts";
 
-const TERMINAL = new Set(["completed", "failed", "pruned", "cancelled"]);
 
 /**
  * Plain progress lines (CI, pipes): one line per finished trial with the sweep's progress, ETA
@@ -19,12 +18,12 @@ export class ProgressLines {
     private readonly total: () => number | undefined,
     private readonly write: (line: string) => void,
   ) {
-    for (const t of store.trialsOf(sweepId)) if (TERMINAL.has(t.state)) this.seen.set(t.id, t.state);
+    for (const t of store.trialsOf(sweepId)) if (isTerminal(t.state)) this.seen.set(t.id, t.state);
   }
 
   update(): void {
     const trials = this.store.trialsOf(this.sweepId);
-    const done = trials.filter((t) => TERMINAL.has(t.state)).length;
+    const done = trials.filter((t) => isTerminal(t.state)).length;
     const total = Math.max(this.total() ?? trials.length, trials.length);
     for (const t of trials) {
       if (this.seen.get(t.id) === t.state) continue;
@@ -32,8 +31,8 @@ export class ProgressLines {
         this.write(
           `${this.prefix(done, total)} trial ${t.number} started on ${t.worker} (${this.describe(t)})`,
         );
-      if (TERMINAL.has(t.state)) this.finishedHere++;
-      if (TERMINAL.has(t.state))
+      if (isTerminal(t.state)) this.finishedHere++;
+      if (isTerminal(t.state))
         this.write(
           `${this.prefix(done, total)} trial ${t.number} ${t.state}${this.result(t)}${this.eta(done, total)}`,
         );
