@@ -120,6 +120,37 @@ function expectEachResultOnce(store: Store, sweepId = 1) {
 const completedLines = (p: MtlProcess) => p.output().match(/^trial \d+ completed$/gm) ?? [];
 
 describe("distributed sweeps over NATS JetStream", () => {
+  it("prunes with ASHA across worker processes, recording the epoch each pruned trial stopped at", async () => {
+    const { url, dir, db } = await setup();
+    const file = writeExperiment(dir, "asha", {
+      ...experiment("asha", { seeds: 1, epochs: 9, samples: 400 }),
+      space: { learningRate: { kind: "loguniform", low: 1e-5, high: 0.05 } },
+      sweep: {
+        sampler: "random",
+        maxTrials: 8,
+        seed: 3,
+        pruner: { kind: "asha", reduction: 3, minEpochs: 1 },
+      },
+    });
+    await workers(url, ["w1", "w2"]);
+    const run = mtl(["run", file, "--nats", url, "--db", db, "--ack-wait", ACK_WAIT]);
+    await run;
+    expect(run.exitCode, run.output()).toBe(0);
+    const store = new Store(db, { readonly: true });
+    try {
+      const pruned = store.trialsOf(1, ["pruned"]);
+      expect(pruned.length).toBeGreaterThan(0);
+      for (const t of pruned) {
+        expect(t.prunedEpoch).toBeGreaterThan(0);
+        expect(t.prunedEpoch).toBeLessThan(9);
+        expect(Math.max(...store.metricsOf(t.id).map((m) => m.epoch))).toBe(t.prunedEpoch);
+      }
+      expect(store.trialsOf(1).every((t) => t.state === "completed" || t.state === "pruned")).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
   it("runs a sweep across two worker processes", async () => {
     const { url, dir, db } = await setup();
     const file = writeExperiment(
