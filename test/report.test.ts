@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { decodePng, inkStats } from "@mtl/analysis";
+import { decodePng, HEADLESS_CHROMIUM_FLAGS, inkStats } from "@mtl/analysis";
 import { Store } from "@mtl/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
@@ -24,18 +24,7 @@ async function chromium(args: string[]): Promise<string> {
     );
   const { stdout } = await run(
     CHROMIUM,
-    [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      `--user-data-dir=${join(tmp.dir, "chromium-profile")}`,
-      ...args,
-    ],
+    [...HEADLESS_CHROMIUM_FLAGS, `--user-data-dir=${join(tmp.dir, "chromium-profile")}`, ...args],
     { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
   );
   return stdout;

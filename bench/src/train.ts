@@ -56,6 +56,17 @@ function time(make: () => Reference, steps: number, seconds: number, warmup = 10
   }
 }
 
+/** The timing loop both PyTorch models share: a short warm-up, then steps until a count or a time. */
+const PYTORCH_TIMING = `for _ in range(3):
+    step()
+start = time.perf_counter()
+done = 0
+while done < steps and time.perf_counter() - start < seconds:
+    step()
+    done += 1
+print(json.dumps({"steps_per_sec": done / (time.perf_counter() - start), "torch": torch.__version__}))
+`;
+
 const PYTORCH = `
 import json, sys, time, torch
 torch.set_num_threads(1)
@@ -72,15 +83,7 @@ def step():
     loss = sum(torch.mean((h(z).squeeze(1) - y) ** 2) for h, y in zip(heads, ys))
     loss.backward()
     opt.step()
-for _ in range(3):
-    step()
-start = time.perf_counter()
-done = 0
-while done < steps and time.perf_counter() - start < seconds:
-    step()
-    done += 1
-print(json.dumps({"steps_per_sec": done / (time.perf_counter() - start), "torch": torch.__version__}))
-`;
+${PYTORCH_TIMING}`;
 
 const PYTORCH_CNN = `
 import json, sys, time, torch
@@ -102,15 +105,7 @@ def step():
     loss = sum(F.cross_entropy(h(z), y) for h, y in zip(heads, ys))
     loss.backward()
     opt.step()
-for _ in range(3):
-    step()
-start = time.perf_counter()
-done = 0
-while done < steps and time.perf_counter() - start < seconds:
-    step()
-    done += 1
-print(json.dumps({"steps_per_sec": done / (time.perf_counter() - start), "torch": torch.__version__}))
-`;
+${PYTORCH_TIMING}`;
 
 function pytorch(
   script: string,

@@ -2,7 +2,6 @@ import { isTerminal, type Store, type TrialRow } from "@mtl/store";
 import { describeParams } from "./leaderboard.ts";
 import { fmt } from "./table.ts";
 
-
 /**
  * Plain progress lines (CI, pipes): one line per finished trial with the sweep's progress, ETA
  * and its final objective, plus one line when a trial starts.

@@ -4,7 +4,14 @@ export { type Cell, type CompareOptions, type CompareRow, type Comparison, compa
 export { deltaM, type MetricColumn, relativeImprovement } from "./delta-m.ts";
 export { legend } from "./format.ts";
 export { dominates, paretoFront } from "./pareto.ts";
-export { decodePng, encodePng, type Image, inkStats, screenshotPage } from "./png.ts";
+export {
+  decodePng,
+  encodePng,
+  HEADLESS_CHROMIUM_FLAGS,
+  type Image,
+  inkStats,
+  screenshotPage,
+} from "./png.ts";
 export { type CurvePoint, finalValue, type TrialRecord, variantKey } from "./records.ts";
 export { renderCsv, renderJson } from "./render-data.ts";
 export { renderMarkdown } from "./render-md.ts";

@@ -6,6 +6,18 @@
 import { deflateSync, inflateSync } from "node:zlib";
 import type { Plot } from "./svg/common.ts";
 
+/** Flags that keep a headless Chromium offline, quiet and independent of any user profile. */
+export const HEADLESS_CHROMIUM_FLAGS: readonly string[] = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 /** A minimal page that shows one plot at its natural size at the top-left corner. */
 export function screenshotPage(plot: Plot): string {
   return (

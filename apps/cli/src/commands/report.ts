@@ -7,7 +7,15 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { decodePng, inkStats, PLOT_DIR, type Plot, renderReport, screenshotPage } from "@mtl/analysis";
+import {
+  decodePng,
+  HEADLESS_CHROMIUM_FLAGS,
+  inkStats,
+  PLOT_DIR,
+  type Plot,
+  renderReport,
+  screenshotPage,
+} from "@mtl/analysis";
 import { UsageError } from "@mtl/spec";
 import type { Command } from "commander";
 import { userPath } from "../load-experiment.ts";
@@ -32,17 +40,9 @@ export function findChromium(): string | undefined {
   return undefined;
 }
 
-/** Flags that keep a headless Chromium offline, quiet and independent of any user profile. */
 function chromiumArgs(profile: string, png: string, plot: Plot, page: string): string[] {
   return [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
+    ...HEADLESS_CHROMIUM_FLAGS,
     "--hide-scrollbars",
     `--user-data-dir=${profile}`,
     `--screenshot=${png}`,
