@@ -155,7 +155,7 @@ async function measure(model: Model, steps: number, seconds: number): Promise<vo
   }
   try {
     await initBackend("wasm");
-    add("wasm (transpose fix)", run(steps));
+    add("wasm (fast kernels)", run(steps));
     uninstallFastMatMul();
     add("wasm (stock)", run(model.slowSteps(steps)));
     installFastMatMul();

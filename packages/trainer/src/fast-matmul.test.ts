@@ -66,7 +66,8 @@ describe("fast wasm matMul", () => {
   });
 
   it("computes products of every shape class exactly (SIMD kernel: row and column remainders, vectors, batch of one)", () => {
-    // [M, K, N] with M mod 4 = 0…3, N a multiple of 8, of 4 only, 1 and odd, K = 1.
+    // [M, K, N] with M mod 4 = 0…3, N a multiple of 8, of 4 only, 1…3 and with a remainder
+    // mod 4, K = 1, and K and N multiples of 4 (Bᵀ transposed by the SIMD transpose).
     const shapes: [number, number, number][] = [
       [8, 5, 16],
       [9, 7, 12],
@@ -76,6 +77,17 @@ describe("fast wasm matMul", () => {
       [12, 6, 1],
       [13, 6, 1],
       [6, 4, 7],
+      [9, 8, 12],
+      [3, 16, 8],
+      [11, 5, 2],
+      [16, 8, 3],
+      [5, 12, 10],
+      [7, 1, 6],
+      [1, 4, 1],
+      [12, 8, 64],
+      [9, 8, 64],
+      [17, 6, 24],
+      [16, 5, 12],
     ];
     let seed = 10;
     for (const [M, K, N] of shapes)
@@ -97,10 +109,13 @@ describe("fast wasm matMul", () => {
           ) as number[][];
           for (let i = 0; i < M; i++)
             for (let j = 0; j < N; j++) {
+              // In float32, summed over k in order: the kernels' arithmetic, to the bit.
               let want = 0;
               for (let k = 0; k < K; k++)
-                want += (tA ? a[k]?.[i] : a[i]?.[k])! * (tB ? b[j]?.[k] : b[k]?.[j])!;
-              expect(got[i]?.[j]).toBeCloseTo(want, 4);
+                want = Math.fround(
+                  want + Math.fround((tA ? a[k]?.[i] : a[i]?.[k])! * (tB ? b[j]?.[k] : b[k]?.[j])!),
+                );
+              expect(got[i]?.[j]).toBe(want);
             }
           tf.dispose([A, B]);
         }

@@ -1,7 +1,8 @@
 /**
  * A few hand-built WebAssembly SIMD kernels that work straight on the wasm backend's heap (they
  * import its WebAssembly.Memory), for what the backend does slowly from JS:
- * - `gemm`: C = A·B or Aᵀ·B for float32 matrices, with no packing of either operand. The backend's
+ * - `gemm`: C = A·B or Aᵀ·B for float32 matrices, with no packing of A and at most a contiguous
+ *   copy of each 8-column slab of B (cheap, and it keeps the slab in L1). The backend's
  *   XNNPACK product packs its right operand on every call (the operator is cached by tensor id,
  *   and in training the right operand is a fresh tensor every step) and cannot take a transposed
  *   left operand without an explicit transpose; here the inner loop splats one element of A and
@@ -118,17 +119,20 @@ const v128Store = (offset: number) => [...SIMD(0x0b), 4, ...uleb(offset)];
 const V128_ZERO = [...SIMD(0x0c), ...new Array<number>(16).fill(0)];
 
 /**
- * gemm(a, b, c, M, N, K, sai, sak, ldb, ldc): C[M, N] = Σ_k A(i, k)·B[k, :], where A(i, k) is the
- * float at byte address a + i·sai + k·sak (so A or Aᵀ), B has rows of N floats ldb bytes apart and
- * C rows ldc bytes apart. N must be a multiple of 4 and K ≥ 1. Tiles of 4 rows × 8 columns (eight
+ * gemm(a, b, c, M, N, K, sai, sak, ldb, ldc, pack): C[M, N] = Σ_k A(i, k)·B[k, :], where A(i, k)
+ * is the float at byte address a + i·sai + k·sak (so A or Aᵀ), B has rows of N floats ldb bytes
+ * apart and C rows ldc bytes apart. With pack ≠ 0 (16-byte aligned room for K × 8 floats), each
+ * slab of 8 columns of B is first copied there contiguously. N must be a multiple of 4 and K ≥ 1. Tiles of 4 rows × 8 columns (eight
  * f32x4 accumulators; 6×8, 4×12 and 3×16 measured no faster), then 4 columns, then single rows.
  * Each sum runs over k in order, as XNNPACK's does: the results are the same to the bit.
  */
 function gemm(): Fn {
   const MR = 4;
   const NV = 2;
-  const f = new Fn(new Array(10).fill(I32));
-  const [a, b, c, M, N, K, sai, sak, ldb, ldc] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
+  const f = new Fn(new Array(11).fill(I32));
+  const [a, b, c, M, N, K, sai, sak, ldb, ldc, pack] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
+  const bb = f.local(I32); // B, or the packed slab minus j0's offset
+  const lb = f.local(I32); // its row stride
   const i0 = f.local(I32);
   const j0 = f.local(I32);
   const pa = f.local(I32);
@@ -145,7 +149,7 @@ function gemm(): Fn {
     for (let r = 0; r < mr; r++)
       for (let v = 0; v < nv; v++) f.emit(...V128_ZERO).set(acc[r * NV + v] as number);
     f.get(a).get(i0).get(sai).mul().add().set(pa);
-    f.get(b).get(j0).i32(2).emit(0x74).add().set(pb); // i32.shl
+    f.get(bb).get(j0).i32(2).emit(0x74).add().set(pb); // i32.shl
     f.get(K).set(k);
     f.loop(() => {
       for (let v = 0; v < nv; v++)
@@ -169,7 +173,7 @@ function gemm(): Fn {
         }
       }
       f.get(pa).get(sak).add().set(pa);
-      f.get(pb).get(ldb).add().set(pb);
+      f.get(pb).get(lb).add().set(pb);
       f.get(k).i32(1).sub().tee(k).emit(0x0d, 0); // br_if 0: next k
     });
     f.get(c).get(i0).get(ldc).mul().add().get(j0).i32(2).emit(0x74).add().set(pc);
@@ -212,7 +216,36 @@ function gemm(): Fn {
         .add()
         .get(N)
         .emit(0x4d),
-    () => rows(NV),
+    () => {
+      f.get(b).set(bb);
+      f.get(ldb).set(lb);
+      f.ifThen(
+        () => f.get(pack),
+        () => {
+          // Copy the slab (K rows × 8 floats) to `pack`, contiguous: rows of B ldb bytes apart
+          // map to a few L1 sets when ldb is a power of two (256 floats: ~20% slower).
+          f.get(b).get(j0).i32(2).emit(0x74).add().set(pb);
+          f.get(pack).set(pc);
+          f.get(K).set(k);
+          f.loop(() => {
+            for (let v = 0; v < NV; v++)
+              f.get(pc)
+                .get(pb)
+                .emit(...v128Load(16 * v))
+                .emit(...v128Store(16 * v));
+            f.get(pb).get(ldb).add().set(pb);
+            f.get(pc)
+              .i32(16 * NV)
+              .add()
+              .set(pc);
+            f.get(k).i32(1).sub().tee(k).emit(0x0d, 0);
+          });
+          f.get(pack).get(j0).i32(2).emit(0x74).sub().set(bb);
+          f.i32(16 * NV).set(lb);
+        },
+      );
+      rows(NV);
+    },
     () =>
       f
         .get(j0)
@@ -220,10 +253,197 @@ function gemm(): Fn {
         .add()
         .set(j0),
   );
+  f.get(b).set(bb);
+  f.get(ldb).set(lb);
   f.while(
     () => f.get(j0).get(N).emit(0x49),
     () => rows(1),
     () => f.get(j0).i32(4).add().set(j0),
+  );
+  return f;
+}
+
+/**
+ * gemmNarrow(a, b, c, M, N, K, sai, sak, sbk, sbn, ldc): C[M, N] = Σ_k A(i, k)·B(k, j) in scalar
+ * f32, where A(i, k) is at a + i·sai + k·sak and B(k, j) at b + k·sbk + j·sbn (so either operand
+ * may be transposed in place) and C has rows ldc bytes apart. For outputs narrower than a SIMD
+ * vector (N < 4, e.g. a regression head's [M, 1]) and the last N mod 4 columns of others. Four
+ * rows at a time (independent sums); each sum runs over k in order from 0, like `gemm`'s, so
+ * the results are the same to the bit.
+ */
+function gemmNarrow(): Fn {
+  const MR = 4;
+  const f = new Fn(new Array(11).fill(I32));
+  const [a, b, c, M, N, K, sai, sak, sbk, sbn, ldc] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] as const;
+  const i0 = f.local(I32);
+  const j0 = f.local(I32);
+  const pa = f.local(I32);
+  const pb = f.local(I32);
+  const pc = f.local(I32);
+  const k = f.local(I32);
+  const rowOffset: (number | null)[] = [null, sai];
+  for (let r = 2; r < MR; r++) rowOffset.push(f.local(I32));
+  const x = f.local(F32);
+  const acc = Array.from({ length: MR }, () => f.local(F32));
+  const F32_ZERO = [0x43, 0, 0, 0, 0];
+
+  const tile = (mr: number) => {
+    for (let r = 0; r < mr; r++) f.emit(...F32_ZERO).set(acc[r] as number);
+    f.get(a).get(i0).get(sai).mul().add().set(pa);
+    f.get(b).get(j0).get(sbn).mul().add().set(pb);
+    f.get(K).set(k);
+    f.loop(() => {
+      f.get(pb)
+        .emit(0x2a, ...MEMARG_F32) // f32.load
+        .set(x);
+      for (let r = 0; r < mr; r++) {
+        const ac = acc[r] as number;
+        f.get(ac).get(pa);
+        const off = rowOffset[r];
+        if (off != null) f.get(off).add();
+        f.emit(0x2a, ...MEMARG_F32)
+          .get(x)
+          .emit(0x94) // f32.mul
+          .emit(0x92) // f32.add
+          .set(ac);
+      }
+      f.get(pa).get(sak).add().set(pa);
+      f.get(pb).get(sbk).add().set(pb);
+      f.get(k).i32(1).sub().tee(k).emit(0x0d, 0); // br_if 0: next k
+    });
+    f.get(c).get(i0).get(ldc).mul().add().get(j0).i32(2).emit(0x74).add().set(pc);
+    for (let r = 0; r < mr; r++) {
+      f.get(pc)
+        .get(acc[r] as number)
+        .emit(0x38, ...MEMARG_F32); // f32.store
+      if (r < mr - 1) f.get(pc).get(ldc).add().set(pc);
+    }
+  };
+
+  for (let r = 2; r < MR; r++)
+    f.get(rowOffset[r - 1] as number)
+      .get(sai)
+      .add()
+      .set(rowOffset[r] as number);
+  f.i32(0).set(j0);
+  f.while(
+    () => f.get(j0).get(N).emit(0x49), // i32.lt_u
+    () => {
+      f.i32(0).set(i0);
+      f.while(
+        () => f.get(i0).i32(MR).add().get(M).emit(0x4d), // i32.le_u
+        () => tile(MR),
+        () => f.get(i0).i32(MR).add().set(i0),
+      );
+      f.while(
+        () => f.get(i0).get(M).emit(0x49),
+        () => tile(1),
+        () => f.get(i0).i32(1).add().set(i0),
+      );
+    },
+    () => f.get(j0).i32(1).add().set(j0),
+  );
+  return f;
+}
+
+/** i8x16.shuffle of two f32x4 by float lanes (0–3 the first operand, 4–7 the second). */
+const shuffle32 = (lanes: number[]) => [
+  ...SIMD(0x0d),
+  ...lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]),
+];
+
+/**
+ * transpose(src, dst, rows, cols): dst[cols, rows] = src[rows, cols]ᵀ for float32 matrices with
+ * rows and cols multiples of 4, in 4×4 blocks (four loads, eight shuffles, four stores). About
+ * 8× faster than the same loop in JS.
+ */
+function transpose(): Fn {
+  const f = new Fn([I32, I32, I32, I32]);
+  const [src, dst, rows, cols] = [0, 1, 2, 3] as const;
+  const i0 = f.local(I32);
+  const j0 = f.local(I32);
+  const ps = f.local(I32);
+  const pd = f.local(I32);
+  const rb = [f.local(I32), f.local(I32), f.local(I32)]; // 1, 2, 3 source rows in bytes
+  const cb = [f.local(I32), f.local(I32), f.local(I32)]; // 1, 2, 3 destination rows in bytes
+  const r = Array.from({ length: 4 }, () => f.local(V128));
+  const t = Array.from({ length: 4 }, () => f.local(V128));
+  for (let m = 0; m < 3; m++) {
+    f.get(cols)
+      .i32(4 * (m + 1))
+      .mul()
+      .set(rb[m] as number);
+    f.get(rows)
+      .i32(4 * (m + 1))
+      .mul()
+      .set(cb[m] as number);
+  }
+  f.i32(0).set(i0);
+  f.while(
+    () => f.get(i0).get(rows).emit(0x49),
+    () => {
+      f.get(src)
+        .get(i0)
+        .get(rb[0] as number)
+        .mul()
+        .add()
+        .set(ps);
+      f.get(dst).get(i0).i32(2).emit(0x74).add().set(pd);
+      f.i32(0).set(j0);
+      f.while(
+        () => f.get(j0).get(cols).emit(0x49),
+        () => {
+          for (let m = 0; m < 4; m++) {
+            f.get(ps);
+            if (m > 0) f.get(rb[m - 1] as number).add();
+            f.emit(...v128Load(0)).set(r[m] as number);
+          }
+          const [r0, r1, r2, r3] = r as [number, number, number, number];
+          const [t0, t1, t2, t3] = t as [number, number, number, number];
+          f.get(r0)
+            .get(r1)
+            .emit(...shuffle32([0, 4, 1, 5]))
+            .set(t0);
+          f.get(r0)
+            .get(r1)
+            .emit(...shuffle32([2, 6, 3, 7]))
+            .set(t1);
+          f.get(r2)
+            .get(r3)
+            .emit(...shuffle32([0, 4, 1, 5]))
+            .set(t2);
+          f.get(r2)
+            .get(r3)
+            .emit(...shuffle32([2, 6, 3, 7]))
+            .set(t3);
+          const outs: [number, number, number[]][] = [
+            [t0, t2, [0, 1, 4, 5]],
+            [t0, t2, [2, 3, 6, 7]],
+            [t1, t3, [0, 1, 4, 5]],
+            [t1, t3, [2, 3, 6, 7]],
+          ];
+          outs.forEach(([x, y, lanes], m) => {
+            f.get(pd);
+            if (m > 0) f.get(cb[m - 1] as number).add();
+            f.get(x)
+              .get(y)
+              .emit(...shuffle32(lanes))
+              .emit(...v128Store(0));
+          });
+        },
+        () => {
+          f.get(ps).i32(16).add().set(ps);
+          f.get(pd)
+            .get(cb[2] as number)
+            .add()
+            .get(cb[0] as number)
+            .add()
+            .set(pd);
+          f.get(j0).i32(4).add().set(j0);
+        },
+      );
+    },
+    () => f.get(i0).i32(4).add().set(i0),
   );
   return f;
 }
@@ -456,6 +676,8 @@ const rmsprop = (decay: boolean) =>
 
 const FUNCTIONS = {
   gemm: () => gemm(),
+  gemmNarrow: () => gemmNarrow(),
+  transpose: () => transpose(),
   adam: () => adam(false),
   adamDecay: () => adam(true),
   sgd: () => sgd(false),
