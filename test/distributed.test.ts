@@ -289,7 +289,8 @@ describe("distributed sweeps over NATS JetStream", () => {
     expect(denied.output()).toMatch(/cannot connect to NATS at .*: .*authorization/i);
 
     const env = { NATS_USER: "mtl", NATS_PASSWORD: "s3cret" };
-    const file = writeExperiment(dir, "junk", experiment("junk", { seeds: 4, epochs: 3, samples: 400 }));
+    // Trials long enough that the sweep is still running when the junk has been pulled and reported.
+    const file = writeExperiment(dir, "junk", experiment("junk", { seeds: 4, epochs: 40, samples: 400 }));
     const ws = await workers(url, ["w1", "w2"], [], env);
     const run = mtl([
       "run",
