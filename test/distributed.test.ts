@@ -263,11 +263,13 @@ describe("distributed sweeps over NATS JetStream", () => {
     const file = writeExperiment(
       dir,
       "restart",
-      experiment("restart", { seeds: 8, epochs: 5, samples: 1000 }),
+      experiment("restart", { seeds: 8, epochs: 20, samples: 1000 }),
     );
     await workers(url, ["w1", "w2"]);
     const run = mtl(["run", file, "--nats", url, "--db", db, "--ack-wait", ACK_WAIT]);
     await until(db, (s) => s.counts(1).completed >= 2, "two completed trials");
+    // The restart really falls in the middle of the sweep.
+    expect(read(db, (s) => s.counts(1).completed)).toBeLessThan(8);
     await server!.restart();
     await run;
     expect(run.exitCode, run.output()).toBe(0);
