@@ -14,7 +14,7 @@ import { wasmHeap } from "./wasm-simd.ts";
 const PATCHED = ["BatchMatMul", "_FusedMatMul"] as const;
 const originals = new Map<string, KernelConfig>();
 
-interface Backendish {
+export interface Backendish {
   disposeData(dataId: object): void;
   makeOutput(shape: number[], dtype: "float32"): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array;
@@ -82,7 +82,7 @@ function swapPays(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): boole
  * transposed first, unless it is a vector), and a column C = Aᵀ·b as the row bᵀ·A. Null when
  * the shapes do not fit (the caller falls back to XNNPACK).
  */
-function simdMatMul(
+export function simdMatMul(
   a: TensorInfo,
   b: TensorInfo,
   tA: boolean,

@@ -1,7 +1,10 @@
 /** Per-sample task losses on device; training uses their mean. */
 
 import type { TaskSpec } from "@mtl/spec";
+import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
+import { type Backendish, fastMatMulInstalled } from "./fast-matmul.ts";
+import { floats, ints } from "./host-data.ts";
 
 export type LossName = TaskSpec["loss"];
 
@@ -34,11 +37,163 @@ export function perSampleLoss(
   }
 }
 
+type CustomOp = Parameters<typeof tf.customGrad>[0];
+const LOSSES: readonly LossName[] = ["cross-entropy", "mse", "mae", "huber"];
+
+/**
+ * The batch mean of perSampleLoss as one op with its own gradient, computed on the host in one
+ * pass over the batch's outputs (they are small). Composed, the loss leaves a dozen nodes on the
+ * gradient tape and runs some thirty kernels forward and back; see models/dense-op.ts for why
+ * that matters. On wasm (with the fast products installed) the op is a registered kernel pair
+ * reading the heap in place (`MtlMeanLoss`, `MtlMeanLossGrad`); elsewhere one tf.customGrad.
+ * Equal to the composition up to float rounding (losses.test.ts). Its gradient is not itself
+ * differentiable: training needs first derivatives only, and the meta-learners use their own.
+ */
 export function meanLoss(
   loss: LossName,
   output: tf.Tensor2D,
   target: tf.Tensor1D,
   classes: number,
 ): tf.Scalar {
-  return tf.mean(perSampleLoss(loss, output, target, classes)) as tf.Scalar;
+  const [n, width] = output.shape;
+  if (target.shape[0] !== n) throw new Error(`${loss}: ${n} outputs but ${target.shape[0]} targets`);
+  if (loss === "cross-entropy" ? width !== classes : width !== 1)
+    throw new Error(
+      `${loss}: expected ${loss === "cross-entropy" ? `${classes} logits` : "one output"} per sample, got ${width}`,
+    );
+  if (tf.getBackend() === "wasm" && fastMatMulInstalled() && output.dtype === "float32") {
+    registerWasmKernels();
+    return tf.engine().runKernel(
+      "MtlMeanLoss",
+      { output, target } as never,
+      {
+        loss: LOSSES.indexOf(loss),
+      } as never,
+    ) as tf.Scalar;
+  }
+  const op = tf.customGrad(((o: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    const grad = new Float32Array(n * width);
+    const value = lossOnHost(loss, floats(o), hostTarget(target), n, width, grad, 1);
+    const g = tf.tensor2d(grad, [n, width]);
+    save([g]);
+    return {
+      value: tf.scalar(value),
+      gradFunc: (dy: tf.Tensor, [gs]: tf.Tensor[]) => tf.mul(gs as tf.Tensor, dy),
+    };
+  }) as unknown as CustomOp) as (o: tf.Tensor2D) => tf.Scalar;
+  return op(output);
+}
+
+function hostTarget(t: tf.Tensor1D): Float32Array | Int32Array {
+  return t.dtype === "int32" ? ints(t) : floats(t);
+}
+
+/**
+ * The mean loss of outputs [n, width] against targets (class indices or values); with `grad`,
+ * also fills it with scale · ∂loss/∂output.
+ */
+export function lossOnHost(
+  loss: LossName,
+  out: Float32Array,
+  target: Float32Array | Int32Array,
+  n: number,
+  width: number,
+  grad: Float32Array | null,
+  scale: number,
+): number {
+  let total = 0;
+  const s = scale / n;
+  for (let i = 0; i < n; i++) {
+    if (loss === "cross-entropy") {
+      // log-sum-exp − logit of the label; gradient softmax − one-hot.
+      const row = i * width;
+      const label = target[i] as number;
+      if (!(label >= 0 && label < width && Number.isInteger(label)))
+        throw new Error(`cross-entropy: label ${label} outside [0, ${width})`);
+      let max = -Infinity;
+      for (let j = 0; j < width; j++) max = Math.max(max, out[row + j] as number);
+      let sum = 0;
+      for (let j = 0; j < width; j++) sum += Math.exp((out[row + j] as number) - max);
+      total += max + Math.log(sum) - (out[row + label] as number);
+      if (grad)
+        for (let j = 0; j < width; j++)
+          grad[row + j] = (Math.exp((out[row + j] as number) - max) / sum - (j === label ? 1 : 0)) * s;
+      continue;
+    }
+    const d = (out[i] as number) - (target[i] as number);
+    const a = Math.abs(d);
+    if (loss === "mse") {
+      total += d * d;
+      if (grad) grad[i] = 2 * d * s;
+    } else if (loss === "mae") {
+      total += a;
+      if (grad) grad[i] = Math.sign(d) * s;
+    } else {
+      // huber (δ = 1): ½d² inside |d| ≤ 1, |d| − ½ outside; the gradient is d clipped to [−1, 1].
+      total += a <= 1 ? 0.5 * d * d : a - 0.5;
+      if (grad) grad[i] = Math.max(-1, Math.min(1, d)) * s;
+    }
+  }
+  return total / n;
+}
+
+interface Inputs {
+  inputs: Record<string, TensorInfo>;
+  backend: Backendish & { typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array };
+  attrs: NamedAttrMap;
+}
+
+const lossKernel: KernelConfig = {
+  kernelName: "MtlMeanLoss",
+  backendName: "wasm",
+  kernelFunc: ((args: Inputs) => {
+    const { output, target } = args.inputs as { output: TensorInfo; target: TensorInfo };
+    const [n, width] = output.shape as [number, number];
+    const out = args.backend.makeOutput([], "float32");
+    const o = args.backend.typedArrayFromHeap(output) as Float32Array;
+    const t = args.backend.typedArrayFromHeap(target);
+    const loss = LOSSES[args.attrs.loss as number] as LossName;
+    (args.backend.typedArrayFromHeap(out) as Float32Array)[0] = lossOnHost(loss, o, t, n, width, null, 1);
+    return out;
+  }) as unknown as KernelConfig["kernelFunc"],
+};
+
+const lossGradKernel: KernelConfig = {
+  kernelName: "MtlMeanLossGrad",
+  backendName: "wasm",
+  kernelFunc: ((args: Inputs) => {
+    const { output, target, dy } = args.inputs as { output: TensorInfo; target: TensorInfo; dy: TensorInfo };
+    const [n, width] = output.shape as [number, number];
+    const grad = args.backend.makeOutput([n, width], "float32");
+    const loss = LOSSES[args.attrs.loss as number] as LossName;
+    const scale = (args.backend.typedArrayFromHeap(dy) as Float32Array)[0] as number;
+    const o = args.backend.typedArrayFromHeap(output) as Float32Array;
+    const t = args.backend.typedArrayFromHeap(target);
+    lossOnHost(loss, o, t, n, width, args.backend.typedArrayFromHeap(grad) as Float32Array, scale);
+    return grad;
+  }) as unknown as KernelConfig["kernelFunc"],
+};
+
+const lossGrad: GradConfig = {
+  kernelName: "MtlMeanLoss",
+  inputsToSave: ["output", "target"],
+  gradFunc: (dy, saved, attrs) => {
+    const [output, target] = saved as [tf.Tensor, tf.Tensor];
+    return {
+      output: () =>
+        tf
+          .engine()
+          .runKernel("MtlMeanLossGrad", { output, target, dy: dy as tf.Tensor } as never, attrs) as tf.Tensor,
+      target: () => tf.zerosLike(target),
+    };
+  },
+};
+
+let registered = false;
+function registerWasmKernels(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel(lossKernel);
+  tf.registerKernel(lossGradKernel);
+  tf.registerGradient(lossGrad);
 }

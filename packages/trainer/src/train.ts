@@ -10,7 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
 import type { SplitData, Target } from "./data/types.ts";
-import { meanLoss, perSampleLoss } from "./losses.ts";
+import { lossOnHost, meanLoss } from "./losses.ts";
 import { ownLoopRunner } from "./meta/dispatch.ts";
 import { accuracy, macroF1, mae, mse } from "./metrics.ts";
 import { allVariables, type Model } from "./models/types.ts";
@@ -370,7 +370,11 @@ function sizeOf(model: Model, name: string): number {
 
 const EVAL_CHUNK = 2048;
 
-/** Loss and metrics of every task on one split, in chunks to bound memory. */
+/**
+ * Loss and metrics of every task on one split. The model runs on the device in chunks (to
+ * bound memory); losses and predictions are computed from its outputs on the host, in one pass
+ * (the composed loss ops cost more than the arithmetic at these sizes).
+ */
 export function evaluate(
   model: Model,
   split: DeviceSplit,
@@ -383,22 +387,28 @@ export function evaluate(
   );
   for (let from = 0; from < split.n; from += EVAL_CHUNK) {
     const size = Math.min(EVAL_CHUNK, split.n - from);
-    const results = tf.tidy(() => {
-      const x = tf.slice(split.x, [from, 0], [size, -1]);
-      const outs = model.forward(x);
-      return outs.map((o, i) => {
-        const t = tasks[i] as BoundTask;
-        const y = tf.slice(split.y[i] as tf.Tensor1D, [from], [size]);
-        const loss = tf.sum(perSampleLoss(t.spec.loss, o, y, t.classes));
-        const pred = t.spec.kind === "classification" ? tf.argMax(o, 1) : tf.reshape(o, [-1]);
-        return [loss, pred] as const;
-      });
-    });
-    results.forEach(([loss, pred], i) => {
-      lossSum[i] = (lossSum[i] as number) + (loss.dataSync()[0] as number);
-      (preds[i] as Int32Array | Float32Array).set(pred.dataSync() as Int32Array | Float32Array, from);
-      loss.dispose();
-      pred.dispose();
+    const outputs = tf.tidy(() => model.forward(tf.slice(split.x, [from, 0], [size, -1])));
+    outputs.forEach((o, i) => {
+      const t = tasks[i] as BoundTask;
+      const width = o.shape[1];
+      const values = o.dataSync() as Float32Array;
+      o.dispose();
+      const target = split.host.targets[t.spec.target] as Target;
+      const truth = (target.kind === "classification" ? target.labels : target.values).subarray(
+        from,
+        from + size,
+      );
+      lossSum[i] =
+        (lossSum[i] as number) + size * lossOnHost(t.spec.loss, values, truth, size, width, null, 1);
+      const pred = preds[i] as Int32Array | Float32Array;
+      if (t.spec.kind === "classification")
+        for (let r = 0; r < size; r++) {
+          let best = 0;
+          for (let c = 1; c < width; c++)
+            if ((values[r * width + c] as number) > (values[r * width + best] as number)) best = c;
+          pred[from + r] = best;
+        }
+      else pred.set(values, from);
     });
   }
   const points: MetricPoint[] = [];

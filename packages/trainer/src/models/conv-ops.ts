@@ -18,26 +18,9 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { floats } from "../host-data.ts";
 
 type CustomOp = Parameters<typeof tf.customGrad>[0];
-
-interface HeapBackend {
-  dataIdMap?: { has(dataId: object): boolean };
-  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array;
-}
-
-/**
- * The values of a float32 tensor for reading on the host. On wasm, a view of the wasm heap (no
- * copy; valid only until the next tensor allocation, so read it before making any); elsewhere
- * dataSync().
- */
-function floats(t: tf.Tensor): Float32Array {
-  if (t.dtype !== "float32") throw new Error(`expected a float32 tensor, got ${t.dtype}`);
-  const backend = tf.backend() as unknown as HeapBackend;
-  if (tf.getBackend() === "wasm" && backend.typedArrayFromHeap && backend.dataIdMap?.has(t.dataId))
-    return backend.typedArrayFromHeap(t);
-  return t.dataSync() as Float32Array;
-}
 
 /**
  * Rows of 3×3 patches (valid, stride 1): [n, h, w, c] → [n·(h−2)·(w−2), 9c]. Row r is output

@@ -4,6 +4,7 @@ import type { ModelSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../rng.ts";
 import { im2col3x3, maxPool2x2 } from "./conv-ops.ts";
+import { denseOp } from "./dense-op.ts";
 
 export { im2col3x3, maxPool2x2 };
 
@@ -65,10 +66,10 @@ export function dense(
   return {
     vars: [W, b],
     outSize,
-    apply: (x) => {
-      const y = tf.add(tf.matMul(x as tf.Tensor2D, W as tf.Tensor2D), b);
-      return activation ? activate(y, activation) : y;
-    },
+    apply: (x) =>
+      activation === "gelu"
+        ? activate(denseOp(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D, "linear"), "gelu")
+        : denseOp(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D, activation ?? "linear"),
   };
 }
 

@@ -1,0 +1,193 @@
+/**
+ * A dense layer, act(x·W + b), as one op with its own gradient.
+ *
+ * Why: the models here are small, so a training step costs what the engine spends per op rather
+ * than the arithmetic. Composed of matMul, add and relu, a layer leaves three nodes on the
+ * gradient tape and its backward pass runs about a dozen kernels (broadcast sums, reshapes, step
+ * masks, clones of every saved input), each a handful of short-lived objects. Fewer allocations
+ * matter beyond one thread's speed: two trainers on neighbouring cores slow each other through
+ * the garbage collection of what they allocate (see `pnpm bench orchestration`).
+ *
+ * On the wasm backend (with the fast products of fast-matmul.ts installed) the layer is a
+ * registered kernel pair working straight on the wasm heap: `MtlDense` (one product, then bias
+ * and activation in place) and `MtlDenseGrad` (the activation's derivative, two products and
+ * the bias sums, in one call). Elsewhere it is the same computation from tf ops, untaped inside
+ * one tf.customGrad. gelu has no fused form: it is applied outside, on the linear op.
+ */
+
+import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
+import { type Backendish, fastMatMulInstalled, simdMatMul } from "../fast-matmul.ts";
+import { columnSums } from "../gradients.ts";
+
+export type FusedActivation = "relu" | "tanh" | "linear";
+const ACTIVATIONS: readonly FusedActivation[] = ["relu", "tanh", "linear"];
+
+// --- wasm: one kernel forward, one backward -------------------------------------------------
+
+interface Inputs {
+  inputs: Record<string, TensorInfo>;
+  backend: Backendish;
+  attrs: NamedAttrMap;
+}
+
+function product(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean, backend: Backendish): TensorInfo {
+  const out = simdMatMul(a, b, tA, tB, backend);
+  if (!out) throw new Error("MtlDense: the wasm matrix kernels are not available");
+  return out;
+}
+
+/** y ← act(y + b) row by row, in place; one loop per activation (a branch per element is slower). */
+function addBiasAndActivate(y: Float32Array, bias: Float32Array, activation: FusedActivation): void {
+  const width = bias.length;
+  if (activation === "relu")
+    for (let i = 0; i < y.length; i += width)
+      for (let j = 0; j < width; j++) {
+        const z = (y[i + j] as number) + (bias[j] as number);
+        y[i + j] = z > 0 ? z : 0;
+      }
+  else if (activation === "tanh")
+    for (let i = 0; i < y.length; i += width)
+      for (let j = 0; j < width; j++) y[i + j] = Math.tanh((y[i + j] as number) + (bias[j] as number));
+  else
+    for (let i = 0; i < y.length; i += width)
+      for (let j = 0; j < width; j++) y[i + j] = (y[i + j] as number) + (bias[j] as number);
+}
+
+/**
+ * g ← dy · act'(z), by the output y (relu' = [y > 0], tanh' = 1 − y²), and db ← column sums
+ * of g.
+ */
+function activationGradient(
+  dy: Float32Array,
+  y: Float32Array,
+  g: Float32Array,
+  db: Float32Array,
+  activation: FusedActivation,
+): void {
+  const width = db.length;
+  if (activation === "relu")
+    for (let k = 0; k < g.length; k++) g[k] = (y[k] as number) > 0 ? (dy[k] as number) : 0;
+  else if (activation === "tanh")
+    for (let k = 0; k < g.length; k++) {
+      const v = y[k] as number;
+      g[k] = (dy[k] as number) * (1 - v * v);
+    }
+  else g.set(dy);
+  db.fill(0);
+  for (let i = 0; i < g.length; i += width)
+    for (let j = 0; j < width; j++) db[j] = (db[j] as number) + (g[i + j] as number);
+}
+
+const denseKernel: KernelConfig = {
+  kernelName: "MtlDense",
+  backendName: "wasm",
+  kernelFunc: ((args: Inputs) => {
+    const { x, W, b } = args.inputs as { x: TensorInfo; W: TensorInfo; b: TensorInfo };
+    const activation = ACTIVATIONS[args.attrs.activation as number] as FusedActivation;
+    const out = product(x, W, false, false, args.backend);
+    // Views only now: allocating may grow (and detach) the heap.
+    addBiasAndActivate(args.backend.typedArrayFromHeap(out), args.backend.typedArrayFromHeap(b), activation);
+    return out;
+  }) as unknown as KernelConfig["kernelFunc"],
+};
+
+const denseGradKernel: KernelConfig = {
+  kernelName: "MtlDenseGrad",
+  backendName: "wasm",
+  kernelFunc: ((args: Inputs) => {
+    const { dy, x, W, y } = args.inputs as Record<string, TensorInfo>;
+    const backend = args.backend;
+    const activation = ACTIVATIONS[args.attrs.activation as number] as FusedActivation;
+    const [rows, width] = (dy as TensorInfo).shape as [number, number];
+    // dL/dz = dL/dy · act'(z), by the output: relu' = [y > 0], tanh' = 1 − y².
+    const g = backend.makeOutput([rows, width], "float32");
+    const db = backend.makeOutput([width], "float32");
+    activationGradient(
+      backend.typedArrayFromHeap(dy as TensorInfo),
+      backend.typedArrayFromHeap(y as TensorInfo),
+      backend.typedArrayFromHeap(g),
+      backend.typedArrayFromHeap(db),
+      activation,
+    );
+    const dx = product(g, W as TensorInfo, false, true, backend);
+    const dW = product(x as TensorInfo, g, true, false, backend);
+    backend.disposeData(g.dataId);
+    return [dx, dW, db];
+  }) as unknown as KernelConfig["kernelFunc"],
+};
+
+const denseGrad: GradConfig = {
+  kernelName: "MtlDense",
+  inputsToSave: ["x", "W"],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, W, y] = saved as tf.Tensor[];
+    const [dx, dW, db] = tf
+      .engine()
+      .runKernel("MtlDenseGrad", { dy: dy as tf.Tensor, x, W, y } as never, attrs) as tf.Tensor[];
+    return { x: () => dx as tf.Tensor, W: () => dW as tf.Tensor, b: () => db as tf.Tensor };
+  },
+};
+
+let registered = false;
+function registerWasmKernels(): void {
+  if (registered) return;
+  registered = true;
+  tf.registerKernel(denseKernel);
+  tf.registerKernel(denseGradKernel);
+  tf.registerGradient(denseGrad);
+}
+
+// --- elsewhere: tf ops in one customGrad ----------------------------------------------------
+
+type CustomOp = Parameters<typeof tf.customGrad>[0];
+
+function composed(activation: FusedActivation) {
+  return tf.customGrad(((x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    const z = tf.add(tf.matMul(x, W), b);
+    const y = activation === "relu" ? tf.relu(z) : activation === "tanh" ? tf.tanh(z) : z;
+    save([x, W, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, Ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const g = (
+          activation === "relu"
+            ? tf.mul(dy, tf.step(ys))
+            : activation === "tanh"
+              ? tf.mul(dy, tf.sub(1, tf.square(ys)))
+              : dy
+        ) as tf.Tensor2D;
+        return [tf.matMul(g, Ws, false, true), tf.matMul(xs, g, true, false), columnSums(g)];
+      },
+    };
+  }) as unknown as CustomOp) as (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+}
+
+const composedOps: Record<FusedActivation, (x: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D> =
+  {
+    relu: composed("relu"),
+    tanh: composed("tanh"),
+    linear: composed("linear"),
+  };
+
+/** act(x·W + b) for float32 x [n, in], W [in, out], b [out], as one op on the gradient tape. */
+export function denseOp(
+  x: tf.Tensor2D,
+  W: tf.Tensor2D,
+  b: tf.Tensor1D,
+  activation: FusedActivation,
+): tf.Tensor2D {
+  if (tf.getBackend() === "wasm" && fastMatMulInstalled() && x.dtype === "float32") {
+    registerWasmKernels();
+    return tf.engine().runKernel(
+      "MtlDense",
+      { x, W, b } as never,
+      {
+        activation: ACTIVATIONS.indexOf(activation),
+      } as never,
+    ) as tf.Tensor2D;
+  }
+  return composedOps[activation](x, W, b);
+}
