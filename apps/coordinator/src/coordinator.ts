@@ -279,6 +279,7 @@ export class Coordinator {
         this.curves.set(t.id, curve);
         const value = this.objective.scalar(values);
         if (
+          this.experiment.sweep.pruner.kind !== "none" &&
           this.pruner.shouldPrune(
             { configKey: t.configKey, seed: t.seed, epoch: e.report.epoch, value },
             this.history(),
@@ -312,7 +313,10 @@ export class Coordinator {
           this.store.requeueTrial(t.id, "interrupted", `worker ${e.worker} stopped`);
         break;
     }
-    this.changed();
+    // An epoch changes no trial's state, so it needs no turn of the scheduling loop (which
+    // queries the store): watchers are told, the loop is not woken.
+    if (e.kind === "epoch") this.options.onChange?.();
+    else this.changed();
   }
 
   /** The bus gave up on a trial after its maximum deliveries: a dead letter, and the trial fails. */

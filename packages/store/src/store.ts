@@ -107,6 +107,14 @@ export class Store {
         .from(attempts)
         .where(eq(attempts.runId, sql.placeholder("runId")))
         .prepare(),
+      // Epochs and state counts arrive many times per trial: plain statements, compiled once.
+      insertMetric: this.sqlite.prepare(
+        "INSERT INTO metrics (trial_id, attempt, epoch, task, split, name, value) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+      ),
+      setEpoch: this.sqlite.prepare("UPDATE trials SET epoch = ? WHERE id = ?"),
+      counts: this.sqlite.prepare(
+        "SELECT state, count(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state",
+      ),
     };
   }
 
@@ -180,13 +188,7 @@ export class Store {
       pruned: 0,
       cancelled: 0,
     };
-    const rows = this.db
-      .select({ state: trials.state, n: sql<number>`count(*)` })
-      .from(trials)
-      .where(eq(trials.sweepId, sweepId))
-      .groupBy(trials.state)
-      .all();
-    for (const r of rows) out[r.state] = r.n;
+    for (const r of this.hot.counts.all(sweepId) as { state: TrialState; n: number }[]) out[r.state] = r.n;
     return out;
   }
 
@@ -332,24 +334,14 @@ export class Store {
       const t = this.mustTrial(trialId);
       if (t.runId !== runId || t.state !== "running")
         return { applied: false, trial: t, reason: "not the current run" };
-      const rows = [
-        ...report.metrics.map((m) => ({ ...m })),
-        ...Object.entries(report.weights).map(([task, value]) => ({
-          task,
-          split: "train",
-          name: "weight",
-          value,
-        })),
-        { task: "*", split: "train", name: "wall_ms", value: report.wallMs },
-      ].map((m) => ({ trialId, attempt: t.attempt, epoch: report.epoch, ...m }));
-      for (let i = 0; i < rows.length; i += 100)
-        this.db
-          .insert(metrics)
-          .values(rows.slice(i, i + 100))
-          .onConflictDoNothing()
-          .run();
-      const trial = this.update(t.id, { epoch: Math.max(t.epoch, report.epoch) });
-      return { applied: true, trial };
+      const insert = (task: string, split: string, name: string, value: number) =>
+        this.hot.insertMetric.run(trialId, t.attempt, report.epoch, task, split, name, value);
+      for (const m of report.metrics) insert(m.task, m.split, m.name, m.value);
+      for (const [task, value] of Object.entries(report.weights)) insert(task, "train", "weight", value);
+      insert("*", "train", "wall_ms", report.wallMs);
+      const epoch = Math.max(t.epoch, report.epoch);
+      this.hot.setEpoch.run(epoch, t.id);
+      return { applied: true, trial: { ...t, epoch } };
     });
   }
 
