@@ -84,6 +84,26 @@ export function meanLoss(
   return op(output);
 }
 
+/**
+ * scale · ∂meanLoss/∂output outside any gradient tape (for a step that backpropagates by hand);
+ * `scale` is a scalar tensor. Only on wasm with the fast products installed, as meanLoss's kernel.
+ */
+export function meanLossBackward(
+  loss: LossName,
+  output: tf.Tensor2D,
+  target: tf.Tensor1D,
+  scale: tf.Scalar,
+): tf.Tensor2D {
+  registerWasmKernels();
+  return tf.engine().runKernel(
+    "MtlMeanLossGrad",
+    { output, target, dy: scale } as never,
+    {
+      loss: LOSSES.indexOf(loss),
+    } as never,
+  ) as tf.Tensor2D;
+}
+
 function hostTarget(t: tf.Tensor1D): Float32Array | Int32Array {
   return t.dtype === "int32" ? ints(t) : floats(t);
 }

@@ -84,6 +84,29 @@ describe("FusedOptimizer", () => {
           expect(tf.memory().numTensors).toBe(before);
         });
 
+  it("updates a variable in place on wasm only while nothing else shares its buffer", async () => {
+    await initBackend("wasm");
+    const init = tf.ones([6]);
+    const v = tf.variable(init, true, `v_${Math.random()}`);
+    init.dispose(); // else it shares the variable's buffer
+    const opt = new FusedOptimizer("sgd", 0.5);
+    const step = () => {
+      const g = tf.fill([6], 1);
+      opt.applyGradients({ [v.name]: g });
+      g.dispose();
+    };
+    const id = v.dataId;
+    step();
+    expect(v.dataId).toBe(id); // in place
+    expect(Array.from(v.dataSync())).toEqual(new Array(6).fill(0.5));
+    const snapshot = tf.clone(v); // shares the buffer (as Reptile's copy of θ does)
+    step();
+    expect(Array.from(snapshot.dataSync())).toEqual(new Array(6).fill(0.5));
+    expect(Array.from(v.dataSync())).toEqual(new Array(6).fill(0));
+    tf.dispose([snapshot, v]);
+    opt.dispose();
+  });
+
   it("is what createOptimizer returns on wasm, and tfjs's own elsewhere", async () => {
     await initBackend("cpu");
     const cpu = createOptimizer({ optimizer: "adam", learningRate: 0.1 });

@@ -8,6 +8,7 @@
 
 import type { TrainingSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
+import { fastMatMulInstalled } from "./fast-matmul.ts";
 import { wasmHeap } from "./wasm-simd.ts";
 
 export type OptimizerName = TrainingSpec["optimizer"];
@@ -185,10 +186,14 @@ export class FusedOptimizer extends tf.Optimizer {
         this.state.set(name, slots);
       }
       const wd = weightDecay > 0 && decays(name) ? weightDecay : 0;
-      const next =
-        heap && variable.dtype === "float32" && grad.dtype === "float32"
-          ? this.wasmUpdate(heap, variable, grad, slots, wd, scalars)
-          : this.hostUpdate(variable, grad, slots, wd, scalars);
+      if (heap && variable.dtype === "float32" && grad.dtype === "float32") {
+        const next = this.wasmUpdate(heap, variable, grad, slots, wd, scalars);
+        if (next === variable) continue;
+        variable.assign(next);
+        next.dispose();
+        continue;
+      }
+      const next = this.hostUpdate(variable, grad, slots, wd, scalars);
       variable.assign(next);
       next.dispose();
     }
@@ -207,12 +212,17 @@ export class FusedOptimizer extends tf.Optimizer {
     wd: number,
     scalars: number[],
   ): tf.Tensor {
-    // A new buffer for the values, not an update in place: XNNPACK caches packed weights by
-    // tensor id, so a variable's buffer must never change under the same id.
-    const info = heap.backend.makeOutput(variable.shape, "float32");
-    const out = tf.engine().makeTensorFromTensorInfo(info as tf.TensorInfo);
+    // In place (the kernels are elementwise, so reading and writing one buffer is safe) where
+    // nothing else can see the buffer: no other tensor shares it (a clone, a snapshot), and the
+    // stock matMul kernels are not installed, since XNNPACK caches packed weights by tensor id.
+    // Otherwise a new buffer, which the caller assigns.
+    const inPlace = fastMatMulInstalled() && heap.backend.refCount?.(variable.dataId) === 1;
+    const out = inPlace
+      ? variable
+      : tf
+          .engine()
+          .makeTensorFromTensorInfo(heap.backend.makeOutput(variable.shape, "float32") as tf.TensorInfo);
     const o = heap.offset;
-    const ptrs = [variable, grad, ...slots, out].map((t) => o(t.dataId));
     const k = heap.kernels;
     const decay = wd > 0;
     const run = {
@@ -221,6 +231,8 @@ export class FusedOptimizer extends tf.Optimizer {
       momentum: decay ? k.momentumDecay : k.momentum,
       rmsprop: decay ? k.rmspropDecay : k.rmsprop,
     }[this.rule];
+    // Pointers (θ, g, slots…, θ'), then n, the decay rate and the rule's scalars.
+    const ptrs = [variable, grad, ...slots, out].map((t) => o(t.dataId));
     run(...ptrs, variable.size, wd, ...scalars);
     return out;
   }

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
 import type { SplitData, Target } from "./data/types.ts";
+import { denseStep } from "./dense-step.ts";
 import { lossOnHost, meanLoss } from "./losses.ts";
 import { ownLoopRunner } from "./meta/dispatch.ts";
 import { accuracy, macroF1, mae, mse } from "./metrics.ts";
@@ -83,6 +84,7 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
     disposables.push(optimizer);
     const step = makeStep(model, strategy, tasks, optimizer, config.training.weightDecay);
     const shuffle = rng.fork("shuffle");
+    const sampler = batchSampler(data.train, tasks, config.training.batchSize);
     const batch = Math.min(config.training.batchSize, splits.train.n);
     let lastYield = performance.now();
 
@@ -95,10 +97,7 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
       for (let from = 0; from < splits.train.n; from += batch) {
         const stop = hooks.shouldStop?.() ?? null;
         if (stop) return { status: stop, epochs: epoch - 1, backend, ...(final ? { final } : {}) };
-        const idx = tf.tensor1d(order.subarray(from, Math.min(from + batch, splits.train.n)), "int32");
-        const xb = tf.gather(splits.train.x, idx);
-        const yb = splits.train.y.map((y) => tf.gather(y, idx));
-        idx.dispose();
+        const { xb, yb } = sampler.batch(order.subarray(from, Math.min(from + batch, splits.train.n)));
         let losses: number[];
         try {
           losses = step(xb, yb);
@@ -148,6 +147,37 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
   }
 }
 
+/**
+ * Mini-batches gathered on the host, into buffers reused from batch to batch, then copied to the
+ * device as new tensors: one upload per tensor instead of an index tensor and a gather kernel for
+ * the inputs and each task's targets (the same values either way).
+ */
+function batchSampler(split: SplitData, tasks: BoundTask[], size: number) {
+  const d = split.n > 0 ? split.x.length / split.n : 0;
+  const x = new Float32Array(size * d);
+  const targets = tasks.map((t) => split.targets[t.spec.target] as Target);
+  const ys = targets.map((t) =>
+    t.kind === "classification" ? new Int32Array(size) : new Float32Array(size),
+  );
+  return {
+    batch(rows: Int32Array): { xb: tf.Tensor2D; yb: tf.Tensor1D[] } {
+      const b = rows.length;
+      for (let i = 0; i < b; i++) {
+        const r = rows[i] as number;
+        x.set(split.x.subarray(r * d, r * d + d), i * d);
+        targets.forEach((t, k) => {
+          (ys[k] as Int32Array | Float32Array)[i] =
+            t.kind === "classification" ? (t.labels[r] as number) : (t.values[r] as number);
+        });
+      }
+      return {
+        xb: tf.tensor2d(x.subarray(0, b * d), [b, d]),
+        yb: ys.map((y) => tf.tensor1d(y.subarray(0, b), y instanceof Int32Array ? "int32" : "float32")),
+      };
+    },
+  };
+}
+
 function toDevice(split: SplitData, tasks: BoundTask[]): DeviceSplit {
   const d = split.n > 0 ? split.x.length / split.n : 0;
   return {
@@ -172,6 +202,8 @@ export function makeStep(
   tasks: BoundTask[],
   optimizer: tf.Optimizer,
   weightDecay: number,
+  /** false: always the gradient tape (tests compare the two). */
+  byHand = true,
 ): Step {
   const byName = new Map<string, tf.Variable>();
   for (const v of allVariables(model)) byName.set(v.name, v);
@@ -191,6 +223,8 @@ export function makeStep(
       const t = tasks[i] as BoundTask;
       return meanLoss(t.spec.loss, o, y[i] as tf.Tensor1D, t.classes);
     });
+  const manual = byHand ? denseStep(model, strategy, tasks, apply) : null;
+  if (manual) return manual;
   return strategy.kind === "loss"
     ? lossStep(model, strategy, taskLosses, apply)
     : gradientStep(model, strategy, taskLosses, apply);

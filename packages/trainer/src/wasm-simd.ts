@@ -738,6 +738,7 @@ export interface WasmHeap {
   backend: {
     makeOutput(shape: number[], dtype: "float32"): { dataId: object; shape: number[]; dtype: string };
     disposeData(dataId: object): void;
+    refCount?(dataId: object): number;
   };
 }
 
@@ -747,10 +748,24 @@ interface WasmBackendish {
   makeOutput?: unknown;
 }
 
-/** The heap access of a wasm backend object, or null for another backend or without SIMD. */
+const heaps = new WeakMap<object, { memory: unknown; heap: WasmHeap | null }>();
+
+/**
+ * The heap access of a wasm backend object, or null for another backend or without SIMD. Built
+ * once per backend (kernels call this on every product).
+ */
 export function wasmHeap(backend: unknown): WasmHeap | null {
   const b = backend as WasmBackendish;
   const memory = b?.wasm?.asm?.memory;
+  if (!b || typeof b !== "object") return null;
+  const cached = heaps.get(b);
+  if (cached && cached.memory === memory) return cached.heap;
+  const heap = buildHeap(b, memory);
+  heaps.set(b, { memory, heap });
+  return heap;
+}
+
+function buildHeap(b: WasmBackendish, memory: unknown): WasmHeap | null {
   if (!(memory instanceof WA.Memory) || !b.dataIdMap || typeof b.makeOutput !== "function") return null;
   const kernels = simdKernels(memory);
   if (!kernels) return null;
@@ -762,6 +777,6 @@ export function wasmHeap(backend: unknown): WasmHeap | null {
       if (!d) throw new Error("tensor is not on the wasm backend");
       return d.memoryOffset;
     },
-    backend: backend as WasmHeap["backend"],
+    backend: b as unknown as WasmHeap["backend"],
   };
 }

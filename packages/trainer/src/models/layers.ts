@@ -4,15 +4,29 @@ import type { ModelSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Rng } from "../rng.ts";
 import { im2col3x3, maxPool2x2 } from "./conv-ops.ts";
-import { denseOp } from "./dense-op.ts";
+import { denseOp, type FusedActivation } from "./dense-op.ts";
 
 export { im2col3x3, maxPool2x2 };
 
 export type Activation = ModelSpec["activation"];
 
+/** A dense layer's parameters and activation: y = act(x·W + b). */
+export interface DenseLayer {
+  W: tf.Variable;
+  b: tf.Variable;
+  activation: FusedActivation;
+}
+
+/** The dense layers of `blocks`, or undefined if any block is something else (a conv, gelu). */
+export function denseLayersOf(blocks: Block[]): DenseLayer[] | undefined {
+  return blocks.every((b) => b.dense) ? blocks.map((b) => b.dense as DenseLayer) : undefined;
+}
+
 /** A trainable step from one representation to the next. */
 export interface Block {
   vars: tf.Variable[];
+  /** Set on plain dense layers (not gelu): what a step that backpropagates by hand needs. */
+  dense?: DenseLayer;
   apply(x: tf.Tensor): tf.Tensor;
   /** Features per sample of the output (flattened). */
   outSize: number;
@@ -66,6 +80,7 @@ export function dense(
   return {
     vars: [W, b],
     outSize,
+    ...(activation !== "gelu" ? { dense: { W, b, activation: activation ?? "linear" } } : {}),
     apply: (x) =>
       activation === "gelu"
         ? activate(denseOp(x as tf.Tensor2D, W as tf.Tensor2D, b as tf.Tensor1D, "linear"), "gelu")

@@ -5,10 +5,26 @@
  * same as training each model separately (with SGD too, as long as the loss weights are equal).
  */
 import { z } from "zod";
-import { applyAll, headBlocks, inputSize, outSizeOf, trunkBlocks, varsOf } from "./layers.ts";
-import type { ArchitectureModule } from "./types.ts";
+import {
+  applyAll,
+  type Block,
+  type DenseLayer,
+  denseLayersOf,
+  headBlocks,
+  inputSize,
+  outSizeOf,
+  trunkBlocks,
+  varsOf,
+} from "./layers.ts";
+import type { ArchitectureModule, Model } from "./types.ts";
 
 const Options = z.object({}).strict();
+
+/** Independent dense networks as a dense model with no trunk. */
+function denseNets(nets: Block[][]): Pick<Model, "dense"> {
+  const heads = nets.map(denseLayersOf);
+  return heads.every((h) => h) ? { dense: { trunk: [], heads: heads as DenseLayer[][] } } : {};
+}
 
 export const singleTask: ArchitectureModule<typeof Options> = {
   name: "single-task",
@@ -20,6 +36,7 @@ export const singleTask: ArchitectureModule<typeof Options> = {
       return [...trunk, ...headBlocks(spec, outSizeOf(trunk, inputShape), out, rng, `net${i}_head`)];
     });
     return {
+      ...denseNets(nets),
       shared: [],
       perTask: nets.map(varsOf),
       lastShared: [],
@@ -36,6 +53,7 @@ export const logistic: ArchitectureModule<typeof Options> = {
     const d = inputSize(inputShape);
     const nets = outputs.map((out, i) => headBlocks({ ..._spec, head: [] }, d, out, rng, `linear${i}`));
     return {
+      ...denseNets(nets),
       shared: [],
       perTask: nets.map(varsOf),
       lastShared: [],

@@ -3,6 +3,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import type { Registrable } from "../registry.ts";
 import type { Rng } from "../rng.ts";
+import type { DenseLayer } from "./layers.ts";
 
 /** A multi-task network over tf variables. Outputs are logits (classification) or values. */
 export interface Model {
@@ -15,6 +16,11 @@ export interface Model {
   forward(x: tf.Tensor): tf.Tensor2D[];
   /** A term added to the training loss (soft sharing's λ·Σ‖θ_i − θ̄‖²). */
   penalty?(): tf.Scalar;
+  /**
+   * When the network is dense layers only: a trunk all tasks share (possibly empty), then one
+   * stack per task. A trainer may then backpropagate by hand (dense-step.ts).
+   */
+  dense?: { trunk: DenseLayer[]; heads: DenseLayer[][] };
   /** One shared representation with task heads on top (hard sharing), for MGDA-UB. */
   split?: { encode(x: tf.Tensor): tf.Tensor; decode(z: tf.Tensor): tf.Tensor2D[] };
 }

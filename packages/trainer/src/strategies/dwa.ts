@@ -29,6 +29,7 @@ export const dwa: StrategyModule<typeof Options> = {
     const history: number[][] = [];
     return {
       kind: "loss",
+      linear: true,
       combine: (losses) => weightedSum(losses, w),
       weights: () => w,
       afterEpoch(mean) {

@@ -11,6 +11,6 @@ export const equal: StrategyModule<typeof Options> = {
   options: Options,
   create(_o, ctx) {
     const w = ctx.tasks.map(() => 1);
-    return { kind: "loss", combine: (losses) => weightedSum(losses, w), weights: () => w };
+    return { kind: "loss", linear: true, combine: (losses) => weightedSum(losses, w), weights: () => w };
   },
 };

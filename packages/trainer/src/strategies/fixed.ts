@@ -11,6 +11,6 @@ export const fixed: StrategyModule<typeof Options> = {
   options: Options,
   create(_o, ctx) {
     const w = [...ctx.initialWeights];
-    return { kind: "loss", combine: (losses) => weightedSum(losses, w), weights: () => w };
+    return { kind: "loss", linear: true, combine: (losses) => weightedSum(losses, w), weights: () => w };
   },
 };

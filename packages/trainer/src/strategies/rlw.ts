@@ -17,6 +17,7 @@ export const rlw: StrategyModule<typeof Options> = {
     let w = new Array<number>(T).fill(1 / T);
     return {
       kind: "loss",
+      linear: true,
       beforeStep() {
         const e = w.map(() => Math.exp(ctx.rng.normal()));
         const sum = e.reduce((a, b) => a + b, 0);

@@ -17,6 +17,11 @@ export interface LossStrategy {
   /** Trainable variables of the strategy itself (uncertainty's log-variances), trained alongside. */
   variables?: tf.Variable[];
   beforeStep?(): void;
+  /**
+   * True when combine(losses) is Σ weights()[i]·losses[i] with weights fixed for the step (after
+   * beforeStep) and no variables: a trainer may then form the gradient without the tape.
+   */
+  linear?: boolean;
   /** The loss to minimise, built inside the gradient tape from the per-task mean losses. */
   combine(losses: tf.Scalar[]): tf.Scalar;
   /** The weights λ_i of the last step (for reports). */
