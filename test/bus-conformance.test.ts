@@ -183,14 +183,15 @@ for (const transport of [inProcess, nats]) {
       coordinator.onEvent(async (e) => {
         if (++inside > 1) overlapped = true;
         await new Promise((r) => setTimeout(r, 5));
-        seen.push(e.kind === "epoch" ? `epoch ${e.report.epoch}` : e.kind);
+        seen.push(e.kind === "epoch" ? `epoch ${e.reports.map((r) => r.epoch).join(",")}` : e.kind);
         inside--;
       });
       const w = await worker();
       const ids = { trialId: 7, runId: "r7", worker: "w1" };
       const report = (epoch: number) => ({ epoch, metrics: [], weights: { a: 1 }, wallMs: 1 });
       await w.publishEvent({ ...ids, kind: "started", backend: "none" });
-      for (const epoch of [1, 2, 3]) await w.publishEvent({ ...ids, kind: "epoch", report: report(epoch) });
+      for (const epoch of [1, 2, 3])
+        await w.publishEvent({ ...ids, kind: "epoch", reports: [report(epoch)] });
       await w.publishEvent({ ...ids, kind: "completed", backend: "none", epochs: 3, final: {} });
       expect(await seen.until(5)).toEqual(["started", "epoch 1", "epoch 2", "epoch 3", "completed"]);
       expect(overlapped).toBe(false);

@@ -190,7 +190,7 @@ describe("distributed sweeps over NATS JetStream", () => {
 
   it("delivers a SIGKILLed worker's trial again; it completes elsewhere, its result stored once", async () => {
     const { url, dir, db } = await setup();
-    const file = writeExperiment(dir, "kill", experiment("kill", { seeds: 4, epochs: 12, samples: 2000 }));
+    const file = writeExperiment(dir, "kill", experiment("kill", { seeds: 4, epochs: 30, samples: 8000 }));
     const [w1] = await workers(url, ["w1", "w2"]);
     const run = mtl(["run", file, "--nats", url, "--db", db, "--ack-wait", ACK_WAIT]);
     const victim = await until(

@@ -172,8 +172,16 @@ async function overNats(n: number, parallelism: number, concurrency: number): Pr
   }
 }
 
-/** 16 CPU-bound trials over NATS on `count` real `mtl worker` processes; seconds to finish. */
-async function cpuBound(count: number): Promise<number> {
+interface ScalingRun {
+  seconds: number;
+  /** Trials each worker ran. */
+  perWorker: number[];
+  /** Mean time from a trial's start to its result. */
+  trialSeconds: number;
+}
+
+/** 16 CPU-bound trials over NATS on `count` real `mtl worker` processes. */
+async function cpuBound(count: number): Promise<ScalingRun> {
   const server = await startNatsServer();
   const names = Array.from({ length: count }, (_, i) => `cpu-${i + 1}`);
   const workers = names.map((name) => spawnMtl(["worker", "--nats", server.url, "--name", name]));
@@ -197,7 +205,14 @@ async function cpuBound(count: number): Promise<number> {
       const summary = await coordinator.run(new AbortController().signal);
       if (summary.counts.completed !== 16)
         throw new Error(`expected 16 completed, got ${JSON.stringify(summary.counts)}`);
-      return (performance.now() - start) / 1000;
+      const rows = store.trialsOf(row.id);
+      const seconds = (performance.now() - start) / 1000;
+      return {
+        seconds,
+        perWorker: names.map((n) => rows.filter((r) => r.worker === n).length),
+        trialSeconds:
+          rows.reduce((sum, r) => sum + ((r.finishedAt ?? 0) - (r.startedAt ?? 0)), 0) / 1000 / rows.length,
+      };
     } finally {
       await bus.close();
     }
@@ -236,12 +251,15 @@ async function scaling(out: (line: string) => void, repeats: number): Promise<vo
   out(`CPU-bound sweep, 16 trials over NATS (mtl worker processes, one thread each), ${repeats} pairs`);
   const ones: number[] = [];
   const twos: number[] = [];
+  const describe = (r: ScalingRun) =>
+    `${r.seconds.toFixed(1)} s (${r.perWorker.join(" + ")} trials, ${r.trialSeconds.toFixed(2)} s each)`;
   for (let r = 1; r <= repeats; r++) {
-    ones.push(await cpuBound(1));
-    twos.push(await cpuBound(2));
-    const [one, two] = [ones[r - 1] as number, twos[r - 1] as number];
+    const one = await cpuBound(1);
+    const two = await cpuBound(2);
+    ones.push(one.seconds);
+    twos.push(two.seconds);
     out(
-      `  pair ${r}: 1 worker ${one.toFixed(1)} s, 2 workers ${two.toFixed(1)} s (×${(one / two).toFixed(2)})`,
+      `  pair ${r}: 1 worker ${describe(one)}, 2 workers ${describe(two)} → ×${(one.seconds / two.seconds).toFixed(2)}`,
     );
   }
   const [one, two] = [quantile(ones, 0.5), quantile(twos, 0.5)];

@@ -264,7 +264,7 @@ export class Coordinator {
         break;
       }
       case "epoch": {
-        const r = this.store.recordEpoch(t.id, e.runId, e.report);
+        const r = this.store.recordEpochs(t.id, e.runId, e.reports);
         if (!r.applied) {
           // A run that is not the trial's current one is still training (a lease lost to a
           // slow worker, a finished or cancelled trial): stop it so one trial never runs twice.
@@ -272,20 +272,24 @@ export class Coordinator {
             await this.control({ kind: "cancel", trialId: t.id, runId: e.runId });
           break;
         }
-        const values = this.objective.extractEpoch(e.report.metrics);
-        if (!values) break;
-        const curve = this.curves.get(t.id) ?? [];
-        curve.push({ epoch: e.report.epoch, values });
-        this.curves.set(t.id, curve);
-        const value = this.objective.scalar(values);
-        if (
-          this.experiment.sweep.pruner.kind !== "none" &&
-          this.pruner.shouldPrune(
-            { configKey: t.configKey, seed: t.seed, epoch: e.report.epoch, value },
-            this.history(),
-          )
-        )
-          await this.control({ kind: "prune", trialId: t.id, runId: e.runId });
+        for (const report of e.reports) {
+          const values = this.objective.extractEpoch(report.metrics);
+          if (!values) continue;
+          const curve = this.curves.get(t.id) ?? [];
+          curve.push({ epoch: report.epoch, values });
+          this.curves.set(t.id, curve);
+          const value = this.objective.scalar(values);
+          if (
+            this.experiment.sweep.pruner.kind !== "none" &&
+            this.pruner.shouldPrune(
+              { configKey: t.configKey, seed: t.seed, epoch: report.epoch, value },
+              this.history(),
+            )
+          ) {
+            await this.control({ kind: "prune", trialId: t.id, runId: e.runId });
+            break;
+          }
+        }
         break;
       }
       case "completed": {

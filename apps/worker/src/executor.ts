@@ -24,6 +24,8 @@ export interface RunHandle {
 export interface Executor {
   /** Loads the backend (once) and resolves with its name. */
   start(): Promise<string>;
+  /** How long start() spent warming up, if it did. */
+  readonly warmUpMs?: number;
   run(config: TrialConfig, onEpoch: (r: EpochReport) => void): RunHandle;
   close(): Promise<void>;
 }
@@ -37,19 +39,29 @@ export class ThreadExecutor implements Executor {
   private ready: Promise<string> | undefined;
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(private readonly preferredBackend?: string) {}
+  /** How long the thread's warm-up took (ms), once started with `warmUp`. */
+  warmUpMs: number | undefined;
+
+  constructor(
+    private readonly preferredBackend?: string,
+    /** Train a short made-up run before the first trial (see the trainer's warm-up.ts). */
+    private readonly warmUp = false,
+  ) {}
 
   /** Starts the thread (if needed) and resolves with the backend it loaded. */
   start(): Promise<string> {
     if (this.ready) return this.ready;
     const worker = new Worker(bootstrap, {
       eval: true,
-      workerData: { stopFlag: this.stopFlag.buffer, backend: this.preferredBackend },
+      workerData: { stopFlag: this.stopFlag.buffer, backend: this.preferredBackend, warm: this.warmUp },
     });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {
       const onMessage = (m: ThreadReply) => {
-        if (m.type === "ready") resolve(m.backend);
+        if (m.type === "ready") {
+          this.warmUpMs = m.warmUpMs;
+          resolve(m.backend);
+        }
         if (m.type === "fatal") reject(new Error(m.error));
         if (m.type === "ready" || m.type === "fatal") worker.off("message", onMessage);
       };

@@ -6,7 +6,7 @@ export type StopReason = Exclude<(typeof STOP_CODES)[number], "">;
 
 export type ThreadRequest = { type: "run"; config: unknown };
 export type ThreadReply =
-  | { type: "ready"; backend: string }
+  | { type: "ready"; backend: string; warmUpMs?: number }
   | { type: "fatal"; error: string }
   | { type: "epoch"; report: EpochReport }
   | { type: "done"; outcome: TrialOutcome }

@@ -5,22 +5,32 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { TrialConfig } from "@mtl/spec";
-import { initBackend, runTrial } from "@mtl/trainer";
+import { initBackend, runTrial, warmUp } from "@mtl/trainer";
 import { STOP_CODES, type ThreadReply, type ThreadRequest } from "./protocol.ts";
 
 const port = parentPort!;
-const { stopFlag, backend: preferred } = workerData as { stopFlag: SharedArrayBuffer; backend?: string };
+const {
+  stopFlag,
+  backend: preferred,
+  warm,
+} = workerData as { stopFlag: SharedArrayBuffer; backend?: string; warm?: boolean };
 const flag = new Int32Array(stopFlag);
 
 async function main() {
   let backend: string;
+  let warmUpMs: number | undefined;
   try {
     backend = await initBackend(preferred);
+    if (warm) warmUpMs = await warmUp(backend);
   } catch (error) {
     port.postMessage({ type: "fatal", error: (error as Error).message } satisfies ThreadReply);
     return;
   }
-  port.postMessage({ type: "ready", backend } satisfies ThreadReply);
+  port.postMessage({
+    type: "ready",
+    backend,
+    ...(warmUpMs !== undefined ? { warmUpMs } : {}),
+  } satisfies ThreadReply);
   port.on("message", async (req: ThreadRequest) => {
     if (req.type !== "run") return;
     try {

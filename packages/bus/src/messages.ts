@@ -35,12 +35,20 @@ export const TrialEvent = z.discriminatedUnion("kind", [
     .object({
       kind: z.literal("epoch"),
       ...base,
-      report: z.object({
-        epoch: z.number().int().positive(),
-        metrics: z.array(MetricPoint),
-        weights: z.record(z.string(), z.number()),
-        wallMs: finite,
-      }),
+      /**
+       * Consecutive epochs, oldest first: a worker sends one message per epoch unless epochs
+       * finish faster than its flush interval, then several at once (see the worker).
+       */
+      reports: z
+        .array(
+          z.object({
+            epoch: z.number().int().positive(),
+            metrics: z.array(MetricPoint),
+            weights: z.record(z.string(), z.number()),
+            wallMs: finite,
+          }),
+        )
+        .min(1),
     })
     .strict(),
   z
@@ -74,7 +82,10 @@ export type TrialEvent = z.output<typeof TrialEvent>;
 
 /** A stable id per event, so that a redelivered event is recognised (JetStream msg id). */
 export function eventId(e: TrialEvent): string {
-  return e.kind === "epoch" ? `${e.runId}.epoch.${e.report.epoch}` : `${e.runId}.${e.kind}`;
+  if (e.kind !== "epoch") return `${e.runId}.${e.kind}`;
+  const first = e.reports[0]?.epoch;
+  const last = e.reports[e.reports.length - 1]?.epoch;
+  return first === last ? `${e.runId}.epoch.${first}` : `${e.runId}.epoch.${first}-${last}`;
 }
 
 export const ControlMessage = z

@@ -18,10 +18,15 @@ function describe(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case "invalid_value":
       return `expected one of ${issue.values.map((v) => String(v)).join(", ")}`;
-    case "invalid_type":
-      return issue.message.startsWith("Invalid input: expected")
-        ? `expected ${issue.expected}, got ${issue.input === undefined ? "nothing" : typeof issue.input}`
-        : issue.message;
+    case "invalid_type": {
+      // zod 4 keeps the input only when asked to; its message names the type it received.
+      const received = /received (\w+)/.exec(issue.message)?.[1];
+      if (!issue.message.startsWith("Invalid input: expected") || !received) return issue.message;
+      const integer = issue.expected === "int";
+      const got =
+        received === "undefined" ? "nothing" : integer && received === "number" ? "a fraction" : received;
+      return `expected ${integer ? "an integer" : issue.expected}, got ${got}`;
+    }
     case "unrecognized_keys":
       return `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
     case "invalid_union": {

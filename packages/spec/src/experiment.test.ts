@@ -26,6 +26,19 @@ describe("ExperimentSpec", () => {
     expect(formatIssues(r.error!)).toContain("tasks[1].metric: expected one of accuracy, f1, mse, mae");
   });
 
+  it("says what it got instead of the expected type", () => {
+    const r = ExperimentSpec.safeParse({
+      ...valid,
+      name: 7,
+      tasks: [{ kind: "classification", metric: "accuracy" }],
+      training: { epochs: 2.5 },
+    });
+    const lines = formatIssues(r.error!);
+    expect(lines).toContain("name: expected string, got number");
+    expect(lines).toContain("tasks[0].name: expected string, got nothing");
+    expect(lines).toContain("training.epochs: expected an integer, got a fraction");
+  });
+
   it("reports every problem, including unknown fields and bad simplex tasks", () => {
     const r = ExperimentSpec.safeParse({
       ...valid,

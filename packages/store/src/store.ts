@@ -330,16 +330,24 @@ export class Store {
 
   /** Stores one epoch of the current attempt; a repeated epoch changes nothing. */
   recordEpoch(trialId: number, runId: string, report: EpochReport): Transition {
+    return this.recordEpochs(trialId, runId, [report]);
+  }
+
+  /** Stores epochs of the current attempt in one transaction; repeated epochs change nothing. */
+  recordEpochs(trialId: number, runId: string, reports: readonly EpochReport[]): Transition {
     return this.tx(() => {
       const t = this.mustTrial(trialId);
       if (t.runId !== runId || t.state !== "running")
         return { applied: false, trial: t, reason: "not the current run" };
-      const insert = (task: string, split: string, name: string, value: number) =>
-        this.hot.insertMetric.run(trialId, t.attempt, report.epoch, task, split, name, value);
-      for (const m of report.metrics) insert(m.task, m.split, m.name, m.value);
-      for (const [task, value] of Object.entries(report.weights)) insert(task, "train", "weight", value);
-      insert("*", "train", "wall_ms", report.wallMs);
-      const epoch = Math.max(t.epoch, report.epoch);
+      let epoch = t.epoch;
+      for (const report of reports) {
+        const insert = (task: string, split: string, name: string, value: number) =>
+          this.hot.insertMetric.run(trialId, t.attempt, report.epoch, task, split, name, value);
+        for (const m of report.metrics) insert(m.task, m.split, m.name, m.value);
+        for (const [task, value] of Object.entries(report.weights)) insert(task, "train", "weight", value);
+        insert("*", "train", "wall_ms", report.wallMs);
+        epoch = Math.max(epoch, report.epoch);
+      }
       this.hot.setEpoch.run(epoch, t.id);
       return { applied: true, trial: { ...t, epoch } };
     });

@@ -38,3 +38,4 @@ export type {
   StrategyModule,
 } from "./strategies/types.ts";
 export { runTrial, type TrainHooks } from "./train.ts";
+export { warmUp } from "./warm-up.ts";

@@ -12,6 +12,7 @@ interface WorkerFlags extends NatsFlags {
   backend?: string;
   concurrency: number;
   name?: string;
+  warmUp: boolean;
 }
 
 export function register(program: Command): void {
@@ -24,7 +25,8 @@ export function register(program: Command): void {
     .addOption(new Option("--pool <pool>", "which trials to take").choices(["cpu", "gpu"]).default("cpu"))
     .option("--backend <name>", "tensorflow-gpu, tensorflow, wasm or cpu (default: the best that loads)")
     .option("--concurrency <n>", "trials trained at once", positiveInt("--concurrency"), 1)
-    .option("--name <name>", "unique worker name (default: host-pid)");
+    .option("--name <name>", "unique worker name (default: host-pid)")
+    .option("--no-warm-up", "take trials at once, without first training a short made-up run");
   addNatsFlags(command).action(async (opts: WorkerFlags) => {
     const name = opts.name ?? `${hostname()}-${process.pid}`;
     if (!/^[\w.-]+$/.test(name))
@@ -39,6 +41,7 @@ export function register(program: Command): void {
         pool: opts.pool,
         concurrency: opts.concurrency,
         backend: opts.backend,
+        warmUp: opts.warmUp,
         signal: stop.signal,
         log: out,
       });

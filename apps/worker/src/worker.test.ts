@@ -1,0 +1,94 @@
+/**
+ * How a worker reports a trial's epochs: at once for the first, then at most once per flush
+ * interval (several epochs in one event when they are shorter), and all of them before the
+ * outcome. The executor here emits epochs on a timer instead of training: what is under test is
+ * the worker's messaging, which does not depend on how the epochs were made.
+ */
+import { InProcessBus, type TrialEvent } from "@mtl/bus";
+import { type EpochReport, TrialConfig, type TrialOutcome } from "@mtl/spec";
+import { describe, expect, it } from "vitest";
+import type { Executor } from "./executor.ts";
+import { runWorker } from "./worker.ts";
+
+const config = TrialConfig.parse({
+  experiment: "t",
+  dataset: { name: "classification" },
+  tasks: [{ name: "a", kind: "classification", metric: "accuracy" }],
+  model: { architecture: "hard-sharing" },
+  strategy: "equal",
+  training: { epochs: 12 },
+  seed: 0,
+});
+
+/** Emits `epochs` reports `everyMs` apart, then completes. */
+function pacedExecutor(epochs: number, everyMs: number): Executor {
+  return {
+    start: async () => "paced",
+    run(_config, onEpoch) {
+      const outcome = (async (): Promise<TrialOutcome> => {
+        for (let epoch = 1; epoch <= epochs; epoch++) {
+          await new Promise((r) => setTimeout(r, everyMs));
+          const report: EpochReport = { epoch, metrics: [], weights: { a: 1 }, wallMs: everyMs };
+          onEpoch(report);
+        }
+        return { status: "completed", epochs, backend: "paced", final: {} };
+      })();
+      return { outcome, stop: () => {} };
+    },
+    close: async () => {},
+  };
+}
+
+async function eventsOf(epochs: number, everyMs: number, epochFlushMs: number) {
+  const bus = new InProcessBus();
+  const events: { at: number; event: TrialEvent }[] = [];
+  const t0 = performance.now();
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  bus.onEvent((event) => {
+    events.push({ at: performance.now() - t0, event });
+    if (event.kind === "completed") done();
+  });
+  const stop = new AbortController();
+  const worker = runWorker({
+    bus: bus.worker(),
+    name: "w",
+    signal: stop.signal,
+    epochFlushMs,
+    executor: () => pacedExecutor(epochs, everyMs),
+  });
+  await bus.publishTrial({ kind: "trial", sweepId: 1, trialId: 1, number: 1, pool: "cpu", config });
+  await finished;
+  stop.abort();
+  await worker;
+  await bus.close();
+  return events;
+}
+
+const epochsOf = (events: { event: TrialEvent }[]) =>
+  events.flatMap(({ event }) => (event.kind === "epoch" ? [event.reports.map((r) => r.epoch)] : []));
+
+describe("worker epoch events", () => {
+  it("sends short epochs together, at most once per flush interval, all before the outcome", async () => {
+    const events = await eventsOf(12, 20, 100); // 12 epochs of 20 ms, flushed every 100 ms
+    const batches = epochsOf(events);
+    expect(batches.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]); // each once, in order
+    expect(batches[0]).toEqual([1]); // the first at once
+    expect(batches.length).toBeLessThan(6); // ~240 ms of epochs in 100 ms batches
+    expect(batches.some((b) => b.length >= 3)).toBe(true);
+    const kinds = events.map(({ event }) => event.kind);
+    expect(kinds[0]).toBe("started");
+    expect(kinds[kinds.length - 1]).toBe("completed");
+    // Between sends, about the interval (timers are coarse); the last goes with the outcome.
+    const sends = events.filter(({ event }) => event.kind === "epoch").map(({ at }) => at);
+    for (let i = 1; i < sends.length - 1; i++)
+      expect((sends[i] as number) - (sends[i - 1] as number)).toBeGreaterThan(60);
+  });
+
+  it("sends each epoch on its own when epochs are longer than the interval", async () => {
+    const batches = epochsOf(await eventsOf(4, 60, 20));
+    expect(batches).toEqual([[1], [2], [3], [4]]);
+  });
+});
