@@ -3,8 +3,8 @@
  * takes trials. V8 compiles a thread's hot code (the engine, the kernels' glue, the training
  * loop) with its optimising compiler during the first second or so of training, on background
  * threads; done during a sweep, that competes with the other trainers for the cores, and the
- * thread's first trial runs at half speed. Measured here: ~0.3 s, after which a first trial
- * runs about as fast as the later ones.
+ * thread's first trial runs at half speed. Here it takes ~0.9 s; about 0.5 s of compiling still
+ * falls in a worker's first trial of a sweep (its dataset, its shapes), little in later ones.
  */
 import { TrialConfig } from "@mtl/spec";
 import { runTrial } from "./train.ts";
@@ -18,7 +18,7 @@ const WARM_UP = TrialConfig.parse({
   ],
   model: { architecture: "hard-sharing", hidden: [32, 32] },
   strategy: "equal",
-  training: { epochs: 4, batchSize: 16, learningRate: 0.01 },
+  training: { epochs: 12, batchSize: 16, learningRate: 0.01 },
   seed: 0,
 });
 
