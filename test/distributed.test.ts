@@ -123,7 +123,7 @@ describe("distributed sweeps over NATS JetStream", () => {
   it("prunes with ASHA across worker processes, recording the epoch each pruned trial stopped at", async () => {
     const { url, dir, db } = await setup();
     const file = writeExperiment(dir, "asha", {
-      ...experiment("asha", { seeds: 1, epochs: 9, samples: 400 }),
+      ...experiment("asha", { seeds: 1, epochs: 9, samples: 20000 }),
       space: { learningRate: { kind: "loguniform", low: 1e-5, high: 0.05 } },
       sweep: {
         sampler: "random",
@@ -292,7 +292,7 @@ describe("distributed sweeps over NATS JetStream", () => {
 
     const env = { NATS_USER: "mtl", NATS_PASSWORD: "s3cret" };
     // Trials long enough that the sweep is still running when the junk has been pulled and reported.
-    const file = writeExperiment(dir, "junk", experiment("junk", { seeds: 4, epochs: 40, samples: 400 }));
+    const file = writeExperiment(dir, "junk", experiment("junk", { seeds: 4, epochs: 40, samples: 4000 }));
     const ws = await workers(url, ["w1", "w2"], [], env);
     const run = mtl([
       "run",
