@@ -113,14 +113,14 @@ export class Coordinator {
     const inQueue = (await this.bus.queuedTrialIds?.()) ?? new Set<number>();
     for (const t of this.store.trialsOf(this.sweepId, ["queued"]))
       if (!inQueue.has(t.id)) await this.publish(t);
-    if (this.store.getSweep(this.sweepId)?.status !== "paused")
+    if (this.store.sweepStatus(this.sweepId) !== "paused")
       this.store.setSweepStatus(this.sweepId, "running", this.sampler.total);
     const sweeper = setInterval(() => this.sweepStale(), 1000);
     const onAbort = () => this.wake?.();
     signal.addEventListener("abort", onAbort, { once: true });
     try {
       while (!signal.aborted) {
-        const status = this.store.getSweep(this.sweepId)?.status;
+        const status = this.store.sweepStatus(this.sweepId);
         if (status === "cancelled") return this.summary("stopped");
         if (status !== "paused") await this.fill();
         this.forwardCancels();
@@ -165,10 +165,9 @@ export class Coordinator {
     return { sweepId: this.sweepId, status, counts: this.store.counts(this.sweepId) };
   }
 
-  /** Trials queued or running: one aggregate query, as this runs on every turn of the loop. */
+  /** Trials queued or running: one indexed count, as this runs on every turn of the loop. */
   private outstanding(): number {
-    const c = this.store.counts(this.sweepId);
-    return c.queued + c.running;
+    return this.store.outstanding(this.sweepId);
   }
 
   private remember(t: TrialRow) {

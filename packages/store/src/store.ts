@@ -102,6 +102,11 @@ export class Store {
         .from(trials)
         .where(eq(trials.id, sql.placeholder("id")))
         .prepare(),
+      sweep: this.db
+        .select()
+        .from(sweeps)
+        .where(eq(sweeps.id, sql.placeholder("id")))
+        .prepare(),
       attemptOfRun: this.db
         .select()
         .from(attempts)
@@ -112,6 +117,10 @@ export class Store {
         "INSERT INTO metrics (trial_id, attempt, epoch, task, split, name, value) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
       ),
       setEpoch: this.sqlite.prepare("UPDATE trials SET epoch = ? WHERE id = ?"),
+      sweepStatus: this.sqlite.prepare("SELECT status FROM sweeps WHERE id = ?").pluck(),
+      outstanding: this.sqlite
+        .prepare("SELECT count(*) FROM trials WHERE sweep_id = ? AND state IN ('queued', 'running')")
+        .pluck(),
       counts: this.sqlite.prepare(
         "SELECT state, count(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state",
       ),
@@ -167,7 +176,12 @@ export class Store {
   }
 
   getSweep(id: number): SweepRow | undefined {
-    return this.db.select().from(sweeps).where(eq(sweeps.id, id)).get();
+    return this.hot.sweep.get({ id });
+  }
+
+  /** A sweep's status alone (a coordinator checks it on every turn; the spec need not be parsed). */
+  sweepStatus(id: number): SweepStatus | undefined {
+    return this.hot.sweepStatus.get(id) as SweepStatus | undefined;
   }
 
   latestSweep(): SweepRow | undefined {
@@ -176,6 +190,11 @@ export class Store {
 
   listSweeps(): SweepRow[] {
     return this.db.select().from(sweeps).orderBy(asc(sweeps.id)).all();
+  }
+
+  /** Trials queued or running in a sweep (by the state index: cheap however long the sweep). */
+  outstanding(sweepId: number): number {
+    return this.hot.outstanding.get(sweepId) as number;
   }
 
   /** Trials by state for a sweep. */
@@ -268,8 +287,11 @@ export class Store {
       .run();
   }
 
-  private update(id: number, values: Partial<typeof trials.$inferInsert>): TrialRow {
-    return this.db.update(trials).set(values).where(eq(trials.id, id)).returning().get()!;
+  /** Updates trial `t` (read in this transaction) and returns the row as written, without reading it back. */
+  private update(t: TrialRow, values: Partial<typeof trials.$inferInsert>): TrialRow {
+    this.db.update(trials).set(values).where(eq(trials.id, t.id)).run();
+    const changed = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+    return { ...t, ...changed } as TrialRow;
   }
 
   /**
@@ -289,7 +311,7 @@ export class Store {
         .where(and(eq(attempts.trialId, t.id), inArray(attempts.state, ["lost", "failed"])))
         .get()!.n;
       if (lost >= t.maxAttempts) {
-        const failed = this.update(t.id, {
+        const failed = this.update(t, {
           state: "failed",
           error: `gave up after ${lost} lost or failed attempts`,
           finishedAt: Date.now(),
@@ -309,7 +331,7 @@ export class Store {
           state: "running",
         })
         .run();
-      const trial = this.update(t.id, {
+      const trial = this.update(t, {
         state: "running",
         attempt,
         runId: run.runId,
@@ -375,7 +397,7 @@ export class Store {
           .run();
       if (a && a.attempt !== t.attempt)
         this.endAttempt(t.id, t.attempt, "cancelled", "another attempt finished first");
-      const trial = this.update(t.id, {
+      const trial = this.update(t, {
         state: "completed",
         final: result.final,
         objective: result.objective ?? null,
@@ -403,7 +425,7 @@ export class Store {
       if (t.runId !== runId) return { applied: false, trial: t, reason: "not the current run" };
       this.endAttempt(t.id, t.attempt, "failed", error);
       if (retryable && t.attempt < t.maxAttempts) {
-        const trial = this.update(t.id, { state: "queued", runId: null, error, queuedAt: Date.now() });
+        const trial = this.update(t, { state: "queued", runId: null, error, queuedAt: Date.now() });
         this.event(
           t.sweepId,
           t.id,
@@ -412,7 +434,7 @@ export class Store {
         );
         return { applied: true, trial };
       }
-      const trial = this.update(t.id, { state: "failed", error, finishedAt: Date.now() });
+      const trial = this.update(t, { state: "failed", error, finishedAt: Date.now() });
       this.event(t.sweepId, t.id, "trial.failed", `trial ${t.number} failed: ${error}`);
       return { applied: true, trial };
     });
@@ -427,7 +449,7 @@ export class Store {
       const t = this.mustTrial(trialId);
       if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
       if (t.state === "running") this.endAttempt(t.id, t.attempt, "failed", error);
-      const trial = this.update(t.id, { state: "failed", error, finishedAt: Date.now() });
+      const trial = this.update(t, { state: "failed", error, finishedAt: Date.now() });
       this.event(t.sweepId, t.id, "trial.failed", `trial ${t.number} failed: ${error}`);
       return { applied: true, trial };
     });
@@ -439,7 +461,7 @@ export class Store {
       const t = this.mustTrial(trialId);
       if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
       this.endAttempt(t.id, t.attempt, "pruned");
-      const trial = this.update(t.id, { state: "pruned", prunedEpoch: epoch, finishedAt: Date.now(), runId });
+      const trial = this.update(t, { state: "pruned", prunedEpoch: epoch, finishedAt: Date.now(), runId });
       this.event(t.sweepId, t.id, "trial.pruned", `trial ${t.number} pruned at epoch ${epoch}`);
       return { applied: true, trial };
     });
@@ -451,7 +473,7 @@ export class Store {
       const t = this.mustTrial(trialId);
       if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
       if (t.state === "running") this.endAttempt(t.id, t.attempt, "cancelled", reason);
-      const trial = this.update(t.id, { state: "cancelled", error: reason, finishedAt: Date.now() });
+      const trial = this.update(t, { state: "cancelled", error: reason, finishedAt: Date.now() });
       this.event(t.sweepId, t.id, "trial.cancelled", `trial ${t.number} cancelled`);
       return { applied: true, trial };
     });
@@ -466,7 +488,7 @@ export class Store {
       const t = this.mustTrial(trialId);
       if (t.state !== "running") return { applied: false, trial: t, reason: `trial is ${t.state}` };
       this.endAttempt(t.id, t.attempt, how, why);
-      const trial = this.update(t.id, { state: "queued", runId: null, queuedAt: Date.now() });
+      const trial = this.update(t, { state: "queued", runId: null, queuedAt: Date.now() });
       this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} requeued: ${why}`);
       return { applied: true, trial };
     });
