@@ -94,8 +94,13 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
       const weightSums = new Float64Array(tasks.length);
       const sums: BatchSums = { losses: lossSums, weights: weightSums, steps: 0 };
       for (let from = 0; from < splits.train.n; ) {
-        const end = trainBatches({ order, batch, sampler, step, strategy, shouldStop: hooks.shouldStop }, from, sums);
-        if ("stop" in end) return { status: end.stop, epochs: epoch - 1, backend, ...(final ? { final } : {}) };
+        const end = trainBatches(
+          { order, batch, sampler, step, strategy, shouldStop: hooks.shouldStop },
+          from,
+          sums,
+        );
+        if ("stop" in end)
+          return { status: end.stop, epochs: epoch - 1, backend, ...(final ? { final } : {}) };
         if ("badTask" in end)
           return {
             status: "failed",
