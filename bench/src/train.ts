@@ -1,6 +1,6 @@
 /**
  * `pnpm bench train`: training speed of two reference models on every TensorFlow.js backend that
- * loads — wasm with the transposed-matMul fix, stock wasm, cpu — and, where /usr/bin/python3 has
+ * loads — wasm with our kernels, wasm with tfjs's XNNPACK products, cpu — and, where /usr/bin/python3 has
  * torch, the same model in PyTorch on one thread, with the ratio to it:
  * - mlp: 64 → 256 → 256 shared trunk, two regression heads, batch 256, Adam;
  * - cnn: the mnist-multitask cnn hard-sharing model (28×28×1 → Conv2D 32 3×3 → relu →
@@ -134,7 +134,7 @@ interface Model {
   batch: number;
   make: () => Reference;
   torch: string;
-  /** Steps for the slow backends (stock wasm, cpu). */
+  /** Steps for the slow backends (wasm with XNNPACK products, cpu). */
   slowSteps: (steps: number) => number;
   warmup: number;
 }
@@ -157,7 +157,9 @@ async function measure(model: Model, steps: number, seconds: number): Promise<vo
     await initBackend("wasm");
     add("wasm (fast kernels)", run(steps));
     uninstallFastMatMul();
-    add("wasm (stock)", run(model.slowSteps(steps)));
+    // tfjs-wasm's own matrix products (XNNPACK); the dense and loss ops fall back to their tf-op
+    // form and the step to the gradient tape (the fused optimizer stays).
+    add("wasm (XNNPACK products)", run(model.slowSteps(steps)));
     installFastMatMul();
   } catch (err) {
     console.log(`wasm: not available (${(err as Error).message})`);
