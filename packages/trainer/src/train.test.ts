@@ -9,6 +9,7 @@ import {
   listStrategies,
   registerDataset,
   runTrial,
+  warmUp,
 } from "./index.ts";
 import { createRng } from "./rng.ts";
 import { gradnorm } from "./strategies/gradnorm.ts";
@@ -182,5 +183,16 @@ describe("gradnorm (Chen et al.)", () => {
     }
     expect(Math.max(...G) / Math.min(...G)).toBeLessThan(1.3); // from 20× at the start
     expect(s.weights().reduce((a, b) => a + b, 0)).toBeCloseTo(2, 6);
+  });
+});
+
+describe("warmUp", () => {
+  it("trains its made-up run and stops at its time budget on a slow backend", async () => {
+    const ms = await warmUp("cpu", 300);
+    expect(ms).toBeGreaterThan(250); // the cpu backend cannot finish 12 epochs in 0.3 s
+    expect(ms).toBeLessThan(3000);
+    const before = tf.memory().numTensors;
+    expect(await warmUp("wasm")).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -22,10 +22,16 @@ const WARM_UP = TrialConfig.parse({
   seed: 0,
 });
 
-/** Trains the warm-up configuration on `backend` (default: the best that loads); returns its milliseconds. */
-export async function warmUp(backend?: string): Promise<number> {
+/**
+ * Trains the warm-up configuration on `backend` (default: the best that loads), stopping after
+ * `budgetMs` (a slow backend would otherwise train for many seconds); returns its milliseconds.
+ */
+export async function warmUp(backend?: string, budgetMs = 1500): Promise<number> {
   const started = performance.now();
-  const outcome = await runTrial(WARM_UP, backend ? { backend } : {});
-  if (outcome.status !== "completed") throw new Error(`warm-up ${outcome.status}: ${outcome.error ?? ""}`);
+  const outcome = await runTrial(WARM_UP, {
+    ...(backend ? { backend } : {}),
+    shouldStop: () => (performance.now() - started > budgetMs ? "cancelled" : null),
+  });
+  if (outcome.status === "failed") throw new Error(`warm-up failed: ${outcome.error ?? ""}`);
   return performance.now() - started;
 }
