@@ -62,12 +62,25 @@ export function natsOptions(flags: NatsFlags, url: string, log?: (line: string) 
   };
 }
 
-/** Ctrl-C (or SIGTERM) aborts the returned signal once; a second one exits at once. */
-export function stopOnSignals(onFirst: () => void): { signal: AbortSignal; dispose(): void } {
+/**
+ * A repeat of the signal sooner than this after the first is the same Ctrl-C relayed again (a
+ * launcher such as tsx re-sends it when its child is slow to confirm), not a second press.
+ */
+const REPEAT_MS = 1000;
+
+/**
+ * Ctrl-C (or SIGTERM) aborts the returned signal once (`stop()` does the same); a second one, a
+ * second or more later, exits at once.
+ */
+export function stopOnSignals(onFirst: () => void): { signal: AbortSignal; stop(): void; dispose(): void } {
   const abort = new AbortController();
-  let count = 0;
+  let first: number | undefined;
   const handler = () => {
-    if (++count > 1) process.exit(130);
+    if (first !== undefined) {
+      if (performance.now() - first > REPEAT_MS) process.exit(130);
+      return;
+    }
+    first = performance.now();
     onFirst();
     abort.abort();
   };
@@ -75,6 +88,7 @@ export function stopOnSignals(onFirst: () => void): { signal: AbortSignal; dispo
   process.on("SIGTERM", handler);
   return {
     signal: abort.signal,
+    stop: handler,
     dispose: () => {
       process.off("SIGINT", handler);
       process.off("SIGTERM", handler);

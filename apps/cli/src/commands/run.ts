@@ -7,7 +7,7 @@ import { sweepOverNats } from "../distributed.ts";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
 import { loadExperiment, userPath } from "../load-experiment.ts";
-import { addNatsFlags, type NatsFlags, natsOptions } from "../nats-flags.ts";
+import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
 import { progressDisplay } from "../progress-view.ts";
 
 export const DEFAULT_DB = "mtl.db";
@@ -64,15 +64,9 @@ export function register(program: Command): void {
         out(`sweep ${sweep.id} · ${experiment.name} · ${where} · results in ${opts.db}`);
         const natsLog = (l: string) => process.stderr.write(`nats: ${l}\n`);
         const runSweep = opts.nats ? sweepOverNats(natsOptions(opts, opts.nats, natsLog)) : runEmbedded;
-        const abort = new AbortController();
-        let interrupts = 0;
-        const onSigint = () => {
-          if (++interrupts > 1) process.exit(130);
-          out("stopping: interrupting running trials (Ctrl-C again to force)…");
-          abort.abort();
-        };
-        process.on("SIGINT", onSigint);
-        process.on("SIGTERM", onSigint);
+        const stopper = stopOnSignals(() =>
+          out("stopping: interrupting running trials (Ctrl-C again to force)…"),
+        );
         // The grid's size (or the trial budget), for progress and ETA.
         let total = createSampler(experiment).total;
         // The live dashboard on a terminal (q stops the run as Ctrl-C does), plain lines otherwise.
@@ -81,7 +75,7 @@ export function register(program: Command): void {
           sweepId: sweep.id,
           total: () => total,
           out,
-          onQuit: onSigint,
+          onQuit: stopper.stop,
           live: !wasComplete,
         });
         const summary = await runSweep({
@@ -90,14 +84,13 @@ export function register(program: Command): void {
           sweep,
           workers,
           backend: opts.backend,
-          signal: abort.signal,
+          signal: stopper.signal,
           log: (l) => {
             if (process.env.MTL_DEBUG) out(l);
           },
           onChange: () => progress.update(),
         }).finally(async () => {
-          process.off("SIGINT", onSigint);
-          process.off("SIGTERM", onSigint);
+          stopper.dispose();
           total = store.trialsOf(sweep.id).length;
           await progress.stop();
         });
