@@ -219,8 +219,6 @@ async function cpuBound(count: number): Promise<ScalingRun> {
   } finally {
     for (const w of workers) w.kill("SIGTERM");
     await Promise.allSettled(workers);
-    for (const [i, w] of workers.entries())
-      (await import("node:fs")).writeFileSync(`/tmp/wout-${count}-${i}.txt`, w.output());
     store.close();
     tmp.cleanup();
     await server.stop();
