@@ -18,8 +18,9 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
+import { wasmKernelsActive } from "./fast-matmul.ts";
 import { meanLoss, meanLossBackward } from "./losses.ts";
-import { denseBackward, denseKernelsAvailable, denseOp } from "./models/dense-op.ts";
+import { denseBackward, denseOp } from "./models/dense-op.ts";
 import type { DenseLayer } from "./models/layers.ts";
 import type { Model } from "./models/types.ts";
 import type { Strategy } from "./strategies/types.ts";
@@ -37,7 +38,7 @@ export function denseStep(
   const dense = model.dense;
   if (!dense || model.penalty || strategy.kind !== "loss" || !strategy.linear || strategy.variables?.length)
     return null;
-  if (!denseKernelsAvailable()) return null;
+  if (!wasmKernelsActive()) return null;
   const { trunk, heads } = dense;
   const lossOf = (i: number, out: tf.Tensor2D, y: tf.Tensor1D) => {
     const t = tasks[i] as BoundTask;

@@ -246,3 +246,11 @@ export function uninstallFastMatMul(): void {
 export function fastMatMulInstalled(): boolean {
   return originals.size > 0;
 }
+
+/**
+ * On the wasm backend with these kernels installed: where the other kernels on the wasm heap
+ * (dense layers, losses) run too; elsewhere those ops take their tf-op form.
+ */
+export function wasmKernelsActive(): boolean {
+  return tf.getBackend() === "wasm" && fastMatMulInstalled();
+}

@@ -3,7 +3,7 @@
 import type { TaskSpec } from "@mtl/spec";
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { type Backendish, fastMatMulInstalled } from "./fast-matmul.ts";
+import { type Backendish, wasmKernelsActive } from "./fast-matmul.ts";
 import { floats, ints } from "./host-data.ts";
 
 export type LossName = TaskSpec["loss"];
@@ -61,7 +61,7 @@ export function meanLoss(
     throw new Error(
       `${loss}: expected ${loss === "cross-entropy" ? `${classes} logits` : "one output"} per sample, got ${width}`,
     );
-  if (tf.getBackend() === "wasm" && fastMatMulInstalled() && output.dtype === "float32") {
+  if (wasmKernelsActive() && output.dtype === "float32") {
     registerWasmKernels();
     return tf.engine().runKernel(
       "MtlMeanLoss",

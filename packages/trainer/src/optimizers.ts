@@ -186,14 +186,11 @@ export class FusedOptimizer extends tf.Optimizer {
         this.state.set(name, slots);
       }
       const wd = weightDecay > 0 && decays(name) ? weightDecay : 0;
-      if (heap && variable.dtype === "float32" && grad.dtype === "float32") {
-        const next = this.wasmUpdate(heap, variable, grad, slots, wd, scalars);
-        if (next === variable) continue;
-        variable.assign(next);
-        next.dispose();
-        continue;
-      }
-      const next = this.hostUpdate(variable, grad, slots, wd, scalars);
+      const next =
+        heap && variable.dtype === "float32" && grad.dtype === "float32"
+          ? this.wasmUpdate(heap, variable, grad, slots, wd, scalars)
+          : this.hostUpdate(variable, grad, slots, wd, scalars);
+      if (next === variable) continue; // updated in place
       variable.assign(next);
       next.dispose();
     }

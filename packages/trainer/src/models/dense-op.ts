@@ -17,7 +17,7 @@
 
 import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { type Backendish, fastMatMulInstalled, simdMatMul } from "../fast-matmul.ts";
+import { type Backendish, simdMatMul, wasmKernelsActive } from "../fast-matmul.ts";
 import { columnSums } from "../gradients.ts";
 import { wasmHeap } from "../wasm-simd.ts";
 
@@ -172,15 +172,10 @@ const composedOps: Record<FusedActivation, (x: tf.Tensor2D, W: tf.Tensor2D, b: t
     linear: composed("linear"),
   };
 
-/** Whether denseOp runs as the registered wasm kernels (and denseBackward is available). */
-export function denseKernelsAvailable(): boolean {
-  return tf.getBackend() === "wasm" && fastMatMulInstalled();
-}
-
 /**
  * The backward pass of one layer outside any gradient tape (for a step that backpropagates by
  * hand): from dL/dy, the layer's input x and output y, returns dL/dW, dL/db and, with
- * `withDx`, dL/dx. Only where denseKernelsAvailable().
+ * `withDx`, dL/dx. Only where wasmKernelsActive().
  */
 export function denseBackward(
   dy: tf.Tensor,
@@ -211,7 +206,7 @@ export function denseOp(
   b: tf.Tensor1D,
   activation: FusedActivation,
 ): tf.Tensor2D {
-  if (denseKernelsAvailable() && x.dtype === "float32") {
+  if (wasmKernelsActive() && x.dtype === "float32") {
     registerWasmKernels();
     return tf.engine().runKernel(
       "MtlDense",
