@@ -4,7 +4,7 @@
  * Stop requests arrive through shared memory, which the trainer can poll without yielding.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { TrialConfig } from "@mtl/spec";
+import { TrialConfig } from "@mtl/spec";
 import { initBackend, runTrial, warmUp } from "@mtl/trainer";
 import { STOP_CODES, type ThreadReply, type ThreadRequest } from "./protocol.ts";
 
@@ -34,7 +34,7 @@ async function main() {
   port.on("message", async (req: ThreadRequest) => {
     if (req.type !== "run") return;
     try {
-      const outcome = await runTrial(req.config as TrialConfig, {
+      const outcome = await runTrial(TrialConfig.parse(req.config), {
         backend,
         onEpoch: (report) => port.postMessage({ type: "epoch", report } satisfies ThreadReply),
         shouldStop: () => {
