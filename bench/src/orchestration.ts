@@ -7,19 +7,23 @@
  *    JetStream (a real nats-server with file storage, two worker processes). Trials per second,
  *    and dispatch latency (trial published → its start committed) p50/p99, loaded and unloaded.
  * 2. A CPU-bound sweep of 16 short trials over NATS with one `mtl worker` process, then two
- *    (each trial trains a two-task MLP on 8,000 samples for 20 epochs: about 0.85 s on one core
- *    here). The machines this runs on are shared and noisy (the same one-worker sweep has taken
- *    from 11 to 15 s in consecutive runs), so the pair runs --repeats times, the order
- *    alternating, and the speed-up is the median of the pairs' ratios; every run is printed.
+ *    (each trial trains a two-task MLP on 8,000 samples for 20 epochs: about 0.8 s on one core
+ *    here). As a reference, the same trials on one and two bare trainer processes (no bus, no
+ *    store, no coordinator: `_bare-trainer.ts`): the speed-up the cores themselves give, which
+ *    on these shared virtual machines is well below ×2 (one vCPU often runs ~30% slower while
+ *    the other is busy). The machines are noisy (the same sweep has taken from 11 to 17 s in
+ *    consecutive runs), so each round runs all four, the order reversed every other round; the
+ *    figures are medians over --repeats rounds, and every run is printed.
  *
  * Options: --trials N (no-op trials per run, default 3000), --concurrency C (slots per no-op
- * worker, default 1), --repeats R (scaling pairs, default 5), --skip-scaling, --only-scaling.
+ * worker, default 1), --repeats R (scaling rounds, default 5), --skip-scaling, --only-scaling.
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CoordinatorBus, InProcessBus, NatsCoordinatorBus, type TrialEvent } from "@mtl/bus";
 import { Coordinator } from "@mtl/coordinator";
+import { resolveConfig } from "@mtl/scheduler";
 import { ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import { runWorker } from "@mtl/worker";
@@ -29,6 +33,7 @@ import { spawnMtl, startNatsServer } from "../../test/helpers/nats.ts";
 import { noopExecutor } from "./_noop.ts";
 
 const TSX_WORKER = fileURLToPath(new URL("./_orchestration-worker.ts", import.meta.url));
+const BARE_TRAINER = fileURLToPath(new URL("./_bare-trainer.ts", import.meta.url));
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -180,6 +185,48 @@ interface ScalingRun {
   trialSeconds: number;
 }
 
+/** The CPU-bound sweep: 16 trials of a two-task MLP on 8,000 samples for 20 epochs. */
+const cpuBoundExperiment = (name: string) =>
+  experiment(name, 16, { parallelism: 16, epochs: 20, samples: 8000 });
+
+/**
+ * The same 16 trials on `count` bare trainer processes that take the next trial from this
+ * process over IPC as they finish one: the speed-up these cores allow, without the system.
+ */
+async function bare(count: number): Promise<ScalingRun> {
+  const exp = cpuBoundExperiment(`bare-${count}`);
+  const queue = exp.seeds.map((seed) => resolveConfig(exp, { strategy: "equal" }, seed));
+  const trainers = Array.from({ length: count }, () =>
+    execa(process.execPath, ["--import", "tsx", BARE_TRAINER], { ipc: true, reject: false }),
+  );
+  try {
+    await Promise.all(trainers.map((t) => t.getOneMessage()));
+    const started = performance.now();
+    const perWorker = trainers.map(() => 0);
+    const trialMs: number[] = [];
+    await Promise.all(
+      trainers.map(async (t, i) => {
+        for (let config = queue.shift(); config; config = queue.shift()) {
+          const t0 = performance.now();
+          await t.sendMessage(config);
+          const status = await t.getOneMessage();
+          if (status !== "completed") throw new Error(`bare trial ${status}`);
+          trialMs.push(performance.now() - t0);
+          perWorker[i] = (perWorker[i] ?? 0) + 1;
+        }
+      }),
+    );
+    return {
+      seconds: (performance.now() - started) / 1000,
+      perWorker,
+      trialSeconds: trialMs.reduce((a, b) => a + b, 0) / 1000 / trialMs.length,
+    };
+  } finally {
+    for (const t of trainers) t.kill("SIGTERM");
+    await Promise.allSettled(trainers);
+  }
+}
+
 /** 16 CPU-bound trials over NATS on `count` real `mtl worker` processes. */
 async function cpuBound(count: number): Promise<ScalingRun> {
   const server = await startNatsServer();
@@ -191,7 +238,7 @@ async function cpuBound(count: number): Promise<ScalingRun> {
     await Promise.all(workers.map((w, i) => w.waitFor(new RegExp(`worker ${names[i]}: \\d thread`))));
     const bus = await NatsCoordinatorBus.connect({ servers: server.url });
     try {
-      const exp = experiment(`cpu-${count}`, 16, { parallelism: 16, epochs: 20, samples: 8000 });
+      const exp = cpuBoundExperiment(`cpu-${count}`);
       const { sweep: row } = store.ensureSweep(exp);
       const coordinator = new Coordinator({
         store,
@@ -248,27 +295,32 @@ export async function main(args: string[]): Promise<void> {
 
 async function scaling(out: (line: string) => void, repeats: number): Promise<void> {
   out("");
-  out(`CPU-bound sweep, 16 trials over NATS (mtl worker processes, one thread each), ${repeats} pairs`);
-  const ratios: number[] = [];
+  out(`CPU-bound sweep, 16 trials: bare trainers (no system) and mtl workers over NATS, ${repeats} rounds`);
   const describe = (r: ScalingRun) =>
-    `${r.seconds.toFixed(1)} s (${r.perWorker.join(" + ")} trials, ${r.trialSeconds.toFixed(2)} s each)`;
+    `${r.seconds.toFixed(1)} s (${r.perWorker.join(" + ")}, ${r.trialSeconds.toFixed(2)} s/trial)`;
+  const bareRatios: number[] = [];
+  const natsRatios: number[] = [];
+  const kept: number[] = [];
   for (let r = 1; r <= repeats; r++) {
-    // Alternate which goes first, so that a machine speeding up or slowing down over the run
-    // favours neither.
-    let one: ScalingRun;
-    let two: ScalingRun;
-    if (r % 2 === 1) {
-      one = await cpuBound(1);
-      two = await cpuBound(2);
-    } else {
-      two = await cpuBound(2);
-      one = await cpuBound(1);
-    }
-    ratios.push(one.seconds / two.seconds);
-    out(
-      `  pair ${r}: 1 worker ${describe(one)}, 2 workers ${describe(two)} → ×${(one.seconds / two.seconds).toFixed(2)}`,
-    );
+    // Four runs, in reverse order every other round, so that a machine speeding up or slowing
+    // down over the run favours none of them.
+    const runs = [() => bare(1), () => bare(2), () => cpuBound(1), () => cpuBound(2)];
+    const results: ScalingRun[] = [];
+    for (const i of r % 2 === 1 ? [0, 1, 2, 3] : [3, 2, 1, 0])
+      results[i] = await (runs[i] as () => Promise<ScalingRun>)();
+    const [b1, b2, n1, n2] = results as [ScalingRun, ScalingRun, ScalingRun, ScalingRun];
+    const bareRatio = b1.seconds / b2.seconds;
+    const natsRatio = n1.seconds / n2.seconds;
+    bareRatios.push(bareRatio);
+    natsRatios.push(natsRatio);
+    kept.push(natsRatio / bareRatio);
+    out(`  round ${r}: bare 1 → 2: ${describe(b1)} → ${describe(b2)}  ×${bareRatio.toFixed(2)}`);
+    out(`           NATS 1 → 2: ${describe(n1)} → ${describe(n2)}  ×${natsRatio.toFixed(2)}`);
   }
-  const median = quantile(ratios, 0.5);
-  out(`  median speed-up ×${median.toFixed(2)} (target ≥ ×1.8 → ${median >= 1.8 ? "met" : "NOT met"})`);
+  const median = quantile(natsRatios, 0.5);
+  out(
+    `  median speed-up: bare trainers ×${quantile(bareRatios, 0.5).toFixed(2)}, mtl workers over NATS ×${median.toFixed(2)} ` +
+      `(${(100 * quantile(kept, 0.5)).toFixed(0)}% of the bare speed-up, median of rounds)`,
+  );
+  out(`  target: two workers ≥ ×1.8 → ${median >= 1.8 ? "met" : "NOT met"}`);
 }
