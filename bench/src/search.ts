@@ -96,7 +96,8 @@ async function runSweep(method: string, experiment: Experiment): Promise<MethodR
           epoch: report.epoch,
           value: objective.scalar(values),
         };
-        if (report.epoch < experiment.training.epochs && pruner.shouldPrune(q, history)) stop = "pruned";
+        if (report.epoch < experiment.training.epochs && pruner.shouldPrune(q, () => history))
+          stop = "pruned";
       },
       shouldStop: () => stop,
     });

@@ -279,10 +279,9 @@ export class Coordinator {
           this.curves.set(t.id, curve);
           const value = this.objective.scalar(values);
           if (
-            this.experiment.sweep.pruner.kind !== "none" &&
             this.pruner.shouldPrune(
               { configKey: t.configKey, seed: t.seed, epoch: report.epoch, value },
-              this.history(),
+              () => this.history(),
             )
           ) {
             await this.control({ kind: "prune", trialId: t.id, runId: e.runId });

@@ -40,9 +40,9 @@ export function createAsha(
   const rungs = new Set(ashaRungs(o));
   const better = (a: number, b: number) => (direction === "max" ? a > b : a < b);
   return {
-    shouldPrune(trial: PruneQuery, history: readonly TrialHistory[]): boolean {
+    shouldPrune(trial: PruneQuery, history: () => readonly TrialHistory[]): boolean {
       if (!rungs.has(trial.epoch) || !Number.isFinite(trial.value)) return false;
-      const peers = peerValues(trial, history, trial.epoch, scalar);
+      const peers = peerValues(trial, history(), trial.epoch, scalar);
       const n = peers.length + 1;
       const keep = Math.max(1, Math.floor(n / o.reduction));
       // Rank among peers ∪ self; ties go the trial's way.

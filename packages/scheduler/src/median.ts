@@ -31,7 +31,7 @@ export function createMedian(
   return {
     shouldPrune(trial, history) {
       if (trial.epoch <= o.warmupEpochs || !Number.isFinite(trial.value)) return false;
-      const peers = peerValues(trial, history, trial.epoch, scalar, COMPLETED);
+      const peers = peerValues(trial, history(), trial.epoch, scalar, COMPLETED);
       if (peers.length < o.minTrials) return false;
       const m = median(peers);
       return direction === "max" ? trial.value < m : trial.value > m;

@@ -28,7 +28,8 @@ describe("ASHA", () => {
     const p = createPruner(PrunerSpec.parse({ kind: "asha", reduction: 3 }), "max", 27);
     // 8 peers at rung epoch 3 with values 1..8; the trial makes n = 9, so the top 3 go on.
     const peers = Array.from({ length: 8 }, (_, i) => trial(`p${i}`, [[3, i + 1]]));
-    const q = (value: number, epoch = 3) => p.shouldPrune({ configKey: "me", seed: 0, epoch, value }, peers);
+    const q = (value: number, epoch = 3) =>
+      p.shouldPrune({ configKey: "me", seed: 0, epoch, value }, () => peers);
     expect(q(8.5)).toBe(false);
     expect(q(6)).toBe(false); // ties with the third best go on
     expect(q(5.9)).toBe(true);
@@ -52,7 +53,7 @@ describe("ASHA", () => {
           const acc = qv * (1 - 0.5 / epoch);
           const value = direction === "max" ? acc : 1 - acc;
           h.curve!.push({ epoch, values: [value] });
-          if (p.shouldPrune({ configKey: h.configKey, seed: 0, epoch, value }, history)) break;
+          if (p.shouldPrune({ configKey: h.configKey, seed: 0, epoch, value }, () => history)) break;
         }
         h.state = epoch > 27 ? "completed" : "pruned";
         reached.push(Math.min(epoch, 27));
@@ -78,29 +79,44 @@ describe("median stopping", () => {
   const done = [trial("a", [[2, 0.5]]), trial("b", [[2, 0.6]]), trial("c", [[2, 0.7]])];
 
   it("stops a trial strictly worse than the median of completed trials at that epoch", () => {
-    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.59 }, done)).toBe(true);
-    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.6 }, done)).toBe(false);
+    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.59 }, () => done)).toBe(true);
+    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.6 }, () => done)).toBe(false);
   });
 
   it("waits for the warm-up and for minTrials completed trials", () => {
-    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 1, value: 0 }, done)).toBe(false);
-    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0 }, done.slice(0, 2))).toBe(false);
+    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 1, value: 0 }, () => done)).toBe(false);
+    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0 }, () => done.slice(0, 2))).toBe(
+      false,
+    );
     const running = [...done.slice(0, 2), trial("r", [[2, 0.9]], "running")];
-    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0 }, running)).toBe(false);
+    expect(p.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0 }, () => running)).toBe(false);
   });
 
   it("is the other way round for a min objective", () => {
     const pm = createPruner(PrunerSpec.parse({ kind: "median" }), "min", 10);
-    expect(pm.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.65 }, done)).toBe(true);
-    expect(pm.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.55 }, done)).toBe(false);
+    expect(pm.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.65 }, () => done)).toBe(true);
+    expect(pm.shouldPrune({ configKey: "x", seed: 0, epoch: 2, value: 0.55 }, () => done)).toBe(false);
   });
 
   it("none never prunes", () => {
     expect(
       createPruner({ kind: "none" }, "max", 10).shouldPrune(
         { configKey: "x", seed: 0, epoch: 5, value: -1 },
-        done,
+        () => done,
       ),
     ).toBe(false);
+  });
+
+  it("reads the history only at an epoch that can prune", () => {
+    const unread = () => {
+      throw new Error("history read");
+    };
+    const q = (epoch: number) => ({ configKey: "x", seed: 0, epoch, value: 0 });
+    expect(createPruner({ kind: "none" }, "max", 10).shouldPrune(q(5), unread)).toBe(false);
+    const asha = createPruner(PrunerSpec.parse({ kind: "asha", reduction: 3 }), "max", 27);
+    expect(asha.shouldPrune(q(2), unread)).toBe(false); // between rungs 1 and 3
+    expect(() => asha.shouldPrune(q(3), unread)).toThrow("history read");
+    const median = createPruner(PrunerSpec.parse({ kind: "median", warmupEpochs: 2 }), "max", 10);
+    expect(median.shouldPrune(q(2), unread)).toBe(false); // within the warm-up
   });
 });

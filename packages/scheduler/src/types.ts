@@ -56,7 +56,11 @@ export interface PruneQuery {
   value: number;
 }
 
-/** Decides, after each epoch of a running trial, whether to stop it early. */
+/**
+ * Decides, after each epoch of a running trial, whether to stop it early. `history` builds every
+ * trial's history on demand: a pruner reads it only when the epoch can prune (a rung, past the
+ * warm-up), since building it costs the coordinator a pass over the sweep.
+ */
 export interface Pruner {
-  shouldPrune(trial: PruneQuery, history: readonly TrialHistory[]): boolean;
+  shouldPrune(trial: PruneQuery, history: () => readonly TrialHistory[]): boolean;
 }
