@@ -361,14 +361,15 @@ export class Store {
       const t = this.mustTrial(trialId);
       if (t.runId !== runId || t.state !== "running")
         return { applied: false, trial: t, reason: "not the current run" };
+      const insert = (at: number, task: string, split: string, name: string, value: number) =>
+        this.hot.insertMetric.run(trialId, t.attempt, at, task, split, name, value);
       let epoch = t.epoch;
-      for (const report of reports) {
-        const insert = (task: string, split: string, name: string, value: number) =>
-          this.hot.insertMetric.run(trialId, t.attempt, report.epoch, task, split, name, value);
-        for (const m of report.metrics) insert(m.task, m.split, m.name, m.value);
-        for (const [task, value] of Object.entries(report.weights)) insert(task, "train", "weight", value);
-        insert("*", "train", "wall_ms", report.wallMs);
-        epoch = Math.max(epoch, report.epoch);
+      for (const r of reports) {
+        for (const m of r.metrics) insert(r.epoch, m.task, m.split, m.name, m.value);
+        for (const [task, value] of Object.entries(r.weights))
+          insert(r.epoch, task, "train", "weight", value);
+        insert(r.epoch, "*", "train", "wall_ms", r.wallMs);
+        epoch = Math.max(epoch, r.epoch);
       }
       this.hot.setEpoch.run(epoch, t.id);
       return { applied: true, trial: { ...t, epoch } };
