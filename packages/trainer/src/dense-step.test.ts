@@ -166,7 +166,16 @@ describe("denseStep: the hand-made backward pass equals the tape's", () => {
     ];
     for (const [setup, expected] of cases) {
       const { model, strategy, tasks } = build(setup);
-      expect(denseStep(model, strategy, tasks, () => {}) !== null, JSON.stringify(setup)).toBe(expected);
+      expect(
+        denseStep(
+          model,
+          strategy,
+          tasks,
+          () => [],
+          () => {},
+        ) !== null,
+        JSON.stringify(setup),
+      ).toBe(expected);
       tf.dispose(allVariables(model));
       strategy.dispose?.();
     }

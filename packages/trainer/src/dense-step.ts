@@ -19,7 +19,7 @@
 
 import * as tf from "@tensorflow/tfjs-core";
 import { wasmKernelsActive } from "./fast-matmul.ts";
-import { meanLoss, meanLossBackward } from "./losses.ts";
+import { meanLossBackward } from "./losses.ts";
 import { denseBackward, denseOp } from "./models/dense-op.ts";
 import type { DenseLayer } from "./models/layers.ts";
 import type { Model } from "./models/types.ts";
@@ -28,11 +28,15 @@ import type { BoundTask } from "./tasks.ts";
 
 type Step = (x: tf.Tensor2D, y: tf.Tensor1D[]) => number[];
 
-/** The hand-backpropagated step where it applies (see the module comment), else null. */
+/**
+ * The hand-backpropagated step where it applies (see the module comment), else null.
+ * `taskLosses` is the trainer's (each task's mean loss of its output).
+ */
 export function denseStep(
   model: Model,
   strategy: Strategy,
   tasks: BoundTask[],
+  taskLosses: (outputs: tf.Tensor2D[], y: tf.Tensor1D[]) => tf.Scalar[],
   apply: (grads: tf.NamedTensorMap) => void,
 ): Step | null {
   const dense = model.dense;
@@ -40,10 +44,6 @@ export function denseStep(
     return null;
   if (!wasmKernelsActive()) return null;
   const { trunk, heads } = dense;
-  const lossOf = (i: number, out: tf.Tensor2D, y: tf.Tensor1D) => {
-    const t = tasks[i] as BoundTask;
-    return meanLoss(t.spec.loss, out, y, t.classes);
-  };
 
   return (x, y) => {
     strategy.beforeStep?.();
@@ -76,10 +76,7 @@ export function denseStep(
       const z = trunkActs[trunkActs.length - 1] as tf.Tensor2D;
       const headActs = heads.map((h) => forward(h, z));
       const outs = headActs.map((acts) => acts[acts.length - 1] as tf.Tensor2D);
-      const losses = outs.map((o, i) => {
-        const l = keep(lossOf(i, o, y[i] as tf.Tensor1D));
-        return l.dataSync()[0] as number;
-      });
+      const losses = taskLosses(outs, y).map((l) => keep(l).dataSync()[0] as number);
       if (!losses.every(Number.isFinite)) return losses;
 
       // Backward through `layers` from dL/d(output); the gradient at their input if asked for.

@@ -265,7 +265,7 @@ export function makeStep(
       const t = tasks[i] as BoundTask;
       return meanLoss(t.spec.loss, o, y[i] as tf.Tensor1D, t.classes);
     });
-  const manual = byHand ? denseStep(model, strategy, tasks, apply) : null;
+  const manual = byHand ? denseStep(model, strategy, tasks, taskLosses, apply) : null;
   if (manual) return manual;
   return strategy.kind === "loss"
     ? lossStep(model, strategy, taskLosses, apply)
