@@ -13,7 +13,9 @@
  *    on these shared virtual machines is well below ×2 (one vCPU often runs ~30% slower while
  *    the other is busy). The machines are noisy (the same sweep has taken from 11 to 17 s in
  *    consecutive runs), so each round runs all four, the order reversed every other round; the
- *    figures are medians over --repeats rounds, and every run is printed.
+ *    figures are medians over --repeats rounds, and every run is printed. For the two-process
+ *    runs it also prints where the CPU went, per thread role (thread-cpu.ts): on two cores, what
+ *    the coordinator, the workers' main threads and nats-server take, training loses.
  *
  * Options: --trials N (no-op trials per run, default 3000), --concurrency C (slots per no-op
  * worker, default 1), --repeats R (scaling rounds, default 5), --skip-scaling, --only-scaling.
@@ -31,6 +33,7 @@ import { execa } from "execa";
 import { tempDir } from "../../test/helpers/cli.ts";
 import { spawnMtl, startNatsServer } from "../../test/helpers/nats.ts";
 import { noopExecutor } from "./_noop.ts";
+import { cpuByRole, pidsNamed, readThreadTicks } from "./thread-cpu.ts";
 
 const TSX_WORKER = fileURLToPath(new URL("./_orchestration-worker.ts", import.meta.url));
 const BARE_TRAINER = fileURLToPath(new URL("./_bare-trainer.ts", import.meta.url));
@@ -183,7 +186,11 @@ interface ScalingRun {
   perWorker: number[];
   /** Mean time from a trial's start to its result. */
   trialSeconds: number;
+  /** CPU-seconds by role over the run (see thread-cpu.ts). */
+  cpu: Map<string, number>;
 }
+
+const HELPERS = "V8/libuv threads";
 
 /** The CPU-bound sweep: 16 trials of a two-task MLP on 8,000 samples for 20 epochs. */
 const cpuBoundExperiment = (name: string) =>
@@ -201,6 +208,8 @@ async function bare(count: number): Promise<ScalingRun> {
   );
   try {
     await Promise.all(trainers.map((t) => t.getOneMessage()));
+    const pids = [process.pid, ...trainers.map((t) => t.pid ?? 0)];
+    const ticks = readThreadTicks(pids);
     const started = performance.now();
     const perWorker = trainers.map(() => 0);
     const trialMs: number[] = [];
@@ -216,9 +225,13 @@ async function bare(count: number): Promise<ScalingRun> {
         }
       }),
     );
+    const cpu = cpuByRole(ticks, readThreadTicks(pids), ({ pid, tid }) =>
+      pid === process.pid ? "dispatch" : pid === tid ? "training" : HELPERS,
+    );
     return {
       seconds: (performance.now() - started) / 1000,
       perWorker,
+      cpu,
       trialSeconds: trialMs.reduce((a, b) => a + b, 0) / 1000 / trialMs.length,
     };
   } finally {
@@ -248,14 +261,23 @@ async function cpuBound(count: number): Promise<ScalingRun> {
         parallelism: 16,
         requeueRunning: false,
       });
+      const workerPids = new Set(workers.map((w) => w.pid ?? 0));
+      const pids = [process.pid, ...workerPids, ...pidsNamed("nats-server")];
+      const ticks = readThreadTicks(pids);
       const start = performance.now();
       const summary = await coordinator.run(new AbortController().signal);
+      const cpu = cpuByRole(ticks, readThreadTicks(pids), ({ pid, tid, busiestSideThread }) => {
+        if (pid === process.pid) return "coordinator";
+        if (!workerPids.has(pid)) return "nats-server";
+        return pid === tid ? "worker main" : busiestSideThread ? "training" : HELPERS;
+      });
       if (summary.counts.completed !== 16)
         throw new Error(`expected 16 completed, got ${JSON.stringify(summary.counts)}`);
       const rows = store.trialsOf(row.id);
       const seconds = (performance.now() - start) / 1000;
       return {
         seconds,
+        cpu,
         perWorker: names.map((n) => rows.filter((r) => r.worker === n).length),
         trialSeconds:
           rows.reduce((sum, r) => sum + ((r.finishedAt ?? 0) - (r.startedAt ?? 0)), 0) / 1000 / rows.length,
@@ -301,6 +323,12 @@ async function scaling(out: (line: string) => void, repeats: number): Promise<vo
   const bareRatios: number[] = [];
   const natsRatios: number[] = [];
   const kept: number[] = [];
+  const systemShare: number[] = [];
+  const cpuLine = (r: ScalingRun) =>
+    [...r.cpu]
+      .sort((a, b) => b[1] - a[1])
+      .map(([role, s]) => `${role} ${s.toFixed(2)}`)
+      .join(", ");
   for (let r = 1; r <= repeats; r++) {
     // Four runs, in reverse order every other round, so that a machine speeding up or slowing
     // down over the run favours none of them.
@@ -316,11 +344,22 @@ async function scaling(out: (line: string) => void, repeats: number): Promise<vo
     kept.push(natsRatio / bareRatio);
     out(`  round ${r}: bare 1 → 2: ${describe(b1)} → ${describe(b2)}  ×${bareRatio.toFixed(2)}`);
     out(`           NATS 1 → 2: ${describe(n1)} → ${describe(n2)}  ×${natsRatio.toFixed(2)}`);
+    out(`           CPU-s of the two-process runs: bare: ${cpuLine(b2)}`);
+    out(`                                          NATS: ${cpuLine(n2)}`);
+    // What the system's own processes take from the two training cores.
+    const total = [...n2.cpu.values()].reduce((a, b) => a + b, 0);
+    const training = (n2.cpu.get("training") ?? 0) + (n2.cpu.get(HELPERS) ?? 0);
+    if (total > 0) systemShare.push((total - training) / total);
   }
   const median = quantile(natsRatios, 0.5);
   out(
     `  median speed-up: bare trainers ×${quantile(bareRatios, 0.5).toFixed(2)}, mtl workers over NATS ×${median.toFixed(2)} ` +
       `(${(100 * quantile(kept, 0.5)).toFixed(0)}% of the bare speed-up, median of rounds)`,
   );
+  if (systemShare.length)
+    out(
+      `  coordinator, worker main threads and nats-server: ${(100 * quantile(systemShare, 0.5)).toFixed(1)}% ` +
+        "of the CPU of a two-worker NATS run (median of rounds)",
+    );
   out(`  target: two workers ≥ ×1.8 → ${median >= 1.8 ? "met" : "NOT met"}`);
 }
