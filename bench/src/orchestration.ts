@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CoordinatorBus, InProcessBus, NatsCoordinatorBus, type TrialEvent } from "@mtl/bus";
 import { Coordinator } from "@mtl/coordinator";
-import { resolveConfig } from "@mtl/scheduler";
+import { median, resolveConfig } from "@mtl/scheduler";
 import { ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import { runWorker } from "@mtl/worker";
@@ -47,13 +47,6 @@ function option(args: string[], name: string, fallback: number): number {
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
-};
-
-/** The median, the mean of the two middle values for an even count (the upper one would flatter). */
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length / 2;
-  return s.length % 2 ? (s[Math.floor(mid)] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
 /** `n` trials: one configuration, `n` seeds. */

@@ -3,6 +3,7 @@ export { ObjectiveError, SearchSpaceError } from "./errors.ts";
 export { GRID_MAX_INT_VALUES, GRID_POINTS, gridValues } from "./grid.ts";
 export { canonicalJson, shortHash } from "./hash.ts";
 export { type ConfigSummary, rankConfigurations, summarize } from "./history.ts";
+export { median } from "./median.ts";
 export { type Objective, objectiveOf } from "./objective.ts";
 export { crowding, dominates, paretoFront, paretoRanks } from "./pareto.ts";
 export { createPruner } from "./pruner.ts";
