@@ -67,20 +67,19 @@ export function cpuByRole(
   after: ThreadTicks,
   roleOf: (thread: { pid: number; tid: number; busiestSideThread: boolean }) => string,
 ): Map<string, number> {
-  const spent = new Map<string, number>();
+  const spent: { pid: number; tid: number; ticks: number }[] = [];
   const busiest = new Map<number, { tid: number; ticks: number }>();
   for (const [key, ticks] of after) {
     const d = ticks - (before.get(key) ?? 0);
     if (d <= 0) continue;
-    spent.set(key, d);
     const [pid, tid] = key.split("/").map(Number) as [number, number];
+    spent.push({ pid, tid, ticks: d });
     if (pid !== tid && d > (busiest.get(pid)?.ticks ?? 0)) busiest.set(pid, { tid, ticks: d });
   }
   const byRole = new Map<string, number>();
-  for (const [key, d] of spent) {
-    const [pid, tid] = key.split("/").map(Number) as [number, number];
+  for (const { pid, tid, ticks } of spent) {
     const role = roleOf({ pid, tid, busiestSideThread: busiest.get(pid)?.tid === tid });
-    byRole.set(role, (byRole.get(role) ?? 0) + d / TICKS_PER_SECOND);
+    byRole.set(role, (byRole.get(role) ?? 0) + ticks / TICKS_PER_SECOND);
   }
   return byRole;
 }
