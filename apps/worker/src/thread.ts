@@ -34,6 +34,9 @@ async function main() {
   port.on("message", async (req: ThreadRequest) => {
     if (req.type !== "run") return;
     try {
+      // Parsed again though the bus validated it: a structured clone reaches the thread with
+      // other hidden classes than the warm-up's objects, and the trainer's compiled code was
+      // thrown away on them at the start of the sweep.
       const outcome = await runTrial(TrialConfig.parse(req.config), {
         backend,
         onEpoch: (report) => port.postMessage({ type: "epoch", report } satisfies ThreadReply),
