@@ -1,6 +1,6 @@
 import { mean, summarize } from "@mtl/analysis";
 import { objectiveOf, paretoFront } from "@mtl/scheduler";
-import type { Experiment, FinalMetrics, TrialConfig } from "@mtl/spec";
+import { type Experiment, type FinalMetrics, SINGLE_TASK, type TrialConfig } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
 import { fmt, renderTable } from "./table.ts";
 
@@ -20,7 +20,7 @@ interface Group {
 export function methodLabel(t: TrialRow): string {
   const { strategy } = t.config as TrialConfig;
   const fixed = Object.entries(strategy.options).filter(([k]) => !(`${strategy.name}.${k}` in t.params));
-  if (t.method === "single-task" || fixed.length === 0) return t.method;
+  if (t.method === SINGLE_TASK || fixed.length === 0) return t.method;
   return `${t.method}(${fixed.map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" ")})`;
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8";
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import { Command, CommanderError } from "commander";
 import * as compare from "./commands/compare.ts";
 import * as coordinator from "./commands/coordinator.ts";
@@ -25,20 +25,31 @@ const program = new Command("mtl")
 for (const command of [run, dash, trials, list, compare, report, coordinator, worker])
   command.register(program);
 
-function fail(error: unknown): never {
-  if (error instanceof UsageError) {
-    process.stderr.write(`mtl: ${error.message}\n`);
-    for (const d of error.details) process.stderr.write(`  ${d}\n`);
-    process.exit(error.exitCode);
-  }
-  if (error instanceof CommanderError) process.exit(error.exitCode === 1 ? 2 : error.exitCode);
-  process.stderr.write(`mtl: ${(error as Error).message ?? String(error)}\n`);
-  if (process.env.MTL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-  process.exit(1);
+/**
+ * Ends the process once stdout and stderr have handed everything to the OS: `process.exit()` right
+ * after a write drops what a pipe has not taken yet (JSON over 64 KiB arrived cut). Exiting at all,
+ * rather than letting the loop drain, ends what a library left behind (a timer, a socket).
+ */
+function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
 }
 
-program.parseAsync(process.argv).then(
-  // Training threads and sockets are closed by now; exit even if a library left a timer behind.
-  () => process.exit(process.exitCode ?? 0),
-  fail,
-);
+/** The exit code of an error: 2 for the user's input (and command-line syntax), 1 otherwise. */
+function fail(error: unknown): void {
+  if (error instanceof InputError) {
+    process.stderr.write(`mtl: ${error.message}\n`);
+    for (const d of error.details) process.stderr.write(`  ${d}\n`);
+    return exitWhenFlushed(2);
+  }
+  if (error instanceof CommanderError) return exitWhenFlushed(error.exitCode === 1 ? 2 : error.exitCode);
+  process.stderr.write(`mtl: ${(error as Error).message ?? String(error)}\n`);
+  if (process.env.MTL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+  exitWhenFlushed(1);
+}
+
+program.parseAsync(process.argv).then(() => exitWhenFlushed(Number(process.exitCode ?? 0)), fail);

@@ -3,7 +3,7 @@
  * flag can also come from the environment, so that secrets need not appear in a process list.
  */
 import type { NatsBusOptions } from "@mtl/bus";
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import { type Command, Option } from "commander";
 
 export interface NatsFlags {
@@ -21,7 +21,7 @@ export interface NatsFlags {
 
 const positive = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${name}: expected a positive integer, got "${v}"`);
   return n;
 };
 

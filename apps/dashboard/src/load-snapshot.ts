@@ -4,6 +4,7 @@ import {
   type Experiment,
   type FinalMetrics,
   type Metric,
+  SINGLE_TASK,
   type TrialConfig,
 } from "@mtl/spec";
 import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
@@ -72,7 +73,7 @@ function keyParams(params: Record<string, unknown>): Record<string, unknown> {
         k !== "strategy" &&
         k !== "weights" &&
         !k.startsWith("weights.") &&
-        !(k === "architecture" && v === "single-task"),
+        !(k === "architecture" && v === SINGLE_TASK),
     ),
   );
 }
@@ -173,7 +174,7 @@ export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
     sweepId: selected?.id ?? null,
     ...view,
     trials,
-    hasBaselines: trials.some((t) => t.method === "single-task"),
+    hasBaselines: trials.some((t) => t.method === SINGLE_TASK),
     workers,
     events: store.eventsSince(0, selected?.id, EVENT_LIMIT).map(eventInfo),
     comparison: compareTable(trialRows),

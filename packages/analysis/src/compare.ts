@@ -3,11 +3,16 @@
  * seeds summarised with mean ± std and a t interval, Δm% against real single-task runs, a
  * p-value against a reference row, a rank, and membership of the Pareto front.
  */
-import { type Direction, type Metric, methodOf, metricDirection, UsageError } from "@mtl/spec";
+import { onParetoFront } from "@mtl/scheduler";
+import { type Direction, InputError, type Metric, methodOf, metricDirection, SINGLE_TASK } from "@mtl/spec";
 import { deltaM, type MetricColumn } from "./delta-m.ts";
-import { paretoFront } from "./pareto.ts";
 import { finalValue, type TrialRecord, tasksOf, variantKey, weightsOf } from "./records.ts";
 import { averageRanks, holm, mean, permutationTest, type Summary, summarize, welchTTest } from "./stats.ts";
+
+/** A comparison that cannot be made as asked (no completed trials, an unknown reference row, …). */
+export class CompareError extends InputError {
+  override name = "CompareError";
+}
 
 /** Options of {@link compare}. */
 export interface CompareOptions {
@@ -15,7 +20,7 @@ export interface CompareOptions {
   metric?: string;
   /** Split the table reports. @default "test" when any trial reports it, else "val" */
   split?: "test" | "val";
-  /** Row (label or strategy name) that p-values compare against. @default "single-task", else "equal", else the top-ranked row */
+  /** Row (label or strategy name) that p-values compare against. @default SINGLE_TASK, else "equal", else the top-ranked row */
   reference?: string;
   /** One row per strategy, or per strategy and task-weight setting. @default "strategy" */
   by?: "strategy" | "strategy+weights";
@@ -39,7 +44,7 @@ export interface Cell extends Summary {
 export interface CompareRow {
   /** Unique row label, e.g. "pcgrad" or "fixed λ(0.5,1.5)". */
   label: string;
-  /** The strategy, or "single-task" for the baseline. */
+  /** The strategy, or SINGLE_TASK for the baseline. */
   method: string;
   /** Task weights λ in the comparison's task order (rows by strategy+weights only). */
   weights?: number[];
@@ -92,7 +97,7 @@ interface Variant {
   runs: Run[];
 }
 
-/** Builds the comparison table from a sweep's trials. Throws UsageError for impossible requests. */
+/** Builds the comparison table from a sweep's trials. Throws CompareError for impossible requests. */
 export function compare(trials: readonly TrialRecord[], options: CompareOptions = {}): Comparison {
   const by = options.by ?? "strategy";
   const testName = options.test ?? "welch";
@@ -104,7 +109,7 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
     if (!ok) excluded[t.state] = (excluded[t.state] ?? 0) + 1;
     return ok;
   });
-  if (done.length === 0) throw new UsageError("no completed trials to compare yet");
+  if (done.length === 0) throw new CompareError("no completed trials to compare yet");
 
   const taskSpecs = tasksOf(done);
   const tasks = taskSpecs.map((t) => t.name);
@@ -122,7 +127,7 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
   const groups = new Map<string, { method: string; weights?: number[]; trials: TrialRecord[] }>();
   for (const t of done) {
     const method = methodOf(t.config);
-    const weights = by === "strategy+weights" && method !== "single-task" ? weightsOf(t, tasks) : undefined;
+    const weights = by === "strategy+weights" && method !== SINGLE_TASK ? weightsOf(t, tasks) : undefined;
     const label =
       weights && settings.get(method)!.size > 1 ? `${method} λ(${weights.map(fmtWeight).join(",")})` : method;
     const g = groups.get(label) ?? { method, weights, trials: [] };
@@ -133,7 +138,7 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
   // The baseline group is settled first, so the others can be chosen by Δm% on val against it.
   const selectionSplit = split === "test" ? "val" : split;
   const entries = [...groups].sort(
-    ([, a], [, b]) => Number(b.method === "single-task") - Number(a.method === "single-task"),
+    ([, a], [, b]) => Number(b.method === SINGLE_TASK) - Number(a.method === SINGLE_TASK),
   );
   let selectionBaseline: number[] | null = null;
   const selectedBy = new Set<string>();
@@ -141,11 +146,11 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
     const variants = variantsOf(g.trials, columns, split);
     let chosen = variants[0]!;
     if (variants.length > 1) {
-      const usable = g.method !== "single-task" && selectionBaseline !== null;
+      const usable = g.method !== SINGLE_TASK && selectionBaseline !== null;
       chosen = pickVariant(variants, columns, selectionSplit, usable ? selectionBaseline : null);
       selectedBy.add(usable ? "Δm%" : "mean rank over columns");
     }
-    if (g.method === "single-task") {
+    if (g.method === SINGLE_TASK) {
       const b = columnMeans(chosen, columns, selectionSplit);
       selectionBaseline = b.every((x) => Number.isFinite(x) && x !== 0) ? b : null;
     }
@@ -160,7 +165,7 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
     );
 
   // Baseline: the single-task row, if any, and complete.
-  const baseDraft = drafts.find((d) => d.method === "single-task");
+  const baseDraft = drafts.find((d) => d.method === SINGLE_TASK);
   let baseline: number[] | null = null;
   if (!baseDraft) {
     notes.push(
@@ -198,7 +203,7 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
       rank: 0,
       onParetoFront: false,
       isReference: false,
-      isBaseline: d.method === "single-task",
+      isBaseline: d.method === SINGLE_TASK,
     };
   });
 
@@ -220,8 +225,9 @@ export function compare(trials: readonly TrialRecord[], options: CompareOptions 
   }
   rows.sort((a, b) => a.rank - b.rank || a.label.localeCompare(b.label));
 
-  const front = paretoFront(
-    rows.map((r) => r.cells.map((c) => c.mean)),
+  const front = onParetoFront(
+    rows,
+    (r) => r.cells.map((c) => c.mean),
     columns.map((c) => c.direction),
   );
   rows.forEach((r, i) => {
@@ -307,7 +313,7 @@ function chooseColumns(
   if (cols.length === 0) {
     const all = new Set<string>();
     for (const task of taskSpecs) for (const m of reported(task.name)) all.add(m);
-    throw new UsageError(
+    throw new CompareError(
       `no task reports ${metric ?? "its metric"} on the ${split} split` +
         (all.size ? `; metrics there: ${[...all].join(", ")}` : ""),
     );
@@ -389,7 +395,7 @@ function chooseReference(rows: CompareRow[], wanted: string | undefined, notes: 
       notes.push(`Reference "${wanted}" matches several rows; using the top-ranked, ${byMethod[0]!.label}.`);
       return byMethod[0]!.label;
     }
-    throw new UsageError(
+    throw new CompareError(
       `no row "${wanted}" to compare against; rows: ${rows.map((r) => r.label).join(", ")}`,
     );
   }

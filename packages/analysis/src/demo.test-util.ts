@@ -2,9 +2,8 @@
  * A synthetic sweep with a known structure, for the report tests and for looking at the plots:
  * weight on a task helps that task, pcgrad helps both, curves approach the final values.
  */
-import { TrialConfig } from "@mtl/spec";
+import { Rng, TrialConfig } from "@mtl/spec";
 import type { CurvePoint, TrialRecord } from "./records.ts";
-import { mulberry32 } from "./rng.ts";
 
 type TaskDef = { name: string; kind: "classification" | "regression"; metric: "accuracy" | "mse" };
 
@@ -22,7 +21,8 @@ export function demoSweep(
   const tasks = TASK_DEFS.slice(0, nTasks);
   const seeds = options.seeds ?? 3;
   const epochs = options.epochs ?? 8;
-  const rand = mulberry32(42);
+  const rng = new Rng(42);
+  const rand = () => rng.float();
   const out: TrialRecord[] = [];
   let id = 1;
   const add = (

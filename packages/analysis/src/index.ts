@@ -1,9 +1,15 @@
 /** @mtl/analysis: statistics, Δm%, Pareto fronts, comparison tables and sweep reports. */
 
-export { type Cell, type CompareOptions, type CompareRow, type Comparison, compare } from "./compare.ts";
+export {
+  type Cell,
+  CompareError,
+  type CompareOptions,
+  type CompareRow,
+  type Comparison,
+  compare,
+} from "./compare.ts";
 export { deltaM, type MetricColumn, relativeImprovement } from "./delta-m.ts";
 export { legend } from "./format.ts";
-export { dominates, paretoFront } from "./pareto.ts";
 export {
   decodePng,
   encodePng,
@@ -17,7 +23,6 @@ export { renderCsv, renderJson } from "./render-data.ts";
 export { renderMarkdown } from "./render-md.ts";
 export { renderTable } from "./render-table.ts";
 export { PLOT_DIR, type Report, type ReportFile, type ReportOptions, renderReport } from "./report.ts";
-export { mulberry32 } from "./rng.ts";
 export {
   averageRanks,
   holm,

@@ -1,4 +1,5 @@
 /** Builds the report's plots from a comparison and the trials behind it. */
+import { SINGLE_TASK } from "@mtl/spec";
 import type { CompareRow, Comparison } from "./compare.ts";
 import type { MetricColumn } from "./delta-m.ts";
 import type { TrialRecord } from "./records.ts";
@@ -140,8 +141,8 @@ export function weightPlots(byWeights: Comparison): { plots: Plot[]; note?: stri
       if (base && Number.isFinite(base.cells[index]!.mean)) {
         const y = base.cells[index]!.mean;
         series.push({
-          label: "single-task",
-          color: colorOf("single-task", methods),
+          label: SINGLE_TASK,
+          color: colorOf(SINGLE_TASK, methods),
           dashed: true,
           points: [
             { x: 0, y },

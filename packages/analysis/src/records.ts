@@ -1,6 +1,6 @@
 /** The input of every analysis: trials as the store holds them, independent of how they were read. */
 import type { FinalMetrics, TaskSpec, TrialConfig } from "@mtl/spec";
-import { methodOf } from "@mtl/spec";
+import { isSingleTask } from "@mtl/spec";
 
 /** One per-epoch metric value of a trial. */
 export interface CurvePoint {
@@ -33,9 +33,7 @@ export function finalValue(t: TrialRecord, task: string, split: string, metric: 
 /** Tasks in first-seen order, multi-task trials first so their order wins over baselines'. */
 export function tasksOf(trials: readonly TrialRecord[]): TaskSpec[] {
   const seen = new Map<string, TaskSpec>();
-  const ordered = [...trials].sort(
-    (a, b) => Number(methodOf(a.config) === "single-task") - Number(methodOf(b.config) === "single-task"),
-  );
+  const ordered = [...trials].sort((a, b) => Number(isSingleTask(a.config)) - Number(isSingleTask(b.config)));
   for (const t of ordered)
     for (const task of t.config.tasks) if (!seen.has(task.name)) seen.set(task.name, task);
   return [...seen.values()];

@@ -1,5 +1,5 @@
 /** Descriptive statistics and two-sample tests for a handful of seeds. */
-import { mulberry32 } from "./rng.ts";
+import { Rng } from "@mtl/spec";
 import { tQuantile, tTwoSided } from "./t-dist.ts";
 
 /** Arithmetic mean; NaN for an empty sample. */
@@ -114,7 +114,8 @@ export function permutationTest(
     walk(0, k, 0);
     return { statistic: mean(a) - mean(b), p: extreme / count };
   }
-  const rand = mulberry32(seed);
+  const rng = new Rng(seed);
+  const rand = () => rng.float();
   const idx = pooled.map((_, i) => i);
   let extreme = 0;
   for (let r = 0; r < resamples; r++) {

@@ -1,17 +1,11 @@
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 
 /** The experiment's search space cannot be planned (unknown strategy prefix, bad simplex key, …). */
-export class SearchSpaceError extends UsageError {
-  constructor(message: string, details: string[] = []) {
-    super(message, 2, details);
-    this.name = "SearchSpaceError";
-  }
+export class SearchSpaceError extends InputError {
+  override name = "SearchSpaceError";
 }
 
 /** The sweep's objective is ambiguous or names something the tasks do not report. */
-export class ObjectiveError extends UsageError {
-  constructor(message: string) {
-    super(message, 2);
-    this.name = "ObjectiveError";
-  }
+export class ObjectiveError extends InputError {
+  override name = "ObjectiveError";
 }

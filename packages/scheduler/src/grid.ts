@@ -11,7 +11,7 @@
  * Use `choice([...])` for any other set of points.
  */
 import type { ParamValue } from "@mtl/spec";
-import { stream } from "./rng.ts";
+import { rngStream as stream } from "@mtl/spec";
 import { dirichlet, round12, simplexGrid } from "./simplex.ts";
 import type { Arm, Dim, Space } from "./space.ts";
 

@@ -1,13 +1,12 @@
 export { ashaRungs } from "./asha.ts";
 export { ObjectiveError, SearchSpaceError } from "./errors.ts";
 export { GRID_MAX_INT_VALUES, GRID_POINTS, gridValues } from "./grid.ts";
-export { canonicalJson, shortHash } from "./hash.ts";
 export { type ConfigSummary, rankConfigurations, summarize } from "./history.ts";
 export { median } from "./median.ts";
 export { type Objective, objectiveOf } from "./objective.ts";
-export { crowding, dominates, paretoFront, paretoRanks } from "./pareto.ts";
+export { crowding, dominates, onParetoFront, paretoFront, paretoRanks } from "./pareto.ts";
 export { createPruner } from "./pruner.ts";
-export { baselineParams, configKeyOf, isBaseline, resolveConfig, SINGLE_TASK } from "./resolve.ts";
+export { baselineParams, isBaseline, resolveConfig } from "./resolve.ts";
 export { createSampler, DEFAULT_MAX_TRIALS } from "./sampler.ts";
 export { simplexGrid, simplexGridSize } from "./simplex.ts";
 export { type Arm, analyzeSpace, type Dim, type Space } from "./space.ts";

@@ -1,7 +1,7 @@
+import { Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { rankConfigurations, summarize } from "./history.ts";
-import { crowding, dominates, paretoFront, paretoRanks } from "./pareto.ts";
-import { Rng } from "./rng.ts";
+import { crowding, dominates, onParetoFront, paretoFront, paretoRanks } from "./pareto.ts";
 
 describe("paretoFront", () => {
   it("keeps exactly the points no other point dominates (brute force check, mixed directions)", () => {
@@ -69,5 +69,32 @@ describe("rankConfigurations", () => {
     expect(s.find((c) => c.configKey === "x")!.values![0]).toBeCloseTo(0.6);
     expect(rankConfigurations(s, ["max"]).map((c) => c.configKey)).toEqual(["y", "x", "w", "z"]);
     expect(rankConfigurations(s, ["min"]).map((c) => c.configKey)).toEqual(["x", "y", "w", "z"]);
+  });
+});
+
+describe("paretoFront on comparison rows", () => {
+  it("respects each objective's direction", () => {
+    // accuracy (max), mse (min)
+    const pts = [
+      [0.9, 0.3], // best accuracy: front
+      [0.8, 0.1], // best mse: front
+      [0.85, 0.2], // trade-off: front
+      [0.8, 0.25], // dominated by [0.85, 0.2]
+      [0.9, 0.35], // dominated by [0.9, 0.3]
+    ];
+    expect(onParetoFront(pts, (p) => p, ["max", "min"])).toEqual([true, true, true, false, false]);
+    // Flipping the second direction changes the answer.
+    expect(onParetoFront(pts, (p) => p, ["max", "max"])).toEqual([false, false, false, false, true]);
+  });
+
+  it("keeps duplicates (neither dominates the other) and never puts a NaN point on the front", () => {
+    const pts = [
+      [1, 1],
+      [1, 1],
+      [Number.NaN, 5],
+    ];
+    expect(onParetoFront(pts, (p) => p, ["max", "max"])).toEqual([true, true, false]);
+    expect(paretoRanks(pts, (p) => p, ["max", "max"])).toEqual([0, 0, 1]);
+    expect(dominates([1, 1], [1, 1], ["max", "max"])).toBe(false);
   });
 });

@@ -16,33 +16,53 @@ export function dominates(
   return better;
 }
 
-/** The items no other item dominates, in their input order. */
-export function paretoFront<T>(items: T[], values: (t: T) => number[], directions: ("max" | "min")[]): T[] {
+/**
+ * The items no other item dominates, in their input order. An item with a missing (NaN or
+ * infinite) value is never on the front: it cannot be compared, and calling it optimal would
+ * overstate it. The one Pareto front of MTL Lab (sampler, leaderboard, comparison, plots).
+ */
+export function paretoFront<T>(
+  items: readonly T[],
+  values: (t: T) => readonly number[],
+  directions: readonly Direction[],
+): T[] {
   const ranks = paretoRanks(items, values, directions);
   return items.filter((_, i) => ranks[i] === 0);
 }
 
+/** For each item, whether it is on the front (see `paretoFront`). */
+export function onParetoFront<T>(
+  items: readonly T[],
+  values: (t: T) => readonly number[],
+  directions: readonly Direction[],
+): boolean[] {
+  return paretoRanks(items, values, directions).map((r) => r === 0);
+}
+
 /**
  * Non-dominated sorting: rank 0 is the front, rank 1 the front once rank 0 is removed, and so on.
- * O(n²·k), fine for the hundreds of configurations of a sweep.
+ * Items with a missing value rank after all others. O(n²·k), fine for the hundreds of
+ * configurations of a sweep.
  */
 export function paretoRanks<T>(
   items: readonly T[],
-  values: (t: T) => number[],
+  values: (t: T) => readonly number[],
   directions: readonly Direction[],
 ): number[] {
-  const v = items.map(values);
+  const all = items.map(values);
+  const valid = all.map((p) => p.length >= directions.length && p.every((x) => Number.isFinite(x)));
+  const v = all;
   const n = v.length;
   const dominatedBy = new Array<number>(n).fill(0);
   const dominating: number[][] = v.map(() => []);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < n; j++)
-      if (i !== j && dominates(v[i]!, v[j]!, directions)) {
+      if (i !== j && valid[i] && valid[j] && dominates(v[i]!, v[j]!, directions)) {
         dominating[i]!.push(j);
         dominatedBy[j]! += 1;
       }
   const rank = new Array<number>(n).fill(-1);
-  let current = v.map((_, i) => i).filter((i) => dominatedBy[i] === 0);
+  let current = v.map((_, i) => i).filter((i) => valid[i] && dominatedBy[i] === 0);
   for (let r = 0; current.length > 0; r++) {
     const next: number[] = [];
     for (const i of current) {
@@ -54,7 +74,8 @@ export function paretoRanks<T>(
     }
     current = next;
   }
-  return rank;
+  const last = Math.max(-1, ...rank) + 1;
+  return rank.map((r, i) => (valid[i] ? r : last));
 }
 
 /**

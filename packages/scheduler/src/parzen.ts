@@ -7,9 +7,8 @@
  * Product kernels over all parameters of a group (rather than one estimator per parameter) let
  * TPE see interactions, as in Falkner et al. (BOHB, 2018) and Optuna's multivariate TPE.
  */
-import type { ParamValue } from "@mtl/spec";
+import type { ParamValue, Rng } from "@mtl/spec";
 import { intCount } from "./grid.ts";
-import type { Rng } from "./rng.ts";
 import { fromUnit, snapToGrid, toUnit } from "./simplex.ts";
 import type { Dim } from "./space.ts";
 

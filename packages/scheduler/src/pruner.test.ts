@@ -1,8 +1,7 @@
-import { PrunerSpec } from "@mtl/spec";
+import { PrunerSpec, Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { ashaRungs } from "./asha.ts";
 import { createPruner } from "./pruner.ts";
-import { Rng } from "./rng.ts";
 import type { TrialHistory } from "./types.ts";
 
 const trial = (

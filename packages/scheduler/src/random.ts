@@ -5,9 +5,8 @@
  * replacement (a seeded shuffle of every configuration), so it never repeats itself and knows
  * when it is exhausted.
  */
-import type { ParamValue } from "@mtl/spec";
+import type { ParamValue, Rng } from "@mtl/spec";
 import { enumerate, enumerationSize, intCount } from "./grid.ts";
-import type { Rng } from "./rng.ts";
 import { dirichlet, simplexGrid, simplexGridSize } from "./simplex.ts";
 import type { Dim, Space } from "./space.ts";
 

@@ -1,7 +1,7 @@
-import { choice, simplex } from "@mtl/spec";
+import { choice, configKeyOf, simplex } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { SearchSpaceError } from "./errors.ts";
-import { baselineParams, configKeyOf, resolveConfig } from "./resolve.ts";
+import { baselineParams, resolveConfig } from "./resolve.ts";
 import { analyzeSpace } from "./space.ts";
 import { experiment } from "./test-fixtures.ts";
 

@@ -17,15 +17,16 @@
  * start from them (or scale by them) where the strategy defines that. Tasks left out of the
  * weights keep λ = 1 (absent = 1).
  */
-import { type Experiment, formatIssues, type ParamValue, TrialConfig } from "@mtl/spec";
+import {
+  BASELINE_STRATEGY,
+  type Experiment,
+  formatIssues,
+  type ParamValue,
+  SINGLE_TASK,
+  TrialConfig,
+} from "@mtl/spec";
 import { SearchSpaceError } from "./errors.ts";
-import { shortHash } from "./hash.ts";
 import { strategyLabels, targetOf } from "./space.ts";
-
-/** The architecture of single-task baseline trials. */
-export const SINGLE_TASK = "single-task";
-/** The strategy of baseline trials (one model per task needs no weighting). */
-export const BASELINE_STRATEGY = "equal";
 
 /** Builds and validates the config of a trial. Throws SearchSpaceError when a value does not fit. */
 export function resolveConfig(
@@ -119,15 +120,6 @@ function widths(key: string, value: ParamValue, depth: number): number[] {
   }
   if (Array.isArray(value)) return value as number[];
   throw new SearchSpaceError(`space.${key}: expected a width, an array of widths or a string like "128,64"`);
-}
-
-/**
- * Id of a configuration: a hash of its config without the seed (and without `params`, which only
- * restate it), so the replicates of one configuration share it.
- */
-export function configKeyOf(config: TrialConfig): string {
-  const { seed: _seed, params: _params, ...rest } = config;
-  return shortHash(rest);
 }
 
 /**

@@ -16,11 +16,10 @@
  * and their baseline if one is still missing), so a sweep may stop up to one group short of
  * `maxTrials`. Defaults: every point for grid, 20 trials for random and TPE.
  */
-import type { Experiment, ParamValue } from "@mtl/spec";
+import { configKeyOf, type Experiment, type ParamValue, rngStream as stream } from "@mtl/spec";
 import { enumerate, gridValues } from "./grid.ts";
 import { drawConfig, finiteConfigs } from "./random.ts";
-import { baselineParams, configKeyOf, isBaseline, resolveConfig } from "./resolve.ts";
-import { stream } from "./rng.ts";
+import { baselineParams, isBaseline, resolveConfig } from "./resolve.ts";
 import { analyzeSpace, type Space } from "./space.ts";
 import { createTpe } from "./tpe.ts";
 import type { PlannedTrial, Sampler, TrialHistory } from "./types.ts";

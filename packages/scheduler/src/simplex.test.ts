@@ -1,5 +1,5 @@
+import { Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
-import { Rng } from "./rng.ts";
 import { dirichlet, simplexGrid, simplexGridSize, snapToGrid } from "./simplex.ts";
 
 const binom = (n: number, k: number): number => (k === 0 ? 1 : (binom(n - 1, k - 1) * n) / k);

@@ -2,7 +2,7 @@
  * Task weights on the simplex, scaled so that Σλ = T (the number of tasks in the simplex): equal
  * weights are then λ = 1 each, the same as the "equal" strategy, so weights stay comparable.
  */
-import type { Rng } from "./rng.ts";
+import type { Rng } from "@mtl/spec";
 
 /** Number of points of the regular grid of resolution r on the (T−1)-simplex: C(r+T−1, T−1). */
 export function simplexGridSize(tasks: number, resolution: number): number {

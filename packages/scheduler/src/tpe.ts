@@ -17,12 +17,12 @@
  * their random streams). Baselines are not observations.
  */
 import type { Experiment, ParamValue } from "@mtl/spec";
+import { type Rng, rngStream as stream } from "@mtl/spec";
 import { rankConfigurations, summarize } from "./history.ts";
 import { objectiveOf } from "./objective.ts";
 import { type Axis, axisOf, type Coord, decode, encode, Parzen } from "./parzen.ts";
 import { drawConfig, finiteConfigs } from "./random.ts";
 import { isBaseline } from "./resolve.ts";
-import { type Rng, stream } from "./rng.ts";
 import type { Proposer } from "./sampler.ts";
 import type { Arm, Space } from "./space.ts";
 

@@ -37,14 +37,18 @@ function describe(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** An error that the CLI prints without a stack trace and exits with `exitCode`. */
-export class UsageError extends Error {
+/**
+ * The user's input is wrong (an experiment file, a flag, a request): what a CLI shows as a message
+ * without a stack trace, and a server answers as an error reply. It carries no exit code; the CLI
+ * maps it (to 2). `details` are one problem per line, each starting with its path.
+ */
+export class InputError extends Error {
   constructor(
     message: string,
-    readonly exitCode = 2,
-    readonly details: string[] = [],
+    readonly details: readonly string[] = [],
+    options?: { cause?: unknown },
   ) {
-    super(message);
-    this.name = "UsageError";
+    super(message, options);
+    this.name = "InputError";
   }
 }

@@ -1,4 +1,4 @@
-export { formatIssues, formatPath, UsageError } from "./errors.ts";
+export { formatIssues, formatPath, InputError } from "./errors.ts";
 export {
   DatasetSpec,
   type Direction,
@@ -19,6 +19,9 @@ export {
   TaskSpec,
   TrainingSpec,
 } from "./experiment.ts";
+export { canonicalJson, fnv1a32, fnv1a64, sameValue, shortHash } from "./identity.ts";
+export { BASELINE_STRATEGY, isSingleTask, methodOf, SINGLE_TASK } from "./method.ts";
+export { Rng, type RngState, rngStream } from "./rng.ts";
 export {
   choice,
   int,
@@ -30,10 +33,10 @@ export {
   uniform,
 } from "./space.ts";
 export {
+  configKeyOf,
   type EpochReport,
   type FinalMetrics,
   type MetricPoint,
-  methodOf,
   TrialConfig,
   type TrialOutcome,
 } from "./trial.ts";

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { DatasetSpec, ModelSpec, StrategyRef, TaskSpec, TrainingSpec } from "./experiment.ts";
+import { shortHash } from "./identity.ts";
 
 export const TrialConfig = z
   .object({
@@ -52,7 +53,12 @@ export interface TrialOutcome {
   error?: string;
 }
 
-/** The label a comparison groups by: "single-task" for baselines, else the strategy name. */
-export function methodOf(config: Pick<TrialConfig, "model" | "strategy">): string {
-  return config.model.architecture === "single-task" ? "single-task" : config.strategy.name;
+/**
+ * The id of a configuration: the hash of its config without the seed (and without `params`, which
+ * only restate it), so that the seeds of one configuration share it. The one configuration
+ * identity: the scheduler plans by it, the store keeps it, comparisons group by it.
+ */
+export function configKeyOf(config: TrialConfig): string {
+  const { seed: _seed, params: _params, ...rest } = config;
+  return shortHash(rest);
 }

@@ -12,7 +12,7 @@ import {
   renderTable,
   type TrialRecord,
 } from "@mtl/analysis";
-import { TrialConfig, UsageError } from "@mtl/spec";
+import { InputError, SINGLE_TASK, TrialConfig } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
 import type { Command } from "commander";
 import { addBaselines } from "../baselines.ts";
@@ -53,18 +53,18 @@ export function toCompareOptions(opts: AnalysisCliOptions): CompareOptions {
   if (opts.metric) out.metric = opts.metric;
   if (opts.split !== undefined) {
     if (opts.split !== "test" && opts.split !== "val")
-      throw new UsageError(`--split: expected test or val, got "${opts.split}"`);
+      throw new InputError(`--split: expected test or val, got "${opts.split}"`);
     out.split = opts.split;
   }
   if (opts.reference) out.reference = opts.reference;
   if (opts.by !== undefined) {
     if (opts.by === "strategy") out.by = "strategy";
     else if (opts.by === "weights" || opts.by === "strategy+weights") out.by = "strategy+weights";
-    else throw new UsageError(`--by: expected strategy or weights, got "${opts.by}"`);
+    else throw new InputError(`--by: expected strategy or weights, got "${opts.by}"`);
   }
   if (opts.test !== undefined) {
     if (opts.test !== "welch" && opts.test !== "permutation")
-      throw new UsageError(`--test: expected welch or permutation, got "${opts.test}"`);
+      throw new InputError(`--test: expected welch or permutation, got "${opts.test}"`);
     out.test = opts.test;
   }
   return out;
@@ -74,18 +74,18 @@ export function toCompareOptions(opts: AnalysisCliOptions): CompareOptions {
 export function findSweep(store: Store, db: string, which: string | undefined): SweepRow {
   if (which === undefined) {
     const latest = store.latestSweep();
-    if (!latest) throw new UsageError(`no sweeps in ${db}`);
+    if (!latest) throw new InputError(`no sweeps in ${db}`);
     return latest;
   }
   if (/^\d+$/.test(which)) {
     const s = store.getSweep(Number(which));
-    if (!s) throw new UsageError(`no sweep ${which} in ${db}`);
+    if (!s) throw new InputError(`no sweep ${which} in ${db}`);
     return s;
   }
   const named = store.listSweeps().filter((s) => s.name === which);
   const s = named[named.length - 1];
   if (!s)
-    throw new UsageError(
+    throw new InputError(
       `no sweep named "${which}" in ${db}; sweeps: ${
         store
           .listSweeps()
@@ -140,13 +140,13 @@ export function register(program: Command): void {
         opts: AnalysisCliOptions & { format: string; withBaselines?: boolean },
       ) => {
         if (!(FORMATS as readonly string[]).includes(opts.format))
-          throw new UsageError(`--format: expected one of ${FORMATS.join(", ")}, got "${opts.format}"`);
+          throw new InputError(`--format: expected one of ${FORMATS.join(", ")}, got "${opts.format}"`);
         const format = opts.format as Format;
         const options = toCompareOptions(opts);
         if (opts.withBaselines) {
           const probe = openExisting(opts.db);
           const target = findSweep(probe, opts.db, which);
-          const missing = !probe.trialsOf(target.id).some((t) => t.method === "single-task");
+          const missing = !probe.trialsOf(target.id).some((t) => t.method === SINGLE_TASK);
           probe.close();
           // Progress goes to stderr when the table must stay machine-readable.
           const say = (line: string) =>

@@ -1,5 +1,5 @@
 import type { DashboardSource } from "@mtl/dashboard";
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import type { Command } from "commander";
 import { userPath } from "../load-experiment.ts";
 import { DEFAULT_DB, positiveInt } from "./run.ts";
@@ -23,19 +23,19 @@ async function loadDashboard() {
 
 async function openSource(opts: DashOptions): Promise<DashboardSource> {
   const { connectNatsSource, SqliteSource } = await loadDashboard();
-  if (opts.db && opts.nats) throw new UsageError("give --db or --nats, not both");
+  if (opts.db && opts.nats) throw new InputError("give --db or --nats, not both");
   if (opts.nats) {
     try {
       return await connectNatsSource(opts.nats);
     } catch (error) {
-      throw new UsageError((error as Error).message);
+      throw new InputError((error as Error).message);
     }
   }
   const db = opts.db ?? DEFAULT_DB;
   try {
     return new SqliteSource({ path: userPath(db) });
   } catch (error) {
-    throw new UsageError(`cannot open results database ${db}: ${(error as Error).message}`);
+    throw new InputError(`cannot open results database ${db}: ${(error as Error).message}`);
   }
 }
 
@@ -49,7 +49,7 @@ export function register(program: Command): void {
     .option("--interval <ms>", "milliseconds between refreshes", positiveInt("--interval"), 500)
     .action(async (opts: DashOptions) => {
       if (!process.stdout.isTTY || !process.stdin.isTTY)
-        throw new UsageError("mtl dash needs a terminal; for plain output use `mtl trials`");
+        throw new InputError("mtl dash needs a terminal; for plain output use `mtl trials`");
       const source = await openSource(opts);
       const { renderDashboard } = await loadDashboard();
       try {

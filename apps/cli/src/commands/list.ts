@@ -1,4 +1,4 @@
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import { listArchitectures, listDatasets, listStrategies } from "@mtl/trainer";
 import type { Command } from "commander";
 
@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .action((kind: string, opts: { json?: boolean }) => {
       const list = KINDS[kind as keyof typeof KINDS];
       if (!list)
-        throw new UsageError(`list: expected one of ${Object.keys(KINDS).join(", ")}, got "${kind}"`);
+        throw new InputError(`list: expected one of ${Object.keys(KINDS).join(", ")}, got "${kind}"`);
       const entries = list();
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);

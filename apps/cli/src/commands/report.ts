@@ -16,7 +16,7 @@ import {
   renderReport,
   screenshotPage,
 } from "@mtl/analysis";
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import type { Command } from "commander";
 import { userPath } from "../load-experiment.ts";
 import {
@@ -109,7 +109,7 @@ export function register(program: Command): void {
         if (opts.tasks) {
           const t = opts.tasks.split(",").map((s) => s.trim());
           if (t.length !== 2 || !t[0] || !t[1])
-            throw new UsageError(`--tasks: expected two task names like a,b, got "${opts.tasks}"`);
+            throw new InputError(`--tasks: expected two task names like a,b, got "${opts.tasks}"`);
           paretoTasks = [t[0], t[1]];
         }
         const chromium = opts.png ? findChromium() : undefined;
@@ -125,7 +125,7 @@ export function register(program: Command): void {
             const known = new Set(trials.flatMap((t) => t.config.tasks.map((x) => x.name)));
             const bad = paretoTasks.filter((t) => !known.has(t));
             if (bad.length)
-              throw new UsageError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
+              throw new InputError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
           }
           report = renderReport(trials, {
             ...options,

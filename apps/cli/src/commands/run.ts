@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { createSampler } from "@mtl/scheduler";
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import type { Command } from "commander";
 import { sweepOverNats } from "../distributed.ts";
@@ -14,7 +14,7 @@ export const DEFAULT_DB = "mtl.db";
 
 export const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name}: expected a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${name}: expected a positive integer, got "${v}"`);
   return n;
 };
 
@@ -45,7 +45,7 @@ export function register(program: Command): void {
       if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
       // Configurations are planned whole (every seed, and its baseline): a smaller budget plans nothing.
       if (createSampler(experiment).next(1, []).length === 0)
-        throw new UsageError(
+        throw new InputError(
           `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
         );
       const store = new Store(userPath(opts.db));

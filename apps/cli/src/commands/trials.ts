@@ -1,4 +1,4 @@
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import { Store, type TrialRow } from "@mtl/store";
 import type { Command } from "commander";
 import { describeParams } from "../leaderboard.ts";
@@ -11,7 +11,7 @@ export function openExisting(db: string): Store {
   try {
     return new Store(userPath(db), { readonly: true });
   } catch (error) {
-    throw new UsageError(`cannot open results database ${db}: ${(error as Error).message}`);
+    throw new InputError(`cannot open results database ${db}: ${(error as Error).message}`);
   }
 }
 
@@ -51,7 +51,7 @@ export function register(program: Command): void {
       try {
         const sweep = opts.sweep ? store.getSweep(opts.sweep) : store.latestSweep();
         if (!sweep)
-          throw new UsageError(
+          throw new InputError(
             opts.sweep ? `no sweep ${opts.sweep} in ${opts.db}` : `no sweeps in ${opts.db}`,
           );
         const trials = store.trialsOf(sweep.id);

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { NatsWorkerBus } from "@mtl/bus";
-import { UsageError } from "@mtl/spec";
+import { InputError } from "@mtl/spec";
 import { runWorker } from "@mtl/worker";
 import { type Command, Option } from "commander";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
@@ -30,7 +30,7 @@ export function register(program: Command): void {
   addNatsFlags(command).action(async (opts: WorkerFlags) => {
     const name = opts.name ?? `${hostname()}-${process.pid}`;
     if (!/^[\w.-]+$/.test(name))
-      throw new UsageError(`--name: expected letters, digits, '_', '.' or '-', got "${name}"`);
+      throw new InputError(`--name: expected letters, digits, '_', '.' or '-', got "${name}"`);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const bus = await NatsWorkerBus.connect(natsOptions(opts, opts.nats, (l) => out(`nats: ${l}`)));
     const stop = stopOnSignals(() => out(`worker ${name}: stopping; running trials go back to the queue`));

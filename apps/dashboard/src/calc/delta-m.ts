@@ -5,6 +5,7 @@
  * baselines that share its training and model parameters.
  */
 import { deltaM as analysisDeltaM, mean } from "@mtl/analysis";
+import { SINGLE_TASK } from "@mtl/spec";
 import type { TaskInfo } from "../snapshot.ts";
 
 /** The fields of a trial this calculation reads. */
@@ -17,8 +18,6 @@ export interface DeltaInput {
   metrics: Record<string, number | null>;
   live?: boolean;
 }
-
-export const SINGLE_TASK = "single-task";
 
 /**
  * Δm% of per-task values `m` over baselines `b` (aligned with `tasks`, one metric per task), by

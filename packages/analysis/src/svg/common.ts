@@ -1,4 +1,5 @@
 /** Small SVG building blocks: escaping, scales, ticks, colours, axes and the document shell. */
+import { SINGLE_TASK } from "@mtl/spec";
 
 /** Escapes text for SVG/HTML content and attribute values. */
 export function esc(s: string): string {
@@ -76,8 +77,8 @@ export const BASELINE_COLOR = "#333333";
 
 /** A stable colour per method: the baseline grey, others by their position in `methods`. */
 export function colorOf(method: string, methods: readonly string[]): string {
-  if (method === "single-task") return BASELINE_COLOR;
-  const others = methods.filter((m) => m !== "single-task");
+  if (method === SINGLE_TASK) return BASELINE_COLOR;
+  const others = methods.filter((m) => m !== SINGLE_TASK);
   const i = Math.max(0, others.indexOf(method));
   return PALETTE[i % PALETTE.length]!;
 }

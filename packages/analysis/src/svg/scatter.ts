@@ -1,6 +1,7 @@
 /** Pareto scatter: two tasks' metrics, one point per row, the non-dominated ones joined. */
+
+import { onParetoFront } from "@mtl/scheduler";
 import type { Direction } from "@mtl/spec";
-import { paretoFront } from "../pareto.ts";
 import { axes, esc, type Frame, legendBox, type Plot, padRange, r2, scale, svgDoc } from "./common.ts";
 
 /** One point of the scatter. */
@@ -39,10 +40,7 @@ export function paretoScatter(input: ScatterInput): Plot {
   const height = 460;
   const f: Frame = { left: 78, top: 40, right: width - 24, bottom: height - 92 };
   const pts = input.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-  const front = paretoFront(
-    pts.map((p) => [p.x, p.y]),
-    [input.xDirection, input.yDirection],
-  );
+  const front = onParetoFront(pts, (p) => [p.x, p.y], [input.xDirection, input.yDirection]);
   const xs = pts.flatMap((p) => [p.x - (finite(p.xErr) ?? 0), p.x + (finite(p.xErr) ?? 0)]);
   const ys = pts.flatMap((p) => [p.y - (finite(p.yErr) ?? 0), p.y + (finite(p.yErr) ?? 0)]);
   const xd = padRange(xs);
