@@ -40,16 +40,19 @@ function exitWhenFlushed(code: number): void {
 }
 
 /** The exit code of an error: 2 for the user's input (and command-line syntax), 1 otherwise. */
-function fail(error: unknown): void {
+function exitCodeOf(error: unknown): number {
   if (error instanceof InputError) {
     process.stderr.write(`mtl: ${error.message}\n`);
     for (const d of error.details) process.stderr.write(`  ${d}\n`);
-    return exitWhenFlushed(2);
+    return 2;
   }
-  if (error instanceof CommanderError) return exitWhenFlushed(error.exitCode === 1 ? 2 : error.exitCode);
+  if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
   process.stderr.write(`mtl: ${(error as Error).message ?? String(error)}\n`);
   if (process.env.MTL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
-  exitWhenFlushed(1);
+  return 1;
 }
 
-program.parseAsync(process.argv).then(() => exitWhenFlushed(Number(process.exitCode ?? 0)), fail);
+program.parseAsync(process.argv).then(
+  () => exitWhenFlushed(Number(process.exitCode ?? 0)),
+  (error) => exitWhenFlushed(exitCodeOf(error)),
+);
