@@ -1,4 +1,5 @@
-import { isTerminal, type Store, type TrialRow } from "@mtl/store";
+import { isTerminal } from "@mtl/spec";
+import type { Store, TrialRow } from "@mtl/store";
 import { describeParams } from "./leaderboard.ts";
 import { fmt } from "./table.ts";
 

@@ -10,4 +10,4 @@ export { baselineParams, isBaseline, resolveConfig } from "./resolve.ts";
 export { createSampler, DEFAULT_MAX_TRIALS } from "./sampler.ts";
 export { simplexGrid, simplexGridSize } from "./simplex.ts";
 export { type Arm, analyzeSpace, type Dim, type Space } from "./space.ts";
-export type { PlannedTrial, PruneQuery, Pruner, Sampler, TrialHistory, TrialState } from "./types.ts";
+export type { PlannedTrial, PruneQuery, Pruner, Sampler, TrialHistory } from "./types.ts";

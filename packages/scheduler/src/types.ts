@@ -1,4 +1,4 @@
-import type { ParamValue, TrialConfig } from "@mtl/spec";
+import type { ParamValue, TrialConfig, TrialState } from "@mtl/spec";
 
 /** One trial the sampler wants started: a configuration and one of the experiment's seeds. */
 export interface PlannedTrial {
@@ -13,9 +13,6 @@ export interface PlannedTrial {
   /** Fully resolved and self-contained (validated with `TrialConfig`). */
   config: TrialConfig;
 }
-
-/** States of a trial as the coordinator records them. */
-export type TrialState = "queued" | "running" | "completed" | "failed" | "pruned" | "cancelled";
 
 /** What the coordinator knows of every trial planned so far. */
 export interface TrialHistory {

@@ -20,6 +20,16 @@ export {
   TrainingSpec,
 } from "./experiment.ts";
 export { canonicalJson, fnv1a32, fnv1a64, sameValue, shortHash } from "./identity.ts";
+export {
+  ATTEMPT_STATES,
+  type AttemptState,
+  isTerminal,
+  SWEEP_STATUSES,
+  type SweepStatus,
+  TERMINAL_STATES,
+  TRIAL_STATES,
+  type TrialState,
+} from "./lifecycle.ts";
 export { BASELINE_STRATEGY, isSingleTask, methodOf, SINGLE_TASK } from "./method.ts";
 export { Rng, type RngState, rngStream } from "./rng.ts";
 export {

@@ -2,6 +2,7 @@
  * The results store's tables. Change this file, then `pnpm --filter @mtl/store db:generate`
  * writes a migration into drizzle/; `openStore` applies pending migrations on open.
  */
+import { SWEEP_STATUSES, TRIAL_STATES } from "@mtl/spec";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
@@ -13,9 +14,6 @@ export const experiments = sqliteTable("experiments", {
   file: text("file"),
   createdAt: integer("created_at").notNull().$defaultFn(now),
 });
-
-export const SWEEP_STATUSES = ["running", "paused", "completed", "cancelled"] as const;
-export type SweepStatus = (typeof SWEEP_STATUSES)[number];
 
 export const sweeps = sqliteTable(
   "sweeps",
@@ -37,10 +35,6 @@ export const sweeps = sqliteTable(
   },
   (t) => [uniqueIndex("sweeps_spec_key").on(t.specKey)],
 );
-
-export const TRIAL_STATES = ["queued", "running", "completed", "failed", "pruned", "cancelled"] as const;
-export type TrialState = (typeof TRIAL_STATES)[number];
-export const TERMINAL_STATES: readonly TrialState[] = ["completed", "failed", "pruned", "cancelled"];
 
 export const trials = sqliteTable(
   "trials",

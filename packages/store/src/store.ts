@@ -1,21 +1,16 @@
 import { createHash } from "node:crypto";
-import type { EpochReport, Experiment, FinalMetrics } from "@mtl/spec";
+import {
+  type EpochReport,
+  type Experiment,
+  type FinalMetrics,
+  isTerminal,
+  type SweepStatus,
+  type TrialState,
+} from "@mtl/spec";
 import type Database from "better-sqlite3";
 import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { type Db, type OpenOptions, openDatabase } from "./open.ts";
-import {
-  attempts,
-  deadLetters,
-  events,
-  experiments,
-  metrics,
-  type SweepStatus,
-  sweeps,
-  TERMINAL_STATES,
-  type TrialState,
-  trials,
-  workers,
-} from "./schema.ts";
+import { attempts, deadLetters, events, experiments, metrics, sweeps, trials, workers } from "./schema.ts";
 
 export type SweepRow = typeof sweeps.$inferSelect;
 export type TrialRow = typeof trials.$inferSelect;
@@ -49,8 +44,6 @@ export interface WorkerInfo {
   state?: "idle" | "busy" | "gone";
   currentTrial?: number | null;
 }
-
-export const isTerminal = (s: TrialState) => TERMINAL_STATES.includes(s);
 
 /** Budget fields and `baselines` may change between runs of one sweep (both extend it). */
 export function specKeyOf(experiment: Experiment): string {

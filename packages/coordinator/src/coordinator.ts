@@ -7,8 +7,15 @@ import {
   type Sampler,
   type TrialHistory,
 } from "@mtl/scheduler";
-import { type Experiment, type FinalMetrics, type MetricPoint, methodOf, type TrialConfig } from "@mtl/spec";
-import { isTerminal, type Store, type SweepRow, type TrialRow } from "@mtl/store";
+import {
+  type Experiment,
+  type FinalMetrics,
+  isTerminal,
+  type MetricPoint,
+  methodOf,
+  type TrialConfig,
+} from "@mtl/spec";
+import type { Store, SweepRow, TrialRow } from "@mtl/store";
 import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
 
 export interface CoordinatorOptions {

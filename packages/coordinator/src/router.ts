@@ -6,7 +6,8 @@ import {
   type Rejected,
   type TrialEvent,
 } from "@mtl/bus";
-import { isTerminal, type Store } from "@mtl/store";
+import { isTerminal } from "@mtl/spec";
+import type { Store } from "@mtl/store";
 import { recordHeartbeat } from "./workers.ts";
 
 type Handler<T> = (value: T) => Promise<void> | void;

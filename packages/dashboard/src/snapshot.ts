@@ -2,7 +2,7 @@
  * What the views show, as plain JSON: the same shape whether it was read from a SQLite file in
  * this process or answered by a coordinator over NATS.
  */
-import type { SweepStatus, TrialState } from "@mtl/store";
+import type { SweepStatus, TrialState } from "@mtl/spec";
 
 export type Counts = Record<TrialState, number>;
 
