@@ -88,6 +88,7 @@ function timed(bus: CoordinatorBus, latencies: number[]): CoordinatorBus {
     onRejected: (h) => bus.onRejected(h),
     onExhausted: (h) => bus.onExhausted(h),
     queuedTrialIds: () => bus.queuedTrialIds?.() ?? Promise.resolve(new Set()),
+    serveDashboard: (s) => bus.serveDashboard(s),
     close: () => bus.close(),
   };
 }

@@ -25,16 +25,21 @@ const positive = (name: string) => (v: string) => {
   return n;
 };
 
-/** Adds the authentication, TLS and JetStream flags (the URL flag is each command's own). */
-export function addNatsFlags(command: Command): Command {
-  return command
+/**
+ * Adds the authentication and TLS flags, and unless `jetstream: false` the lease and delivery
+ * flags (the URL flag is each command's own).
+ */
+export function addNatsFlags(command: Command, options: { jetstream?: boolean } = {}): Command {
+  command
     .addOption(new Option("--nats-user <user>", "NATS user").env("NATS_USER"))
     .addOption(new Option("--nats-pass <password>", "NATS password").env("NATS_PASSWORD"))
     .addOption(new Option("--nats-token <token>", "NATS token").env("NATS_TOKEN"))
     .addOption(new Option("--nats-creds <file>", "NATS credentials file (JWT + nkey)").env("NATS_CREDS"))
     .addOption(new Option("--tls-ca <file>", "CA certificate for the NATS server").env("NATS_TLS_CA"))
     .addOption(new Option("--tls-cert <file>", "client certificate (TLS)").env("NATS_TLS_CERT"))
-    .addOption(new Option("--tls-key <file>", "client key (TLS)").env("NATS_TLS_KEY"))
+    .addOption(new Option("--tls-key <file>", "client key (TLS)").env("NATS_TLS_KEY"));
+  if (options.jetstream === false) return command;
+  return command
     .addOption(
       new Option("--ack-wait <ms>", "a worker's lease on a trial, renewed while it trains (default 30000)")
         .env("MTL_ACK_WAIT_MS")

@@ -1,3 +1,4 @@
+import type { DashboardService } from "./dashboard/protocol.ts";
 import type { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
 
 /** A trial handed to a worker, held under a lease until acked. */
@@ -59,6 +60,8 @@ export interface CoordinatorBus {
    * trial missing from the set whose final event was sent is already terminal in the store.
    */
   queuedTrialIds?(): Promise<Set<number>>;
+  /** Answers the dashboard protocol's requests from `service` (see dashboard/protocol.ts). */
+  serveDashboard(service: DashboardService): void;
   close(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@
  * is an array and events are function calls. Messages still pass the same schemas as on NATS.
  */
 import type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from "./bus.ts";
+import { answerDashboard, DashboardClient, type DashboardService } from "./dashboard/protocol.ts";
 import { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
 
 type Waiter = { pool: string; resolve: (d: Delivery | null) => void };
@@ -116,6 +117,23 @@ export class InProcessBus implements CoordinatorBus {
   }
   onExhausted(handler: (e: Exhausted) => Promise<void> | void): void {
     this.exhaustedHandler = handler;
+  }
+
+  private dashboard: DashboardService | undefined;
+
+  serveDashboard(service: DashboardService): void {
+    this.dashboard = service;
+  }
+
+  /** A dashboard client whose requests this bus answers, through the same encoding as NATS. */
+  dashboardClient(): DashboardClient {
+    return new DashboardClient({
+      request: async (subject, data) => {
+        if (!this.dashboard) throw new Error("no dashboard service on this bus");
+        return { data: await answerDashboard(this.dashboard, subject, data) };
+      },
+      close: async () => {},
+    });
   }
 
   async queuedTrialIds(): Promise<Set<number>> {

@@ -1,5 +1,31 @@
 export type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from "./bus.ts";
 export { DeferredEvent } from "./bus.ts";
+export {
+  type ActionResult,
+  answerDashboard,
+  DASH_SUBJECTS,
+  DashAction,
+  DashboardClient,
+  type DashboardService,
+  DashRequestError,
+  type Requester,
+  SnapshotRequest,
+  TrialRequest,
+} from "./dashboard/protocol.ts";
+export type {
+  AttemptInfo,
+  Counts,
+  EventInfo,
+  Series,
+  Snapshot,
+  StrategyRow,
+  StrategyTable,
+  SweepInfo,
+  TaskInfo,
+  TrialDetail,
+  TrialInfo,
+  WorkerInfo,
+} from "./dashboard/views.ts";
 export { InProcessBus, type InProcessBusOptions } from "./in-process.ts";
 export {
   ControlMessage,
@@ -12,6 +38,7 @@ export {
 } from "./messages.ts";
 export { connectNats, NatsConnectError, type NatsConnectOptions } from "./nats/connect.ts";
 export { type NatsBusOptions, NatsCoordinatorBus } from "./nats/coordinator-bus.ts";
+export { connectDashboardClient } from "./nats/dashboard-client.ts";
 export {
   CONSUMERS,
   DEFAULT_ACK_WAIT_MS,

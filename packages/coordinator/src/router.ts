@@ -55,6 +55,7 @@ export class SweepRouter {
       onHeartbeat: () => {},
       onRejected: () => {},
       queuedTrialIds: bus.queuedTrialIds ? () => bus.queuedTrialIds!() : undefined,
+      serveDashboard: (service) => bus.serveDashboard(service),
       close: async () => {
         this.events.delete(sweepId);
         this.exhausted.delete(sweepId);

@@ -1,16 +1,5 @@
 /** Where the dashboard gets its data and sends its actions: a SQLite file or a coordinator over NATS. */
-import type { Snapshot, TrialDetail } from "./snapshot.ts";
-
-/** An action a person takes from the dashboard. */
-export type DashAction =
-  | { action: "cancel"; trialId: number }
-  | { action: "pause" | "resume"; sweepId: number };
-
-/** The outcome of an action, shown on the status line. */
-export interface ActionResult {
-  ok: boolean;
-  message: string;
-}
+import type { ActionResult, Snapshot, TrialDetail } from "@mtl/bus";
 
 export interface DashboardSource {
   /** A snapshot of one sweep (default: the latest) and of the sweeps and workers. */

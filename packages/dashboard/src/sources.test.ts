@@ -1,109 +1,15 @@
+import { answerDashboard, DASH_SUBJECTS, DashboardClient, type Requester } from "@mtl/bus";
+import { createDashboardService, loadSnapshot } from "@mtl/coordinator";
+import { buildFixture } from "@mtl/coordinator/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadSnapshot, loadTrialDetail } from "./load-snapshot.ts";
-import { answerDashRequest, DASH_SUBJECTS, NatsSource, type Requester } from "./nats-source.ts";
+import { NatsSource } from "./nats-source.ts";
 import { SqliteSource } from "./sqlite-source.ts";
-import { buildFixture } from "./test-fixtures.ts";
 
 let f: ReturnType<typeof buildFixture>;
 beforeEach(() => {
   f = buildFixture();
 });
 afterEach(() => f.cleanup());
-
-const byNumber = (s: ReturnType<typeof loadSnapshot>, n: number) => s.trials.find((t) => t.number === n)!;
-
-describe("loadSnapshot", () => {
-  it("summarises the sweep: counts, total, tasks and objective", () => {
-    const s = loadSnapshot(f.store);
-    expect(s.sweepId).toBe(f.sweepId);
-    expect(s.sweeps[0]).toMatchObject({
-      status: "running",
-      total: 9,
-      counts: { queued: 1, running: 1, completed: 5, failed: 1, pruned: 1, cancelled: 0 },
-    });
-    expect(s.sweeps[0]!.meanTrialMs).not.toBeNull();
-    expect(s.tasks).toEqual([
-      { name: "task1", metric: "accuracy", direction: "max" },
-      { name: "task2", metric: "mse", direction: "min" },
-    ]);
-    expect(s.split).toBe("val");
-    expect(s.objectiveNames).toEqual(["mean.accuracy"]);
-  });
-
-  it("gives each trial its final metrics, or the latest epoch's while it runs", () => {
-    const s = loadSnapshot(f.store);
-    expect(byNumber(s, 2).metrics).toEqual({ task1: 0.88, task2: 0.18 });
-    expect(byNumber(s, 2).live).toBe(false);
-    const running = byNumber(s, 6);
-    expect(running.live).toBe(true);
-    expect(running.metrics.task1).toBeCloseTo(0.6); // epoch 2 of 3 at 0.9
-    expect(byNumber(s, 4).weights).toEqual({ task1: 0.5, task2: 1.5 });
-    expect(byNumber(s, 4).params).toEqual({});
-    expect(byNumber(s, 8).params).toEqual({ learningRate: 0.01 });
-  });
-
-  it("computes Δm% per configuration against the single-task runs", () => {
-    const s = loadSnapshot(f.store);
-    expect(s.hasBaselines).toBe(true);
-    // equal: task1 0.86 vs 0.8 → +7.5 %; task2 0.2 vs 0.2 → 0; mean +3.75 %.
-    expect(byNumber(s, 2).deltaM).toBeCloseTo(3.75);
-    expect(byNumber(s, 3).deltaM).toBeCloseTo(3.75);
-    expect(byNumber(s, 0).deltaM).toBeCloseTo(0);
-    expect(byNumber(s, 7).deltaM).toBeNull();
-    // The baseline differs in learning rate from trial 8's configuration: no Δm%.
-    expect(byNumber(s, 8).deltaM).toBeNull();
-  });
-
-  it("lists workers with their current trial's number and the notable events", () => {
-    const s = loadSnapshot(f.store);
-    expect(s.workers.map((w) => [w.name, w.state, w.currentTrialNumber])).toEqual([
-      ["gpu-1", "gone", null],
-      ["local-1", "busy", 6],
-    ]);
-    expect(s.events.map((e) => e.kind)).toEqual(
-      expect.arrayContaining(["trial.failed", "trial.pruned", "worker.left"]),
-    );
-    expect(s.comparison?.error).toBeNull();
-    expect(s.comparison?.rows.map((r) => r.label)).toEqual(
-      expect.arrayContaining(["single-task", "equal", "fixed"]),
-    );
-  });
-
-  it("is plain JSON", () => {
-    const s = loadSnapshot(f.store);
-    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
-  });
-});
-
-describe("loadTrialDetail", () => {
-  it("has per-task train and val curves, task weights over epochs, attempts and events", () => {
-    const id = loadSnapshot(f.store).trials.find((t) => t.number === 4)!.id;
-    const d = loadTrialDetail(f.store, id)!;
-    const acc = d.curves.filter((c) => c.task === "task1" && c.name === "accuracy").map((c) => c.split);
-    expect(acc.sort()).toEqual(["train", "val"]);
-    expect(
-      d.curves
-        .find((c) => c.task === "task1" && c.split === "val" && c.name === "accuracy")!
-        .points.map((p) => p[0]),
-    ).toEqual([1, 2, 3]);
-    expect(d.weights.map((w) => [w.task, w.points[0]![1]])).toEqual([
-      ["task1", 0.5],
-      ["task2", 1.5],
-    ]);
-    expect(d.attempts).toHaveLength(1);
-    expect(d.events.map((e) => e.kind)).toEqual(["trial.started", "trial.completed"]);
-  });
-
-  it("shows each failed attempt with its error", () => {
-    const id = loadSnapshot(f.store).trials.find((t) => t.number === 5)!.id;
-    const d = loadTrialDetail(f.store, id)!;
-    expect(d.attempts.map((a) => [a.state, a.error])).toEqual([
-      ["failed", "NaN loss at epoch 2"],
-      ["failed", "NaN loss at epoch 1"],
-    ]);
-    expect(loadTrialDetail(f.store, 9999)).toBeUndefined();
-  });
-});
 
 describe("SqliteSource", () => {
   it("reads a file read-only and writes actions through the store", async () => {
@@ -138,7 +44,7 @@ function loopback(store: typeof f.store): Requester & { subjects: string[] } {
     subjects,
     async request(subject, data) {
       subjects.push(subject);
-      return { data: answerDashRequest(store, subject, data) };
+      return { data: await answerDashboard(createDashboardService(store), subject, data) };
     },
     async close() {},
   };
@@ -147,7 +53,7 @@ function loopback(store: typeof f.store): Requester & { subjects: string[] } {
 describe("NatsSource", () => {
   it("gets the same snapshot and detail as the SQLite source, and applies actions", async () => {
     const nc = loopback(f.store);
-    const source = new NatsSource(nc);
+    const source = new NatsSource(new DashboardClient(nc));
     const s = await source.snapshot(f.sweepId);
     const local = loadSnapshot(f.store, f.sweepId);
     expect({ ...s, at: 0, sweeps: [], workers: [] }).toEqual({ ...local, at: 0, sweeps: [], workers: [] });
@@ -163,21 +69,15 @@ describe("NatsSource", () => {
     ]);
   });
 
-  it("reports bad requests and a missing coordinator", async () => {
-    const enc = new TextEncoder();
-    const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
-    expect(
-      dec(answerDashRequest(f.store, DASH_SUBJECTS.action, enc.encode('{"action":"explode"}'))),
-    ).toHaveProperty("error");
-    expect(dec(answerDashRequest(f.store, DASH_SUBJECTS.snapshot, enc.encode("not json")))).toHaveProperty(
-      "error",
+  it("reports a missing coordinator", async () => {
+    const silent = new NatsSource(
+      new DashboardClient({
+        request: async () => {
+          throw new Error("503 no responders");
+        },
+        close: async () => {},
+      }),
     );
-    const silent = new NatsSource({
-      request: async () => {
-        throw new Error("503 no responders");
-      },
-      close: async () => {},
-    });
     await expect(silent.snapshot()).rejects.toThrow(/no answer on mtl.dash.snapshot: 503/);
     expect(await silent.cancel(1)).toEqual({ ok: false, message: expect.stringMatching(/no responders/) });
   });

@@ -1,9 +1,8 @@
-/** The dashboard's data from a SQLite results file, read in this process. */
+/** The dashboard's data from a SQLite results file, read in this process by the coordinator's own service. */
+import type { ActionResult, DashAction, DashboardService, Snapshot, TrialDetail } from "@mtl/bus";
+import { createDashboardService } from "@mtl/coordinator";
 import { Store } from "@mtl/store";
-import { applyAction } from "./actions.ts";
-import { loadSnapshot, loadTrialDetail } from "./load-snapshot.ts";
-import type { Snapshot, TrialDetail } from "./snapshot.ts";
-import type { ActionResult, DashAction, DashboardSource } from "./source.ts";
+import type { DashboardSource } from "./source.ts";
 
 export type SqliteSourceOptions =
   /** Opens the file read-only; the first action opens it again for writing. */
@@ -15,7 +14,7 @@ export class SqliteSource implements DashboardSource {
   private readonly reader: Store;
   private writer: Store | undefined;
   private readonly owned: boolean;
-  private readonly path: string | undefined;
+  private readonly service: DashboardService;
 
   /** Throws when `path` does not exist or is not a results file. */
   constructor(options: SqliteSourceOptions) {
@@ -27,36 +26,41 @@ export class SqliteSource implements DashboardSource {
       // Read-only so that watching a finished sweep never writes to its file.
       this.reader = new Store(options.path, { readonly: true });
       this.owned = true;
-      this.path = options.path;
     }
+    const path = "path" in options ? options.path : undefined;
+    this.service = createDashboardService(this.reader, {
+      writer: () => {
+        this.writer ??= new Store(path!);
+        return this.writer;
+      },
+    });
   }
 
   async snapshot(sweepId?: number): Promise<Snapshot> {
-    return loadSnapshot(this.reader, sweepId);
+    return this.service.snapshot(sweepId === undefined ? {} : { sweepId });
   }
 
   async trialDetail(trialId: number): Promise<TrialDetail | undefined> {
-    return loadTrialDetail(this.reader, trialId);
+    return (await this.service.trial({ trialId })) ?? undefined;
   }
 
-  private act(a: DashAction): ActionResult {
+  private async act(a: DashAction): Promise<ActionResult> {
     try {
-      this.writer ??= new Store(this.path!);
-      return applyAction(this.writer, a);
+      return await this.service.action(a);
     } catch (error) {
       return { ok: false, message: (error as Error).message };
     }
   }
 
-  async cancel(trialId: number): Promise<ActionResult> {
+  cancel(trialId: number): Promise<ActionResult> {
     return this.act({ action: "cancel", trialId });
   }
 
-  async pause(sweepId: number): Promise<ActionResult> {
+  pause(sweepId: number): Promise<ActionResult> {
     return this.act({ action: "pause", sweepId });
   }
 
-  async resume(sweepId: number): Promise<ActionResult> {
+  resume(sweepId: number): Promise<ActionResult> {
     return this.act({ action: "resume", sweepId });
   }
 

@@ -8,6 +8,7 @@ export {
   type PlannedRow,
   Store,
   type SweepRow,
+  type SweepTiming,
   specKeyOf,
   type Transition,
   type TrialRow,

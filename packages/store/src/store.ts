@@ -20,6 +20,13 @@ export type WorkerRow = typeof workers.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
+/** When a sweep's first trial started and how long its completed trials took on average. */
+export interface SweepTiming {
+  sweepId: number;
+  startedAt: number | null;
+  meanTrialMs: number | null;
+}
+
 /** What a transition did: `applied` is false when the trial's state made it a no-op (e.g. a duplicate). */
 export interface Transition {
   applied: boolean;
@@ -80,8 +87,8 @@ function cacheStatements(sqlite: Database.Database): void {
  * guarded by the trial's current state so that a message delivered twice changes nothing.
  */
 export class Store {
-  readonly sqlite: Database.Database;
-  readonly db: Db;
+  private readonly sqlite: Database.Database;
+  private readonly db: Db;
 
   /** The reads of every transition, built once (drizzle rebuilds a query's SQL on every call). */
   private readonly hot;
@@ -486,6 +493,48 @@ export class Store {
       this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} requeued: ${why}`);
       return { applied: true, trial };
     });
+  }
+
+  // ---- read models -------------------------------------------------------------------------
+
+  /**
+   * Per sweep: when its first trial started and the mean wall time of its completed trials (for
+   * an ETA), in one query over every sweep rather than each sweep's trials on every poll.
+   */
+  sweepTimings(): Map<number, SweepTiming> {
+    const rows = this.db
+      .select({
+        sweepId: trials.sweepId,
+        startedAt: sql<number | null>`min(${trials.startedAt})`,
+        meanTrialMs: sql<
+          number | null
+        >`avg(case when ${trials.state} = 'completed' and ${trials.startedAt} is not null and ${trials.finishedAt} is not null then ${trials.finishedAt} - ${trials.startedAt} end)`,
+      })
+      .from(trials)
+      .groupBy(trials.sweepId)
+      .all();
+    return new Map(rows.map((r) => [r.sweepId, r]));
+  }
+
+  /** A trial's latest events, oldest first. */
+  trialEvents(trialId: number, limit = 50): EventRow[] {
+    return this.db
+      .select()
+      .from(events)
+      .where(eq(events.trialId, trialId))
+      .orderBy(desc(events.id))
+      .limit(limit)
+      .all()
+      .reverse();
+  }
+
+  /** The metrics one attempt of a trial stored for one epoch (a running trial's latest). */
+  epochMetrics(trialId: number, attempt: number, epoch: number): MetricRow[] {
+    return this.db
+      .select()
+      .from(metrics)
+      .where(and(eq(metrics.trialId, trialId), eq(metrics.attempt, attempt), eq(metrics.epoch, epoch)))
+      .all();
   }
 
   // ---- workers, events, dead letters --------------------------------------------------------

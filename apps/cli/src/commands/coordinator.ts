@@ -1,6 +1,6 @@
+import { DEFAULT_NATS_PARALLELISM, runDistributed } from "@mtl/coordinator";
 import { Store } from "@mtl/store";
 import { type Command, Option } from "commander";
-import { DEFAULT_NATS_PARALLELISM, runDistributed } from "../distributed.ts";
 import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
 import { DEFAULT_DB, positiveInt } from "./run.ts";

@@ -2,11 +2,11 @@ import type { DashboardSource } from "@mtl/dashboard";
 import { InputError } from "@mtl/spec";
 import type { Command } from "commander";
 import { userPath } from "../load-experiment.ts";
+import { addNatsFlags, type NatsFlags, natsOptions } from "../nats-flags.ts";
 import { DEFAULT_DB, positiveInt } from "./run.ts";
 
-interface DashOptions {
+interface DashOptions extends NatsFlags {
   db?: string;
-  nats?: string;
   sweep?: number;
   interval: number;
 }
@@ -26,7 +26,7 @@ async function openSource(opts: DashOptions): Promise<DashboardSource> {
   if (opts.db && opts.nats) throw new InputError("give --db or --nats, not both");
   if (opts.nats) {
     try {
-      return await connectNatsSource(opts.nats);
+      return await connectNatsSource(natsOptions(opts, opts.nats));
     } catch (error) {
       throw new InputError((error as Error).message);
     }
@@ -40,8 +40,7 @@ async function openSource(opts: DashOptions): Promise<DashboardSource> {
 }
 
 export function register(program: Command): void {
-  program
-    .command("dash")
+  addNatsFlags(program.command("dash"), { jetstream: false })
     .description("live terminal dashboard: sweeps, trials, learning curves, workers, events")
     .option("--db <path>", `SQLite results file (default: ${DEFAULT_DB})`)
     .option("--nats <url>", "ask a coordinator over NATS instead of reading a file")

@@ -1,9 +1,9 @@
 import { availableParallelism } from "node:os";
+import { sweepOverNats } from "@mtl/coordinator";
 import { createSampler } from "@mtl/scheduler";
 import { InputError } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import type { Command } from "commander";
-import { sweepOverNats } from "../distributed.ts";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
 import { loadExperiment, userPath } from "../load-experiment.ts";

@@ -9,6 +9,7 @@ import type {
 } from "nats";
 import { z } from "zod";
 import { type CoordinatorBus, DeferredEvent, type Exhausted, type Rejected } from "../bus.ts";
+import { answerDashboard, DASH_SUBJECTS, type DashboardService } from "../dashboard/protocol.ts";
 import { ControlMessage, decode, Heartbeat, RejectedMessage, TrialEvent, TrialMessage } from "../messages.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
@@ -127,23 +128,12 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     this.rejectedHandler = handler;
   }
 
-  /**
-   * Answers core-NATS requests on `subject` (wildcards allowed) with the handler's bytes: the
-   * dashboard's snapshot and action requests. A handler that throws answers `{ error }`.
-   */
-  serve(
-    subject: string,
-    handler: (subject: string, data: Uint8Array) => Uint8Array | Promise<Uint8Array>,
-  ): void {
-    const sub = this.nc.subscribe(subject, {
-      callback: async (_err, msg) => {
-        let reply: Uint8Array;
-        try {
-          reply = await handler(msg.subject, msg.data);
-        } catch (error) {
-          reply = encode({ error: (error as Error).message });
-        }
-        if (msg.reply) msg.respond(reply);
+  /** Answers the dashboard's requests (core NATS request/reply) from `service`. */
+  serveDashboard(service: DashboardService): void {
+    const sub = this.nc.subscribe(DASH_SUBJECTS.all, {
+      callback: (_err, msg) => {
+        if (!msg.reply) return;
+        void answerDashboard(service, msg.subject, msg.data).then((reply) => msg.respond(reply));
       },
     });
     this.subscriptions.push(sub);

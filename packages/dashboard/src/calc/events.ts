@@ -1,5 +1,5 @@
 /** Which events the log shows. */
-import type { EventInfo } from "../snapshot.ts";
+import type { EventInfo } from "@mtl/bus";
 
 /** Routine lifecycle events; the trials view already shows them as states. */
 const ROUTINE = new Set(["trial.started", "trial.completed"]);

@@ -1,5 +1,5 @@
+import type { SweepInfo } from "@mtl/bus";
 import { describe, expect, it } from "vitest";
-import type { SweepInfo } from "../snapshot.ts";
 import { doneOf, estimateEta, progressBar } from "./progress.ts";
 
 const counts = { queued: 4, running: 2, completed: 3, failed: 1, pruned: 0, cancelled: 0 };

@@ -1,5 +1,5 @@
 /** Sweep progress and time left, from counts and trial durations. */
-import type { SweepInfo, TrialInfo } from "../snapshot.ts";
+import type { SweepInfo, TrialInfo } from "@mtl/bus";
 
 export const TERMINAL = ["completed", "failed", "pruned", "cancelled"] as const;
 

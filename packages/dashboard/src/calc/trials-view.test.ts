@@ -1,5 +1,5 @@
+import type { TaskInfo, TrialInfo } from "@mtl/bus";
 import { describe, expect, it } from "vitest";
-import type { TaskInfo, TrialInfo } from "../snapshot.ts";
 import { filterTrials, nextSortKey, sortKeys, sortTrials } from "./trials-view.ts";
 
 const tasks: TaskInfo[] = [

@@ -1,5 +1,5 @@
 /** The trials list as shown: filtered by a query, sorted by a chosen key. */
-import type { TaskInfo, TrialInfo } from "../snapshot.ts";
+import type { TaskInfo, TrialInfo } from "@mtl/bus";
 import { fmtParams } from "./format.ts";
 
 /** A sort key: a fixed field or one task's metric (`task:<name>`). */

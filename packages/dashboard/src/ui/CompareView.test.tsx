@@ -1,8 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import { tableOf } from "@mtl/coordinator";
+import { buildFixture } from "@mtl/coordinator/testing";
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tableOf } from "../compare.ts";
-import { buildFixture } from "../test-fixtures.ts";
 import { CompareView } from "./CompareView.tsx";
 
 let f: ReturnType<typeof buildFixture>;

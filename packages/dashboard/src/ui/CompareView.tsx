@@ -1,8 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import type { StrategyTable } from "@mtl/bus";
 import { Box, Text } from "ink";
 import { type Column, fitColumns } from "../calc/columns.ts";
 import { fit, fmtNum, fmtPct } from "../calc/format.ts";
-import type { StrategyTable } from "../snapshot.ts";
 import { type Cell, Table } from "./Table.tsx";
 
 export interface CompareViewProps {

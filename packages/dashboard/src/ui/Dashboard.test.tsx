@@ -1,9 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 import { setTimeout as sleep } from "node:timers/promises";
+import { buildFixture } from "@mtl/coordinator/testing";
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SqliteSource } from "../sqlite-source.ts";
-import { buildFixture } from "../test-fixtures.ts";
 import { Dashboard } from "./Dashboard.tsx";
 
 const KEY = { down: "\u001b[B", up: "\u001b[A", enter: "\r", esc: "\u001b", tab: "\t", pgdn: "\u001b[6~" };

@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import type { EventInfo } from "@mtl/bus";
 import { fitColumns } from "../calc/columns.ts";
 import { fmtClock } from "../calc/format.ts";
-import type { EventInfo } from "../snapshot.ts";
 import { type Cell, Table } from "./Table.tsx";
 import { eventColor } from "./theme.ts";
 

@@ -1,8 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import type { Snapshot } from "@mtl/bus";
 import { Box, Text } from "ink";
 import { fit, fmtDuration } from "../calc/format.ts";
 import { doneOf, estimateEta, progressBar } from "../calc/progress.ts";
-import type { Snapshot } from "../snapshot.ts";
 import { STATE_COLOR } from "./theme.ts";
 
 /** Two lines: the shown sweep with its progress bar and ETA, then its trials by state. */

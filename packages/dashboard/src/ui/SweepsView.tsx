@@ -1,8 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import type { Snapshot } from "@mtl/bus";
 import { fitColumns } from "../calc/columns.ts";
 import { fmtDuration } from "../calc/format.ts";
 import { doneOf, estimateEta, progressBar } from "../calc/progress.ts";
-import type { Snapshot } from "../snapshot.ts";
 import { type Cell, Table } from "./Table.tsx";
 import { STATE_COLOR } from "./theme.ts";
 

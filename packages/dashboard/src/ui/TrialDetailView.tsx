@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import type { TrialDetail, TrialInfo } from "@mtl/bus";
 import { Box, Text } from "ink";
 import { fit, fmtDuration, fmtNum, fmtParams, fmtPct, fmtWeights } from "../calc/format.ts";
-import type { TrialDetail, TrialInfo } from "../snapshot.ts";
 import { Chart, type ChartLine } from "./Chart.tsx";
 import { SERIES_COLORS, SPLIT_COLOR, STATE_COLOR } from "./theme.ts";
 

@@ -1,8 +1,9 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import type { Snapshot, TrialInfo } from "@mtl/bus";
 import type { Column } from "../calc/columns.ts";
 import { fitColumns } from "../calc/columns.ts";
 import { fmtNum, fmtParams, fmtPct, fmtWeights } from "../calc/format.ts";
-import type { Snapshot, TrialInfo } from "../snapshot.ts";
 import { type Cell, Table } from "./Table.tsx";
 import { STATE_COLOR } from "./theme.ts";
 

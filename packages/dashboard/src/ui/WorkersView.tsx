@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+
+import type { Snapshot } from "@mtl/bus";
 import { fitColumns } from "../calc/columns.ts";
 import { fmtAgo } from "../calc/format.ts";
-import type { Snapshot } from "../snapshot.ts";
 import { type Cell, Table } from "./Table.tsx";
 import { STATE_COLOR } from "./theme.ts";
 

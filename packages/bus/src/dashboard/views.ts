@@ -1,6 +1,7 @@
 /**
- * What the views show, as plain JSON: the same shape whether it was read from a SQLite file in
- * this process or answered by a coordinator over NATS.
+ * What the dashboard's views show, as plain JSON: the replies of the dashboard protocol
+ * (protocol.ts), the same whether a coordinator answered over NATS or a SQLite file was read in
+ * this process.
  */
 import type { SweepStatus, TrialState } from "@mtl/spec";
 

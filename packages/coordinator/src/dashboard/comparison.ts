@@ -5,9 +5,9 @@
  * when `compare` fails on data it does not expect, the view shows its reason instead.
  */
 import { type Comparison, compare, type TrialRecord } from "@mtl/analysis";
+import type { StrategyTable } from "@mtl/bus";
 import type { FinalMetrics, TrialConfig } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
-import type { StrategyTable } from "./snapshot.ts";
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 

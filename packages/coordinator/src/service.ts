@@ -1,13 +1,16 @@
 /**
- * The distributed path: the coordinator runs here and talks to `mtl worker` processes over NATS
- * JetStream. The same Coordinator, scheduler and store as the embedded path; only the bus
- * differs, and running trials are left to their workers' leases instead of being requeued.
+ * The coordinator service of the distributed path: one process that talks to `mtl worker`
+ * processes over NATS JetStream, runs a Coordinator per sweep (the same Coordinator, scheduler and
+ * store as the embedded path; only the bus differs, and running trials are left to their workers'
+ * leases instead of being requeued) and answers the dashboard.
  */
 import { type NatsBusOptions, NatsCoordinatorBus } from "@mtl/bus";
-import { Coordinator, markStaleWorkers, SweepRouter, type SweepSummary } from "@mtl/coordinator";
-import { answerDashRequest } from "@mtl/dashboard";
 import { type Experiment, ExperimentSpec } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
+import { Coordinator, type SweepSummary } from "./coordinator.ts";
+import { createDashboardService } from "./dashboard/service.ts";
+import { SweepRouter } from "./router.ts";
+import { markStaleWorkers } from "./workers.ts";
 
 /** Trials queued ahead on NATS when the experiment does not say: enough to keep a few workers busy. */
 export const DEFAULT_NATS_PARALLELISM = 16;
@@ -41,12 +44,14 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
   const bus = await NatsCoordinatorBus.connect({ ...o.nats, log: o.nats.log ?? log });
   const router = new SweepRouter(o.store, bus, { onChange: o.onChange });
   const coordinators = new Set<Coordinator>();
-  bus.serve("mtl.dash.>", (subject, data) => {
-    const reply = answerDashRequest(o.store, subject, data);
-    // A cancel must reach its worker now, not at the coordinator's next look at the store.
-    if (subject === "mtl.dash.action") for (const c of coordinators) c.poke();
-    return reply;
-  });
+  bus.serveDashboard(
+    createDashboardService(o.store, {
+      // A cancel must reach its worker now, not at the coordinator's next look at the store.
+      onAction: () => {
+        for (const c of coordinators) c.poke();
+      },
+    }),
+  );
   const running = new Map<number, Promise<SweepSummary>>();
   const summaries: SweepSummary[] = [];
 

@@ -5,8 +5,8 @@
  * baselines that share its training and model parameters.
  */
 import { deltaM as analysisDeltaM, mean } from "@mtl/analysis";
+import type { TaskInfo } from "@mtl/bus";
 import { SINGLE_TASK } from "@mtl/spec";
-import type { TaskInfo } from "../snapshot.ts";
 
 /** The fields of a trial this calculation reads. */
 export interface DeltaInput {

@@ -1,5 +1,5 @@
+import type { TaskInfo } from "@mtl/bus";
 import { describe, expect, it } from "vitest";
-import type { TaskInfo } from "../snapshot.ts";
 import { baselineMatches, deltaM, deltaMByConfig, taskMeans } from "./delta-m.ts";
 
 const tasks: TaskInfo[] = [

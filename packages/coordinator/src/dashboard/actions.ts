@@ -1,10 +1,10 @@
 /**
  * Dashboard actions applied to the results store. The coordinator watches the store: it stops
  * dispatching while a sweep is paused and forwards a cancel to the worker running the trial.
- * Exported so that a coordinator answering `mtl.dash.action` over NATS can apply them the same way.
  */
+
+import type { ActionResult, DashAction } from "@mtl/bus";
 import type { Store } from "@mtl/store";
-import type { ActionResult, DashAction } from "./source.ts";
 
 export function applyAction(store: Store, a: DashAction): ActionResult {
   if (a.action === "cancel") {

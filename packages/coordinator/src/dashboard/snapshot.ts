@@ -1,16 +1,5 @@
-/** Reads a Snapshot or a TrialDetail from the results store. Synchronous, read-only. */
-import {
-  defaultDirection,
-  type Experiment,
-  type FinalMetrics,
-  type Metric,
-  SINGLE_TASK,
-  type TrialConfig,
-} from "@mtl/spec";
-import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
-import { deltaMByConfig } from "./calc/delta-m.ts";
-import { compareTable } from "./compare.ts";
-import { epochMetrics, sweepTimings, trialEvents } from "./queries.ts";
+/** Builds the dashboard protocol's replies (Snapshot, TrialDetail) from the results store. Synchronous, read-only. */
+
 import type {
   AttemptInfo,
   EventInfo,
@@ -21,7 +10,18 @@ import type {
   TrialDetail,
   TrialInfo,
   WorkerInfo,
-} from "./snapshot.ts";
+} from "@mtl/bus";
+import {
+  defaultDirection,
+  type Experiment,
+  type FinalMetrics,
+  type Metric,
+  SINGLE_TASK,
+  type TrialConfig,
+} from "@mtl/spec";
+import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
+import { compareTable } from "./comparison.ts";
+import { deltaMByConfig } from "./delta-m.ts";
 
 /** Events kept in a snapshot. */
 const EVENT_LIMIT = 200;
@@ -88,7 +88,7 @@ function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
   } else if (t.state === "running" && t.epoch > 0) {
     // Nothing final yet: show the latest epoch so a running trial's progress is visible.
     live = true;
-    const rows = epochMetrics(store, t.id, t.attempt, t.epoch);
+    const rows = store.epochMetrics(t.id, t.attempt, t.epoch);
     for (const task of view.tasks)
       metrics[task.name] =
         rows.find((r) => r.task === task.name && r.split === view.split && r.name === task.metric)?.value ??
@@ -129,7 +129,7 @@ const eventInfo = (e: EventRow): EventInfo => ({ ...e });
 export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
   const at = Date.now();
   const rows = store.listSweeps();
-  const timings = sweepTimings(store);
+  const timings = store.sweepTimings();
   const sweeps: SweepInfo[] = rows.map((s) => {
     const counts = store.counts(s.id);
     const planned = Object.values(counts).reduce((a, n) => a + n, 0);
@@ -220,6 +220,6 @@ export function loadTrialDetail(store: Store, trialId: number): TrialDetail | un
     curves: all.filter((s) => s.name !== "weight" && s.task !== "*"),
     weights: all.filter((s) => s.name === "weight"),
     attempts,
-    events: trialEvents(store, trialId).map(eventInfo),
+    events: store.trialEvents(trialId).map(eventInfo),
   };
 }

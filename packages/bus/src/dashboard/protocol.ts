@@ -1,0 +1,152 @@
+/**
+ * The dashboard protocol: core-NATS request/reply between a dashboard and a coordinator.
+ *
+ * | subject              | request (validated)                       | reply                |
+ * |----------------------|-------------------------------------------|----------------------|
+ * | `mtl.dash.snapshot`  | `{ sweepId? }`                            | Snapshot             |
+ * | `mtl.dash.trial`     | `{ trialId }`                             | TrialDetail or null  |
+ * | `mtl.dash.action`    | `{ action: "cancel", trialId }` or `{ action: "pause" \| "resume", sweepId }` | ActionResult |
+ *
+ * A reply `{ error: string }` reports a failure. The server side is a `DashboardService` (built by
+ * the coordinator from its store); `answerDashboard` turns a request's bytes into a reply's bytes
+ * and never throws.
+ */
+import { z } from "zod";
+import type { Snapshot, TrialDetail } from "./views.ts";
+
+export const DASH_SUBJECTS = {
+  snapshot: "mtl.dash.snapshot",
+  trial: "mtl.dash.trial",
+  action: "mtl.dash.action",
+  all: "mtl.dash.>",
+} as const;
+
+const id = z.number().int().positive();
+
+export const SnapshotRequest = z.object({ sweepId: id.optional() }).strict();
+export type SnapshotRequest = z.output<typeof SnapshotRequest>;
+
+export const TrialRequest = z.object({ trialId: id }).strict();
+export type TrialRequest = z.output<typeof TrialRequest>;
+
+/** An action a person takes from the dashboard. */
+export const DashAction = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("cancel"), trialId: id }).strict(),
+  z.object({ action: z.enum(["pause", "resume"]), sweepId: id }).strict(),
+]);
+export type DashAction = z.output<typeof DashAction>;
+
+/** The outcome of an action, shown on the dashboard's status line. */
+export interface ActionResult {
+  ok: boolean;
+  message: string;
+}
+
+/** What answers the dashboard: the coordinator's view of its store. */
+export interface DashboardService {
+  snapshot(request: SnapshotRequest): Snapshot | Promise<Snapshot>;
+  trial(request: TrialRequest): TrialDetail | null | Promise<TrialDetail | null>;
+  action(action: DashAction): ActionResult | Promise<ActionResult>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const reply = (value: unknown) => encoder.encode(JSON.stringify(value ?? null));
+
+function parse<S extends z.ZodType>(schema: S, data: Uint8Array): z.output<S> {
+  let body: unknown = {};
+  if (data.length > 0) {
+    try {
+      body = JSON.parse(decoder.decode(data));
+    } catch {
+      throw new Error("bad request: invalid JSON");
+    }
+  }
+  const r = schema.safeParse(body);
+  if (!r.success)
+    throw new Error(
+      `bad request: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+    );
+  return r.data;
+}
+
+/**
+ * The reply (as bytes) to a dashboard request on `subject`. Never throws: a bad request, an
+ * unknown subject and a failing service become `{ error }` replies.
+ */
+export async function answerDashboard(
+  service: DashboardService,
+  subject: string,
+  data: Uint8Array,
+): Promise<Uint8Array> {
+  try {
+    switch (subject) {
+      case DASH_SUBJECTS.snapshot:
+        return reply(await service.snapshot(parse(SnapshotRequest, data)));
+      case DASH_SUBJECTS.trial:
+        return reply(await service.trial(parse(TrialRequest, data)));
+      case DASH_SUBJECTS.action:
+        return reply(await service.action(parse(DashAction, data)));
+      default:
+        return reply({ error: `unknown subject ${subject}` });
+    }
+  } catch (error) {
+    return reply({ error: (error as Error).message });
+  }
+}
+
+/** The part of a NATS connection a dashboard client uses (the `nats` client's NatsConnection fits). */
+export interface Requester {
+  request(subject: string, data: Uint8Array, opts: { timeout: number }): Promise<{ data: Uint8Array }>;
+  close(): Promise<void>;
+}
+
+/** A reply that could not be used: a timeout, no coordinator listening, or an error reply. */
+export class DashRequestError extends Error {
+  override name = "DashRequestError";
+}
+
+/** The dashboard's end of the protocol: typed requests, replies checked for `{ error }`. */
+export class DashboardClient {
+  constructor(
+    private readonly requester: Requester,
+    /** Milliseconds to wait for a reply. */
+    private readonly timeoutMs = 2000,
+  ) {}
+
+  private async ask<T>(subject: string, body: unknown): Promise<T> {
+    let answer: { data: Uint8Array };
+    try {
+      answer = await this.requester.request(subject, encoder.encode(JSON.stringify(body)), {
+        timeout: this.timeoutMs,
+      });
+    } catch (error) {
+      throw new DashRequestError(`no answer on ${subject}: ${(error as Error).message}`, { cause: error });
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(decoder.decode(answer.data));
+    } catch (error) {
+      throw new DashRequestError(`unreadable answer on ${subject}`, { cause: error });
+    }
+    if (value && typeof value === "object" && "error" in value && typeof value.error === "string")
+      throw new DashRequestError(`${subject}: ${value.error}`);
+    return value as T;
+  }
+
+  snapshot(request: SnapshotRequest): Promise<Snapshot> {
+    return this.ask(DASH_SUBJECTS.snapshot, request);
+  }
+
+  trial(request: TrialRequest): Promise<TrialDetail | null> {
+    return this.ask(DASH_SUBJECTS.trial, request);
+  }
+
+  action(action: DashAction): Promise<ActionResult> {
+    return this.ask(DASH_SUBJECTS.action, action);
+  }
+
+  close(): Promise<void> {
+    return this.requester.close();
+  }
+}
