@@ -1,3 +1,4 @@
+export type { ArchitectureInfo, Catalog, DatasetInfo, StrategyInfo } from "./catalog.ts";
 export { formatIssues, formatPath, InputError } from "./errors.ts";
 export {
   DatasetSpec,
