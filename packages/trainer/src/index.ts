@@ -28,7 +28,6 @@ export {
   registerStrategy,
 } from "./registries.ts";
 export { type RegistryEntry, RegistryError } from "./registry.ts";
-export { createRng, type Rng } from "./rng.ts";
 export type {
   GradientInput,
   GradientStrategy,

@@ -6,6 +6,7 @@
  */
 
 import type { EpochReport, FinalMetrics, MetricPoint, TrialConfig, TrialOutcome } from "@mtl/spec";
+import { rngStream } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
@@ -17,7 +18,6 @@ import { accuracy, macroF1, mae, mse } from "./metrics.ts";
 import { allVariables, type Model } from "./models/types.ts";
 import { addWeightDecay, createOptimizer, isFusedOptimizer } from "./optimizers.ts";
 import { architectures, strategies } from "./registries.ts";
-import { createRng, permutation } from "./rng.ts";
 import type { GradientStrategy, LossStrategy, Strategy } from "./strategies/types.ts";
 import { type BoundTask, bindTasks } from "./tasks.ts";
 
@@ -52,7 +52,7 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
   const tasks = bindTasks(config.tasks, data);
   const names = tasks.map((t) => t.spec.name);
 
-  const rng = createRng(`trial:${config.seed}`);
+  const rng = rngStream("trial", config.seed);
   const tensorsBefore = tf.memory().numTensors;
   const disposables: { dispose(): void }[] = [];
   let epoch = 0;
@@ -89,7 +89,7 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
 
     for (epoch = 1; epoch <= config.training.epochs; epoch++) {
       const started = performance.now();
-      const order = permutation(splits.train.n, shuffle);
+      const order = shuffle.permutation(splits.train.n);
       const lossSums = new Float64Array(tasks.length);
       const weightSums = new Float64Array(tasks.length);
       const sums: BatchSums = { losses: lossSums, weights: weightSums, steps: 0 };

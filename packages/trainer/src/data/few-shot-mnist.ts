@@ -9,9 +9,10 @@
  * have classes never seen in meta-training. As a plain dataset (`load`), the images of the
  * training digits with output `digit` = the digit's index among the training digits.
  */
+
+import { type Rng, rngStream } from "@mtl/spec";
 import { z } from "zod";
 import type { Episodes, TaskFamily, TaskFamilyModule } from "../meta/types.ts";
-import { createRng, type Rng } from "../rng.ts";
 import { mnistMultitask } from "./mnist-multitask.ts";
 import type { Dataset } from "./types.ts";
 
@@ -178,7 +179,7 @@ function family(o: Options, seed: number): TaskFamily & { pools: Pools } {
     heldOut(split) {
       let e = held.get(split);
       if (!e) {
-        const rng = createRng(`few-shot-mnist:${seed}:${split}`);
+        const rng = rngStream("few-shot-mnist", seed, split);
         e = episodes(o, p, split === "val" ? p.val : p.test, p.testDigits, o.evalTasks, rng);
         held.set(split, e);
       }

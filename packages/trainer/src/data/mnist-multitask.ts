@@ -8,8 +8,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { rngStream } from "@mtl/spec";
 import { z } from "zod";
-import { createRng, permutation } from "../rng.ts";
 import type { DatasetModule, Target } from "./types.ts";
 
 const PIXELS = 784;
@@ -59,7 +59,7 @@ export const mnistMultitask: DatasetModule<typeof Options> = {
   options: Options,
   load(o, ctx) {
     const all = readDigits();
-    const order = permutation(all.digits.length, createRng(`mnist:${ctx.seed}`));
+    const order = rngStream("mnist", ctx.seed).permutation(all.digits.length);
     const n = Math.min(o.n_samples ?? all.digits.length, all.digits.length);
     const x = new Float32Array(n * PIXELS);
     const digit = new Int32Array(n);

@@ -1,4 +1,4 @@
-import { createRng, permutation } from "../rng.ts";
+import { rngStream } from "@mtl/spec";
 import type { Dataset, SplitData, SplitDataset, Target } from "./types.ts";
 
 /**
@@ -10,7 +10,7 @@ export function splitDataset(
   fractions: { val: number; test: number },
   seed: number,
 ): SplitDataset {
-  const perm = permutation(ds.n, createRng(`split:${seed}`));
+  const perm = rngStream("split", seed).permutation(ds.n);
   const nTest = Math.round(ds.n * fractions.test);
   const nVal = Math.round(ds.n * fractions.val);
   const nTrain = ds.n - nTest - nVal;

@@ -7,10 +7,10 @@
  */
 
 import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import { rngStream } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { initBackend } from "../backend.ts";
-import { createRng } from "../rng.ts";
 import type { TrainHooks } from "../train.ts";
 import { evaluateFamily } from "./adapt.ts";
 import type { NetShape } from "./net.ts";
@@ -110,7 +110,7 @@ async function runEpisodic(
     family,
     net,
     training: config.training,
-    rng: createRng(`trial:${config.seed}`).fork("meta"),
+    rng: rngStream("trial", config.seed).fork("meta"),
     totalIterations: epochs * options.iterationsPerEpoch,
   });
   let final: FinalMetrics | undefined;

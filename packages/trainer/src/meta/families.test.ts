@@ -1,14 +1,15 @@
 /** The task families: distributions, determinism, and held-out tasks kept out of meta-training. */
+
+import { Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { fewShotMnist } from "../data/few-shot-mnist.ts";
 import { sinusoid } from "../data/sinusoid.ts";
-import { createRng } from "../rng.ts";
 
 describe("sinusoid", () => {
   const family = sinusoid.family(sinusoid.options.parse({}), { seed: 0 });
 
   it("draws y = A·sin(x − φ) with A ∈ [0.1, 5], φ ∈ [0, π], x ∈ [−5, 5]", () => {
-    const e = family.sampleTrain(200, createRng(1));
+    const e = family.sampleTrain(200, new Rng(1));
     expect(e).toMatchObject({ tasks: 200, shots: 10, queries: 10, features: 1 });
     for (let t = 0; t < e.tasks; t++) {
       const xs = [...e.supportX.subarray(t * 10, t * 10 + 10), ...e.queryX.subarray(t * 10, t * 10 + 10)];
@@ -54,7 +55,7 @@ describe("few-shot-mnist", () => {
   const family = fewShotMnist.family(options, { seed: 0 });
 
   it("gives N-way K-shot episodes with labels 0..N−1, K per class", () => {
-    const e = family.sampleTrain(6, createRng(2));
+    const e = family.sampleTrain(6, new Rng(2));
     expect(e).toMatchObject({ tasks: 6, shots: 6, queries: 12, features: 784 });
     for (let t = 0; t < 6; t++) {
       const labels = [...e.supportY.subarray(t * 6, t * 6 + 6)].sort();

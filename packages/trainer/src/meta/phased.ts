@@ -7,12 +7,12 @@
  */
 
 import type { EpochReport, FinalMetrics, MetricPoint, TrialConfig, TrialOutcome } from "@mtl/spec";
+import { type Rng, rngStream } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../backend.ts";
 import type { SplitData, Target } from "../data/types.ts";
 import { perSampleLoss } from "../losses.ts";
 import { accuracy, macroF1, mae, mse } from "../metrics.ts";
-import { createRng, permutation, type Rng } from "../rng.ts";
 import { type BoundTask, bindTasks } from "../tasks.ts";
 import type { TrainHooks } from "../train.ts";
 import { toFinal } from "./episodic.ts";
@@ -57,7 +57,7 @@ export async function prepare(config: TrialConfig, hooks: TrainHooks, env: MetaE
     inputShape: data.inputShape,
     tasks,
     splits,
-    rng: createRng(`trial:${config.seed}`),
+    rng: rngStream("trial", config.seed),
     dispose: () => tf.dispose(Object.values(splits).flatMap((s) => [s.x, ...s.y])),
   };
 }
@@ -160,7 +160,7 @@ export async function runPhases(
     for (let e = 0; e < phase.epochs; e++) {
       epoch++;
       const started = performance.now();
-      const order = permutation(splits.train.n, shuffle);
+      const order = shuffle.permutation(splits.train.n);
       for (let from = 0; from < splits.train.n; from += batch) {
         const stop = hooks.shouldStop?.() ?? null;
         if (stop) return end(stop);

@@ -1,12 +1,11 @@
 /** Shapes shared by the meta-learning, transfer and distillation strategies. */
 
-import type { DatasetSpec, TrainingSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { DatasetSpec, Rng, TrainingSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import type { DatasetModule, SplitDataset } from "../data/types.ts";
 import type { ArchitectureModule } from "../models/types.ts";
 import type { Registry } from "../registry.ts";
-import type { Rng } from "../rng.ts";
 import type { StrategyModule } from "../strategies/types.ts";
 import type { TrainHooks } from "../train.ts";
 import type { NetShape } from "./net.ts";

@@ -4,8 +4,9 @@
  * onto the original g_j, as in the paper's Algorithm 1. Each projected g_i stays a combination
  * Σ_k C_ik·g_k, so the rule runs on the Gram matrix and returns α_k = Σ_i C_ik.
  */
+
+import type { Rng } from "@mtl/spec";
 import { z } from "zod";
-import type { Rng } from "../rng.ts";
 import { at, type Matrix } from "./linalg.ts";
 import type { StrategyModule } from "./types.ts";
 
