@@ -12,14 +12,14 @@ import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
 import type { SplitData, Target } from "./data/types.ts";
 import { denseStep } from "./dense-step.ts";
-import { lossOnHost, meanLoss } from "./losses.ts";
+import { lossOnHost } from "./losses.ts";
 import { ownLoopRunner } from "./meta/dispatch.ts";
 import { accuracy, macroF1, mae, mse } from "./metrics.ts";
 import { allVariables, type Model } from "./models/types.ts";
 import { addWeightDecay, createOptimizer, isFusedOptimizer } from "./optimizers.ts";
 import { architectures, strategies } from "./registries.ts";
 import type { GradientStrategy, LossStrategy, Strategy } from "./strategies/types.ts";
-import { type BoundTask, bindTasks } from "./tasks.ts";
+import { type BoundTask, bindTasks, taskLoss } from "./tasks.ts";
 
 export interface TrainHooks {
   /** Called after every epoch with all metrics; awaited. */
@@ -260,24 +260,30 @@ export function makeStep(
         optimizer.applyGradients(decayed);
         tf.dispose(Object.values(decayed));
       };
-  const taskLosses = (outputs: tf.Tensor2D[], y: tf.Tensor1D[]) =>
-    outputs.map((o, i) => {
-      const t = tasks[i] as BoundTask;
-      return meanLoss(t.spec.loss, o, y[i] as tf.Tensor1D, t.classes);
-    });
-  const manual = byHand ? denseStep(model, strategy, tasks, taskLosses, apply) : null;
+  const losses: TaskLosses = {
+    one: (i, output, y) => taskLoss(tasks[i] as BoundTask, output, y),
+    all: (outputs, y) => outputs.map((o, i) => taskLoss(tasks[i] as BoundTask, o, y[i] as tf.Tensor1D)),
+  };
+  const manual = byHand ? denseStep(model, strategy, tasks, losses.all, apply) : null;
   if (manual) return manual;
   return strategy.kind === "loss"
-    ? lossStep(model, strategy, taskLosses, apply)
-    : gradientStep(model, strategy, taskLosses, apply);
+    ? lossStep(model, strategy, losses.all, apply)
+    : gradientStep(model, strategy, losses, apply);
 }
 
-type TaskLosses = (outputs: tf.Tensor2D[], y: tf.Tensor1D[]) => tf.Scalar[];
+/**
+ * Task losses, each with its own loss function and class count: `one(i, …)` is task i's mean loss
+ * of its own output (a per-task pass), `all` every task's of every output.
+ */
+interface TaskLosses {
+  one(i: number, output: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar;
+  all(outputs: tf.Tensor2D[], y: tf.Tensor1D[]): tf.Scalar[];
+}
 
 function lossStep(
   model: Model,
   strategy: LossStrategy,
-  taskLosses: TaskLosses,
+  taskLosses: TaskLosses["all"],
   apply: (g: tf.NamedTensorMap) => void,
 ): Step {
   const vars = [...allVariables(model), ...(strategy.variables ?? [])];
@@ -325,7 +331,7 @@ function gradientStep(
           tf.tidy(() => {
             const g = tf.grad((zz: tf.Tensor) => {
               const out = split.decode(zz)[i] as tf.Tensor2D;
-              return taskLosses([out], [y[i] as tf.Tensor1D])[0] as tf.Scalar;
+              return taskLosses.one(i, out, y[i] as tf.Tensor1D);
             })(z);
             return tf.reshape(g, [-1]);
           }),
@@ -340,7 +346,7 @@ function gradientStep(
           const own = model.perTask[i] ?? [];
           const { value, grads } = tf.variableGrads(() => {
             const out = model.forward(x)[i] as tf.Tensor2D;
-            return taskLosses([out], [y[i] as tf.Tensor1D])[0] as tf.Scalar;
+            return taskLosses.one(i, out, y[i] as tf.Tensor1D);
           }, [...model.shared, ...own]);
           lossValues.push(value);
           const s: tf.NamedTensorMap = {};
@@ -377,7 +383,7 @@ function gradientStep(
         // MGDA-UB: losses come from the passes below, α from the representation gradients.
         let perTask: tf.Tensor | undefined;
         const first = tf.variableGrads(() => {
-          const losses = taskLosses(model.forward(x), y);
+          const losses = taskLosses.all(model.forward(x), y);
           perTask = tf.keep(tf.stack(losses));
           return tf.addN(losses) as tf.Scalar;
         }, model.perTask.flat());
@@ -390,7 +396,7 @@ function gradientStep(
         }
         const { shared } = strategy.combine({ gram, lastGram, losses });
         const second = tf.variableGrads(() => {
-          const ls = taskLosses(model.forward(x), y);
+          const ls = taskLosses.all(model.forward(x), y);
           return tf.addN(ls.map((l, i) => tf.mul(l, shared[i] ?? 0))) as tf.Scalar;
         }, model.shared);
         second.value.dispose();
