@@ -1,7 +1,8 @@
+export type { Accel } from "@mtl/accel";
+export { accel } from "./accel.ts";
 export { BACKENDS, BackendError, currentBackend, initBackend } from "./backend.ts";
 export { parseCsv } from "./data/csv.ts";
 export type { Dataset, DatasetContext, DatasetModule, Target } from "./data/types.ts";
-export { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from "./fast-matmul.ts";
 export { hasOwnLoop } from "./meta/dispatch.ts";
 export { type MamlProblem, type MamlSettings, mamlGradients } from "./meta/maml.ts";
 export { registerSecondOrderGradients } from "./meta/second-order.ts";
