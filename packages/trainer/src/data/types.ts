@@ -20,6 +20,10 @@ export interface Dataset {
 export interface DatasetContext {
   /** DatasetSpec.seed: the same for every trial of an experiment. */
   seed: number;
+  /** Folders files may be read from (TrainHooks.dataDirs); empty: none. */
+  dataDirs: readonly string[];
+  /** Aborts a file read. */
+  signal?: AbortSignal;
 }
 
 /**

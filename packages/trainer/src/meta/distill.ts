@@ -13,9 +13,9 @@
 import type { MetricPoint } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { perSampleLoss } from "../losses.ts";
 import { allVariables, type Model } from "../models/types.ts";
 import { createOptimizer } from "../optimizers.ts";
+import { taskLoss } from "../tasks.ts";
 import { type BoundTask, type Phase, predict, prepare, runPhases } from "./phased.ts";
 import { type MetaStrategyModule, ownLoop } from "./types.ts";
 
@@ -56,7 +56,7 @@ export function distillLoss(
   t: tf.Tensor2D,
   o: Options,
 ): tf.Scalar {
-  const hard = tf.mean(perSampleLoss(b.spec.loss, s, y, b.classes));
+  const hard = taskLoss(b, s, y);
   const soft =
     b.classes > 0
       ? tf.mul(o.temperature ** 2, tf.mean(softKl(t, s, o.temperature)))
@@ -75,7 +75,7 @@ export const distill: MetaStrategyModule<typeof Options> = {
     const teacherEpochs = o.teacherEpochs ?? Math.max(1, Math.floor(epochs / 2));
     if (teacherEpochs >= epochs)
       throw new Error(`distill: teacherEpochs (${teacherEpochs}) must be below training.epochs (${epochs})`);
-    const prepared = await prepare(config, hooks, env);
+    const prepared = await prepare(config, hooks);
     const { tasks, splits } = prepared;
     const build = (
       architecture: string,
@@ -85,7 +85,7 @@ export const distill: MetaStrategyModule<typeof Options> = {
     ): Model => {
       const { item, options } = env.architectures.resolve(architecture, modelOptions);
       return item.build({ ...config.model, architecture, hidden, options: modelOptions }, options, {
-        inputShape: prepared.inputShape,
+        inputShape: prepared.data.inputShape,
         outputs: tasks.map((t) => t.units),
         rng: prepared.rng.fork(label),
       });
@@ -108,12 +108,7 @@ export const distill: MetaStrategyModule<typeof Options> = {
           optimizer: optimizers[0] as tf.Optimizer,
           loss(x, y) {
             const outs = teacher.forward(x);
-            const perTask = tasks.map(
-              (b, i) =>
-                tf.mean(
-                  perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes),
-                ) as tf.Scalar,
-            );
+            const perTask = tasks.map((b, i) => taskLoss(b, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D));
             return { total: tf.addN(perTask) as tf.Scalar, perTask };
           },
           forward: (x) => teacher.forward(x),

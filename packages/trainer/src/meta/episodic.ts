@@ -1,17 +1,18 @@
 /**
  * The training loop of episodic strategies (maml, reptile, pretrain-finetune) on a task family.
  * An "epoch" is `iterationsPerEpoch` meta-iterations; after each, the learner is adapted to the
- * held-out meta-val and meta-test tasks and scored (see adapt.ts for the metric names). Honours
- * the TrainHooks contract of runTrial: `shouldStop` between meta-iterations, `onEpoch` after each
- * epoch, a non-finite loss ends the trial as failed, every tensor is disposed.
+ * held-out meta-val and meta-test tasks and scored (see adapt.ts for the metric names). The epoch
+ * loop is runEpochs (loop.ts): `shouldStop` between meta-iterations, `onEpoch` after each epoch,
+ * a non-finite meta-training loss fails the trial, a non-finite held-out score is reported as
+ * it is. Every tensor is disposed.
  */
 
-import type { EpochReport, FinalMetrics, MetricPoint, TaskSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
-import { rngStream } from "@mtl/spec";
+import { type MetricPoint, rngStream, type TaskSpec, type TrialConfig, type TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
 import { initBackend } from "../backend.ts";
-import type { TrainHooks } from "../train.ts";
+import { epochsOf, type TrainHooks } from "../hooks.ts";
+import { runEpochs } from "../loop.ts";
 import { evaluateFamily } from "./adapt.ts";
 import type { NetShape } from "./net.ts";
 import { registerSecondOrderGradients } from "./second-order.ts";
@@ -39,8 +40,6 @@ export const episodicOptions = z
       .describe("meta-iterations between two reports (an epoch of the trial)"),
   })
   .strict();
-
-const YIELD_EVERY_MS = 50;
 
 /** Builds a registered strategy module from an episodic learner. */
 export function episodic<S extends z.ZodType<EpisodicOptions>>(spec: {
@@ -104,88 +103,53 @@ async function runEpisodic(
     output: family.outputs,
     activation: config.model.activation,
   };
-  const epochs = config.training.epochs;
+  const epochs = epochsOf(config.training.epochs, hooks);
+  // A smoke run: one meta-iteration an epoch, and held-out scores on about `samples` points.
+  const iterations = hooks.smoke ? 1 : options.iterationsPerEpoch;
   const tensorsBefore = tf.memory().numTensors;
   const learner = createLearner({
     family,
     net,
     training: config.training,
     rng: rngStream("trial", config.seed).fork("meta"),
-    totalIterations: epochs * options.iterationsPerEpoch,
+    totalIterations: epochs * iterations,
   });
-  let final: FinalMetrics | undefined;
-  const stopped = (status: TrialOutcome["status"], epoch: number, error?: string): TrialOutcome => ({
-    status,
-    epochs: epoch - 1,
-    backend,
-    ...(final ? { final } : {}),
-    ...(error ? { error } : {}),
-  });
+  let iteration = 0;
   try {
-    let iteration = 0;
-    let lastYield = performance.now();
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const started = performance.now();
-      let lossSum = 0;
-      for (let i = 0; i < options.iterationsPerEpoch; i++, iteration++) {
-        const stop = hooks.shouldStop?.() ?? null;
-        if (stop) return stopped(stop, epoch);
-        const loss = learner.step(iteration);
-        if (!Number.isFinite(loss))
-          return stopped(
-            "failed",
-            epoch,
-            `non-finite meta-training loss in task ${task.name} at epoch ${epoch}`,
-          );
-        lossSum += loss;
-        if (performance.now() - lastYield > YIELD_EVERY_MS) {
-          await new Promise<void>((r) => setImmediate(r));
-          lastYield = performance.now();
-        }
-      }
-      const trainLoss = lossSum / options.iterationsPerEpoch;
-      const metrics: MetricPoint[] = [{ task: task.name, split: "train", name: "loss", value: trainLoss }];
-      if (family.kind === "regression")
-        metrics.push({ task: task.name, split: "train", name: "mse", value: trainLoss });
-      for (const split of ["val", "test"] as const)
-        metrics.push(
-          ...evaluateFamily(family, split, learner.adaptFrom(), learner.adaptRule(), net, task.name),
-        );
-      const bad = metrics.find((m) => !Number.isFinite(m.value));
-      if (bad)
-        return stopped(
-          "failed",
-          epoch,
-          `non-finite ${bad.split} ${bad.name} of task ${task.name} at epoch ${epoch}`,
-        );
-      final = toFinal(metrics);
-      const report: EpochReport = {
-        epoch,
-        metrics,
-        weights: { [task.name]: 1 },
-        wallMs: performance.now() - started,
-      };
-      await hooks.onEpoch?.(report);
-      lastYield = performance.now();
-    }
-    return { status: "completed", epochs, backend, ...(final ? { final } : {}) };
+    return await runEpochs({
+      epochs,
+      backend,
+      tasks: [task.name],
+      hooks,
+      work: {
+        begin: () => iterations,
+        step: () => [learner.step(iteration++)],
+        end(_epoch, [trainLoss]) {
+          const metrics: MetricPoint[] = [
+            { task: task.name, split: "train", name: "loss", value: trainLoss as number },
+          ];
+          if (family.kind === "regression")
+            metrics.push({ task: task.name, split: "train", name: "mse", value: trainLoss as number });
+          for (const split of ["val", "test"] as const)
+            metrics.push(
+              ...evaluateFamily(
+                family,
+                split,
+                learner.adaptFrom(),
+                learner.adaptRule(),
+                net,
+                task.name,
+                hooks.smoke?.samples,
+              ),
+            );
+          return { metrics, weights: { [task.name]: 1 } };
+        },
+      },
+    });
   } finally {
     learner.dispose();
     const leaked = tf.memory().numTensors - tensorsBefore;
     if (leaked > 0 && process.env.MTL_DEBUG_LEAKS)
       console.warn(`${config.strategy.name}: ${leaked} tensors leaked`);
   }
-}
-
-/** task → split → metric, from one epoch's points (the last epoch's are the trial's final). */
-export function toFinal(metrics: MetricPoint[]): FinalMetrics {
-  const out: FinalMetrics = {};
-  for (const m of metrics) {
-    const task = out[m.task] ?? {};
-    const split = task[m.split] ?? {};
-    split[m.name] = m.value;
-    task[m.split] = split;
-    out[m.task] = task;
-  }
-  return out;
 }

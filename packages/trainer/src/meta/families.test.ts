@@ -38,7 +38,7 @@ describe("sinusoid", () => {
   });
 
   it("loads as a plain regression dataset of pooled points", async () => {
-    const d = await sinusoid.load(sinusoid.options.parse({ n_samples: 300 }), { seed: 0 });
+    const d = await sinusoid.load(sinusoid.options.parse({ n_samples: 300 }), { seed: 0, dataDirs: [] });
     expect(d).toMatchObject({ n: 300, inputShape: [1] });
     expect(d.targets.sinusoid?.kind).toBe("regression");
   });
@@ -67,7 +67,7 @@ describe("few-shot-mnist", () => {
 
   it("keeps the held-out digits' images out of meta-training, and val apart from test", () => {
     // Every pixel row of a held-out episode must be an image of a test digit, never a training one.
-    const all = fewShotMnist.load(options, { seed: 0 }) as { x: Float32Array; n: number };
+    const all = fewShotMnist.load(options, { seed: 0, dataDirs: [] }) as { x: Float32Array; n: number };
     const key = (x: Float32Array, row: number) => x.subarray(row * 784, row * 784 + 784).join(",");
     const trainImages = new Set(Array.from({ length: all.n }, (_, i) => key(all.x, i)));
     const imagesOf = (split: "val" | "test") => {

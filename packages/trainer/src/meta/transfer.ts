@@ -8,9 +8,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
-import { perSampleLoss } from "../losses.ts";
 import { allVariables } from "../models/types.ts";
 import { createOptimizer } from "../optimizers.ts";
+import { taskLoss } from "../tasks.ts";
 import { type BoundTask, type Phase, prepare, runPhases } from "./phased.ts";
 import { type MetaStrategyModule, ownLoop } from "./types.ts";
 
@@ -56,10 +56,10 @@ export const transfer: MetaStrategyModule<typeof Options> = {
     if (pre >= epochs)
       throw new Error(`transfer: pretrainEpochs (${pre}) must be below training.epochs (${epochs})`);
 
-    const prepared = await prepare(config, hooks, env);
+    const prepared = await prepare(config, hooks);
     const { item, options } = env.architectures.resolve(config.model.architecture, config.model.options);
     const model = item.build(config.model, options, {
-      inputShape: prepared.inputShape,
+      inputShape: prepared.data.inputShape,
       outputs: prepared.tasks.map((x) => x.units),
       rng: prepared.rng.fork("init"),
     });
@@ -71,11 +71,8 @@ export const transfer: MetaStrategyModule<typeof Options> = {
         );
       const loss = (tasks: number[]) => (x: tf.Tensor2D, y: tf.Tensor1D[]) => {
         const outs = model.forward(x);
-        const perTask = prepared.tasks.map(
-          (b: BoundTask, i) =>
-            tf.mean(
-              perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes),
-            ) as tf.Scalar,
+        const perTask = prepared.tasks.map((b: BoundTask, i) =>
+          taskLoss(b, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D),
         );
         return { total: tf.addN(tasks.map((i) => perTask[i] as tf.Scalar)) as tf.Scalar, perTask };
       };
