@@ -11,7 +11,7 @@ import {
   runTrial,
   warmUp,
 } from "./index.ts";
-import { gradnorm } from "./strategies/gradnorm.ts";
+import { strategies } from "./registries.ts";
 
 const base = {
   experiment: "t",
@@ -164,7 +164,8 @@ describe("uncertainty weighting (Kendall et al.)", () => {
 
 describe("gradnorm (Chen et al.)", () => {
   it("moves λ until the weighted gradient norms λ_i‖∇_W L_i‖ agree", () => {
-    const s = gradnorm.create(gradnorm.options.parse({}), {
+    const gradnorm = strategies.resolve("gradnorm", {});
+    const s = gradnorm.item.create(gradnorm.options, {
       tasks: ["a", "b"],
       initialWeights: [1, 1],
       rng: new Rng(0),

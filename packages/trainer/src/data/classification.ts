@@ -147,6 +147,17 @@ export const classification: DatasetModule<typeof Options> = {
   name: "classification",
   description:
     'Synthetic multi-task classification like make_classification; tasks "task1".."taskN" with controllable relatedness.',
+  kind: "multitask",
   options: Options,
   load: (o, ctx) => generate(o, ctx.seed),
+  describe: (o) => ({
+    kind: "multitask",
+    outputs: Array.from({ length: o.n_tasks }, (_, t) => ({
+      name: `task${t + 1}`,
+      kind: "classification" as const,
+      classes: o.n_classes,
+    })),
+    samples: o.n_samples,
+    inputShape: [o.n_features],
+  }),
 };

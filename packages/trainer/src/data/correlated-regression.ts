@@ -27,7 +27,17 @@ const Options = z
 export const correlatedRegression: DatasetModule<typeof Options> = {
   name: "correlated-regression",
   description: "Synthetic regression tasks with a set correlation p (MMoE §3.2).",
+  kind: "multitask",
   options: Options,
+  describe: (o) => ({
+    kind: "multitask",
+    outputs: Array.from({ length: o.n_tasks }, (_, t) => ({
+      name: `task${t + 1}`,
+      kind: "regression" as const,
+    })),
+    samples: o.n_samples,
+    inputShape: [o.dim],
+  }),
   load(o, ctx) {
     const rng = rngStream("correlated-regression", ctx.seed);
     const d = o.dim;

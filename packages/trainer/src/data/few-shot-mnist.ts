@@ -205,8 +205,14 @@ export const fewShotMnist: TaskFamilyModule<typeof Options> = {
   name: "few-shot-mnist",
   description:
     "N-way K-shot MNIST tasks; held-out tasks use digits never seen in meta-training (task family for meta strategies).",
+  kind: "family",
   options: Options,
   family: (o, ctx) => family(o, ctx.seed),
+  describe: (o) => ({
+    kind: "family",
+    outputs: [{ name: "digit", kind: "classification", classes: 10 - new Set(o.testDigits).size }],
+    inputShape: [PIXELS],
+  }),
   load(o, ctx) {
     const p = family(o, ctx.seed).pools;
     const images = p.trainDigits.flatMap((d, label) =>

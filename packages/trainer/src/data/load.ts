@@ -3,7 +3,7 @@
  * generating or parsing it (MNIST: ~20 MB of JSON) should happen once per worker.
  */
 import type { DatasetSpec } from "@mtl/spec";
-import { datasets } from "../registries.ts";
+import { datasets } from "./registry.ts";
 import { splitDataset } from "./split.ts";
 import type { DatasetContext, SplitDataset } from "./types.ts";
 

@@ -117,8 +117,15 @@ export const sinusoid: TaskFamilyModule<typeof Options> = {
   name: "sinusoid",
   description:
     "MAML's sinusoid regression tasks y = A·sin(x − φ) (task family for meta strategies; pooled points as output `sinusoid` otherwise).",
+  kind: "family",
   options: Options,
   family: (o, ctx) => family(o, ctx.seed),
+  describe: (o) => ({
+    kind: "family",
+    outputs: [{ name: "sinusoid", kind: "regression" }],
+    samples: o.n_samples,
+    inputShape: [1],
+  }),
   load(o, ctx) {
     const p = family(o, ctx.seed).samplePooled(o.n_samples, new Rng(`sinusoid:${ctx.seed}:pooled`));
     return {

@@ -3,18 +3,32 @@ import type { Dataset, SplitData, SplitDataset, Target } from "./types.ts";
 
 /**
  * Splits by a permutation seeded from the dataset seed, so every trial of an experiment sees the
- * same train/val/test samples. Standardisation uses training statistics only (no leakage).
+ * same train/val/test samples, or by the dataset's own fixed assignment. Standardisation uses
+ * training statistics only (no leakage).
  */
 export function splitDataset(
   ds: Dataset,
   fractions: { val: number; test: number },
   seed: number,
 ): SplitDataset {
-  const perm = rngStream("split", seed).permutation(ds.n);
-  const nTest = Math.round(ds.n * fractions.test);
-  const nVal = Math.round(ds.n * fractions.val);
-  const nTrain = ds.n - nTest - nVal;
-  if (nTrain < 1) throw new Error(`dataset has ${ds.n} samples: too few for the val/test fractions`);
+  let perm: Int32Array;
+  let nTrain: number;
+  let nVal: number;
+  let nTest: number;
+  if (ds.assignment) {
+    // A fixed split: each split's samples in their original order.
+    const a = ds.assignment;
+    const rows = [0, 1, 2].map((s) => Int32Array.from(a.keys()).filter((i) => a[i] === s));
+    [nTrain, nVal, nTest] = rows.map((r) => r.length) as [number, number, number];
+    perm = Int32Array.from(rows.flatMap((r) => Array.from(r)));
+    if (nTrain < 1) throw new Error("dataset: the fixed split has no training samples");
+  } else {
+    perm = rngStream("split", seed).permutation(ds.n);
+    nTest = Math.round(ds.n * fractions.test);
+    nVal = Math.round(ds.n * fractions.val);
+    nTrain = ds.n - nTest - nVal;
+    if (nTrain < 1) throw new Error(`dataset has ${ds.n} samples: too few for the val/test fractions`);
+  }
   const d = ds.inputShape.reduce((a, b) => a * b, 1);
   const whole: SplitData = { n: ds.n, x: ds.x, targets: ds.targets };
   const take = (from: number, count: number): SplitData =>

@@ -12,34 +12,14 @@
 
 import type { MetricPoint } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
+import type { StrategyImplementation } from "../descriptors.ts";
 import { allVariables, type Model } from "../models/types.ts";
 import { createOptimizer } from "../optimizers.ts";
 import { taskLoss } from "../tasks.ts";
+import type { Options } from "./distill.info.ts";
 import { type BoundTask, type Phase, predict, prepare, runPhases } from "./phased.ts";
-import { type MetaStrategyModule, ownLoop } from "./types.ts";
-
-const Options = z
-  .object({
-    alpha: z.number().min(0).max(1).default(0.5).describe("weight α of the soft-target term"),
-    temperature: z.number().positive().default(4).describe("softmax temperature T"),
-    teacherEpochs: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe("epochs of teacher training (default: half of training.epochs)"),
-    teacher: z
-      .enum(["multi-task", "per-task"])
-      .default("multi-task")
-      .describe("one hard-sharing teacher, or one network per task"),
-    teacherHidden: z
-      .array(z.number().int().positive())
-      .optional()
-      .describe("teacher hidden widths (default: model.hidden)"),
-  })
-  .strict();
-type Options = z.output<typeof Options>;
+import { ownLoop } from "./types.ts";
 
 /** Per-sample KL(softmax(t/T) ‖ softmax(s/T)) of logits [n, c]. */
 export function softKl(teacher: tf.Tensor2D, student: tf.Tensor2D, T: number): tf.Tensor1D {
@@ -54,7 +34,7 @@ export function distillLoss(
   s: tf.Tensor2D,
   y: tf.Tensor1D,
   t: tf.Tensor2D,
-  o: Options,
+  o: z.output<Options>,
 ): tf.Scalar {
   const hard = taskLoss(b, s, y);
   const soft =
@@ -64,11 +44,7 @@ export function distillLoss(
   return tf.add(tf.mul(1 - o.alpha, hard), tf.mul(o.alpha, soft)) as tf.Scalar;
 }
 
-export const distill: MetaStrategyModule<typeof Options> = {
-  name: "distill",
-  description:
-    "Knowledge distillation (Hinton et al. 2015): teacher first, then student on (1−α)·CE + α·T²·KL.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("distill"),
   async run(config, o, hooks, env) {
     const epochs = config.training.epochs;

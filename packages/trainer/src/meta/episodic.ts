@@ -9,8 +9,9 @@
 
 import { type MetricPoint, rngStream, type TaskSpec, type TrialConfig, type TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { initBackend } from "../backend.ts";
+import type { StrategyImplementation } from "../descriptors.ts";
 import { epochsOf, type TrainHooks } from "../hooks.ts";
 import { runEpochs } from "../loop.ts";
 import { evaluateFamily } from "./adapt.ts";
@@ -22,39 +23,19 @@ import {
   isTaskFamilyModule,
   type LearnerContext,
   type MetaEnv,
-  type MetaStrategyModule,
   ownLoop,
   type TaskFamily,
 } from "./types.ts";
 
-/** Options of every episodic strategy. */
-export const episodicOptions = z
-  .object({
-    metaBatch: z.number().int().min(1).max(1000).default(25).describe("tasks per meta-iteration (B)"),
-    iterationsPerEpoch: z
-      .number()
-      .int()
-      .min(1)
-      .max(100000)
-      .default(100)
-      .describe("meta-iterations between two reports (an epoch of the trial)"),
-  })
-  .strict();
-
-/** Builds a registered strategy module from an episodic learner. */
-export function episodic<S extends z.ZodType<EpisodicOptions>>(spec: {
-  name: string;
-  description: string;
-  options: S;
-  createLearner(options: z.output<S>, ctx: LearnerContext): EpisodicLearner;
-}): MetaStrategyModule<S> {
+/** The implementation of an episodic strategy: runTrial hands its trials to runEpisodic. */
+export function episodic<S extends z.ZodType<EpisodicOptions>>(
+  name: string,
+  createLearner: (options: z.output<S>, ctx: LearnerContext) => EpisodicLearner,
+): StrategyImplementation<S> {
   return {
-    name: spec.name,
-    description: spec.description,
-    options: spec.options,
-    create: () => ownLoop(spec.name),
+    create: () => ownLoop(name),
     run: (config, options, hooks, env) =>
-      runEpisodic(config, options, hooks, env, (ctx) => spec.createLearner(options, ctx)),
+      runEpisodic(config, options, hooks, env, (ctx) => createLearner(options, ctx)),
   };
 }
 

@@ -8,11 +8,11 @@
 
 import type { MetricPoint, TrialConfig, TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
+import { batchSampler } from "../batches.ts";
 import { evaluate, type Forward } from "../evaluate.ts";
 import { epochsOf, type TrainHooks } from "../hooks.ts";
 import { runEpochs } from "../loop.ts";
 import type { BoundTask } from "../tasks.ts";
-import { batchSampler } from "../train.ts";
 import { type PreparedTrial, prepareTrial } from "../trial-data.ts";
 
 export { predict } from "../evaluate.ts";

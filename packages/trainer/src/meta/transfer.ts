@@ -8,38 +8,15 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { z } from "zod";
+import type { StrategyImplementation } from "../descriptors.ts";
 import { allVariables } from "../models/types.ts";
 import { createOptimizer } from "../optimizers.ts";
 import { taskLoss } from "../tasks.ts";
 import { type BoundTask, type Phase, prepare, runPhases } from "./phased.ts";
-import { type MetaStrategyModule, ownLoop } from "./types.ts";
+import type { Options } from "./transfer.info.ts";
+import { ownLoop } from "./types.ts";
 
-const Options = z
-  .object({
-    target: z.string().optional().describe("the target task (default: the last task)"),
-    sources: z.array(z.string()).min(1).optional().describe("source tasks (default: every other task)"),
-    pretrainEpochs: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe("epochs on the sources (default: half of training.epochs)"),
-    fineTune: z
-      .enum(["whole", "head"])
-      .default("whole")
-      .describe("fine-tune the whole model or the target's head only"),
-    fineTuneLr: z
-      .number()
-      .positive()
-      .optional()
-      .describe("fine-tuning learning rate (default: training.learningRate)"),
-  })
-  .strict();
-
-export const transfer: MetaStrategyModule<typeof Options> = {
-  name: "transfer",
-  description: "Pretrain on source tasks, then fine-tune on the target task (whole model or head only).",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("transfer"),
   async run(config, o, hooks, env) {
     const names = config.tasks.map((t) => t.name);

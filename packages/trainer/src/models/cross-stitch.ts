@@ -5,20 +5,11 @@
  * LibMTL starts at ones). The α's and the towers are shared; each head is its task's own.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { Options } from "./cross-stitch.info.ts";
 import { applyAll, headBlocks, outSizeOf, trunkBlocks, variable, varsOf } from "./layers.ts";
 import type { ArchitectureModule } from "./types.ts";
 
-const Options = z
-  .object({
-    self: z.number().min(0).max(1).default(0.9).describe("initial weight of a task's own activations"),
-  })
-  .strict();
-
-export const crossStitch: ArchitectureModule<typeof Options> = {
-  name: "cross-stitch",
-  description: "A tower per task with learned linear mixing (cross-stitch units) after every block.",
-  options: Options,
+export const implementation: Pick<ArchitectureModule<typeof Options>, "build"> = {
   build(spec, o, { inputShape, outputs, rng }) {
     const T = outputs.length;
     const towers = outputs.map((_, i) => trunkBlocks(spec, inputShape, rng, `tower${i}`));

@@ -6,11 +6,9 @@
  */
 
 import type { Rng } from "@mtl/spec";
-import { z } from "zod";
+import type { StrategyImplementation } from "../descriptors.ts";
 import { at, type Matrix } from "./linalg.ts";
-import type { StrategyModule } from "./types.ts";
-
-const Options = z.object({}).strict();
+import type { Options } from "./pcgrad.info.ts";
 
 /** Coefficients C (row i: projected g_i as a combination of the original gradients). */
 export function pcgradCoefficients(M: Matrix, rng: Rng): number[][] {
@@ -32,10 +30,7 @@ export function pcgradCoefficients(M: Matrix, rng: Rng): number[][] {
   return C;
 }
 
-export const pcgrad: StrategyModule<typeof Options> = {
-  name: "pcgrad",
-  description: "PCGrad: project away the conflicting component of each task gradient, then sum.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(_o, ctx) {
     let alpha = ctx.tasks.map(() => 1);
     return {
