@@ -187,6 +187,15 @@ async function readTable(o: Options, ctx: Omit<DatasetContext, "seed">, head?: n
   return { header, rows, complete };
 }
 
+/** The number in row r (0-based, after the header), column c, or an error naming the cell. */
+function cellNumber(rows: string[][], r: number, c: number, plan: Layout): number {
+  const cell = (rows[r]?.[c] ?? "").trim();
+  const v = Number(cell);
+  if (cell === "" || !Number.isFinite(v))
+    throw new CsvError(`row ${r + 2}, ${plan.label(c)}: expected a number`);
+  return v;
+}
+
 function classesOf(raw: string[]): string[] {
   const numeric = raw.every((v) => v !== "" && Number.isFinite(Number(v)));
   return [...new Set(raw)].sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
@@ -198,13 +207,7 @@ async function load(o: Options, ctx: DatasetContext): Promise<Dataset> {
   const n = rows.length;
   const d = plan.features.length;
   const x = new Float32Array(n * d);
-  const number = (r: number, c: number): number => {
-    const cell = (rows[r]?.[c] ?? "").trim();
-    const v = Number(cell);
-    if (cell === "" || !Number.isFinite(v))
-      throw new CsvError(`row ${r + 2}, ${plan.label(c)}: expected a number`);
-    return v;
-  };
+  const number = (r: number, c: number): number => cellNumber(rows, r, c, plan);
   rows.forEach((row, r) => {
     if (row.length !== header.length)
       throw new CsvError(`row ${r + 2} has ${row.length} fields, expected ${header.length}`);
@@ -248,6 +251,16 @@ async function load(o: Options, ctx: DatasetContext): Promise<Dataset> {
 async function describe(o: Options, ctx: Omit<DatasetContext, "seed">): Promise<DatasetDescription> {
   const { header, rows, complete } = await readTable(o, ctx, HEAD_BYTES);
   const plan = layout(o, header, rows, o.path);
+  // The rows at hand must parse as load() will parse them.
+  const numeric = [
+    ...plan.features,
+    ...plan.targets.filter((t) => t.kind === "regression").map((t) => t.column),
+  ];
+  rows.forEach((row, r) => {
+    if (row.length !== header.length)
+      throw new CsvError(`row ${r + 2} has ${row.length} fields, expected ${header.length}`);
+    for (const c of numeric) cellNumber(rows, r, c, plan);
+  });
   return {
     kind: "multitask",
     outputs: plan.targets.map((t) => {

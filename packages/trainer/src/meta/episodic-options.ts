@@ -13,3 +13,10 @@ export const episodicOptions = z
       .describe("meta-iterations between two reports (an epoch of the trial)"),
   })
   .strict();
+
+/** The loss and metric a task of a family of this kind must have (episodic strategies score them). */
+export function familyTaskRule(kind: "regression" | "classification"): { loss: string; metric: string } {
+  return kind === "regression"
+    ? { loss: "mse", metric: "mse" }
+    : { loss: "cross-entropy", metric: "accuracy" };
+}

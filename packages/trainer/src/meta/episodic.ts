@@ -15,6 +15,7 @@ import type { StrategyImplementation } from "../descriptors.ts";
 import { epochsOf, type TrainHooks } from "../hooks.ts";
 import { runEpochs } from "../loop.ts";
 import { evaluateFamily } from "./adapt.ts";
+import { familyTaskRule } from "./episodic-options.ts";
 import type { NetShape } from "./net.ts";
 import { registerSecondOrderGradients } from "./second-order.ts";
 import {
@@ -46,10 +47,7 @@ export function familyTask(config: TrialConfig, family: TaskFamily): TaskSpec {
     throw new Error(
       `strategy "${config.strategy.name}" trains one task family: expected one task, got ${config.tasks.length}`,
     );
-  const expected =
-    family.kind === "regression"
-      ? { loss: "mse", metric: "mse" }
-      : { loss: "cross-entropy", metric: "accuracy" };
+  const expected = familyTaskRule(family.kind);
   if (task.kind !== family.kind || task.loss !== expected.loss || task.metric !== expected.metric)
     throw new Error(
       `task "${task.name}": dataset "${config.dataset.name}" is a ${family.kind} family; expected kind "${family.kind}", ` +
