@@ -21,6 +21,8 @@ export interface StrategyNeeds {
   sharedRepresentation?: boolean;
   /** A task-family dataset and a single task (episodic meta-learning). */
   taskFamily?: boolean;
+  /** Parameters shared by the tasks (transfer fine-tunes what the sources trained). */
+  sharedParameters?: boolean;
 }
 
 export interface StrategyDescriptor<S extends z.ZodType = z.ZodType> extends StrategyInfo {
@@ -33,6 +35,8 @@ export interface StrategyDescriptor<S extends z.ZodType = z.ZodType> extends Str
 
 export interface ArchitectureDescriptor<S extends z.ZodType = z.ZodType> extends ArchitectureInfo {
   options: S;
+  /** Has parameters that several tasks use (false: independent networks, or towers tied only by a penalty). */
+  sharedParameters: boolean;
   load(): Promise<Pick<ArchitectureModule<S>, "build">>;
 }
 

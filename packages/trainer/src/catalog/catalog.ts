@@ -18,9 +18,14 @@ export interface CatalogDataset extends DatasetInfo {
   module: DatasetModule;
 }
 
+/** An architecture in the catalog: also whether tasks share parameters. */
+export interface CatalogArchitecture extends ArchitectureInfo {
+  sharedParameters: boolean;
+}
+
 export interface TrainerCatalog extends Catalog {
   strategies: ReadonlyMap<string, CatalogStrategy>;
-  architectures: ReadonlyMap<string, ArchitectureInfo>;
+  architectures: ReadonlyMap<string, CatalogArchitecture>;
   datasets: ReadonlyMap<string, CatalogDataset>;
 }
 
@@ -52,6 +57,7 @@ export const catalog: TrainerCatalog = {
         options: d.options,
         multiTask: d.multiTask,
         trunks: d.trunks,
+        sharedParameters: d.sharedParameters,
         sharedRepresentation: d.sharedRepresentation,
       },
     ]),

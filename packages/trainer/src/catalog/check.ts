@@ -135,6 +135,8 @@ export async function checkExperiment(
         `"${s.name}" needs one shared representation; architecture "${arch.name}" has none (use ${ok.join(" or ")})`,
       );
     }
+    if (needs.sharedParameters && arch && !arch.sharedParameters)
+      add(at, `"${s.name}" needs parameters the tasks share; architecture "${arch.name}" has none`);
     if (needs.taskFamily) {
       if (datasetEntry && datasetEntry.kind !== "family") {
         const families = [...catalog.datasets.values()].filter((d) => d.kind === "family").map((d) => d.name);

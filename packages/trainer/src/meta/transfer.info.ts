@@ -30,5 +30,6 @@ export const transferInfo = defineStrategy({
   options: Options,
   family: "meta",
   taskWeights: "ignored",
+  needs: () => ({ sharedParameters: true }),
   load: async () => (await import("./transfer.ts")).implementation,
 });

@@ -14,6 +14,7 @@ export const crossStitchInfo = defineArchitecture({
   options: Options,
   multiTask: true,
   trunks: ["mlp", "cnn"],
+  sharedParameters: true,
   sharedRepresentation: false,
   load: async () => (await import("./cross-stitch.ts")).implementation,
 });

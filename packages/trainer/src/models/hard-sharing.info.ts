@@ -10,6 +10,7 @@ export const hardSharingInfo = defineArchitecture({
   options: Options,
   multiTask: true,
   trunks: ["mlp", "cnn"],
+  sharedParameters: true,
   sharedRepresentation: true,
   load: async () => (await import("./hard-sharing.ts")).implementation,
 });

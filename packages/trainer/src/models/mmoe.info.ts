@@ -12,6 +12,7 @@ export const mmoeInfo = defineArchitecture({
   options: Options,
   multiTask: true,
   trunks: ["mlp", "cnn"],
+  sharedParameters: true,
   sharedRepresentation: false,
   load: async () => (await import("./mmoe.ts")).implementation,
 });

@@ -10,6 +10,7 @@ export const singleTaskInfo = defineArchitecture({
   options: Options,
   multiTask: false,
   trunks: ["mlp", "cnn"],
+  sharedParameters: false,
   sharedRepresentation: false,
   load: async () => (await import("./single-task.ts")).singleTask,
 });
@@ -20,6 +21,7 @@ export const logisticInfo = defineArchitecture({
   options: Options,
   multiTask: false,
   trunks: ["mlp"],
+  sharedParameters: false,
   sharedRepresentation: false,
   load: async () => (await import("./single-task.ts")).logistic,
 });

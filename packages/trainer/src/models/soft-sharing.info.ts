@@ -12,6 +12,7 @@ export const softSharingInfo = defineArchitecture({
   options: Options,
   multiTask: true,
   trunks: ["mlp", "cnn"],
+  sharedParameters: false,
   sharedRepresentation: false,
   load: async () => (await import("./soft-sharing.ts")).implementation,
 });
