@@ -31,7 +31,7 @@ export function transpose2d(
 ): TensorInfo {
   const out = heap.makeOutput([cols, rows]);
   if (rows % 4 === 0 && cols % 4 === 0) {
-    // The SIMD kernel of wasm-simd.ts, in 4×4 blocks: ~8× faster than the loop below.
+    // The SIMD kernel (kernels/transpose.ts), in 4×4 blocks: ~8× faster than the loop below.
     heap.kernels.transpose(heap.offset(x.dataId), heap.offset(out.dataId), rows, cols);
     return out;
   }
@@ -74,7 +74,7 @@ function swapPays(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): boole
 }
 
 /**
- * A float32 product of matrices (or batches of one) by the SIMD kernel of wasm-simd.ts, which
+ * A float32 product of matrices (or batches of one) by the SIMD `gemm` (kernels/gemm.ts), which
  * neither packs nor needs A transposed: C = op(A)·B directly when N is a multiple of 4 (Bᵀ is
  * transposed first, unless it is a vector), and a column C = Aᵀ·b as the row bᵀ·A. Null when
  * the shapes do not fit (the caller falls back to XNNPACK).

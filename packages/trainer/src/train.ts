@@ -9,7 +9,6 @@
 import type { TrialConfig, TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchSampler } from "./batches.ts";
-import type { SplitData, Target } from "./data/types.ts";
 import { denseStep } from "./dense-step.ts";
 import { evaluate } from "./evaluate.ts";
 import { epochsOf, type TrainHooks } from "./hooks.ts";

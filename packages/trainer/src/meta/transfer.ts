@@ -7,7 +7,6 @@
  * metrics with the single-task baseline's.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
 import type { StrategyImplementation } from "../descriptors.ts";
 import { allVariables } from "../models/types.ts";
 import { createOptimizer } from "../optimizers.ts";
