@@ -58,7 +58,7 @@ describe("the accel and plain tfjs train to the same numbers", () => {
     expect(plain.status).toBe("completed");
     // Float32 sums in another order, compounded over 20 Adam steps.
     expectClose(fast.final, plain.final, 2e-3);
-  });
+  }, 60_000);
 
   it("MTL_ACCEL=off in a fresh process trains on plain tfjs, as the disabled accel does", async () => {
     const here = dirname(fileURLToPath(import.meta.url));

@@ -112,8 +112,11 @@ describe("every strategy × architecture on mixed tasks", () => {
     expect(all.length).toBeGreaterThan(70);
   });
   for (const [strategy, architecture] of all)
-    it(`${typeof strategy === "string" ? strategy : JSON.stringify(strategy)} on ${architecture}`, () =>
-      trainAndCheck(strategy, architecture));
+    it(
+      `${typeof strategy === "string" ? strategy : JSON.stringify(strategy)} on ${architecture}`,
+      () => trainAndCheck(strategy, architecture),
+      60_000,
+    );
 });
 
 describe("meta-learning strategies on the task families they support", () => {
@@ -163,5 +166,5 @@ describe("meta-learning strategies on the task families they support", () => {
           expect(m.loss).toBe(m[f.headline]);
         }
         expect(Number.isFinite(outcome.final?.s?.train?.loss as number)).toBe(true);
-      });
+      }, 60_000);
 });

@@ -40,7 +40,7 @@ const mnist = {
   backend: "wasm",
 };
 
-describe("smoke mode", () => {
+describe("smoke mode", { timeout: 60_000 }, () => {
   it("trains one epoch on at most `samples` rows and evaluates on samples of that size", async () => {
     const { outcome, rows, epochs } = await smokeRun({ ...mnist, strategy: "pcgrad" });
     expect(outcome.status).toBe("completed");

@@ -150,7 +150,7 @@ describe("csv files", () => {
   });
 });
 
-describe("csv trials", () => {
+describe("csv trials", { timeout: 60_000 }, () => {
   it("completes with one extreme held-out value, reporting its non-finite or huge error", async () => {
     const rng = new Rng(8);
     const lines = ["x1,x2,y,fold"];
