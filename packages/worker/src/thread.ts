@@ -13,7 +13,8 @@ const {
   stopFlag,
   backend: preferred,
   warm,
-} = workerData as { stopFlag: SharedArrayBuffer; backend?: string; warm?: boolean };
+  dataDirs,
+} = workerData as { stopFlag: SharedArrayBuffer; backend?: string; warm?: boolean; dataDirs?: string[] };
 const flag = new Int32Array(stopFlag);
 
 async function main() {
@@ -39,6 +40,8 @@ async function main() {
       // thrown away on them at the start of the sweep.
       const outcome = await runTrial(TrialConfig.parse(req.config), {
         backend,
+        // Folders the worker's trials may read data files from (csv); none unless the host says.
+        ...(dataDirs ? { dataDirs } : {}),
         onEpoch: (report) => port.postMessage({ type: "epoch", report } satisfies ThreadReply),
         shouldStop: () => {
           const code = Atomics.load(flag, 0);
