@@ -42,12 +42,14 @@ function mount(size = { columns: 80, rows: 24 }, onQuit?: () => void) {
 describe("Dashboard", () => {
   it("shows the sweep's progress and its trials with metrics and Δm%, within 80×24", async () => {
     const { frame } = mount();
-    const text = await until(frame, /trial|strategy/);
+    // The first frame comes before the comparison; Δm% and ranks follow.
+    const text = await until(frame, /\+3\.[78]%/);
     expect(text).toMatch(/sweep 1 fixture running .* 7\/9 77%/);
+    expect(text).toMatch(/sort # · 9\/9 · val split/);
     expect(text).toMatch(/queued 1 {2}running 1 {2}completed 5 {2}failed 1 {2}pruned 1/);
     expect(text).toMatch(/task1 acc\s+task2 mse\s+Δm%/);
-    expect(text).toMatch(/2 completed equal\s+–.*0\.88\s+0\.18\s+\+3\.7%/);
-    expect(text).toMatch(/4 completed fixed\s+0\.5\/1\.5.*\+20\.0%/);
+    expect(text).toMatch(/2 completed equal\s+–.*0\.88\s+0\.18\s+\+3\.8%\s+1\s/);
+    expect(text).toMatch(/4 completed fixed\s+0\.5\/1\.5.*\+20\.0%\s+2\s/);
     expect(text).toMatch(/q quit/);
     const lines = text.split("\n");
     expect(lines.length).toBeLessThanOrEqual(23);
@@ -78,14 +80,24 @@ describe("Dashboard", () => {
     await until(frame, /strategy/);
     await press("s");
     await until(frame, /sort state/);
-    const rows = frame()
-      .split("\n")
-      .filter((l) => /^\s+\d+ (running|queued|completed|failed|pruned)/.test(l));
-    expect(rows[0]).toMatch(/running/);
+    // The server sorts: the next page to arrive has the running trial first.
+    const sorted = await until(frame, /# +state.*\n +\d+ running/);
+    const rows = sorted.split("\n").filter((l) => /^\s+\d+ (running|queued|completed|failed|pruned)/.test(l));
+    expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual([
+      "running",
+      "queued",
+      "failed",
+      "pruned",
+      "completed",
+      "completed",
+      "completed",
+      "completed",
+      "completed",
+    ]);
     await press("/", "f", "i", "x", "e", "d", KEY.enter);
-    const filtered = await until(frame, /filter "fixed"/);
+    // The page the server filtered arrives with its count.
+    const filtered = await until(frame, /filter "fixed" · 4\/9/);
     expect(filtered).not.toMatch(/single-task/);
-    expect(filtered).toMatch(/· 4\/9/);
     await press(KEY.tab);
     const workers = await until(frame, /heartbeat/);
     expect(workers).toMatch(/local-1\s+box\s+cpu\s+wasm\s+busy\s+#6/);
@@ -94,7 +106,7 @@ describe("Dashboard", () => {
     expect(events).toMatch(/trial\.failed\s+trial 5 failed: NaN loss/);
     expect(events).toMatch(/worker\.left/);
     await press(KEY.tab);
-    const compare = await until(frame, /rank strategy/);
+    const compare = await until(frame, /rank configuration/);
     expect(compare).toMatch(/equal .*\+3\.\d%/);
     await press(KEY.tab);
     await until(frame, /id sweep\s+status/);
