@@ -56,7 +56,14 @@ describe("sweeps on the embedded path", () => {
       },
     });
     const db = join(tmp.dir, "asha-configs.db");
-    const r = await mtl(["run", writeExperiment(tmp.dir, "asha-configs", spec), "--db", db, "--workers", "2"]);
+    const r = await mtl([
+      "run",
+      writeExperiment(tmp.dir, "asha-configs", spec),
+      "--db",
+      db,
+      "--workers",
+      "2",
+    ]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const store = new Store(db, { readonly: true });
     try {
