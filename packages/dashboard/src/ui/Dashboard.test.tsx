@@ -1,10 +1,11 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SnapshotRequest } from "@mtl/bus";
 import { buildFixture } from "@mtl/coordinator/testing";
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SqliteSource } from "../sqlite-source.ts";
-import { Dashboard } from "./Dashboard.tsx";
+import { Dashboard, trialsWindow } from "./Dashboard.tsx";
 
 const KEY = { down: "\u001b[B", up: "\u001b[A", enter: "\r", esc: "\u001b", tab: "\t", pgdn: "\u001b[6~" };
 
@@ -143,6 +144,52 @@ describe("Dashboard", () => {
     expect(text).toMatch(/strategy/);
     expect(text).toMatch(/worker\.left/);
     expect(text.split("\n").length).toBeLessThanOrEqual(47);
+  });
+
+  it("asks the source for the page it shows, not the whole sweep", async () => {
+    // 600 more queued trials: more than a snapshot may carry at once.
+    const first = f.store.trialsOf(f.sweepId)[7]!;
+    f.store.planTrials(
+      f.sweepId,
+      Array.from({ length: 600 }, (_, i) => ({
+        configKey: `extra-${i}`,
+        seed: i,
+        method: "equal",
+        params: first.params,
+        config: { ...(first.config as object), seed: i },
+      })),
+    );
+    const inner = new SqliteSource({ store: f.store });
+    const asked: SnapshotRequest[] = [];
+    const sizes: number[] = [];
+    const source = Object.assign(Object.create(inner) as SqliteSource, {
+      snapshot: async (request?: SnapshotRequest) => {
+        asked.push(request ?? {});
+        const s = await inner.snapshot(request);
+        sizes.push(s.trials.items.length);
+        return s;
+      },
+    });
+    const app = render(<Dashboard source={source} size={{ columns: 80, rows: 24 }} intervalMs={50} />);
+    const frame = () => app.lastFrame() ?? "";
+    await until(frame, /· 609\/609/);
+    app.stdin.write("G");
+    const end = await until(frame, /^\s+608 queued/m);
+    expect(end).toMatch(/ 59\d–/); // the rows shown, numbered in the whole list
+    // Each answer is the page asked for: three screenfuls at most, never the 609 trials.
+    asked.forEach((a, k) => {
+      expect(sizes[k]).toBeLessThanOrEqual(a.trials!.limit!);
+      expect(a.trials!.limit).toBeLessThanOrEqual(3 * 24);
+    });
+    const rows = asked.at(-1)!.trials!.limit! / 3;
+    expect(asked.at(-1)!.trials!.offset).toBe(trialsWindow(608, rows).offset);
+  });
+
+  it("pages around the cursor: the screenful it is on and one either side", () => {
+    expect(trialsWindow(0, 10)).toEqual({ offset: 0, limit: 30 });
+    expect(trialsWindow(15, 10)).toEqual({ offset: 0, limit: 30 });
+    expect(trialsWindow(25, 10)).toEqual({ offset: 10, limit: 30 });
+    expect(trialsWindow(10_000, 200)).toEqual({ offset: 9800, limit: 500 });
   });
 
   it("calls onQuit on q", async () => {
