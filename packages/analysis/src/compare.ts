@@ -207,20 +207,20 @@ export function compare(
   const unpaired = rows.filter((r) => r.unpaired.length > 0 && !r.isBaseline);
   if (hasBaseline && unpaired.length > 0)
     notes.push(
-      `Δm% pairs each seed with the same seed of the row's single-task baseline; left out for want of one: ${unpaired
-        .map((r) => `${r.label} (seed ${r.unpaired.join(", ")})`)
-        .join("; ")}.`,
+      `Δm% pairs each seed with the same seed of the row's single-task baseline; left out for want of one: ${listSome(
+        unpaired.map((r) => `${r.label} (seed ${r.unpaired.join(", ")})`),
+      )}.`,
     );
   const diverged = rows.filter((r) => r.diverged.length > 0);
   if (diverged.length > 0)
     notes.push(
-      `Diverged (a non-finite metric on the ${split} split; counted in n, left out of means): ${diverged
-        .map((r) => `${r.label} seed ${r.diverged.join(", ")}`)
-        .join("; ")}.`,
+      `Diverged (a non-finite metric on the ${split} split; counted in n, left out of means): ${listSome(
+        diverged.map((r) => `${r.label} seed ${r.diverged.join(", ")}`),
+      )}.`,
     );
   const fewSeeds = rows.filter((r) => r.seeds.length < 2).map((r) => r.label);
   if (fewSeeds.length > 0)
-    notes.push(`One seed only for ${fewSeeds.join(", ")}: no spread, interval or p-value there.`);
+    notes.push(`One seed only for ${listSome(fewSeeds, ", ")}: no spread, interval or p-value there.`);
 
   return {
     split,
@@ -237,6 +237,14 @@ export function compare(
     leftOut,
     notes,
   };
+}
+
+/** Items a note names one by one (a sweep can have thousands of rows; the rows themselves say the rest). */
+const NOTE_ITEMS = 12;
+
+function listSome(items: readonly string[], sep = "; "): string {
+  const more = items.length - NOTE_ITEMS;
+  return items.slice(0, NOTE_ITEMS).join(sep) + (more > 0 ? `${sep}and ${more} more` : "");
 }
 
 /** Ranked rows first (by rank), then baselines, then rows without an objective value. */
