@@ -10,7 +10,7 @@
  */
 import {
   BASELINE_STRATEGY,
-  configKeyOf,
+  canonicalJson,
   isSingleTask,
   methodOf,
   SINGLE_TASK,
@@ -36,7 +36,7 @@ export function baselineConfigOf(config: TrialConfig): TrialConfig {
 
 /** One configuration of a sweep: its trials in every state; seeds are replicates. */
 export interface Configuration {
-  /** `configKeyOf(config)`. */
+  /** Its trials' `configKey` (spec's `configKeyOf`, computed by the scheduler when it planned them). */
   key: string;
   /** The config of its first trial (seed aside, all its trials have the same). */
   config: TrialConfig;
@@ -45,7 +45,7 @@ export interface Configuration {
   /** "single-task" for baselines, else the strategy name. */
   method: string;
   isBaseline: boolean;
-  /** The key of its baseline configuration; null for a baseline. */
+  /** The key of its baseline configuration when the sweep has it; null for a baseline or without one. */
   baselineKey: string | null;
   trials: TrialRecord[];
 }
@@ -56,38 +56,42 @@ export function hasResult(t: TrialRecord): boolean {
 }
 
 /**
- * Groups trials by configuration, in plan order (of each configuration's first trial). The key is
- * computed from the config (never trusted from the record); hashing once per stored `configKey`
- * group keeps a sweep of 50,000 trials cheap.
+ * The text spec's `configKeyOf` hashes: the config without its seed and sampled parameters.
+ * Equal texts are equal keys; matching by text spares hashing every configuration of a large sweep.
+ */
+export function identityText(config: TrialConfig): string {
+  return canonicalJson({ ...config, seed: undefined, params: undefined });
+}
+
+/**
+ * Groups trials by configuration (their `configKey`), in plan order (of each configuration's first
+ * trial), and finds each one's baseline among the sweep's single-task configurations.
  */
 export function configurationsOf(trials: readonly TrialRecord[]): Configuration[] {
   const byKey = new Map<string, Configuration>();
-  const keyOfStored = new Map<string, string>();
   const order = [...trials].sort((a, b) => (a.number ?? a.id) - (b.number ?? b.id));
   for (const t of order) {
-    // Trials of one stored key share a config but their seed (and params), so one hash serves them.
-    let key = keyOfStored.get(t.configKey);
-    if (key === undefined) {
-      key = configKeyOf(t.config);
-      keyOfStored.set(t.configKey, key);
-    }
-    let c = byKey.get(key);
+    let c = byKey.get(t.configKey);
     if (!c) {
-      const baseline = isSingleTask(t.config);
       c = {
-        key,
+        key: t.configKey,
         config: t.config,
         params: t.params,
         method: methodOf(t.config),
-        isBaseline: baseline,
-        baselineKey: baseline ? null : configKeyOf(baselineConfigOf(t.config)),
+        isBaseline: isSingleTask(t.config),
+        baselineKey: null,
         trials: [],
       };
-      byKey.set(key, c);
+      byKey.set(t.configKey, c);
     }
     c.trials.push(t);
   }
-  return [...byKey.values()];
+  const configs = [...byKey.values()];
+  const baselines = new Map(configs.filter((c) => c.isBaseline).map((c) => [identityText(c.config), c.key]));
+  if (baselines.size > 0)
+    for (const c of configs)
+      if (!c.isBaseline) c.baselineKey = baselines.get(identityText(baselineConfigOf(c.config))) ?? null;
+  return configs;
 }
 
 /** Δm% of one seed of a configuration against the same seed of its baseline. */
