@@ -21,7 +21,7 @@ describe("mtl run, end to end on the embedded default", () => {
     expect(first.stderr).toBe("");
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toMatch(/sweep 1 complete: 4 completed, 0 failed/);
-    expect(first.stdout).toMatch(/#\s+method\s+params\s+seeds\s+mean\.accuracy \(val\)/);
+    expect(first.stdout).toMatch(/#\s+configuration\s+seeds\s+mean\.accuracy \(val\)/);
   });
 
   it("uses both workers", () => {

@@ -5,6 +5,7 @@ import {
   objectiveOf,
   type Pruner,
   type Sampler,
+  type SamplerOptions,
   type TrialHistory,
 } from "@mtl/scheduler";
 import {
@@ -35,6 +36,8 @@ export interface CoordinatorOptions {
   log?: (line: string) => void;
   /** Called after every change, for progress displays. */
   onChange?: () => void;
+  /** What the planner knows of each strategy (the trainer's catalog), passed to `createSampler`. */
+  strategies?: SamplerOptions["strategies"];
 }
 
 export interface SweepSummary {
@@ -73,7 +76,7 @@ export class Coordinator {
     this.bus = options.bus;
     this.experiment = options.experiment;
     this.sweepId = options.sweep.id;
-    this.sampler = createSampler(this.experiment);
+    this.sampler = createSampler(this.experiment, { strategies: options.strategies });
     this.objective = objectiveOf(this.experiment);
     this.pruner = createPruner(
       this.experiment.sweep.pruner,

@@ -3,8 +3,8 @@
  *
  * | subject              | request (validated)                       | reply                |
  * |----------------------|-------------------------------------------|----------------------|
- * | `mtl.dash.snapshot`  | `{ sweepId? }`                            | Snapshot             |
- * | `mtl.dash.trial`     | `{ trialId }`                             | TrialDetail or null  |
+ * | `mtl.dash.snapshot`  | `{ sweepId?, trials?: { offset, limit, sort, reverse, filter } }` | Snapshot (one page of trials) |
+ * | `mtl.dash.trial`     | `{ trialId, maxPoints? }`                 | TrialDetail or null  |
  * | `mtl.dash.action`    | `{ action: "cancel", trialId }` or `{ action: "pause" \| "resume", sweepId }` | ActionResult |
  *
  * A reply `{ error: string }` reports a failure. The server side is a `DashboardService` (built by
@@ -12,7 +12,7 @@
  * and never throws.
  */
 import { z } from "zod";
-import type { Snapshot, TrialDetail } from "./views.ts";
+import type { Snapshot, SortKey, TrialDetail } from "./views.ts";
 
 export const DASH_SUBJECTS = {
   snapshot: "mtl.dash.snapshot",
@@ -23,10 +23,42 @@ export const DASH_SUBJECTS = {
 
 const id = z.number().int().positive();
 
-export const SnapshotRequest = z.object({ sweepId: id.optional() }).strict();
-export type SnapshotRequest = z.output<typeof SnapshotRequest>;
+/** Trials a snapshot page holds at most: a terminal shows far fewer. */
+export const MAX_PAGE = 500;
+/** Points per series a trial's detail holds at most. */
+export const MAX_POINTS = 10_000;
 
-export const TrialRequest = z.object({ trialId: id }).strict();
+/** Which trials a snapshot carries: one page of the sweep's trials, sorted and filtered by the server. */
+export const TrialsQuery = z
+  .object({
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(MAX_PAGE).default(100),
+    sort: z
+      .string()
+      .max(200)
+      .regex(/^(number|state|method|objective|deltaM|task:.+)$/, "expected a sort key")
+      .default("number")
+      .transform((s) => s as SortKey),
+    reverse: z.boolean().default(false),
+    /** The trials filter (`state:running method:pcgrad` or any text). */
+    filter: z.string().max(200).default(""),
+  })
+  .strict();
+export type TrialsQuery = z.input<typeof TrialsQuery>;
+
+export const SnapshotRequest = z.object({ sweepId: id.optional(), trials: TrialsQuery.optional() }).strict();
+/** What a dashboard sends (defaults not applied). */
+export type SnapshotRequest = z.input<typeof SnapshotRequest>;
+/** What a service answers: the request validated, with defaults. */
+export type SnapshotQuery = z.output<typeof SnapshotRequest>;
+
+export const TrialRequest = z
+  .object({
+    trialId: id,
+    /** Downsample each curve to at most this many points (the chart's resolution). */
+    maxPoints: z.number().int().min(2).max(MAX_POINTS).optional(),
+  })
+  .strict();
 export type TrialRequest = z.output<typeof TrialRequest>;
 
 /** An action a person takes from the dashboard. */
@@ -44,7 +76,7 @@ export interface ActionResult {
 
 /** What answers the dashboard: the coordinator's view of its store. */
 export interface DashboardService {
-  snapshot(request: SnapshotRequest): Snapshot | Promise<Snapshot>;
+  snapshot(request: SnapshotQuery): Snapshot | Promise<Snapshot>;
   trial(request: TrialRequest): TrialDetail | null | Promise<TrialDetail | null>;
   action(action: DashAction): ActionResult | Promise<ActionResult>;
 }
