@@ -1,0 +1,100 @@
+/**
+ * Limits a worker enforces on what it is asked to train. A trial message is data from the wire:
+ * without bounds one message (1e9 epochs, a million-wide layer, a dataset of 1e10 samples) could
+ * hold or exhaust a worker for good. The defaults are generous; `mtl worker` flags raise them.
+ * A trial over a limit is refused, not trained: it fails with the reason and is recorded as a
+ * dead letter.
+ */
+import type { Delivery, TrialMessage, WorkerBus } from "@mtl/bus";
+import type { DatasetSpec } from "@mtl/spec";
+
+export interface WorkerLimits {
+  /** Epochs of one trial. @default 10000 */
+  maxEpochs: number;
+  /** Samples of a trial's dataset, where its description tells. @default 10000000 */
+  maxSamples: number;
+  /** Trainable parameters of a trial's model (an upper-bound estimate, see `parameterBound`). @default 100000000 */
+  maxParameters: number;
+  /** Bytes of a trial message (its JSON). @default 262144 */
+  maxMessageBytes: number;
+}
+
+export const DEFAULT_LIMITS: WorkerLimits = {
+  maxEpochs: 10_000,
+  maxSamples: 10_000_000,
+  maxParameters: 100_000_000,
+  maxMessageBytes: 256 * 1024,
+};
+
+/** The flag that raises each limit, for the refusal's message. */
+export const LIMIT_FLAGS: Record<keyof WorkerLimits, string> = {
+  maxEpochs: "--max-epochs",
+  maxSamples: "--max-samples",
+  maxParameters: "--max-parameters",
+  maxMessageBytes: "--max-message-bytes",
+};
+
+/** What a worker can tell of a dataset's size without loading it (the trainer's catalog describes it). */
+export interface DatasetSize {
+  samples?: number;
+  /** Input values per sample (features, or pixels of an image). */
+  inputSize?: number;
+}
+
+/**
+ * An upper bound on a trial's trainable parameters: its dense layers' weights and biases from the
+ * input through the hidden and head widths, times the number of copies any architecture makes of
+ * them (one per task for towers, one per expert for a mixture). A bound, not a count: it only
+ * decides whether a trial is absurd, so over-counting a little is harmless.
+ */
+export function parameterBound(config: TrialMessage["config"], inputSize = 1): number {
+  const widths = [inputSize, ...config.model.hidden, ...config.model.head, 1];
+  let perCopy = 0;
+  for (let i = 0; i + 1 < widths.length; i++) perCopy += ((widths[i] ?? 0) + 1) * (widths[i + 1] ?? 0);
+  const experts = Number(config.model.options.experts ?? 1);
+  const copies = Math.max(config.tasks.length, Number.isFinite(experts) ? experts : 1, 1);
+  return perCopy * copies;
+}
+
+/** Every limit a trial message goes over, as `what: value > limit (raise with --flag)` lines. */
+export function overLimits(
+  message: TrialMessage,
+  limits: WorkerLimits,
+  sizeOf?: (spec: DatasetSpec) => DatasetSize | undefined,
+): string[] {
+  const over: string[] = [];
+  const check = (what: string, value: number, key: keyof WorkerLimits) => {
+    if (value > limits[key]) over.push(`${what}: ${value} > ${limits[key]} (raise with ${LIMIT_FLAGS[key]})`);
+  };
+  check("message bytes", Buffer.byteLength(JSON.stringify(message)), "maxMessageBytes");
+  check("training.epochs", message.config.training.epochs, "maxEpochs");
+  let size: DatasetSize | undefined;
+  try {
+    size = sizeOf?.(message.config.dataset);
+  } catch {
+    size = undefined; // an unknown dataset fails in the trainer, with its own message
+  }
+  if (size?.samples !== undefined) check("dataset samples", size.samples, "maxSamples");
+  check("model parameters (bound)", parameterBound(message.config, size?.inputSize), "maxParameters");
+  return over;
+}
+
+/**
+ * Refuses a delivered trial: it fails for good (not retryable: every delivery would be refused
+ * the same way) with the reasons, the message is recorded as a dead letter, and the delivery is
+ * acknowledged. The failure is reported as a run of its own (`started`, then `failed`) because
+ * only the run that holds a trial may end it.
+ */
+export async function refuseTrial(
+  bus: WorkerBus,
+  delivery: Delivery,
+  ids: { trialId: number; runId: string; worker: string },
+  backend: string,
+  reasons: string[],
+): Promise<void> {
+  const error = `refused by worker ${ids.worker}: ${reasons.join("; ")}`;
+  await bus.publishEvent({ kind: "started", ...ids, backend });
+  await bus.publishEvent({ kind: "failed", ...ids, error, retryable: false, epoch: 0 });
+  await bus.reject({ source: "trial", payload: JSON.stringify(delivery.message), error });
+  await delivery.ack();
+}
