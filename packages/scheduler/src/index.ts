@@ -9,5 +9,15 @@ export { createPruner } from "./pruner.ts";
 export { baselineParams, isBaseline, resolveConfig } from "./resolve.ts";
 export { createSampler, DEFAULT_MAX_TRIALS } from "./sampler.ts";
 export { simplexGrid, simplexGridSize } from "./simplex.ts";
-export { type Arm, analyzeSpace, type Dim, type Space } from "./space.ts";
+export {
+  type Arm,
+  analyzeSpace,
+  type Dim,
+  type KeyTarget,
+  MODEL_KEYS,
+  type Space,
+  strategyLabels,
+  TRAINING_KEYS,
+  targetOf,
+} from "./space.ts";
 export type { PlannedTrial, PruneQuery, Pruner, Sampler, TrialHistory } from "./types.ts";
