@@ -2,6 +2,7 @@
 import { setFlagsFromString } from "node:v8";
 import { InputError } from "@mtl/spec";
 import { Command, CommanderError } from "commander";
+import * as check from "./commands/check.ts";
 import * as compare from "./commands/compare.ts";
 import * as coordinator from "./commands/coordinator.ts";
 import * as dash from "./commands/dash.ts";
@@ -22,7 +23,7 @@ const program = new Command("mtl")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, dash, trials, list, compare, report, coordinator, worker])
+for (const command of [run, check, dash, trials, list, compare, report, coordinator, worker])
   command.register(program);
 
 /**

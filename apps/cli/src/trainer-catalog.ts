@@ -13,7 +13,7 @@ import { closeSync, fstatSync, openSync, readFileSync, realpathSync } from "node
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { DatasetSpec, Experiment, TrialConfig, TrialOutcome } from "@mtl/spec";
 import { formatIssues } from "@mtl/spec";
-import { parseCsv, runTrial, type TrainHooks } from "@mtl/trainer";
+import { hasOwnLoop, parseCsv, runTrial, type TrainHooks } from "@mtl/trainer";
 import type { z } from "zod";
 // Interim reach-ins (see above): the registries with their option schemas.
 import { architectures, datasets, strategies } from "../../../packages/trainer/src/registries.ts";
@@ -253,6 +253,8 @@ export function smokeTrial(
           },
         }
       : config.dataset;
-  const short = { ...config, dataset, training: { ...config.training, epochs: hooks.smoke.epochs } };
+  // Phased strategies (transfer, distill) need an epoch per phase.
+  const epochs = hasOwnLoop(config.strategy.name) ? Math.max(2, hooks.smoke.epochs) : hooks.smoke.epochs;
+  const short = { ...config, dataset, training: { ...config.training, epochs } };
   return runTrial(short, withHooks);
 }

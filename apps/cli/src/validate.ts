@@ -20,6 +20,7 @@ import {
   type Experiment,
   ExperimentSpec,
   InputError,
+  methodOf,
   type Param,
   type ParamValue,
   type TrialConfig,
@@ -94,6 +95,37 @@ export function experimentProblems(experiment: Experiment, options: ValidateOpti
     }
   }
   return problems;
+}
+
+/**
+ * One trial config per distinct method and architecture the sweep trains (each strategy entry
+ * with its options, on each architecture of the space, and the baseline), with a label such as
+ * `pcgrad · hard-sharing`: what `mtl check` trains briefly.
+ */
+export function distinctConfigurations(experiment: Experiment): { label: string; config: TrialConfig }[] {
+  const space = analyzeSpace(experiment);
+  const arms = space.arms.map((a) => ({
+    label: a.label,
+    keys: [...space.common, ...a.conditional]
+      .filter((d) => d.key === "architecture")
+      .map((d) => [d.key, d] as [string, Param]),
+  }));
+  const problems: string[] = [];
+  const configs = representativeConfigs(experiment, arms, problems);
+  if (problems.length > 0) throw new InputError("the search space gives invalid trials:", problems);
+  const seen = new Map<string, { label: string; config: TrialConfig }>();
+  for (const { config } of configs) {
+    const key = JSON.stringify([config.strategy, config.model.architecture, config.model.trunk]);
+    if (seen.has(key)) continue;
+    const options = Object.keys(config.strategy.options).length
+      ? ` ${JSON.stringify(config.strategy.options)}`
+      : "";
+    const method = methodOf(config);
+    const strategy = method === config.strategy.name ? `${method}${options}` : method;
+    const on = strategy === config.model.architecture ? "" : ` · ${config.model.architecture}`;
+    seen.set(key, { label: `${strategy}${on} (${config.model.trunk})`, config });
+  }
+  return [...seen.values()];
 }
 
 /** `--backend`: one of the trainer's backends. */
