@@ -9,7 +9,7 @@
  * trainer's runtime registries, reaching into its sources; when it lands, each function here
  * becomes a re-export of the trainer's and the reach-ins go.
  */
-import { closeSync, fstatSync, openSync, readFileSync, realpathSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { DatasetSpec, Experiment, TrialConfig, TrialOutcome } from "@mtl/spec";
 import { formatIssues } from "@mtl/spec";
@@ -162,7 +162,7 @@ function dataFile(path: string, ctx: CheckContext): string {
   });
   if (!inside) throw new Error(`${path} is outside the data folders (${ctx.dataDirs.join(", ") || "none"})`);
   // fstat on an open descriptor: O_NONBLOCK so that a FIFO does not block the open itself.
-  const fd = openSync(real, "r", 0o4000 /* O_NONBLOCK */);
+  const fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     if (!fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file`);
   } finally {

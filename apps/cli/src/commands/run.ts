@@ -54,11 +54,6 @@ export function register(program: Command): void {
       assertBackend(opts.backend);
       const { experiment, path } = await loadExperiment(file);
       if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
-      // Configurations are planned whole (every seed, and its baseline): a smaller budget plans nothing.
-      if (createSampler(experiment).next(1, []).length === 0)
-        throw new InputError(
-          `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
-        );
       const dataDirs = embeddedDataDirs(experiment, path);
       const limits = limitsOf(opts);
       assertValidExperiment(experiment, file, {
@@ -67,6 +62,11 @@ export function register(program: Command): void {
         // The embedded workers' limits; workers over NATS enforce their own.
         ...(opts.nats || opts.submit ? {} : { limits }),
       });
+      // Configurations are planned whole (every seed, and its baseline): a smaller budget plans nothing.
+      if (createSampler(experiment).next(1, []).length === 0)
+        throw new InputError(
+          `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
+        );
       const command = rerunCommand(file, opts);
       const store = new Store(userPath(opts.db));
       try {
