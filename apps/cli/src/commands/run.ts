@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { redactUrl } from "@mtl/bus";
 import { sweepOverNats } from "@mtl/coordinator";
 import { createSampler } from "@mtl/scheduler";
-import { InputError } from "@mtl/spec";
+import { InputError, isTerminal } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import type { Command } from "commander";
 import { embeddedDataDirs } from "../data-dirs.ts";
@@ -142,7 +142,9 @@ export function register(program: Command): void {
           );
           if (failures.length > 0) process.exitCode = EXIT.trialsFailed;
         } else {
-          const unfinished = (c.queued ?? 0) + (c.running ?? 0);
+          // Every trial not finished: those in the store and those the sampler has yet to plan.
+          const finished = trials.filter((t) => isTerminal(t.state)).length;
+          const unfinished = Math.max(createSampler(experiment).total ?? 0, trials.length) - finished;
           out(
             `interrupted: ${c.completed} trials completed; ${unfinished} unfinished will resume on the next \`${command}\``,
           );
