@@ -2,7 +2,9 @@ export { type Executor, type RunHandle, ThreadExecutor } from "./executor.ts";
 export {
   type DatasetSize,
   DEFAULT_LIMITS,
+  describeOverLimit,
   LIMIT_FLAGS,
+  type OverLimit,
   overLimits,
   parameterBound,
   type WorkerLimits,

@@ -6,7 +6,7 @@ import { InProcessBus, type Rejected, type TrialEvent, type TrialMessage } from 
 import { TrialConfig } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import type { Executor } from "./executor.ts";
-import { DEFAULT_LIMITS, overLimits, parameterBound } from "./limits.ts";
+import { DEFAULT_LIMITS, describeOverLimit, overLimits, parameterBound } from "./limits.ts";
 import { runWorker } from "./worker.ts";
 
 const message = (over: Record<string, unknown> = {}, model: Record<string, unknown> = {}): TrialMessage => ({
@@ -36,19 +36,23 @@ describe("overLimits", () => {
 
   it("names every limit a trial goes over and the flag that raises it", () => {
     const m = message({ epochs: 1e9 }, { hidden: [1_000_000, 1_000_000] });
-    const over = overLimits(m, DEFAULT_LIMITS, () => ({ samples: 1e10 }));
+    const over = overLimits(m, DEFAULT_LIMITS, () => ({ samples: 1e10 })).map(describeOverLimit);
     expect(over).toEqual([
-      "training.epochs: 1000000000 > 10000 (raise with --max-epochs)",
-      "dataset samples: 10000000000 > 10000000 (raise with --max-samples)",
-      expect.stringMatching(/^model parameters \(bound\): \d+ > 100000000 \(raise with --max-parameters\)$/),
+      "training.epochs: 1000000000 epochs, over the limit of 10000 (raise with --max-epochs)",
+      "dataset: 10000000000 samples, over the limit of 10000000 (raise with --max-samples)",
+      expect.stringMatching(
+        /^model: \d+ parameters \(bound\), over the limit of 100000000 \(raise with --max-parameters\)$/,
+      ),
     ]);
   });
 
   it("bounds the message's bytes", () => {
     const big = message();
     big.config.params = { note: "x".repeat(5 * 1024 * 1024) };
-    expect(overLimits(big, DEFAULT_LIMITS)).toEqual([
-      expect.stringMatching(/^message bytes: \d{7} > 262144 \(raise with --max-message-bytes\)$/),
+    expect(overLimits(big, DEFAULT_LIMITS).map(describeOverLimit)).toEqual([
+      expect.stringMatching(
+        /^\(message\): \d{7} bytes, over the limit of 262144 \(raise with --max-message-bytes\)$/,
+      ),
     ]);
   });
 
@@ -103,7 +107,9 @@ describe("a worker over its limits", () => {
     expect(ran).toEqual([]);
     expect(events.map((e) => e.kind)).toEqual(["started", "failed"]);
     const f = events[1] as Extract<TrialEvent, { kind: "failed" }>;
-    expect(f.error).toBe("refused by worker w: training.epochs: 101 > 100 (raise with --max-epochs)");
+    expect(f.error).toBe(
+      "refused by worker w: training.epochs: 101 epochs, over the limit of 100 (raise with --max-epochs)",
+    );
     expect(f.retryable).toBe(false);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]?.error).toBe(f.error);

@@ -56,26 +56,42 @@ export function parameterBound(config: TrialMessage["config"], inputSize = 1): n
   return perCopy * copies;
 }
 
-/** Every limit a trial message goes over, as `what: value > limit (raise with --flag)` lines. */
+/** One limit a trial goes over. */
+export interface OverLimit {
+  /** Where in the trial message: `training.epochs`, `dataset`, `model`, or `(message)`. */
+  path: string;
+  /** What was counted: epochs, samples, parameters (a bound), bytes. */
+  what: string;
+  value: number;
+  limit: number;
+  /** The flag that raises the limit. */
+  flag: string;
+}
+
+/** `training.epochs: 1000000000 epochs, over the limit of 10000 (raise with --max-epochs)` */
+export const describeOverLimit = (o: OverLimit): string =>
+  `${o.path}: ${o.value} ${o.what}, over the limit of ${o.limit} (raise with ${o.flag})`;
+
+/** Every limit a trial message goes over. */
 export function overLimits(
   message: TrialMessage,
   limits: WorkerLimits,
   sizeOf?: (spec: DatasetSpec) => DatasetSize | undefined,
-): string[] {
-  const over: string[] = [];
-  const check = (what: string, value: number, key: keyof WorkerLimits) => {
-    if (value > limits[key]) over.push(`${what}: ${value} > ${limits[key]} (raise with ${LIMIT_FLAGS[key]})`);
+): OverLimit[] {
+  const over: OverLimit[] = [];
+  const check = (path: string, what: string, value: number, key: keyof WorkerLimits) => {
+    if (value > limits[key]) over.push({ path, what, value, limit: limits[key], flag: LIMIT_FLAGS[key] });
   };
-  check("message bytes", Buffer.byteLength(JSON.stringify(message)), "maxMessageBytes");
-  check("training.epochs", message.config.training.epochs, "maxEpochs");
+  check("(message)", "bytes", Buffer.byteLength(JSON.stringify(message)), "maxMessageBytes");
+  check("training.epochs", "epochs", message.config.training.epochs, "maxEpochs");
   let size: DatasetSize | undefined;
   try {
     size = sizeOf?.(message.config.dataset);
   } catch {
     size = undefined; // an unknown dataset fails in the trainer, with its own message
   }
-  if (size?.samples !== undefined) check("dataset samples", size.samples, "maxSamples");
-  check("model parameters (bound)", parameterBound(message.config, size?.inputSize), "maxParameters");
+  if (size?.samples !== undefined) check("dataset", "samples", size.samples, "maxSamples");
+  check("model", "parameters (bound)", parameterBound(message.config, size?.inputSize), "maxParameters");
   return over;
 }
 

@@ -3,7 +3,14 @@ import { hostname } from "node:os";
 import type { Delivery, TrialEvent, TrialMessage, WorkerBus } from "@mtl/bus";
 import type { EpochReport } from "@mtl/spec";
 import { type Executor, ThreadExecutor } from "./executor.ts";
-import { type DatasetSize, DEFAULT_LIMITS, overLimits, refuseTrial, type WorkerLimits } from "./limits.ts";
+import {
+  type DatasetSize,
+  DEFAULT_LIMITS,
+  describeOverLimit,
+  overLimits,
+  refuseTrial,
+  type WorkerLimits,
+} from "./limits.ts";
 import type { StopReason } from "./protocol.ts";
 
 export interface WorkerOptions {
@@ -114,7 +121,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     const { trialId, config } = delivery.message;
     const runId = randomUUID();
     const ids = { trialId, runId, worker: name };
-    const over = overLimits(delivery.message, limits, options.datasetSize);
+    const over = overLimits(delivery.message, limits, options.datasetSize).map(describeOverLimit);
     if (over.length > 0) {
       log(`trial ${delivery.message.number} refused: ${over.join("; ")}`);
       await refuseTrial(bus, delivery, ids, backend, over).catch((e) =>
