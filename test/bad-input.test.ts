@@ -4,9 +4,22 @@
  * file as it was (never created, or byte for byte unchanged).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
+import { resolveConfig } from "@mtl/scheduler";
+import { ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
+import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
 
@@ -234,7 +247,7 @@ describe("mtl run refuses bad input before anything runs", () => {
   it("leaves an existing results file byte for byte as it was", async () => {
     const db = join(tmp.dir, "existing.db");
     const store = new Store(db);
-    store.ensureSweep((await import("@mtl/spec")).ExperimentSpec.parse(t("earlier")));
+    store.ensureSweep(ExperimentSpec.parse(t("earlier")));
     store.close();
     const before = readFileSync(db);
     const file = writeExperiment(tmp.dir, "existing", t("x", { strategies: ["pcgard"] }));
@@ -272,6 +285,92 @@ describe("experiment files that do not compile or import", () => {
     const r = await mtl(["run", file, "--db", join(tmp.dir, "imports.db")]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`${file}:1:24: cannot find module "./missing-helper.ts"`);
+  });
+});
+
+describe("results files that cannot be used as they are", () => {
+  /** A results file with one sweep of two finished trials, closed cleanly. */
+  function resultsFile(name: string): string {
+    const db = join(tmp.dir, name);
+    const store = new Store(db);
+    const experiment = ExperimentSpec.parse(t("stored"));
+    const { sweep } = store.ensureSweep(experiment);
+    const config = resolveConfig(experiment, { strategy: "equal" }, 0);
+    const planned = [0, 1].map((seed) => ({ configKey: "k", seed, method: "equal", params: {}, config }));
+    for (const trial of store.planTrials(sweep.id, planned)) {
+      store.startTrial(trial.id, { runId: `r${trial.id}`, worker: "w", backend: "cpu" });
+      const final = { task1: { test: { accuracy: 0.8 } }, task2: { test: { accuracy: 0.7 } } };
+      store.completeTrial(trial.id, `r${trial.id}`, { final, backend: "cpu", objective: [0.75] });
+    }
+    for (let i = 0; i < 60; i++) store.event(sweep.id, null, "note", "x".repeat(400));
+    store.close();
+    return db;
+  }
+  const file = () => writeExperiment(tmp.dir, "fine", t("fine"));
+
+  it("refuses a damaged file, naming it, and leaves its bytes as they were", async () => {
+    const db = resultsFile("damaged.db");
+    const pages = statSync(db).size / 4096;
+    const fd = openSync(db, "r+");
+    for (let p = 2; p < pages; p++) writeSync(fd, Buffer.from([0x07, 0xff, 0xff, 0xff]), 0, 4, 4096 * p);
+    closeSync(fd);
+    const before = readFileSync(db);
+    for (const args of [
+      ["trials", "--db", db],
+      ["run", file(), "--db", db],
+    ]) {
+      const r = await mtl(args);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        new RegExp(`^mtl: results database ${escape(db)} is damaged \\(PRAGMA quick_check`, "m"),
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(readFileSync(db).equals(before)).toBe(true);
+  });
+
+  it("refuses a file from a newer MTL Lab", async () => {
+    const db = resultsFile("newer.db");
+    const raw = new Database(db);
+    const known = (raw.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n;
+    raw.prepare("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('next', 1)").run();
+    raw.close();
+    const before = readFileSync(db);
+    for (const args of [
+      ["trials", "--db", db],
+      ["run", file(), "--db", db],
+    ]) {
+      const r = await mtl(args);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toContain(
+        `results database ${db} was written by a newer MTL Lab (schema ${known + 1} > ${known})`,
+      );
+    }
+    expect(readFileSync(db).equals(before)).toBe(true);
+  });
+
+  it("reads a results file in a folder it cannot write to (trials, compare)", async () => {
+    const folder = join(tmp.dir, "shared");
+    mkdirSync(folder);
+    const db = join(folder, "r.db");
+    writeFileSync(db, readFileSync(resultsFile("to-share.db")));
+    // Root writes anywhere: run the CLI as an ordinary user, for whom the folder is read-only.
+    chmodSync(tmp.dir, 0o755);
+    chmodSync(folder, 0o555);
+    chmodSync(db, 0o444);
+    const nobody = 65534;
+    const trials = await mtl(["trials", "--db", db, "--json"], { uid: nobody });
+    expect(trials.stderr).toBe("");
+    expect(trials.exitCode).toBe(0);
+    expect((JSON.parse(trials.stdout) as { state: string }[]).map((x) => x.state)).toEqual([
+      "completed",
+      "completed",
+    ]);
+    const compare = await mtl(["compare", "--db", db, "--format", "json"], { uid: nobody });
+    expect(compare.stderr).toBe("");
+    expect(compare.exitCode).toBe(0);
+    expect(JSON.parse(compare.stdout)).toBeTruthy();
+    expect(existsSync(`${db}-wal`) || existsSync(`${db}-shm`)).toBe(false);
   });
 });
 
