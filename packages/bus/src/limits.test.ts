@@ -75,6 +75,16 @@ describe("answerDashboard bounds", () => {
     expect((await ask(DASH_SUBJECTS.snapshot, "{not json")).error).toBe("bad request: invalid JSON");
     expect((await ask("mtl.dash.shell", "{}")).error).toBe("unknown subject mtl.dash.shell");
   });
+
+  it("reports malformed requests for the record, not a service's own failure", async () => {
+    const bad: string[] = [];
+    const ask = (subject: string, text: string) =>
+      answerDashboard(service, subject, new TextEncoder().encode(text), { onBadRequest: (e) => bad.push(e) });
+    await ask(DASH_SUBJECTS.trial, '{"trialId":1}'); // valid: the service fails on its own
+    await ask(DASH_SUBJECTS.trial, '{"trialId":"1; DROP TABLE trials"}');
+    await ask("mtl.dash.x", "{}");
+    expect(bad).toEqual([expect.stringMatching(/^bad request: trialId/), "unknown subject mtl.dash.x"]);
+  });
 });
 
 describe("redactUrl", () => {

@@ -55,18 +55,21 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const reply = (value: unknown) => encoder.encode(JSON.stringify(value ?? null));
 
+/** A request that is malformed, as opposed to a valid one the service could not answer. */
+class BadRequest extends Error {}
+
 function parse<S extends z.ZodType>(schema: S, data: Uint8Array): z.output<S> {
   let body: unknown = {};
   if (data.length > 0) {
     try {
       body = JSON.parse(decoder.decode(data));
     } catch {
-      throw new Error("bad request: invalid JSON");
+      throw new BadRequest("bad request: invalid JSON");
     }
   }
   const r = schema.safeParse(body);
   if (!r.success)
-    throw new Error(
+    throw new BadRequest(
       `bad request: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
     );
   return r.data;
@@ -75,6 +78,8 @@ function parse<S extends z.ZodType>(schema: S, data: Uint8Array): z.output<S> {
 export interface AnswerOptions {
   /** A reply larger than this (the server's `max_payload`) becomes an error reply. @default unbounded */
   maxReplyBytes?: number;
+  /** Called with the reason when a request is refused as malformed (to be recorded as a dead letter). */
+  onBadRequest?: (error: string) => void;
 }
 
 /**
@@ -89,9 +94,13 @@ export async function answerDashboard(
   options: AnswerOptions = {},
 ): Promise<Uint8Array> {
   let answer: Uint8Array;
+  const refuse = (error: string) => {
+    options.onBadRequest?.(error);
+    return reply({ error });
+  };
   try {
     if (data.length > DASH_REQUEST_BYTES)
-      return reply({ error: `bad request: ${data.length} bytes (at most ${DASH_REQUEST_BYTES})` });
+      return refuse(`bad request: ${data.length} bytes (at most ${DASH_REQUEST_BYTES})`);
     switch (subject) {
       case DASH_SUBJECTS.snapshot:
         answer = reply(await service.snapshot(parse(SnapshotRequest, data)));
@@ -103,10 +112,11 @@ export async function answerDashboard(
         answer = reply(await service.action(parse(DashAction, data)));
         break;
       default:
-        return reply({ error: `unknown subject ${subject.slice(0, 100)}` });
+        return refuse(`unknown subject ${subject.slice(0, 100)}`);
     }
   } catch (error) {
-    return reply({ error: String((error as Error)?.message ?? error).slice(0, 1000) });
+    const message = String((error as Error)?.message ?? error).slice(0, 1000);
+    return error instanceof BadRequest ? refuse(message) : reply({ error: message });
   }
   const max = options.maxReplyBytes;
   if (max !== undefined && answer.length > max)

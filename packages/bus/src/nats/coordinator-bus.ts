@@ -133,7 +133,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
 
   /** Answers the dashboard's requests (core NATS request/reply) from `service`. */
   serveDashboard(service: DashboardService): void {
-    this.subscriptions.push(serveDashboardOn(this.nc, service, this.log));
+    this.subscriptions.push(serveDashboardOn(this.nc, service, this.log, (r) => this.rejectedHandler?.(r)));
   }
 
   async queuedTrialIds(): Promise<Set<number>> {
