@@ -5,7 +5,7 @@
  * A trial over a limit is refused, not trained: it fails with the reason and is recorded as a
  * dead letter.
  */
-import type { Delivery, TrialMessage, WorkerBus } from "@mtl/bus";
+import { cutText, type Delivery, REJECTED_ERROR_BYTES, type TrialMessage, type WorkerBus } from "@mtl/bus";
 import type { DatasetSpec } from "@mtl/spec";
 
 export interface WorkerLimits {
@@ -33,6 +33,12 @@ export const LIMIT_FLAGS: Record<keyof WorkerLimits, string> = {
   maxParameters: "--max-parameters",
   maxMessageBytes: "--max-message-bytes",
 };
+
+/**
+ * A trial's error as it goes on the wire: one line's worth. An error as long as a file (a trainer
+ * quoting its input) would make an event the server refuses, and that event would never arrive.
+ */
+export const boundError = (error: string): string => cutText(error, REJECTED_ERROR_BYTES);
 
 /** What a worker can tell of a dataset's size without loading it (the trainer's catalog describes it). */
 export interface DatasetSize {

@@ -4,6 +4,7 @@ import type { Delivery, TrialEvent, TrialMessage, WorkerBus } from "@mtl/bus";
 import type { EpochReport } from "@mtl/spec";
 import { type Executor, ThreadExecutor } from "./executor.ts";
 import {
+  boundError,
   type DatasetSize,
   DEFAULT_LIMITS,
   describeOverLimit,
@@ -179,7 +180,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
           final = {
             kind: "failed",
             ...ids,
-            error: outcome.error ?? "failed",
+            error: boundError(outcome.error ?? "failed"),
             retryable: false,
             epoch: lastEpoch,
           };
@@ -187,7 +188,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
           final = { kind: "stopped", ...ids, status: entry.reason ?? outcome.status, epoch: outcome.epochs };
       } catch (error) {
         // The trial could not run (bad name, thread died): a thread crash may be transient.
-        const message = (error as Error).message;
+        const message = boundError((error as Error).message);
         final = {
           kind: "failed",
           ...ids,
