@@ -236,7 +236,7 @@ describe("mtl run refuses bad input before anything runs", () => {
     async (_what, m, i) => {
       const { r, db } = await runMistake(m, i);
       expect(r.exitCode, r.stderr).toBe(2);
-      for (const s of m.says) expect(r.stderr).toMatch(typeof s === "string" ? new RegExp(escape(s)) : s);
+      for (const s of m.says) expect(r.stderr).toMatch(typeof s === "string" ? new RegExp(escapeRegExp(s)) : s);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe("");
       expect(existsSync(db)).toBe(false);
@@ -322,7 +322,7 @@ describe("results files that cannot be used as they are", () => {
       const r = await mtl(args);
       expect(r.exitCode, r.stderr).toBe(2);
       expect(r.stderr).toMatch(
-        new RegExp(`^mtl: results database ${escape(db)} is damaged \\(PRAGMA quick_check`, "m"),
+        new RegExp(`^mtl: results database ${escapeRegExp(db)} is damaged \\(PRAGMA quick_check`, "m"),
       );
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
@@ -374,6 +374,6 @@ describe("results files that cannot be used as they are", () => {
   });
 });
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
