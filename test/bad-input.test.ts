@@ -236,7 +236,8 @@ describe("mtl run refuses bad input before anything runs", () => {
     async (_what, m, i) => {
       const { r, db } = await runMistake(m, i);
       expect(r.exitCode, r.stderr).toBe(2);
-      for (const s of m.says) expect(r.stderr).toMatch(typeof s === "string" ? new RegExp(escapeRegExp(s)) : s);
+      for (const s of m.says)
+        expect(r.stderr).toMatch(typeof s === "string" ? new RegExp(escapeRegExp(s)) : s);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe("");
       expect(existsSync(db)).toBe(false);
