@@ -289,6 +289,20 @@ describe("experiment files that do not compile or import", () => {
   });
 });
 
+describe("secrets", () => {
+  it("never prints the password of a NATS URL", async () => {
+    for (const args of [
+      ["worker", "--nats", "nats://mtl:s3cret-pw@127.0.0.1:1", "--no-warm-up"],
+      ["coordinator", "--nats", "nats://mtl:s3cret-pw@127.0.0.1:1", "--db", join(tmp.dir, "secrets.db")],
+    ]) {
+      const r = await mtl(args);
+      expect(r.exitCode).toBe(1);
+      expect(`${r.stdout}${r.stderr}`).toContain("nats://mtl:***@127.0.0.1:1");
+      expect(`${r.stdout}${r.stderr}`).not.toContain("s3cret-pw");
+    }
+  });
+});
+
 describe("results files that cannot be used as they are", () => {
   /** A results file with one sweep of two finished trials, closed cleanly. */
   function resultsFile(name: string): string {
