@@ -16,7 +16,7 @@ export interface MtlOptions {
    * README gives users (`pnpm -s mtl …`), to check that it prints nothing of its own.
    */
   via?: "tsx" | "readme";
-  /** Run as this user id (and its group), e.g. to meet permissions root would ignore. */
+  /** Run as this user id (and its group), e.g. to meet permissions root would ignore. @default this process's */
   uid?: number;
 }
 
