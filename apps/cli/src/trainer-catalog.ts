@@ -205,6 +205,9 @@ function describeOnce(spec: DatasetSpec, ctx: CheckContext): DatasetDescription 
     const cols = header.map((h) => h.trim());
     features = (opts.features as string[] | undefined) ?? cols.filter((c) => !targets.includes(c));
   }
+  // A generated dataset's outputs do not depend on its size: describe a small one.
+  const samples = typeof opts.n_samples === "number" ? opts.n_samples : undefined;
+  if (samples !== undefined) opts.n_samples = Math.min(samples, 500);
   const data = item.load(opts, { seed: spec.seed });
   if (data instanceof Promise) throw new Error(`dataset "${spec.name}" loads asynchronously`);
   return {
@@ -214,7 +217,7 @@ function describeOnce(spec: DatasetSpec, ctx: CheckContext): DatasetDescription 
       ...(t.kind === "classification" ? { classes: t.classes } : {}),
     })),
     ...(features ? { features } : {}),
-    samples: data.n,
+    samples: samples ?? data.n,
   };
 }
 
@@ -238,21 +241,27 @@ export function smokeTrial(
   hooks: { dataDirs: string[]; smoke: Smoke },
 ): Promise<TrialOutcome> {
   const withHooks: TrainHooks & { dataDirs: string[]; smoke: Smoke } = { ...hooks };
-  // Until runTrial takes `smoke` and `dataDirs`, the epochs are cut and a csv path is resolved
-  // here (the samples are not cut).
+  // Until runTrial takes `smoke` and `dataDirs`, the epochs and a generated dataset's size are
+  // cut and a csv path is resolved here.
+  const n = config.dataset.options.n_samples;
   const dataset =
-    config.dataset.name === "csv"
+    typeof n === "number"
       ? {
           ...config.dataset,
-          options: {
-            ...config.dataset.options,
-            path: dataFile(String(config.dataset.options.path), {
-              baseDir: hooks.dataDirs[0] ?? process.cwd(),
-              dataDirs: hooks.dataDirs,
-            }),
-          },
+          options: { ...config.dataset.options, n_samples: Math.min(n, hooks.smoke.samples) },
         }
-      : config.dataset;
+      : config.dataset.name === "csv"
+        ? {
+            ...config.dataset,
+            options: {
+              ...config.dataset.options,
+              path: dataFile(String(config.dataset.options.path), {
+                baseDir: hooks.dataDirs[0] ?? process.cwd(),
+                dataDirs: hooks.dataDirs,
+              }),
+            },
+          }
+        : config.dataset;
   // Phased strategies (transfer, distill) need an epoch per phase.
   const epochs = hasOwnLoop(config.strategy.name) ? Math.max(2, hooks.smoke.epochs) : hooks.smoke.epochs;
   const short = { ...config, dataset, training: { ...config.training, epochs } };
