@@ -231,9 +231,11 @@ async function runMistake(m: Mistake, i: number) {
 describe("mtl run refuses bad input before anything runs", () => {
   it("covers twenty or more mistakes", () => expect(mistakes.length).toBeGreaterThanOrEqual(20));
 
-  it.each(mistakes.map((m, i) => [m.what, m, i] as const))(
+  // Concurrently (each case has its own files): most of a case is the CLI starting up.
+  it.concurrent.for(mistakes.map((m, i) => [m.what, m, i] as const))(
     "%s",
-    async (_what, m, i) => {
+    { timeout: 60_000 },
+    async ([_what, m, i], { expect }) => {
       const { r, db } = await runMistake(m, i);
       expect(r.exitCode, r.stderr).toBe(2);
       for (const s of m.says)
@@ -242,7 +244,6 @@ describe("mtl run refuses bad input before anything runs", () => {
       expect(r.stdout).toBe("");
       expect(existsSync(db)).toBe(false);
     },
-    60_000,
   );
 
   it("leaves an existing results file byte for byte as it was", async () => {
