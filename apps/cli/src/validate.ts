@@ -9,6 +9,7 @@ import { TrialMessage } from "@mtl/bus";
 import {
   analyzeSpace,
   baselineParams,
+  createSampler,
   MODEL_KEYS,
   resolveConfig,
   SearchSpaceError,
@@ -126,6 +127,14 @@ export function distinctConfigurations(experiment: Experiment): { label: string;
     seen.set(key, { label: `${strategy}${on} (${config.model.trunk})`, config });
   }
   return [...seen.values()];
+}
+
+/** The sweep plans at least one trial: configurations are planned whole (every seed, and its baseline). */
+export function assertPlannable(experiment: Experiment): void {
+  if (createSampler(experiment).next(1, []).length > 0) return;
+  throw new InputError(
+    `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
+  );
 }
 
 /** `--backend`: one of the trainer's backends. */

@@ -11,7 +11,12 @@ import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
 import { loadExperiment } from "../load-experiment.ts";
 import { EXIT } from "../run-summary.ts";
 import { describeDataset, type Smoke, smokeTrial } from "../trainer-catalog.ts";
-import { assertBackend, assertValidExperiment, distinctConfigurations } from "../validate.ts";
+import {
+  assertBackend,
+  assertPlannable,
+  assertValidExperiment,
+  distinctConfigurations,
+} from "../validate.ts";
 import { positiveInt } from "./run.ts";
 
 interface CheckFlags extends LimitFlags {
@@ -39,6 +44,7 @@ async function checkFile(file: string, opts: CheckFlags, out: (l: string) => voi
       dataDirs,
       limits: limitsOf(opts),
     });
+    assertPlannable(loaded.experiment);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     err(`mtl: ${error.message}`);

@@ -14,7 +14,7 @@ import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nat
 import { progressDisplay } from "../progress-view.ts";
 import { EXIT, EXIT_CODES_HELP, failureReport, rerunCommand } from "../run-summary.ts";
 import { datasetSize } from "../trainer-catalog.ts";
-import { assertBackend, assertValidExperiment } from "../validate.ts";
+import { assertBackend, assertPlannable, assertValidExperiment } from "../validate.ts";
 
 export const DEFAULT_DB = "mtl.db";
 
@@ -62,11 +62,7 @@ export function register(program: Command): void {
         // The embedded workers' limits; workers over NATS enforce their own.
         ...(opts.nats || opts.submit ? {} : { limits }),
       });
-      // Configurations are planned whole (every seed, and its baseline): a smaller budget plans nothing.
-      if (createSampler(experiment).next(1, []).length === 0)
-        throw new InputError(
-          `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
-        );
+      assertPlannable(experiment);
       const command = rerunCommand(file, opts);
       const store = new Store(userPath(opts.db));
       try {
