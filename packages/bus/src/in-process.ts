@@ -4,6 +4,7 @@
  */
 import type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from "./bus.ts";
 import { answerDashboard, DashboardClient, type DashboardService } from "./dashboard/protocol.ts";
+import { boundRejected } from "./limits.ts";
 import { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
 
 type Waiter = { pool: string; resolve: (d: Delivery | null) => void };
@@ -113,7 +114,8 @@ export class InProcessBus implements CoordinatorBus {
     this.heartbeatHandler = handler;
   }
   onRejected(handler: (r: Rejected) => void): void {
-    this.rejectedHandler = handler;
+    // The same bound as over NATS: a dead letter keeps the start of what was rejected.
+    this.rejectedHandler = (r) => handler(boundRejected(r));
   }
   onExhausted(handler: (e: Exhausted) => Promise<void> | void): void {
     this.exhaustedHandler = handler;

@@ -2,6 +2,7 @@ export type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from ".
 export { DeferredEvent } from "./bus.ts";
 export {
   type ActionResult,
+  type AnswerOptions,
   answerDashboard,
   DASH_SUBJECTS,
   DashAction,
@@ -16,6 +17,7 @@ export {
   TrialRequest,
   TrialsQuery,
 } from "./dashboard/protocol.ts";
+export { serveDashboardOn } from "./dashboard/serve.ts";
 export {
   type AttemptInfo,
   type Counts,
@@ -34,6 +36,14 @@ export {
   type WorkerInfo,
 } from "./dashboard/views.ts";
 export { InProcessBus, type InProcessBusOptions } from "./in-process.ts";
+export {
+  boundRejected,
+  cutText,
+  DASH_REQUEST_BYTES,
+  DEFAULT_MAX_PAYLOAD,
+  REJECTED_ERROR_BYTES,
+  REJECTED_PAYLOAD_BYTES,
+} from "./limits.ts";
 export {
   ControlMessage,
   decode,
@@ -57,3 +67,4 @@ export {
   type TopologyOptions,
 } from "./nats/topology.ts";
 export { NatsWorkerBus } from "./nats/worker-bus.ts";
+export { redactUrl, redactUrls } from "./redact.ts";

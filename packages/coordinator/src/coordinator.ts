@@ -1,13 +1,5 @@
 import type { ControlMessage, CoordinatorBus, Exhausted, Heartbeat, TrialEvent } from "@mtl/bus";
-import {
-  createPruner,
-  createSampler,
-  objectiveOf,
-  type Pruner,
-  type Sampler,
-  type SamplerOptions,
-  type TrialHistory,
-} from "@mtl/scheduler";
+import { createPruner, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
 import {
   type Experiment,
   type FinalMetrics,
@@ -17,6 +9,7 @@ import {
   type TrialConfig,
 } from "@mtl/spec";
 import type { Store, SweepRow, TrialRow } from "@mtl/store";
+import { sweepSampler } from "./sweep-sampler.ts";
 import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
 
 export interface CoordinatorOptions {
@@ -36,8 +29,6 @@ export interface CoordinatorOptions {
   log?: (line: string) => void;
   /** Called after every change, for progress displays. */
   onChange?: () => void;
-  /** What the planner knows of each strategy (the trainer's catalog), passed to `createSampler`. */
-  strategies?: SamplerOptions["strategies"];
 }
 
 export interface SweepSummary {
@@ -76,7 +67,7 @@ export class Coordinator {
     this.bus = options.bus;
     this.experiment = options.experiment;
     this.sweepId = options.sweep.id;
-    this.sampler = createSampler(this.experiment, { strategies: options.strategies });
+    this.sampler = sweepSampler(this.experiment);
     this.objective = objectiveOf(this.experiment);
     this.pruner = createPruner(
       this.experiment.sweep.pruner,

@@ -13,4 +13,5 @@ export {
   runDistributed,
   sweepOverNats,
 } from "./service.ts";
+export { sweepSampler } from "./sweep-sampler.ts";
 export { markStaleWorkers, recordHeartbeat } from "./workers.ts";

@@ -13,8 +13,13 @@ export {
   type Arm,
   analyzeSpace,
   type Dim,
+  type KeyTarget,
+  MODEL_KEYS,
   readsTaskWeights,
   type Space,
   type StrategyLookup,
+  strategyLabels,
+  TRAINING_KEYS,
+  targetOf,
 } from "./space.ts";
 export type { PlannedTrial, PruneQuery, Pruner, Sampler, TrialHistory } from "./types.ts";

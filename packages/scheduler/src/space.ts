@@ -39,8 +39,10 @@ export interface Space {
   arms: Arm[];
 }
 
-const TRAINING_KEYS = ["learningRate", "batchSize", "epochs", "optimizer", "weightDecay"] as const;
-const MODEL_KEYS = ["architecture", "activation", "trunk", "hidden", "head"] as const;
+/** Space keys that land in `config.training`. */
+export const TRAINING_KEYS = ["learningRate", "batchSize", "epochs", "optimizer", "weightDecay"] as const;
+/** Space keys that land in `config.model` itself (any other plain key is a model option). */
+export const MODEL_KEYS = ["architecture", "activation", "trunk", "hidden", "head"] as const;
 
 /** Where a parameter key lands in a TrialConfig (see resolve.ts). */
 export type KeyTarget =

@@ -43,6 +43,7 @@ export {
   simplex,
   uniform,
 } from "./space.ts";
+export { closestName, didYouMean } from "./suggest.ts";
 export {
   configKeyOf,
   type EpochReport,

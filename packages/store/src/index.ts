@@ -1,4 +1,4 @@
-export { type Db, MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from "./open.ts";
+export { type Db, MIGRATIONS_FOLDER, type OpenOptions, openDatabase, ResultsFileError } from "./open.ts";
 export * as schema from "./schema.ts";
 export {
   type AttemptRow,

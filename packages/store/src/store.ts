@@ -495,6 +495,45 @@ export class Store {
     });
   }
 
+  /**
+   * failed → queued for every failed trial of a sweep (`mtl run FILE --retry-failed`), each with
+   * `attempts` fresh attempts (its earlier lost and failed ones no longer count), and the sweep
+   * running again. Returns the trials requeued.
+   */
+  retryFailedTrials(sweepId: number, freshAttempts: number): TrialRow[] {
+    return this.tx(() => {
+      const failed = this.db
+        .select()
+        .from(trials)
+        .where(and(eq(trials.sweepId, sweepId), eq(trials.state, "failed")))
+        .all();
+      const out = failed.map((t) => {
+        const spent = this.db
+          .select({ n: sql<number>`count(*)` })
+          .from(attempts)
+          .where(and(eq(attempts.trialId, t.id), inArray(attempts.state, ["lost", "failed"])))
+          .get()!.n;
+        const trial = this.update(t, {
+          state: "queued",
+          runId: null,
+          error: null,
+          finishedAt: null,
+          queuedAt: Date.now(),
+          maxAttempts: spent + freshAttempts,
+        });
+        this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} queued again (--retry-failed)`);
+        return trial;
+      });
+      if (out.length > 0)
+        this.db
+          .update(sweeps)
+          .set({ status: "running", finishedAt: null, updatedAt: Date.now() })
+          .where(eq(sweeps.id, sweepId))
+          .run();
+      return out;
+    });
+  }
+
   // ---- read models -------------------------------------------------------------------------
 
   /**

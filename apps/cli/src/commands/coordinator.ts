@@ -1,3 +1,4 @@
+import { redactUrl } from "@mtl/bus";
 import { DEFAULT_NATS_PARALLELISM, runDistributed } from "@mtl/coordinator";
 import { Store } from "@mtl/store";
 import { type Command, Option } from "commander";
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     const store = new Store(userPath(opts.db));
     const stop = stopOnSignals(() => out("coordinator: stopping; running trials stay with their workers"));
     try {
-      out(`coordinator: ${opts.db} over ${opts.nats}`);
+      out(`coordinator: ${opts.db} over ${redactUrl(opts.nats)}`);
       await runDistributed({
         store,
         nats: natsOptions(opts, opts.nats, (l) => out(`nats: ${l}`)),

@@ -11,6 +11,8 @@ export function openExisting(db: string): Store {
   try {
     return new Store(userPath(db), { readonly: true });
   } catch (error) {
+    // A damaged or newer file says so itself, naming the file.
+    if (error instanceof InputError) throw error;
     throw new InputError(`cannot open results database ${db}: ${(error as Error).message}`);
   }
 }

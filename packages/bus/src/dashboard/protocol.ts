@@ -9,9 +9,11 @@
  *
  * A reply `{ error: string }` reports a failure. The server side is a `DashboardService` (built by
  * the coordinator from its store); `answerDashboard` turns a request's bytes into a reply's bytes
- * and never throws.
+ * and never throws. Requests over `DASH_REQUEST_BYTES` and replies over the server's
+ * `max_payload` become `{ error }` replies (see serve.ts).
  */
 import { z } from "zod";
+import { DASH_REQUEST_BYTES } from "../limits.ts";
 import type { Snapshot, SortKey, TrialDetail } from "./views.ts";
 
 export const DASH_SUBJECTS = {
@@ -85,46 +87,75 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const reply = (value: unknown) => encoder.encode(JSON.stringify(value ?? null));
 
+/** A request that is malformed, as opposed to a valid one the service could not answer. */
+class BadRequest extends Error {}
+
 function parse<S extends z.ZodType>(schema: S, data: Uint8Array): z.output<S> {
   let body: unknown = {};
   if (data.length > 0) {
     try {
       body = JSON.parse(decoder.decode(data));
     } catch {
-      throw new Error("bad request: invalid JSON");
+      throw new BadRequest("bad request: invalid JSON");
     }
   }
   const r = schema.safeParse(body);
   if (!r.success)
-    throw new Error(
+    throw new BadRequest(
       `bad request: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
     );
   return r.data;
 }
 
+export interface AnswerOptions {
+  /** A reply larger than this (the server's `max_payload`) becomes an error reply. @default unbounded */
+  maxReplyBytes?: number;
+  /** Called with the reason when a request is refused as malformed (to be recorded as a dead letter). */
+  onBadRequest?: (error: string) => void;
+}
+
 /**
- * The reply (as bytes) to a dashboard request on `subject`. Never throws: a bad request, an
- * unknown subject and a failing service become `{ error }` replies.
+ * The reply (as bytes) to a dashboard request on `subject`. Never throws: a bad or oversized
+ * request, an unknown subject, a failing service and a reply too large to send become `{ error }`
+ * replies.
  */
 export async function answerDashboard(
   service: DashboardService,
   subject: string,
   data: Uint8Array,
+  options: AnswerOptions = {},
 ): Promise<Uint8Array> {
+  let answer: Uint8Array;
+  const refuse = (error: string) => {
+    options.onBadRequest?.(error);
+    return reply({ error });
+  };
   try {
+    if (data.length > DASH_REQUEST_BYTES)
+      return refuse(`bad request: ${data.length} bytes (at most ${DASH_REQUEST_BYTES})`);
     switch (subject) {
       case DASH_SUBJECTS.snapshot:
-        return reply(await service.snapshot(parse(SnapshotRequest, data)));
+        answer = reply(await service.snapshot(parse(SnapshotRequest, data)));
+        break;
       case DASH_SUBJECTS.trial:
-        return reply(await service.trial(parse(TrialRequest, data)));
+        answer = reply(await service.trial(parse(TrialRequest, data)));
+        break;
       case DASH_SUBJECTS.action:
-        return reply(await service.action(parse(DashAction, data)));
+        answer = reply(await service.action(parse(DashAction, data)));
+        break;
       default:
-        return reply({ error: `unknown subject ${subject}` });
+        return refuse(`unknown subject ${subject.slice(0, 100)}`);
     }
   } catch (error) {
-    return reply({ error: (error as Error).message });
+    const message = String((error as Error)?.message ?? error).slice(0, 1000);
+    return error instanceof BadRequest ? refuse(message) : reply({ error: message });
   }
+  const max = options.maxReplyBytes;
+  if (max !== undefined && answer.length > max)
+    return reply({
+      error: `reply too large: ${answer.length} bytes, over the NATS server's max_payload (${max}); ask for less`,
+    });
+  return answer;
 }
 
 /** The part of a NATS connection a dashboard client uses (the `nats` client's NatsConnection fits). */

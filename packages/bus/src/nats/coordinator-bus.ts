@@ -9,7 +9,9 @@ import type {
 } from "nats";
 import { z } from "zod";
 import { type CoordinatorBus, DeferredEvent, type Exhausted, type Rejected } from "../bus.ts";
-import { answerDashboard, DASH_SUBJECTS, type DashboardService } from "../dashboard/protocol.ts";
+import type { DashboardService } from "../dashboard/protocol.ts";
+import { serveDashboardOn } from "../dashboard/serve.ts";
+import { boundRejected } from "../limits.ts";
 import { ControlMessage, decode, Heartbeat, RejectedMessage, TrialEvent, TrialMessage } from "../messages.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
@@ -125,18 +127,13 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     this.heartbeatHandler = handler;
   }
   onRejected(handler: (r: Rejected) => void): void {
-    this.rejectedHandler = handler;
+    // Whatever arrived, what is recorded is cut to a bound.
+    this.rejectedHandler = (r) => handler(boundRejected(r));
   }
 
   /** Answers the dashboard's requests (core NATS request/reply) from `service`. */
   serveDashboard(service: DashboardService): void {
-    const sub = this.nc.subscribe(DASH_SUBJECTS.all, {
-      callback: (_err, msg) => {
-        if (!msg.reply) return;
-        void answerDashboard(service, msg.subject, msg.data).then((reply) => msg.respond(reply));
-      },
-    });
-    this.subscriptions.push(sub);
+    this.subscriptions.push(serveDashboardOn(this.nc, service, this.log, (r) => this.rejectedHandler?.(r)));
   }
 
   async queuedTrialIds(): Promise<Set<number>> {

@@ -1,5 +1,6 @@
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, NatsConnection, Subscription } from "nats";
 import type { Delivery, Rejected, WorkerBus } from "../bus.ts";
+import { boundRejected } from "../limits.ts";
 import { ControlMessage, decode, eventId, Heartbeat, TrialEvent, TrialMessage } from "../messages.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats } from "./connect.ts";
@@ -186,7 +187,9 @@ export class NatsWorkerBus implements WorkerBus {
   }
 
   async reject(rejected: Rejected): Promise<void> {
-    await retry(() => this.js.publish(SUBJECTS.rejected, encode(rejected)), {
+    // Cut first: a report as large as the message it rejects would not fit the server either.
+    const data = encode(boundRejected(rejected));
+    await retry(() => this.js.publish(SUBJECTS.rejected, data), {
       deadlineMs: 30_000,
       stopped: () => this.closed,
     }).catch((e) => this.log(`could not report a rejected message: ${(e as Error).message}`));

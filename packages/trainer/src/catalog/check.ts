@@ -5,6 +5,7 @@
  * for csv the file itself. Returns all the problems it finds; never throws on bad input.
  */
 import {
+  closestName,
   DatasetSpec,
   ExperimentSpec,
   formatIssues,
@@ -16,7 +17,6 @@ import {
 import type { z } from "zod";
 import type { DatasetDescription } from "../data/types.ts";
 import { familyTaskRule } from "../meta/episodic-options.ts";
-import { closestName } from "../suggest.ts";
 import { catalog } from "./catalog.ts";
 import { type DescribeContext, describeDataset } from "./describe.ts";
 

@@ -3,10 +3,9 @@
  * it: generated datasets compute them from their options, csv reads only the header and first
  * rows (inside the data folders).
  */
-import { type DatasetSpec, formatIssues, InputError } from "@mtl/spec";
+import { closestName, type DatasetSpec, formatIssues, InputError } from "@mtl/spec";
 import { splitDataset } from "../data/split.ts";
 import type { DatasetDescription } from "../data/types.ts";
-import { closestName } from "../suggest.ts";
 import { catalog } from "./catalog.ts";
 
 export type { DatasetDescription };

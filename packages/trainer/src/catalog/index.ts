@@ -12,3 +12,4 @@ export {
 } from "./catalog.ts";
 export { checkExperiment, type Issue } from "./check.ts";
 export { type DatasetDescription, type DescribeContext, describeDataset } from "./describe.ts";
+export { type DatasetSize, datasetSize } from "./size.ts";

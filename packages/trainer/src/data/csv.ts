@@ -16,8 +16,9 @@
  * Errors never quote the file: cells are named by row and column, and a column by its name only
  * where the options name it too (else by its number).
  */
+
+import { closestName } from "@mtl/spec";
 import { z } from "zod";
-import { closestName } from "../suggest.ts";
 import { readDataFile } from "./files.ts";
 import type { Dataset, DatasetContext, DatasetDescription, DatasetModule, Target } from "./types.ts";
 
