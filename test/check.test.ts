@@ -15,7 +15,10 @@ describe("mtl check", () => {
   it("trains each distinct configuration once and shows a csv dataset's feature columns", async () => {
     const data = join(tmp.dir, "data");
     mkdirSync(data);
-    const rows = Array.from({ length: 120 }, (_, i) => `${i / 10},${(i * 7) % 13},${(i * 3) % 5},${i % 2}`);
+    const rows = Array.from(
+      { length: 120 },
+      (_, i) => `${i / 10},${(i * 7) % 13},${((i * 3) % 5) * 0.37},${i % 2}`,
+    );
     writeFileSync(join(data, "points.csv"), ["x1,x2,x3,label", ...rows].join("\n"));
     const file = writeExperiment(
       tmp.dir,

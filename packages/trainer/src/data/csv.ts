@@ -136,7 +136,12 @@ function layout(o: Options, header: string[], rows: string[][], file: string): L
     ...o.exclude,
     ...(o.split ? [o.split.column] : []),
   ]);
-  const label = (i: number) => (named.has(names[i] as string) ? `column "${names[i]}"` : `column ${i + 1}`);
+  // A header is named when the user named it or it reads as a column name; anything else (a file
+  // that is no table, such as /etc/passwd) is shown by its number alone, never its text.
+  const label = (i: number) => {
+    const n = names[i] as string;
+    return named.has(n) || /^[\w.-]{1,64}$/.test(n) ? `column "${n}"` : `column ${i + 1}`;
+  };
   const find = (name: string, option: string): number => {
     const i = names.indexOf(name);
     if (i >= 0) return i;
