@@ -48,7 +48,7 @@ function resultsFile(name: string): string {
 async function serve(name: string, url: string, auth: string[]) {
   const db = resultsFile(name);
   coordinator = spawnMtl(["coordinator", "--nats", url, "--db", db, ...auth]);
-  await coordinator.waitFor(/coordinator: .* over /);
+  await coordinator.waitFor(/answering the dashboard/);
 }
 
 describe("mtl dash --nats with credentials and TLS", () => {

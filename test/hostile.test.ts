@@ -21,15 +21,6 @@ const tmp = tempDir("mtl-hostile-");
 afterAll(() => tmp.cleanup());
 const encoder = new TextEncoder();
 
-/**
- * Path safety lives in the trainer (runTrial's `dataDirs` hook, with its catalog): until that
- * module is in the tree, the file-path cases cannot pass and are skipped, saying why.
- */
-const trainerGuardsPaths = Boolean(
-  (JSON.parse(readFileSync(join(ROOT, "packages", "trainer", "package.json"), "utf8")) as { exports: object })
-    .exports["./catalog" as keyof object],
-);
-
 /** A valid trial config: the tiny experiment's first trial, or a csv trial on `path`. */
 const base = ExperimentSpec.parse(tinyExperiment("hostile"));
 const valid = (): TrialConfig => structuredClone(resolveConfig(base, { strategy: "equal" }, 0));
@@ -89,7 +80,7 @@ describe("hostile messages on the trial, event and control subjects", () => {
     execFileSync("mkfifo", [join(data, "pipe.csv")]);
     nats = await startNatsServer();
     coordinator = spawnMtl(["coordinator", "--nats", nats.url, "--db", db]);
-    await coordinator.waitFor(/coordinator: .* over /);
+    await coordinator.waitFor(/answering the dashboard/);
     worker = spawnMtl(["worker", "--nats", nats.url, "--name", "w1", "--no-warm-up", "--data-dir", data]);
     await worker.waitFor(/worker w1: 1 thread/);
   });
@@ -155,44 +146,41 @@ describe("hostile messages on the trial, event and control subjects", () => {
     expect(worker.exitCode).toBeNull();
   });
 
-  it.skipIf(!trainerGuardsPaths)(
-    "reads data only inside its data folder, never blocks on a FIFO or /dev/zero, and echoes no file",
-    async () => {
-      const nc = await connectNats({ servers: nats.url });
-      const hostile = [
-        "/etc/passwd",
-        join(data, "..", "outside", "secret.csv"),
-        "../outside/secret.csv",
-        join(data, "link.csv"), // a symlink out of the folder
-        join(data, "pipe.csv"), // a FIFO: a plain read blocks forever
-        "/dev/zero", // a plain read grows without end
-      ].map((path) => trial(csvTrial(path)));
-      // The worker trains one trial at a time: the canary starts only once every hostile one is done.
-      const canary = trial(csvTrial(join(data, "good.csv")));
-      for (const t of [...hostile, canary]) nc.publish(SUBJECTS.trials("cpu"), t.bytes);
-      await nc.flush();
-      await nc.close();
-      const eventOf = (d: DeadLetterRow) =>
-        JSON.parse(d.payload) as { kind: string; trialId: number; error?: string };
-      const letters = await until(
-        "the canary to start after every hostile trial failed",
-        () => {
-          const all = deadLetters(db).filter((d) => d.source === "events");
-          const events = all.map(eventOf);
-          const failed = hostile.every((h) => events.some((e) => e.trialId === h.id && e.kind === "failed"));
-          const started = events.some((e) => e.trialId === canary.id && e.kind === "started");
-          return failed && started ? all : undefined;
-        },
-        180_000,
-      );
-      for (const d of letters) {
-        expect(d.payload).not.toMatch(/root:x:0:0|TOPSECRET/);
-        expect(d.error).not.toMatch(/root:x:0:0|TOPSECRET/);
-      }
-      expect(worker.output()).not.toMatch(/root:x:0:0|TOPSECRET/);
-      expect(worker.exitCode).toBeNull();
-    },
-  );
+  it("reads data only inside its data folder, never blocks on a FIFO or /dev/zero, and echoes no file", async () => {
+    const nc = await connectNats({ servers: nats.url });
+    const hostile = [
+      "/etc/passwd",
+      join(data, "..", "outside", "secret.csv"),
+      "../outside/secret.csv",
+      join(data, "link.csv"), // a symlink out of the folder
+      join(data, "pipe.csv"), // a FIFO: a plain read blocks forever
+      "/dev/zero", // a plain read grows without end
+    ].map((path) => trial(csvTrial(path)));
+    // The worker trains one trial at a time: the canary starts only once every hostile one is done.
+    const canary = trial(csvTrial(join(data, "good.csv")));
+    for (const t of [...hostile, canary]) nc.publish(SUBJECTS.trials("cpu"), t.bytes);
+    await nc.flush();
+    await nc.close();
+    const eventOf = (d: DeadLetterRow) =>
+      JSON.parse(d.payload) as { kind: string; trialId: number; error?: string };
+    const letters = await until(
+      "the canary to start after every hostile trial failed",
+      () => {
+        const all = deadLetters(db).filter((d) => d.source === "events");
+        const events = all.map(eventOf);
+        const failed = hostile.every((h) => events.some((e) => e.trialId === h.id && e.kind === "failed"));
+        const started = events.some((e) => e.trialId === canary.id && e.kind === "started");
+        return failed && started ? all : undefined;
+      },
+      180_000,
+    );
+    for (const d of letters) {
+      expect(d.payload).not.toMatch(/root:x:0:0|TOPSECRET/);
+      expect(d.error).not.toMatch(/root:x:0:0|TOPSECRET/);
+    }
+    expect(worker.output()).not.toMatch(/root:x:0:0|TOPSECRET/);
+    expect(worker.exitCode).toBeNull();
+  });
 });
 
 describe("hostile dashboard requests", () => {
@@ -202,7 +190,8 @@ describe("hostile dashboard requests", () => {
   const conf = join(tmp.dir, "small.conf");
 
   beforeAll(async () => {
-    // A server with a small max_payload, and a sweep whose snapshot is larger than that.
+    // A server with a small max_payload, and a sweep with a trial whose detail is larger than that
+    // (its parameters hold 100 kB: the snapshot itself is paged and stays small).
     writeFileSync(conf, "max_payload: 65536\n");
     const store = new Store(db);
     const { sweep } = store.ensureSweep(base);
@@ -213,7 +202,7 @@ describe("hostile dashboard requests", () => {
         configKey: `k${seed}`,
         seed,
         method: "equal",
-        params: { seed },
+        params: seed === 1999 ? { seed, note: "x".repeat(100_000) } : { seed },
         config,
       })),
     );
@@ -221,7 +210,7 @@ describe("hostile dashboard requests", () => {
     store.close();
     nats = await startNatsServer({ args: ["-c", conf] });
     coordinator = spawnMtl(["coordinator", "--nats", nats.url, "--db", db]);
-    await coordinator.waitFor(/coordinator: .* over /);
+    await coordinator.waitFor(/answering the dashboard/);
   });
 
   afterAll(async () => {
@@ -237,10 +226,12 @@ describe("hostile dashboard requests", () => {
       const reply = await nc.request(subject, encoder.encode(body), { timeout: 10_000 });
       return JSON.parse(new TextDecoder().decode(reply.data)) as { error?: string };
     };
-    // The snapshot of 2000 trials does not fit the server's max_payload: an error reply, no crash.
-    expect((await ask(DASH_SUBJECTS.snapshot, "{}")).error).toMatch(
+    // The detail of trial 2000 does not fit the server's max_payload: an error reply, no crash.
+    expect((await ask(DASH_SUBJECTS.trial, '{"trialId":2000}')).error).toMatch(
       /^reply too large: \d+ bytes, over the NATS server's max_payload \(65536\)/,
     );
+    // The snapshot of the 2000 trials is paged: it fits.
+    expect((await ask(DASH_SUBJECTS.snapshot, "{}")).error).toBeUndefined();
     const forged: [string, string, RegExp][] = [
       [DASH_SUBJECTS.trial, "{not json", /^bad request: invalid JSON$/],
       [DASH_SUBJECTS.trial, '{"trialId":-1}', /^bad request: trialId/],
