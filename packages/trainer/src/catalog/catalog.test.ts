@@ -123,7 +123,11 @@ describe("checkExperiment", () => {
     expect(issues).toEqual(
       expect.arrayContaining([
         { path: "strategies[1]", message: 'unknown strategy "pcgard" — did you mean "pcgrad"?' },
-        { path: "tasks[2].target", message: 'the dataset has no output "digt" — did you mean "digit"?' },
+        {
+          path: "tasks[2].target",
+          message:
+            'the dataset has no output "digt" — did you mean "digit"? (it has digit, parity, ge5, mod3, loops, value)',
+        },
         {
           path: "strategies[2]",
           message: '"mgda" needs one shared representation; architecture "mmoe" has none (use hard-sharing)',
@@ -196,19 +200,22 @@ describe("checkExperiment", () => {
     const check = (options: Record<string, unknown>) => checkExperiment(csvExperiment(options), ctx);
     expect(await check({ path: "t.csv", targets: { y: "regression" }, exclude: ["digit"] })).toEqual([]);
     expect((await check({ path: "t.csv", targets: { y: "regression" } }))[0]?.message).toMatch(
-      /column 3, which looks like a label/,
+      /column "digit", which looks like a label/,
     );
     expect(await check({ path: "missing.csv", targets: { y: "regression" } })).toEqual([
-      { path: "dataset.options", message: expect.stringMatching(/"missing.csv" is not in any data folder/) },
+      {
+        path: "dataset.options.path",
+        message: expect.stringMatching(/"missing.csv" is not in any data folder/),
+      },
     ]);
     expect(
       (await check({ path: "t.csv", targets: { y: "regression" }, features: ["a", "bb"] }))[0]?.message,
     ).toMatch(/features: no column "bb" in "t.csv" — did you mean "b"\?/);
     expect((await check({ path: "text.csv", targets: { y: "regression" } }))[0]?.message).toBe(
-      "csv: row 3, column 1: expected a number",
+      'csv: row 3, column "a": expected a number',
     );
     expect(await check({ path: "/etc/passwd", targets: { y: "regression" } })).toEqual([
-      { path: "dataset.options", message: expect.stringMatching(/lies outside the data folders/) },
+      { path: "dataset.options.path", message: expect.stringMatching(/lies outside the data folders/) },
     ]);
   });
 });

@@ -7,6 +7,7 @@
 import {
   closestName,
   DatasetSpec,
+  didYouMean,
   ExperimentSpec,
   formatIssues,
   InputError,
@@ -31,18 +32,34 @@ type Raw = Record<string, unknown>;
 const record = (v: unknown): Raw =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Raw) : {};
 
-/** Zod issues of `schema` on `value`, as Issues under `prefix`. */
+/** Zod issues of `schema` on `value`, as Issues under `prefix`; unknown options with a suggestion. */
 function schemaIssues(schema: z.ZodType, value: unknown, prefix: string): Issue[] {
   const parsed = schema.safeParse(value);
   if (parsed.success) return [];
-  return formatIssues(parsed.error).map((line) => {
+  const known = Object.keys((schema as unknown as { shape?: object }).shape ?? {});
+  const lines = formatIssues(parsed.error);
+  return parsed.error.issues.flatMap((issue, i): Issue[] => {
+    const line = lines[i] ?? "";
     const at = line.indexOf(": ");
     const path = line.slice(0, at);
-    return {
-      path: path === "(root)" ? prefix : `${prefix}${path.startsWith("[") ? "" : "."}${path}`,
-      message: line.slice(at + 2),
-    };
+    const where = path === "(root)" ? prefix : `${prefix}${path.startsWith("[") ? "" : "."}${path}`;
+    if (issue.code === "unrecognized_keys" && path === "(root)")
+      return issue.keys.map((k) => ({
+        path: where,
+        message: `unknown option "${k}"${known.length === 0 ? " (it takes none)" : didYouMean(k, known)}`,
+      }));
+    return [{ path: where, message: line.slice(at + 2) }];
   });
+}
+
+/**
+ * The option a dataset's error is about: a csv error names it first (`features: no column …`);
+ * anything else about a file (missing, not a regular file, a cell that is no number) is `path`.
+ */
+function datasetErrorPath(name: string, message: string): string {
+  const named = /^(?:csv: )?(features|targets|exclude|split\.column|split|delimiter): /.exec(message)?.[1];
+  if (named) return `dataset.options.${named}`;
+  return name === "csv" ? "dataset.options.path" : "dataset.options";
 }
 
 function unknownName(kind: string, name: string, known: Iterable<string>): string {
@@ -91,7 +108,7 @@ export async function checkExperiment(
           const e = err as Error;
           if (e instanceof InputError && e.details.length > 0)
             for (const d of e.details) add(d.slice(0, d.indexOf(": ")), d.slice(d.indexOf(": ") + 2));
-          else add("dataset.options", e.message);
+          else add(datasetErrorPath(dataset.data.name, e.message), e.message);
         }
     }
   }
@@ -164,7 +181,7 @@ export async function checkExperiment(
         const near = closestName(task.target, [...outputs.keys()]);
         add(
           `tasks[${i}].target`,
-          `the dataset has no output "${task.target}"${near ? ` — did you mean "${near}"?` : ` (outputs: ${[...outputs.keys()].join(", ")})`}`,
+          `the dataset has no output "${task.target}"${near ? ` — did you mean "${near}"?` : ""} (it has ${[...outputs.keys()].join(", ")})`,
         );
         return;
       }
