@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectNats, DASH_SUBJECTS, REJECTED_PAYLOAD_BYTES, SUBJECTS } from "@mtl/bus";
 import { resolveConfig } from "@mtl/scheduler";
-import { ExperimentSpec, TrialConfig } from "@mtl/spec";
+import { type BuiltinTrialConfig, builtinConfig, ExperimentSpec, TrialConfig } from "@mtl/spec";
 import { type DeadLetterRow, Store } from "@mtl/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, tempDir, tinyExperiment } from "./helpers/cli.ts";
@@ -23,7 +23,8 @@ const encoder = new TextEncoder();
 
 /** A valid trial config: the tiny experiment's first trial, or a csv trial on `path`. */
 const base = ExperimentSpec.parse(tinyExperiment("hostile"));
-const valid = (): TrialConfig => structuredClone(resolveConfig(base, { strategy: "equal" }, 0));
+const valid = (): BuiltinTrialConfig =>
+  builtinConfig(structuredClone(resolveConfig(base, { strategy: "equal" }, 0)));
 const csvTrial = (path: string): TrialConfig =>
   TrialConfig.parse({
     ...valid(),

@@ -13,7 +13,7 @@
  */
 
 import { createPruner, createSampler, objectiveOf, type TrialHistory } from "@mtl/scheduler";
-import { type Experiment, ExperimentSpec } from "@mtl/spec";
+import { type BuiltinExperiment, type Experiment, ExperimentSpec } from "@mtl/spec";
 import { initBackend, runTrial } from "@mtl/trainer";
 
 interface MethodResult {
@@ -27,8 +27,8 @@ interface MethodResult {
   seconds: number;
 }
 
-function fixedExperiment(quick: boolean, sweep: Record<string, unknown>): Experiment {
-  return ExperimentSpec.parse({
+function fixedExperiment(quick: boolean, sweep: Record<string, unknown>): BuiltinExperiment {
+  const e = ExperimentSpec.parse({
     name: "bench-search",
     dataset: {
       name: "classification",
@@ -58,6 +58,8 @@ function fixedExperiment(quick: boolean, sweep: Record<string, unknown>): Experi
     seeds: [0],
     sweep: { objective: { task: "mean", split: "val" }, seed: 0, ...sweep },
   });
+  if (e.kind !== "builtin") throw new Error("the search bench trains built-in models");
+  return e;
 }
 
 async function runSweep(method: string, experiment: Experiment): Promise<MethodResult> {

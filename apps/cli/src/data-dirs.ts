@@ -14,6 +14,8 @@ export function embeddedDataDirs(experiment: Experiment, file: string): string[]
     if (typeof value === "string" && value !== "")
       named.push(dirname(isAbsolute(value) ? value : resolve(base, value)));
   };
+  // A program reads its own data: the worker gives it no data folders.
+  if (experiment.kind === "program") return [base];
   add(experiment.dataset.options.path);
   for (const [key, p] of Object.entries(experiment.space))
     if (key === "dataset.path" && p.kind === "choice") p.values.forEach(add);

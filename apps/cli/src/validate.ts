@@ -18,13 +18,17 @@ import {
   targetOf,
 } from "@mtl/scheduler";
 import {
+  type BuiltinExperiment,
+  builtinConfig,
   didYouMean,
   type Experiment,
   ExperimentSpec,
   InputError,
+  isProgramTrial,
   methodOf,
   type Param,
   type ParamValue,
+  type ProgramExperiment,
   type TrialConfig,
 } from "@mtl/spec";
 import { BACKENDS } from "@mtl/trainer";
@@ -49,6 +53,11 @@ export interface ValidateOptions {
   dataDirs: string[];
   /** The limits of the workers that will train the trials (embedded runs), if known. */
   limits?: WorkerLimits;
+  /**
+   * Where a program experiment's program comes from: `embedded` (this process runs it, so the
+   * experiment's `programs` map must define it) or `workers` (NATS workers registered it).
+   */
+  programs?: "embedded" | "workers";
 }
 
 const line = (i: Issue) => `${i.path}: ${i.message}`;
@@ -72,7 +81,9 @@ export async function experimentProblems(
   experiment: Experiment,
   options: ValidateOptions,
 ): Promise<string[]> {
+  if (experiment.kind === "program") return programProblems(experiment, options);
   const problems: string[] = [];
+  // (experiment is a BuiltinExperiment from here on)
   let arms: Arm[] = [];
   try {
     const space = analyzeSpace(experiment);
@@ -115,6 +126,41 @@ export async function experimentProblems(
 }
 
 /**
+ * The problems of a program's experiment. Its strategies, data and model are the program's own
+ * (their names are data for it), so what can be checked here is the space (every value gives a
+ * valid trial), the epochs the workers accept, and on this machine that the program is defined.
+ */
+function programProblems(experiment: ProgramExperiment, options: ValidateOptions): string[] {
+  const problems: string[] = [];
+  let arms: Arm[] = [];
+  try {
+    const space = analyzeSpace(experiment);
+    arms = space.arms.map((a) => ({
+      label: a.label,
+      keys: [...space.common, ...a.conditional].map((d) => [d.key, d] as [string, Param]),
+    }));
+  } catch (error) {
+    if (!(error instanceof SearchSpaceError)) throw error;
+    problems.push(...error.details);
+  }
+  const configs = representativeConfigs(experiment, arms, problems);
+  if (options.limits)
+    for (const { what, config } of configs)
+      for (const o of limitProblems(config, options.limits)) problems.push(what ? `${what}: ${o}` : o);
+  if (options.programs === "embedded") {
+    const known = Object.keys(experiment.programs ?? {});
+    if (!known.includes(experiment.program))
+      problems.push(
+        `trainer.program: no program "${experiment.program}" in the experiment's programs` +
+          (known.length
+            ? ` (${known.join(", ")})${didYouMean(experiment.program, known)}`
+            : `: add programs: { ${experiment.program}: ["python3", "train.py"] }, or run it with --nats on workers that registered it`),
+      );
+  }
+  return [...new Set(problems)];
+}
+
+/**
  * One trial config per distinct method and architecture the sweep trains (each strategy entry
  * with its options, on each architecture of the space, and the baseline), with a label such as
  * `pcgrad · hard-sharing`: what `mtl check` trains briefly.
@@ -132,6 +178,16 @@ export function distinctConfigurations(experiment: Experiment): { label: string;
   if (problems.length > 0) throw new InputError("the search space gives invalid trials:", problems);
   const seen = new Map<string, { label: string; config: TrialConfig }>();
   for (const { config } of configs) {
+    if (isProgramTrial(config)) {
+      // A program's distinct methods: each strategy (with its options) and the baseline.
+      const key = JSON.stringify(config.strategy);
+      if (seen.has(key)) continue;
+      const options = Object.keys(config.strategy.options).length
+        ? ` ${JSON.stringify(config.strategy.options)}`
+        : "";
+      seen.set(key, { label: `${methodOf(config)}${options} (program ${config.program})`, config });
+      continue;
+    }
     const key = JSON.stringify([config.strategy, config.model.architecture, config.model.trunk]);
     if (seen.has(key)) continue;
     const options = Object.keys(config.strategy.options).length
@@ -162,7 +218,7 @@ export function assertBackend(backend: string | undefined): void {
 }
 
 /** Keys of the space that name no parameter: not a trial field, nor an option of what the trials use. */
-function spaceKeyProblems(experiment: Experiment): string[] {
+function spaceKeyProblems(experiment: BuiltinExperiment): string[] {
   const problems: string[] = [];
   const strategyNames = new Set(experiment.strategies.map((s) => s.name));
   const archParam = experiment.space.architecture;
@@ -251,11 +307,13 @@ function representativeConfigs(
 }
 
 /** The experiment a single trial config amounts to, for the trainer's check. */
-function asExperiment(experiment: Experiment, config: TrialConfig): Experiment {
+function asExperiment(experiment: BuiltinExperiment, config: TrialConfig): Experiment {
+  const builtin = builtinConfig(config);
+  const { kind: _kind, ...input } = experiment;
   return ExperimentSpec.parse({
-    ...experiment,
-    dataset: config.dataset,
-    model: config.model,
+    ...input,
+    dataset: builtin.dataset,
+    model: builtin.model,
     strategies: [config.strategy],
     training: config.training,
     baselines: false,

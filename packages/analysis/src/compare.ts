@@ -14,7 +14,7 @@ import {
   summarize as summarizeHistory,
   type TrialHistory,
 } from "@mtl/scheduler";
-import { type Direction, type Experiment, InputError, metricDirection } from "@mtl/spec";
+import { type Direction, type Experiment, InputError, isProgramTrial, metricDirection } from "@mtl/spec";
 import type { MetricColumn } from "./delta-m.ts";
 import {
   type Configuration,
@@ -292,7 +292,7 @@ function rowOf(
     label,
     method: c.method,
     strategyOptions: c.config.strategy.options,
-    architecture: c.config.model.architecture,
+    architecture: isProgramTrial(c.config) ? `program ${c.config.program}` : c.config.model.architecture,
     weights: c.config.weights && !c.isBaseline ? weightsOf(c.config, tasks) : null,
     params: c.params,
     seeds: runs.map(([seed]) => seed),

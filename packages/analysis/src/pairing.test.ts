@@ -1,5 +1,5 @@
 import { createSampler } from "@mtl/scheduler";
-import { choice, configKeyOf, ExperimentSpec, simplex } from "@mtl/spec";
+import { choice, configKeyOf, ExperimentSpec, isSingleTask, simplex } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { baselineConfigOf } from "./pairing.ts";
 
@@ -25,13 +25,45 @@ describe("baselineConfigOf", () => {
       seeds: [0, 1],
     });
     const planned = createSampler(e).next(100_000, []);
-    const baselineKeys = new Set(
-      planned.filter((t) => t.config.model.architecture === "single-task").map((t) => t.configKey),
-    );
+    const baselineKeys = new Set(planned.filter((t) => isSingleTask(t.config)).map((t) => t.configKey));
     expect(baselineKeys.size).toBe(2 * 2 * 2); // learning rate × relatedness × dropout
     for (const t of planned) {
-      if (t.config.model.architecture === "single-task") continue;
+      if (isSingleTask(t.config)) continue;
       expect(baselineKeys.has(configKeyOf(baselineConfigOf(t.config))), JSON.stringify(t.params)).toBe(true);
     }
+  });
+
+  it("does the same for a program's trials: its settings are the configuration, its baseline is the strategy single-task", () => {
+    const e = ExperimentSpec.parse({
+      name: "program-pairs",
+      trainer: { program: "train" },
+      tasks: [
+        { name: "a", kind: "classification", metric: "accuracy" },
+        { name: "b", kind: "classification", metric: "accuracy" },
+      ],
+      strategies: ["fixed", "pcgrad"],
+      baselines: true,
+      space: {
+        weights: simplex(["a", "b"], { resolution: 2 }),
+        learningRate: choice([1e-3, 1e-2]),
+        hidden: choice([32, 64]),
+        architecture: choice(["shared", "towers"]),
+        "pcgrad.reduction": choice(["mean", "sum"]),
+      },
+      seeds: [0],
+    });
+    const planned = createSampler(e).next(100_000, []);
+    const baselines = planned.filter((t) => isSingleTask(t.config));
+    // One baseline per learning rate × hidden width; the program's own architecture setting is
+    // not the baseline's (a baseline is one model per task, whatever the multi-task model is).
+    expect(new Set(baselines.map((t) => t.configKey)).size).toBe(2 * 2);
+    for (const t of baselines) expect(t.config.strategy.name).toBe("single-task");
+    const keys = new Set(baselines.map((t) => t.configKey));
+    const others = planned.filter((t) => !isSingleTask(t.config));
+    // hidden and the program's architecture sit in the configuration: fixed has λ × lr × hidden ×
+    // architecture, pcgrad also its reduction (no catalog here: every strategy reads λ).
+    expect(new Set(others.map((t) => t.configKey)).size).toBe(3 * 2 * 2 * 2 + 3 * 2 * 2 * 2 * 2);
+    for (const t of others)
+      expect(keys.has(configKeyOf(baselineConfigOf(t.config))), JSON.stringify(t.params)).toBe(true);
   });
 });

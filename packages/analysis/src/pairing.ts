@@ -11,6 +11,7 @@
 import {
   BASELINE_STRATEGY,
   canonicalJson,
+  isProgramTrial,
   isSingleTask,
   methodOf,
   SINGLE_TASK,
@@ -23,15 +24,20 @@ import { metricOf, type TrialRecord } from "./records.ts";
  * The single-task config that is the baseline of `config`: architecture "single-task", strategy
  * "equal" without options, no task weights; everything else (data, tasks, model widths and
  * options, training) the same. Equal to the config the scheduler resolves from its
- * `baselineParams`, so `configKeyOf` of it is the key of the planned baseline trials.
+ * `baselineParams`, so `configKeyOf` of it is the key of the planned baseline trials. A program's
+ * baseline is its strategy "single-task" with the same settings.
  */
 export function baselineConfigOf(config: TrialConfig): TrialConfig {
   const { weights: _weights, ...rest } = config;
+  if (isProgramTrial(config)) {
+    const { architecture: _a, ...settings } = config.settings;
+    return { ...rest, settings, strategy: { name: SINGLE_TASK, options: {} } } as TrialConfig;
+  }
   return {
     ...rest,
     model: { ...config.model, architecture: SINGLE_TASK },
     strategy: { name: BASELINE_STRATEGY, options: {} },
-  };
+  } as TrialConfig;
 }
 
 /** One configuration of a sweep: its trials in every state; seeds are replicates. */

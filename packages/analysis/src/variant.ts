@@ -3,7 +3,7 @@
  * method, the strategy's options, then whatever else tells it apart from the sweep's other
  * configurations (architecture, task weights λ, swept parameters). Two rows never read the same.
  */
-import type { TrialConfig } from "@mtl/spec";
+import { isProgramTrial } from "@mtl/spec";
 import type { Configuration } from "./pairing.ts";
 import { weightsOf } from "./records.ts";
 
@@ -47,17 +47,25 @@ export function variantParts(
   c: Pick<Configuration, "config" | "method" | "isBaseline">,
   tasks: readonly string[],
 ): VariantParts {
-  const { model, training, dataset } = c.config as TrialConfig;
   const head = strategyLabel(c);
   const fields: [string, string][] = [];
+  const add = (name: string, v: unknown) => {
+    fields.push([shortName(name), shortValue(v)]);
+  };
+  if (isProgramTrial(c.config)) {
+    // A program's settings are its sampled parameters (and its training fields): no model or data.
+    if (!c.isBaseline && c.config.weights)
+      fields.push(["λ", weightsOf(c.config, tasks).map(shortValue).join("/")]);
+    for (const [k, v] of Object.entries(c.config.training)) add(k, v);
+    for (const [k, v] of Object.entries(c.config.settings)) add(k, v);
+    return { head, fields };
+  }
+  const { model, training, dataset } = c.config;
   if (!c.isBaseline) fields.push(["arch", model.architecture]);
   if (!c.isBaseline && c.config.weights)
     fields.push(["λ", weightsOf(c.config, tasks).map(shortValue).join("/")]);
   const { architecture: _a, options: modelOptions, ...modelRest } = model;
   const { options: dataOptions, ...dataRest } = dataset;
-  const add = (name: string, v: unknown) => {
-    fields.push([shortName(name), shortValue(v)]);
-  };
   for (const [k, v] of Object.entries(training)) add(k, v);
   for (const [k, v] of Object.entries(modelRest)) add(k, v);
   for (const [k, v] of Object.entries(modelOptions)) add(k, v);

@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExperimentSpec } from "@mtl/spec";
+import { type BuiltinExperiment, ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
 
-export const experiment = ExperimentSpec.parse({
+export const experiment = builtinExperiment({
   name: "fixture",
   dataset: { name: "classification" },
   tasks: [
@@ -21,6 +21,12 @@ export const experiment = ExperimentSpec.parse({
   training: { epochs: 3 },
   sweep: { objective: { task: "task1" } },
 });
+
+function builtinExperiment(input: unknown): BuiltinExperiment {
+  const e = ExperimentSpec.parse(input);
+  if (e.kind !== "builtin") throw new Error("the fixture is a built-in experiment");
+  return e;
+}
 
 type Plan = { method: string; seed: number; weights?: Record<string, number>; lr?: number };
 

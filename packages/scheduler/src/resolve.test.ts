@@ -1,4 +1,4 @@
-import { choice, configKeyOf, simplex } from "@mtl/spec";
+import { builtinConfig, choice, configKeyOf, simplex } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { SearchSpaceError } from "./errors.ts";
 import { baselineParams, resolveConfig } from "./resolve.ts";
@@ -9,20 +9,22 @@ describe("resolveConfig", () => {
   const e = experiment({ strategies: ["equal", "gradnorm"], model: { hidden: [64, 64, 64] } });
 
   it("maps keys to training, model, weights, strategy options and model options", () => {
-    const c = resolveConfig(
-      e,
-      {
-        strategy: "gradnorm",
-        learningRate: 0.01,
-        batchSize: 32,
-        optimizer: "sgd",
-        activation: "tanh",
-        hidden: 128,
-        weights: { a: 1.5, b: 0.5 },
-        "gradnorm.alpha": 1.5,
-        dropout: 0.1,
-      },
-      7,
+    const c = builtinConfig(
+      resolveConfig(
+        e,
+        {
+          strategy: "gradnorm",
+          learningRate: 0.01,
+          batchSize: 32,
+          optimizer: "sgd",
+          activation: "tanh",
+          hidden: 128,
+          weights: { a: 1.5, b: 0.5 },
+          "gradnorm.alpha": 1.5,
+          dropout: 0.1,
+        },
+        7,
+      ),
     );
     expect(c.training).toMatchObject({ learningRate: 0.01, batchSize: 32, optimizer: "sgd" });
     expect(c.model.activation).toBe("tanh");
@@ -35,13 +37,13 @@ describe("resolveConfig", () => {
   });
 
   it("reads hidden widths from a string and single task weights", () => {
-    const c = resolveConfig(e, { strategy: "equal", hidden: "128,32", "weights.b": 2 }, 0);
+    const c = builtinConfig(resolveConfig(e, { strategy: "equal", hidden: "128,32", "weights.b": 2 }, 0));
     expect(c.model.hidden).toEqual([128, 32]);
     expect(c.weights).toEqual({ b: 2 });
   });
 
   it("maps dataset.<option> to the dataset's options, and keeps it in the baseline's parameters", () => {
-    const c = resolveConfig(e, { strategy: "equal", "dataset.correlation": 0.9 }, 0);
+    const c = builtinConfig(resolveConfig(e, { strategy: "equal", "dataset.correlation": 0.9 }, 0));
     expect(c.dataset.options.correlation).toBe(0.9);
     expect(c.model.options).toEqual({});
     expect(baselineParams(e, { strategy: "equal", "dataset.correlation": 0.9, "weights.b": 2 })).toEqual({

@@ -38,19 +38,21 @@ export function resolveConfig(
   const labels = strategyLabels(experiment.strategies);
   const label = params.strategy;
   const at = labels.indexOf(String(label));
+  const baseline = experiment.kind === "program" ? SINGLE_TASK : BASELINE_STRATEGY;
   const ref =
-    at >= 0
-      ? experiment.strategies[at]!
-      : label === BASELINE_STRATEGY
-        ? { name: BASELINE_STRATEGY, options: {} }
-        : undefined;
+    at >= 0 ? experiment.strategies[at]! : label === baseline ? { name: baseline, options: {} } : undefined;
   if (ref === undefined)
     throw new SearchSpaceError(`unknown strategy "${String(label)}" (${labels.join(", ")})`);
 
   const training: Record<string, unknown> = { ...experiment.training };
-  const model: Record<string, unknown> = { ...experiment.model, options: { ...experiment.model.options } };
+  // A program's trials carry the model and data settings in `params` alone: the program reads them.
+  const builtin = experiment.kind === "builtin" ? experiment : undefined;
+  const model: Record<string, unknown> = builtin
+    ? { ...builtin.model, options: { ...builtin.model.options } }
+    : { options: {} };
   const options: Record<string, unknown> = { ...ref.options };
-  const datasetOptions: Record<string, unknown> = { ...experiment.dataset.options };
+  const datasetOptions: Record<string, unknown> = { ...builtin?.dataset.options };
+  const settings: Record<string, unknown> = {};
   let weights: Record<string, number> | undefined;
 
   for (const [key, value] of Object.entries(params)) {
@@ -62,9 +64,14 @@ export function resolveConfig(
         training[target.field] = value;
         break;
       case "model":
+        if (!builtin) {
+          // A program's baseline is told by its strategy ("single-task"), not by a setting.
+          if (!(target.field === "architecture" && value === SINGLE_TASK)) settings[key] = value;
+          break;
+        }
         model[target.field] =
           target.field === "hidden" || target.field === "head"
-            ? widths(key, value, experiment.model[target.field].length)
+            ? widths(key, value, builtin.model[target.field].length)
             : value;
         break;
       case "weights":
@@ -78,25 +85,28 @@ export function resolveConfig(
         if (target.name === ref.name) options[target.option] = value;
         break;
       case "dataset":
-        datasetOptions[target.option] = value;
+        if (builtin) datasetOptions[target.option] = value;
+        else settings[key] = value;
         break;
       case "option":
-        (model.options as Record<string, unknown>)[target.key] = value;
+        if (builtin) (model.options as Record<string, unknown>)[target.key] = value;
+        else settings[key] = value;
         break;
     }
   }
 
-  const raw = {
+  const common = {
     experiment: experiment.name,
-    dataset: { ...experiment.dataset, options: datasetOptions },
     tasks: experiment.tasks,
-    model,
     strategy: { name: ref.name, options },
     training,
     ...(weights ? { weights } : {}),
     seed,
     params,
   };
+  const raw = builtin
+    ? { ...common, dataset: { ...builtin.dataset, options: datasetOptions }, model }
+    : { ...common, program: (experiment as { program: string }).program, settings };
   const parsed = TrialConfig.safeParse(raw);
   if (!parsed.success) {
     const issues = formatIssues(parsed.error);
@@ -125,14 +135,18 @@ function widths(key: string, value: ParamValue, depth: number): number[] {
 /**
  * The single-task baseline matching a trial's parameters: the same training and model
  * parameters, without weights and strategy parameters, with architecture "single-task" and
- * strategy "equal". Baselines are therefore planned once per combination of those parameters.
+ * strategy "equal" (a program's baseline: strategy "single-task", which tells the program to train
+ * one model per task). Baselines are therefore planned once per combination of those parameters.
  */
 export function baselineParams(
   experiment: Experiment,
   params: Record<string, ParamValue>,
 ): Record<string, ParamValue> {
   const names = new Set(experiment.strategies.map((s) => s.name));
-  const out: Record<string, ParamValue> = { strategy: BASELINE_STRATEGY, architecture: SINGLE_TASK };
+  const out: Record<string, ParamValue> = {
+    strategy: experiment.kind === "program" ? SINGLE_TASK : BASELINE_STRATEGY,
+    architecture: SINGLE_TASK,
+  };
   for (const [key, value] of Object.entries(params)) {
     const t = targetOf(key, names);
     if (

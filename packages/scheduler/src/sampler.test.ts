@@ -1,4 +1,4 @@
-import { choice, int, loguniform, simplex, uniform } from "@mtl/spec";
+import { builtinConfig, choice, int, isSingleTask, loguniform, simplex, uniform } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { createSampler } from "./sampler.ts";
 import { experiment, runSequential, toHistory } from "./test-fixtures.ts";
@@ -45,7 +45,7 @@ describe("grid sampler", () => {
     const big = createSampler(experiment({ space: { width: int(16, 512, 16) } })).next(100, []);
     expect(big.map((t) => t.params.width)).toEqual([16, 272, 512]); // the middle on the step grid;
     const u = createSampler(experiment({ space: { dropout: uniform(0, 0.5) } })).next(100, []);
-    expect(u.map((t) => t.config.model.options.dropout)).toEqual([0, 0.25, 0.5]);
+    expect(u.map((t) => builtinConfig(t.config).model.options.dropout)).toEqual([0, 0.25, 0.5]);
   });
 
   it("stops at maxTrials, planning whole replicate groups", () => {
@@ -84,7 +84,7 @@ describe("baselines", () => {
   it("adds one single-task group per combination of the non-weight parameters", () => {
     const e = experiment({ space, strategies: ["equal", "gradnorm"], baselines: true, seeds: [0, 1] });
     const all = createSampler(e).next(1000, []);
-    const base = all.filter((t) => t.config.model.architecture === "single-task");
+    const base = all.filter((t) => isSingleTask(t.config));
     expect(base).toHaveLength(3 * 2); // three learning rates × two seeds
     for (const t of base) {
       expect(t.config.strategy).toEqual({ name: "equal", options: {} });
@@ -188,7 +188,7 @@ describe("task weights only for strategies that read them", () => {
     expect(count("fixed")).toBe(5 * 2 * 3);
     expect(count("gradnorm")).toBe(5 * 2 * 3);
     expect(count("uncertainty")).toBe(2 * 3);
-    expect(all.filter((t) => t.config.model.architecture === "single-task")).toHaveLength(2 * 3);
+    expect(all.filter((t) => isSingleTask(t.config))).toHaveLength(2 * 3);
     for (const t of all.filter((x) => x.params.strategy === "uncertainty")) {
       expect(t.params.weights).toBeUndefined();
       expect(t.config.weights).toBeUndefined();
@@ -213,6 +213,6 @@ describe("task weights only for strategies that read them", () => {
     // hidden: 16 and "16" both give a [16] trunk at depth 1: one configuration, not two.
     const e = experiment({ model: { hidden: [8] }, space: { hidden: choice([16, "16", 32]) } });
     const all = createSampler(e).next(100, []);
-    expect(all.map((t) => t.config.model.hidden)).toEqual([[16], [32]]);
+    expect(all.map((t) => builtinConfig(t.config).model.hidden)).toEqual([[16], [32]]);
   });
 });

@@ -170,20 +170,40 @@ export const SweepSpec = z
   .strict();
 export type SweepSpec = z.output<typeof SweepSpec>;
 
+/** A user's own training program (`trainer: { program: "NAME" }`), in place of a built-in model. */
+export const ProgramRef = z.object({ program: name }).strict();
+
+/**
+ * Commands by program name, for the embedded path (`mtl run` on this machine): `{ NAME: ["python3",
+ * "train.py", …] }`, run in the experiment file's folder. Never sent to a worker: a NATS worker runs
+ * only the programs it registered itself (`mtl worker --program NAME="…"`).
+ */
+export const ProgramsMap = z.record(name, z.array(z.string().min(1)).min(1));
+
+const DEFAULT_MODEL = {
+  architecture: "hard-sharing",
+  trunk: "mlp",
+  hidden: [64, 64],
+  head: [],
+  activation: "relu",
+  options: {},
+} as const;
+
 export const ExperimentSpec = z
   .object({
     name,
     description: z.string().optional(),
-    dataset: DatasetSpec,
+    /** A program of the user's that trains each trial instead of a built-in model. */
+    trainer: ProgramRef.optional(),
+    programs: ProgramsMap.optional(),
+    /** Built-in trials: the data (with a program, the program loads its own). */
+    dataset: DatasetSpec.optional(),
     tasks: z.array(TaskSpec).min(1),
-    model: ModelSpec.default({
-      architecture: "hard-sharing",
-      trunk: "mlp",
-      hidden: [64, 64],
-      head: [],
-      activation: "relu",
-      options: {},
-    }),
+    /** Built-in trials: the network (default: hard sharing over an MLP trunk). */
+    model: ModelSpec.optional(),
+    // The normalised form a stored experiment has (see the transform below) parses again.
+    kind: z.enum(["builtin", "program"]).optional(),
+    program: name.optional(),
     strategies: z
       .array(StrategyRef)
       .min(1)
@@ -210,6 +230,27 @@ export const ExperimentSpec = z
   })
   .strict()
   .superRefine((e, ctx) => {
+    const program = e.trainer?.program ?? e.program;
+    if (program === undefined && e.dataset === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["dataset"],
+        message: "expected a dataset (or trainer: { program } for a program of your own)",
+      });
+    if (program !== undefined) {
+      if (e.model !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["model"],
+          message: "a program trains its own model: leave model out (sweep its settings in space)",
+        });
+      if (e.dataset !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["dataset"],
+          message: "a program loads its own data: leave dataset out",
+        });
+    }
     const names = e.tasks.map((t) => t.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i)
@@ -238,12 +279,51 @@ export const ExperimentSpec = z
         path: ["sweep", "objective", "task"],
         message: `expected "mean", "pareto" or one of ${names.join(", ")}`,
       });
+  })
+  .transform((e): Experiment => {
+    const { trainer, kind: _kind, program: stored, dataset, model, ...common } = e;
+    const program = trainer?.program ?? stored;
+    if (program !== undefined) return { ...common, kind: "program", program };
+    return {
+      ...common,
+      kind: "builtin",
+      dataset: dataset as DatasetSpec,
+      model: model ?? ModelSpec.parse(DEFAULT_MODEL),
+    };
   });
 
 /** What an experiment file's author writes (defaults not yet applied). */
 export type ExperimentInput = z.input<typeof ExperimentSpec>;
+
+/** What every experiment has: tasks, strategies, the search space, seeds, training and the sweep. */
+export interface ExperimentCommon {
+  name: string;
+  description?: string;
+  tasks: TaskSpec[];
+  strategies: StrategyRef[];
+  baselines: boolean;
+  space: Record<string, Param>;
+  seeds: number[];
+  training: TrainingSpec;
+  sweep: SweepSpec;
+  programs?: Record<string, string[]>;
+}
+
+/** An experiment of MTL Lab's own models: a registered dataset and architecture. */
+export interface BuiltinExperiment extends ExperimentCommon {
+  kind: "builtin";
+  dataset: DatasetSpec;
+  model: ModelSpec;
+}
+
+/** An experiment whose trials a program of the user's trains (`trainer: { program }`). */
+export interface ProgramExperiment extends ExperimentCommon {
+  kind: "program";
+  program: string;
+}
+
 /** A validated experiment with every default filled in. */
-export type Experiment = z.output<typeof ExperimentSpec>;
+export type Experiment = BuiltinExperiment | ProgramExperiment;
 
 /**
  * Declares an experiment. Returns its argument unchanged (typed); `mtl run` validates it on load

@@ -1,11 +1,13 @@
 export type { ArchitectureInfo, Catalog, DatasetInfo, StrategyInfo } from "./catalog.ts";
 export { formatIssues, formatPath, InputError } from "./errors.ts";
 export {
+  type BuiltinExperiment,
   DatasetSpec,
   type Direction,
   defaultDirection,
   defineExperiment,
   type Experiment,
+  type ExperimentCommon,
   type ExperimentInput,
   ExperimentSpec,
   LOSSES,
@@ -14,6 +16,9 @@ export {
   ModelSpec,
   metricDirection,
   Objective,
+  type ProgramExperiment,
+  ProgramRef,
+  ProgramsMap,
   PrunerSpec,
   StrategyRef,
   SweepSpec,
@@ -45,10 +50,14 @@ export {
 } from "./space.ts";
 export { closestName, didYouMean } from "./suggest.ts";
 export {
+  BuiltinTrialConfig,
+  builtinConfig,
   configKeyOf,
   type EpochReport,
   type FinalMetrics,
+  isProgramTrial,
   type MetricPoint,
+  ProgramTrialConfig,
   TrialConfig,
   type TrialOutcome,
 } from "./trial.ts";

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type FinalMetrics, TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig, type FinalMetrics } from "@mtl/spec";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { accel } from "./accel.ts";
 import { initBackend } from "./backend.ts";
@@ -49,7 +49,7 @@ function expectClose(a: FinalMetrics | undefined, b: FinalMetrics | undefined, t
 
 describe("the accel and plain tfjs train to the same numbers", () => {
   it("on the wasm backend, accel enabled vs disabled", async () => {
-    const config = TrialConfig.parse(SMALL);
+    const config = BuiltinTrialConfig.parse(SMALL);
     expect(accel()?.active).toBe(true);
     const fast = await runTrial(config);
     accel()?.disable();
@@ -64,9 +64,9 @@ describe("the accel and plain tfjs train to the same numbers", () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const script = `
       import { accel, initBackend, runTrial } from "./src/index.ts";
-      import { TrialConfig } from "@mtl/spec";
+      import { BuiltinTrialConfig } from "@mtl/spec";
       await initBackend("wasm");
-      const out = await runTrial(TrialConfig.parse(${JSON.stringify(SMALL)}));
+      const out = await runTrial(BuiltinTrialConfig.parse(${JSON.stringify(SMALL)}));
       console.log(JSON.stringify({ accel: accel(), out }));
     `;
     const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
@@ -79,7 +79,7 @@ describe("the accel and plain tfjs train to the same numbers", () => {
     const { accel: installed, out } = JSON.parse(child.stdout.trim().split("\n").pop() as string);
     expect(installed).toBeNull();
     accel()?.disable();
-    const plain = await runTrial(TrialConfig.parse(SMALL));
+    const plain = await runTrial(BuiltinTrialConfig.parse(SMALL));
     expectClose(out.final, plain.final, 1e-6);
   }, 60_000);
 });

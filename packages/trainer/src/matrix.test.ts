@@ -5,7 +5,7 @@
  * function applied to the model's outputs on that split (computed here, independently).
  * Meta-learning strategies run on the task families they support.
  */
-import { type EpochReport, TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig, type EpochReport } from "@mtl/spec";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend.ts";
 import { catalog } from "./catalog/index.ts";
@@ -45,7 +45,7 @@ function referenceLoss(loss: string, outputs: Float32Array, target: Target, n: n
 
 /** Trains `strategy` on `architecture` for two short epochs (two phases for phased ones) and checks every reported loss. */
 async function trainAndCheck(strategy: unknown, architecture: string) {
-  const config = TrialConfig.parse({
+  const config = BuiltinTrialConfig.parse({
     experiment: "matrix",
     seed: 1,
     dataset,
@@ -148,7 +148,7 @@ describe("meta-learning strategies on the task families they support", () => {
     for (const f of families)
       it(`${name} on ${f.dataset.name}`, async () => {
         const outcome = await runTrial(
-          TrialConfig.parse({
+          BuiltinTrialConfig.parse({
             experiment: "matrix",
             seed: 1,
             dataset: f.dataset,

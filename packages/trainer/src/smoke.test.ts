@@ -2,7 +2,7 @@
  * Smoke runs (`mtl check`): one short epoch on a small sample of the data, evaluated on small
  * samples, through every kind of loop (standard, phased, episodic).
  */
-import { TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig } from "@mtl/spec";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend.ts";
 import type { TrainHooks } from "./hooks.ts";
@@ -23,7 +23,7 @@ async function smokeRun(config: unknown) {
       if (task === "digit") rows.set(split, outputs.length / 10);
     },
   };
-  const outcome = await runTrial(TrialConfig.parse(config), hooks);
+  const outcome = await runTrial(BuiltinTrialConfig.parse(config), hooks);
   return { outcome, rows, epochs };
 }
 

@@ -1,4 +1,4 @@
-import { type EpochReport, Rng, TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig, type EpochReport, Rng } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -26,7 +26,7 @@ const base = {
   training: { epochs: 3, batchSize: 32, learningRate: 0.01 },
   backend: "wasm",
 };
-const config = (over: Record<string, unknown> = {}) => TrialConfig.parse({ ...base, ...over });
+const config = (over: Record<string, unknown> = {}) => BuiltinTrialConfig.parse({ ...base, ...over });
 
 // Two linear regression tasks with Gaussian noise σ = 1 and σ = 0.1.
 registerDataset({

@@ -6,7 +6,7 @@
  * the trial from `ownLoopRunner`.
  */
 
-import type { TrialConfig, TrialOutcome } from "@mtl/spec";
+import { builtinConfig, type TrialConfig, type TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchSampler } from "./batches.ts";
 import { denseStep } from "./dense-step.ts";
@@ -23,7 +23,9 @@ import { prepareTrial } from "./trial-data.ts";
 
 export type { TrainHooks };
 
-export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Promise<TrialOutcome> {
+export async function runTrial(trial: TrialConfig, hooks: TrainHooks = {}): Promise<TrialOutcome> {
+  // A program's trial never reaches here: a worker runs it with the program runner.
+  const config = builtinConfig(trial);
   // Meta-learning, transfer and distillation strategies run their own loop (src/meta).
   const ownLoop = ownLoopRunner(config);
   if (ownLoop) return ownLoop(config, hooks);

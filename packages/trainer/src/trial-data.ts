@@ -3,7 +3,7 @@
  * strategies): the backend, the dataset (read only from hooks.dataDirs; sampled in a smoke run),
  * its tasks, the splits on the device and the trial's random streams.
  */
-import { type Rng, rngStream, type TrialConfig } from "@mtl/spec";
+import { type BuiltinTrialConfig, type Rng, rngStream } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import { loadDataset } from "./data/load.ts";
@@ -44,7 +44,7 @@ export function toDevice(split: SplitData, tasks: BoundTask[]): DeviceSplit {
 }
 
 /** Loads the trial's data and backend; the caller disposes the result. */
-export async function prepareTrial(config: TrialConfig, hooks: TrainHooks): Promise<PreparedTrial> {
+export async function prepareTrial(config: BuiltinTrialConfig, hooks: TrainHooks): Promise<PreparedTrial> {
   const backend = await initBackend(hooks.backend ?? config.backend);
   let data = await loadDataset(config.dataset, {
     dataDirs: hooks.dataDirs ?? [],

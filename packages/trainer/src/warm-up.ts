@@ -13,7 +13,7 @@
  * what it compiles has seen variety and stays compiled. The sweep's first trial then compiles
  * ~0.25 s instead of ~0.5 s. About 1 s on wasm here.
  */
-import { TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig } from "@mtl/spec";
 import { runTrial } from "./train.ts";
 
 const run = (over: {
@@ -23,7 +23,7 @@ const run = (over: {
   training: Record<string, unknown>;
   seed: number;
 }) =>
-  TrialConfig.parse({
+  BuiltinTrialConfig.parse({
     experiment: "warm-up",
     dataset: { name: "classification", options: { n_tasks: 2, ...over.options } },
     tasks: [

@@ -8,5 +8,14 @@ export {
   parameterBound,
   type WorkerLimits,
 } from "./limits.ts";
+export {
+  type ProgramRun,
+  type ProgramRunOptions,
+  type ProgramTrial,
+  PYTHON_HELPER_DIR,
+  programTrialOf,
+  runProgram,
+} from "./program/program-executor.ts";
+export { type ProgramReport, parseReportLine } from "./program/report-line.ts";
 export type { StopReason } from "./protocol.ts";
 export { runWorker, type WorkerOptions } from "./worker.ts";

@@ -3,7 +3,7 @@
  * letters, and never reach the trainer. The executor here records what it is asked to run.
  */
 import { InProcessBus, type Rejected, type TrialEvent, type TrialMessage } from "@mtl/bus";
-import { TrialConfig } from "@mtl/spec";
+import { builtinConfig, TrialConfig } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import type { Executor } from "./executor.ts";
 import { DEFAULT_LIMITS, describeOverLimit, overLimits, parameterBound } from "./limits.ts";
@@ -62,10 +62,13 @@ describe("overLimits", () => {
 
   it("bounds parameters from above, whatever the architecture", () => {
     // 20 → 64 → 64 → 1, weights and biases: 21·64 + 65·64 + 65 = 5569 per copy, 2 tasks.
-    expect(parameterBound(message().config, 20)).toBe(2 * 5569);
-    expect(parameterBound(message({}, { architecture: "mmoe", options: { experts: 8 } }).config, 20)).toBe(
-      8 * 5569,
-    );
+    expect(parameterBound(builtinConfig(message().config), 20)).toBe(2 * 5569);
+    expect(
+      parameterBound(
+        builtinConfig(message({}, { architecture: "mmoe", options: { experts: 8 } }).config),
+        20,
+      ),
+    ).toBe(8 * 5569);
   });
 });
 

@@ -6,6 +6,7 @@
  * dead letter.
  */
 import { cutText, type Delivery, REJECTED_ERROR_BYTES, type TrialMessage, type WorkerBus } from "@mtl/bus";
+import { type BuiltinTrialConfig, isProgramTrial } from "@mtl/spec";
 import { datasetSize } from "@mtl/trainer/catalog";
 
 export interface WorkerLimits {
@@ -46,7 +47,7 @@ export const boundError = (error: string): string => cutText(error, REJECTED_ERR
  * them (one per task for towers, one per expert for a mixture). A bound, not a count: it only
  * decides whether a trial is absurd, so over-counting a little is harmless.
  */
-export function parameterBound(config: TrialMessage["config"], inputSize = 1): number {
+export function parameterBound(config: BuiltinTrialConfig, inputSize = 1): number {
   const widths = [inputSize, ...config.model.hidden, ...config.model.head, 1];
   let perCopy = 0;
   for (let i = 0; i + 1 < widths.length; i++) perCopy += ((widths[i] ?? 0) + 1) * (widths[i + 1] ?? 0);
@@ -79,10 +80,13 @@ export function overLimits(message: TrialMessage, limits: WorkerLimits): OverLim
   };
   check("(message)", "bytes", Buffer.byteLength(JSON.stringify(message)), "maxMessageBytes");
   check("training.epochs", "epochs", message.config.training.epochs, "maxEpochs");
+  // A program's model and data are its own business; its epochs and message size are ours.
+  const config = message.config;
+  if (isProgramTrial(config)) return over;
   // From the options alone: a dataset of 1e10 samples must be refused before it is generated.
-  const size = datasetSize(message.config.dataset);
+  const size = datasetSize(config.dataset);
   if (size?.samples !== undefined) check("dataset", "samples", size.samples, "maxSamples");
-  check("model", "parameters (bound)", parameterBound(message.config, size?.inputSize), "maxParameters");
+  check("model", "parameters (bound)", parameterBound(config, size?.inputSize), "maxParameters");
   return over;
 }
 

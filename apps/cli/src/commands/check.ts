@@ -4,9 +4,10 @@
  * file in experiments/, so a shipped experiment that cannot train fails the build.
  */
 import { dirname } from "node:path";
-import { InputError } from "@mtl/spec";
+import { InputError, isProgramTrial, type ProgramExperiment, type TrialConfig } from "@mtl/spec";
 import { runTrial } from "@mtl/trainer";
 import { describeDataset } from "@mtl/trainer/catalog";
+import { programTrialOf, runProgram } from "@mtl/worker";
 import type { Command } from "commander";
 import { embeddedDataDirs } from "../data-dirs.ts";
 import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
@@ -44,6 +45,7 @@ async function checkFile(file: string, opts: CheckFlags, out: (l: string) => voi
       baseDir: dirname(loaded.path),
       dataDirs,
       limits: limitsOf(opts),
+      programs: "embedded",
     });
     assertPlannable(loaded.experiment);
   } catch (error) {
@@ -54,6 +56,7 @@ async function checkFile(file: string, opts: CheckFlags, out: (l: string) => voi
   }
   const { experiment, path } = loaded;
   const configs = distinctConfigurations(experiment);
+  if (experiment.kind === "program") return checkProgram(file, experiment, path, configs, opts, out);
   const data = await describeDataset(experiment.dataset, { baseDir: dirname(path), dataDirs });
   const features = data.features ? ` · features ${data.features.join(", ")}` : "";
   out(
@@ -77,6 +80,45 @@ async function checkFile(file: string, opts: CheckFlags, out: (l: string) => voi
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     if (error) failed++;
     out(`  ${error ? "FAIL" : "ok  "} ${label}${features} · ${secs} s${error ? `: ${error}` : ""}`);
+  }
+  return failed > 0 ? EXIT.trialsFailed : EXIT.ok;
+}
+
+/**
+ * A program's experiment: the program runs once per distinct method for `--epochs`, told by
+ * `smoke: true` in its trial to train briefly; it must report and exit 0.
+ */
+async function checkProgram(
+  file: string,
+  experiment: ProgramExperiment,
+  path: string,
+  configs: { label: string; config: TrialConfig }[],
+  opts: CheckFlags,
+  out: (l: string) => void,
+): Promise<number> {
+  const command = experiment.programs?.[experiment.program] ?? [];
+  out(
+    `${file}: ${experiment.name} · program ${experiment.program} (${command.join(" ")}) · ${configs.length} configuration(s), ${opts.epochs} epoch(s), smoke run`,
+  );
+  let failed = 0;
+  for (const { label, config } of configs) {
+    const started = performance.now();
+    let error: string | undefined;
+    try {
+      const short = { ...config, training: { ...config.training, epochs: opts.epochs } };
+      if (!isProgramTrial(short)) throw new Error("not a program's trial");
+      const run = runProgram(programTrialOf(short, { trial: 0, attempt: 1 }, true), {
+        command,
+        cwd: dirname(path),
+      });
+      const outcome = await run.outcome;
+      if (outcome.status !== "completed") error = outcome.error ?? outcome.status;
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const secs = ((performance.now() - started) / 1000).toFixed(1);
+    if (error) failed++;
+    out(`  ${error ? "FAIL" : "ok  "} ${label} · ${secs} s${error ? `: ${error}` : ""}`);
   }
   return failed > 0 ? EXIT.trialsFailed : EXIT.ok;
 }

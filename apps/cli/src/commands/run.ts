@@ -57,8 +57,10 @@ export function register(program: Command): void {
       await assertValidExperiment(experiment, file, {
         baseDir: dataDirs[0] ?? process.cwd(),
         dataDirs,
-        // The embedded workers' limits; workers over NATS enforce their own.
-        ...(opts.nats || opts.submit ? {} : { limits }),
+        // The embedded workers' limits and programs; workers over NATS have their own.
+        ...(opts.nats || opts.submit
+          ? { programs: "workers" as const }
+          : { limits, programs: "embedded" as const }),
       });
       assertPlannable(experiment);
       const command = rerunCommand(file, opts);

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Rng, TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig, Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { runTrial } from "../train.ts";
 import { readDataFile } from "./files.ts";
@@ -163,7 +163,7 @@ describe("csv trials", { timeout: 60_000 }, () => {
     }
     writeFileSync(join(data, "extreme.csv"), lines.join("\n"));
     const outcome = await runTrial(
-      TrialConfig.parse({
+      BuiltinTrialConfig.parse({
         experiment: "csv",
         seed: 0,
         dataset: {

@@ -2,7 +2,7 @@
  * Meta-learning through runTrial: the MAML paper's sinusoid claim, and the TrainHooks contract
  * (reports, stop requests, non-finite losses, no leaked tensors).
  */
-import { type EpochReport, TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig, type EpochReport } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.ts";
@@ -11,7 +11,7 @@ import { runTrial } from "../train.ts";
 beforeAll(() => initBackend("wasm"));
 
 const sinusoidTrial = (strategy: unknown, epochs = 5, extra: Record<string, unknown> = {}) =>
-  TrialConfig.parse({
+  BuiltinTrialConfig.parse({
     experiment: "meta-test",
     seed: 1,
     dataset: { name: "sinusoid", options: { evalTasks: 50 } },

@@ -7,7 +7,13 @@
  * it is. Every tensor is disposed.
  */
 
-import { type MetricPoint, rngStream, type TaskSpec, type TrialConfig, type TrialOutcome } from "@mtl/spec";
+import {
+  type BuiltinTrialConfig,
+  type MetricPoint,
+  rngStream,
+  type TaskSpec,
+  type TrialOutcome,
+} from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import { initBackend } from "../backend.ts";
@@ -41,7 +47,7 @@ export function episodic<S extends z.ZodType<EpisodicOptions>>(
 }
 
 /** Checks that the trial's single task fits the family, and returns it. */
-export function familyTask(config: TrialConfig, family: TaskFamily): TaskSpec {
+export function familyTask(config: BuiltinTrialConfig, family: TaskFamily): TaskSpec {
   const [task, ...rest] = config.tasks;
   if (!task || rest.length > 0)
     throw new Error(
@@ -57,7 +63,7 @@ export function familyTask(config: TrialConfig, family: TaskFamily): TaskSpec {
 }
 
 async function runEpisodic(
-  config: TrialConfig,
+  config: BuiltinTrialConfig,
   options: EpisodicOptions,
   hooks: TrainHooks,
   env: MetaEnv,

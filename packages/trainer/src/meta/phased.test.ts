@@ -1,5 +1,5 @@
 /** Distillation and transfer through runTrial, on an ordinary multi-task dataset. */
-import { type EpochReport, TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig, type EpochReport } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { initBackend } from "../backend.ts";
@@ -8,7 +8,7 @@ import { runTrial } from "../train.ts";
 beforeAll(() => initBackend("wasm"));
 
 const trial = (strategy: unknown, epochs = 6) =>
-  TrialConfig.parse({
+  BuiltinTrialConfig.parse({
     experiment: "phased-test",
     seed: 2,
     dataset: { name: "classification", options: { n_samples: 1200, n_classes: 3 } },

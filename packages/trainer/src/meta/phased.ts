@@ -6,7 +6,7 @@
  * runTrial does (`loss`, then `accuracy`/`f1` or `mse`/`mae`). Honours TrainHooks the same way.
  */
 
-import type { MetricPoint, TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { BuiltinTrialConfig, MetricPoint, TrialOutcome } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchSampler } from "../batches.ts";
 import { evaluate, type Forward } from "../evaluate.ts";
@@ -17,7 +17,7 @@ import { type PreparedTrial, prepareTrial } from "../trial-data.ts";
 
 export { predict } from "../evaluate.ts";
 export type { BoundTask, PreparedTrial };
-export const prepare = (config: TrialConfig, hooks: TrainHooks): Promise<PreparedTrial> =>
+export const prepare = (config: BuiltinTrialConfig, hooks: TrainHooks): Promise<PreparedTrial> =>
   prepareTrial(config, hooks);
 
 export interface Phase {

@@ -1,6 +1,6 @@
 /** Shapes shared by the meta-learning, transfer and distillation strategies. */
 
-import type { Rng, TrainingSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { BuiltinTrialConfig, Rng, TrainingSpec, TrialOutcome } from "@mtl/spec";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import type { DatasetModule } from "../data/types.ts";
@@ -101,7 +101,12 @@ export interface EpisodicOptions {
  * listed, validated and named by trials as they are), and runTrial hands the trial to `run`.
  */
 export interface MetaStrategyModule<S extends z.ZodType = z.ZodType> extends StrategyModule<S> {
-  run(config: TrialConfig, options: z.output<S>, hooks: TrainHooks, env: MetaEnv): Promise<TrialOutcome>;
+  run(
+    config: BuiltinTrialConfig,
+    options: z.output<S>,
+    hooks: TrainHooks,
+    env: MetaEnv,
+  ): Promise<TrialOutcome>;
 }
 
 /** What runTrial hands a strategy with its own loop (passed in, so no module cycle forms). */

@@ -1,11 +1,11 @@
-import { TrialConfig } from "@mtl/spec";
+import { BuiltinTrialConfig } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { runTrial } from "../train.ts";
 
 describe("cnn trunk", () => {
   it("trains mnist-multitask on wasm, learns, and frees its tensors", async () => {
-    const config = TrialConfig.parse({
+    const config = BuiltinTrialConfig.parse({
       experiment: "t",
       seed: 1,
       dataset: { name: "mnist-multitask", options: { n_samples: 800 } },

@@ -25,6 +25,8 @@ const trial: ProgramTrial = {
     { name: "b", kind: "regression", metric: "mse", direction: "min" },
   ],
   epochs: 3,
+  training: { epochs: 3 },
+  settings: {},
   experiment: "t",
 };
 

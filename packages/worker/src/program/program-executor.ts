@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import type { EpochReport, FinalMetrics, MetricPoint, TrialOutcome } from "@mtl/spec";
+import type { EpochReport, FinalMetrics, MetricPoint, ProgramTrialConfig, TrialOutcome } from "@mtl/spec";
 import { execa } from "execa";
 import type { StopReason } from "../protocol.ts";
 import { type ProgramMetrics, parseReportLine } from "./report-line.ts";
@@ -35,7 +35,41 @@ export interface ProgramTrial {
   weights?: Record<string, number>;
   tasks: { name: string; kind: string; metric: string; direction: string }[];
   epochs: number;
+  /** The experiment's training settings (epochs, batch size, optimizer, learning rate, weight decay), sampled values applied. */
+  training: Record<string, unknown>;
+  /** The sampled values that are the program's own settings (model, data): `hidden`, `dataset.x`, … */
+  settings: Record<string, unknown>;
   experiment: string;
+  /** True for `mtl check`'s short run: train briefly on a small sample if you can. */
+  smoke?: boolean;
+}
+
+/** The JSON a program gets for a trial. */
+export function programTrialOf(
+  config: ProgramTrialConfig,
+  ids: { trial: number; attempt: number },
+  smoke = false,
+): ProgramTrial {
+  return {
+    trial: ids.trial,
+    attempt: ids.attempt,
+    seed: config.seed,
+    strategy: config.strategy.name,
+    strategyOptions: config.strategy.options,
+    params: config.params,
+    ...(config.weights ? { weights: config.weights } : {}),
+    tasks: config.tasks.map((t) => ({
+      name: t.name,
+      kind: t.kind,
+      metric: t.metric,
+      direction: t.direction,
+    })),
+    epochs: config.training.epochs,
+    training: config.training,
+    settings: config.settings,
+    experiment: config.experiment,
+    ...(smoke ? { smoke: true } : {}),
+  };
 }
 
 export interface ProgramRunOptions {
