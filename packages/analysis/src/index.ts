@@ -29,6 +29,15 @@ export {
   metricBounds,
 } from "./format.ts";
 export {
+  groupsOf,
+  type Importance,
+  importance,
+  type Scored,
+  type SweptParam,
+  scoredTrials,
+  sweptParams,
+} from "./importance.ts";
+export {
   baselineConfigOf,
   type Configuration,
   configurationsOf,
@@ -50,7 +59,17 @@ export { type CurvePoint, metricOf, type TrialRecord, weightsOf } from "./record
 export { renderCsv, renderJson } from "./render-data.ts";
 export { renderMarkdown } from "./render-md.ts";
 export { COMPACT_BELOW, renderTable, type TableOptions, wrapText } from "./render-table.ts";
-export { PLOT_DIR, type Report, type ReportFile, type ReportOptions, renderReport } from "./report.ts";
+export {
+  formulaHtml,
+  PLOT_DIR,
+  type Report,
+  type ReportFile,
+  type ReportOptions,
+  renderReport,
+  renderSweepComparison,
+  type SweepInput,
+  TRIAL_ROWS,
+} from "./report.ts";
 export {
   averageRanks,
   holm,
