@@ -1,4 +1,12 @@
-import { CompareError, columnFormat, compare, fmtSigned, shortName, shortValue } from "@mtl/analysis";
+import {
+  CompareError,
+  columnFormat,
+  compare,
+  decimalsFromSpread,
+  fmtSigned,
+  shortName,
+  shortValue,
+} from "@mtl/analysis";
 import { recordOf } from "@mtl/coordinator";
 import { type Experiment, SINGLE_TASK } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
@@ -34,6 +42,12 @@ export function leaderboard(experiment: Experiment, trialRows: TrialRow[], limit
   const header = ["#", "configuration", "seeds", ...cmp.objective.names.map((n) => `${n} (${cmp.split})`)];
   if (cmp.hasBaseline) header.push("Δm%");
   const objective = columnFormat(shown.flatMap((r) => r.objective ?? []));
+  // Δm% to the digits its spread over seeds supports, as mtl compare prints it.
+  const dms = cmp.rows.flatMap((r) => (r.deltaM ? [r.deltaM] : []));
+  const dmDecimals = decimalsFromSpread(
+    dms.map((c) => c.mean),
+    dms.map((c) => c.std),
+  );
   const rows = shown.map((r) => {
     const seeds =
       r.diverged.length > 0 ? `${r.seeds.length} (${r.diverged.length} diverged)` : r.seeds.length;
@@ -41,7 +55,7 @@ export function leaderboard(experiment: Experiment, trialRows: TrialRow[], limit
     cmp.objective.names.forEach((_, i) => {
       row.push(objective(r.objective?.[i]));
     });
-    if (cmp.hasBaseline) row.push(r.deltaM ? fmtSigned(r.deltaM.mean) : "—");
+    if (cmp.hasBaseline) row.push(r.deltaM ? fmtSigned(r.deltaM.mean, dmDecimals) : "—");
     return row;
   });
   const more = ranked.length > limit ? `\n… and ${ranked.length - limit} more configurations` : "";

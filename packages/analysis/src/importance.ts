@@ -82,7 +82,8 @@ export function sweptParams(trials: readonly TrialRecord[], experiment: Experime
     if (raw.some((v) => v && typeof v === "object" && !Array.isArray(v))) {
       // Task weights: one axis per task, as the share of the total weight.
       const tasks = experiment.tasks.map((x) => x.name);
-      for (const task of tasks) {
+      // Two tasks' shares add up to 1: the first one says it all.
+      for (const task of tasks.length === 2 ? tasks.slice(0, 1) : tasks) {
         const values = raw.map((v) => {
           const w = v as Record<string, number> | undefined;
           if (!w) return null;

@@ -586,17 +586,17 @@ export function renderSweepComparison(a: SweepInput, b: SweepInput, options: Rep
     "wall time",
     "median trial",
   ];
+  // One row per fact, one column per sweep: narrow enough for any page.
   const summary = [
-    '<div class="wrap"><table><thead><tr>',
-    ...factHead.map((h, i) => `<th class="${i === 1 ? "num" : "text"}">${esc(h)}</th>`),
-    "</tr></thead><tbody>",
-    ...facts.map(
-      (f) =>
-        `<tr>${f.map((v, i) => `<td class="${i === 1 ? "num" : "text label"}">${esc(v)}</td>`).join("")}</tr>`,
-    ),
+    `<div class="wrap"><table><thead><tr><th class="text"></th>${facts.map((f) => `<th class="text">${esc(f[0]!)}</th>`).join("")}</tr></thead><tbody>`,
+    ...factHead
+      .slice(1)
+      .map(
+        (h, i) =>
+          `<tr><th class="text">${esc(h)}</th>${facts.map((f) => `<td class="text label">${esc(f[i + 1]!)}</td>`).join("")}</tr>`,
+      ),
     "</tbody></table></div>",
   ].join("");
-
   // Configurations both sweeps ran (same configuration key): their objective in each.
   const rowsB = new Map(sb.cmp.rows.map((r) => [r.key, r]));
   const shared = sa.cmp.rows.filter((r) => rowsB.has(r.key) && !r.isBaseline);

@@ -154,11 +154,6 @@ export function chartText(l: ChartLayout): string {
 }
 
 /** Panels of a small-multiples figure: `count` panels in rows of as many as fit `width`. */
-export function panelGrid(
-  count: number,
-  width: number,
-  minPanelWidth: number,
-): { columns: number; panelWidth: number } {
-  const columns = Math.max(1, Math.min(count, Math.floor(width / minPanelWidth)));
-  return { columns, panelWidth: Math.floor(width / columns) };
+export function panelGrid(count: number, width: number, minPanelWidth: number): { columns: number } {
+  return { columns: Math.max(1, Math.min(count, Math.floor(width / minPanelWidth))) };
 }

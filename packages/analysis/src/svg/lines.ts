@@ -149,7 +149,7 @@ export function smallMultiples(input: MultiplesInput): Plot {
   const width = input.width ?? 960;
   const all = input.reference ? [...input.series, input.reference] : input.series;
   const { xd, yd, xTicks, yTicks } = domains(all, input.xDomain, input.integerX);
-  const { columns, panelWidth } = panelGrid(input.series.length, width - 40, input.minPanelWidth ?? 220);
+  const { columns } = panelGrid(input.series.length, width - 40, input.minPanelWidth ?? 220);
   const rows = Math.ceil(input.series.length / columns);
   const panelPlot = input.plotHeight ?? 120;
   const yLabels = yTicks.map((t) => tickLabel(t, yTicks));

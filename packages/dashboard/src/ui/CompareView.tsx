@@ -1,9 +1,10 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 
+import { decimalsFromSpread, fmt, isNoise } from "@mtl/analysis";
 import type { StrategyTable } from "@mtl/bus";
 import { Box, Text } from "ink";
 import { type Column, fitColumns } from "../calc/columns.ts";
-import { fit, fmtNum, fmtPct } from "../calc/format.ts";
+import { fit, fmtPct } from "../calc/format.ts";
 import { type Cell, Table } from "./Table.tsx";
 
 export interface CompareViewProps {
@@ -53,9 +54,16 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
   table.columns.forEach((c, i) => {
     headers[`c${i}`] = `${c.task} ${c.metric}`;
   });
+  // One formatter for every view: a column's digits from its spread over seeds, as `mtl compare`.
+  const decimals = table.columns.map((_, i) =>
+    decimalsFromSpread(
+      table.rows.map((r) => r.means[i] ?? Number.NaN),
+      table.rows.map((r) => r.stds[i] ?? Number.NaN),
+    ),
+  );
   const rows = table.rows.map((r) => {
     const row: Record<string, Cell> = {
-      rank: { text: r.rank == null ? "–" : String(r.rank) },
+      rank: { text: r.rank == null ? "—" : String(r.rank) },
       label: { text: r.label, bold: r.baseline },
       n: { text: r.diverged ? `${r.n}!` : String(r.n), color: r.diverged ? "red" : undefined },
       deltaM: {
@@ -66,7 +74,11 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
     };
     r.means.forEach((m, i) => {
       const sd = r.stds[i];
-      row[`c${i}`] = { text: sd == null ? fmtNum(m, 3) : `${fmtNum(m, 3)} ± ${fmtNum(sd, 2)}` };
+      const d = decimals[i]!;
+      row[`c${i}`] = {
+        text:
+          m == null ? "—" : sd == null ? fmt(m, d) : `${fmt(m, d)} ± ${isNoise(sd, m) ? "0" : fmt(sd, d)}`,
+      };
     });
     return row;
   });

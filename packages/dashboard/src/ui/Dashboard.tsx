@@ -186,6 +186,12 @@ export function Dashboard({
         color: "red",
       };
     const last = events[0];
+    const sweep = snapshot?.sweeps.find((x) => x.id === snapshot.sweepId);
+    // A finished sweep says so, whatever happened last (a worker joining is old news by then).
+    if (sweep && (sweep.status === "completed" || sweep.status === "cancelled") && snapshot)
+      return {
+        text: `sweep ${sweep.id} ${sweep.status} ${fmtAgo(sweep.finishedAt, snapshot.at)}${last ? ` · last: ${last.message}` : ""}`,
+      };
     return { text: last ? `last: ${last.message}` : "" };
   };
 
