@@ -4,6 +4,7 @@ import type { CompareRow, Comparison } from "./compare.ts";
 import type { MetricColumn } from "./delta-m.ts";
 import { fmtDuration, fmtNumber } from "./format.ts";
 import { importance, MIN_TRIALS_FOR_IMPORTANCE, type Scored, type SweptParam } from "./importance.ts";
+import { configurationsOf } from "./pairing.ts";
 import type { TrialRecord } from "./records.ts";
 import { mean, sampleStd } from "./stats.ts";
 import { barChart } from "./svg/bars.ts";
@@ -107,6 +108,10 @@ export function curvePlots(cmp: Comparison, trials: readonly TrialRecord[]): Plo
       });
     return { label: row.label, color: colorOf(row.method, methods), dashed: row.isBaseline, points };
   };
+  // Each configuration's baseline, by the one pairing (`configurationsOf` finds it).
+  const baselineOf = new Map(configurationsOf(trials).map((c) => [c.key, c.baselineKey]));
+  const rowByKey = new Map(cmp.rows.map((r) => [r.key, r]));
+  const shownWithCurves = (column: MetricColumn) => shown.filter((r) => seriesOf(r, column) !== null);
   for (const { column } of primaryColumns(cmp)) {
     const series = shown.map((r) => seriesOf(r, column)).filter((s): s is Series => s !== null);
     const baseSeries = bases.map((r) => seriesOf(r, column)).filter((s): s is Series => s !== null);
@@ -118,19 +123,24 @@ export function curvePlots(cmp: Comparison, trials: readonly TrialRecord[]): Plo
     const title = `Learning curves: ${column.task} (val ${column.metric} ${arrowOf(column)})`;
     const name = `curves-${fileSafe(column.task)}`;
     if (series.length > CURVES_ON_ONE_PLOT) {
-      // One baseline is the reference of every panel; several (one per training setting) are not drawn.
-      const reference = baseSeries.length === 1 ? { ...baseSeries[0]!, label: SINGLE_TASK } : undefined;
+      // Each panel shows its configuration's own baseline (the one its Δm% is paired with).
+      const references = shownWithCurves(column).map((r) => {
+        const b = baselineOf.get(r.key);
+        const row = b ? rowByKey.get(b) : undefined;
+        return row ? (seriesOf(row, column) ?? undefined) : undefined;
+      });
+      const reference = references.some((r) => r !== undefined);
       plots.push(
         smallMultiples({
           name,
           title,
           series,
-          ...(reference ? { reference } : {}),
+          references,
           xLabel: "epoch",
           yLabel: `val ${column.metric}`,
           integerX: true,
           notes: [
-            `${which}One panel per configuration, best-ranked first, on shared axes. Lines: mean over seeds; bands: ± std${reference ? "; dashed: the single-task baseline" : ""}.`,
+            `${which}One panel per configuration, best-ranked first, on shared axes. Lines: mean over seeds; bands: ± std${reference ? "; dashed: the configuration's own single-task baseline (same data, model and training settings)" : ""}.`,
           ],
         }),
       );

@@ -324,7 +324,16 @@ function comparisonHtml(cmp: Comparison): string {
     ...rows,
     "</tbody></table></div>",
     `<ul class="legend">${legend(cmp)
-      .map((l) => `<li>${formulaHtml(l)}</li>`)
+      .map((l) =>
+        // The page lists the left-out trials in a section of their own.
+        l.startsWith("Left out:")
+          ? `<li>Left out: ${esc(
+              Object.entries(cmp.excluded)
+                .map(([k, n]) => `${n} ${k}`)
+                .join(", "),
+            )}; each with its reason under <a href="#left-out">Failed, pruned and unfinished trials</a>.</li>`
+          : `<li>${formulaHtml(l)}</li>`,
+      )
       .join("")}</ul>`,
   ].join("\n");
 }
@@ -376,7 +385,7 @@ function trialsHtml(trials: readonly TrialRecord[], cmp: Comparison, experiment:
     [
       "<tr>",
       num(f.t.number ?? f.t.id, String(f.t.number ?? f.t.id)),
-      `<td class="text state-${esc(f.t.state)}" data-v="${esc(f.t.state)}">${esc(f.t.state)}${f.reason ? `<small class="wrap-ok">${esc(f.reason)}</small>` : ""}</td>`,
+      `<td class="text state-${esc(f.t.state)}" data-v="${esc(f.t.state)}">${esc(f.t.state)}${f.reason ? `<small class="wrap-ok">${esc(f.reason.replace(`${f.t.state}: `, ""))}</small>` : ""}</td>`,
       `<td class="text label" data-v="${esc(f.label)}">${esc(f.label)}<small class="wrap-ok">${f.params.map(([k, v]) => `<span class="nb">${esc(k)}=${esc(v)}</span>`).join(" ")}</small></td>`,
       num(f.t.seed, String(f.t.seed)),
       ...f.metrics.map((v, i) =>

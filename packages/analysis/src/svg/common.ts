@@ -159,23 +159,27 @@ export function axes(
   at: AxisPlaces,
   xTicks = niceTicks(xDomain[0], xDomain[1]),
   yTicks = niceTicks(yDomain[0], yDomain[1]),
+  /** Which tick labels to write (grid lines are drawn either way): small multiples label the outer panels only. */
+  labels: { x: boolean; y: boolean } = { x: true, y: true },
 ): string {
   const sx = scale(xDomain[0], xDomain[1], f.left, f.right);
   const sy = scale(yDomain[0], yDomain[1], f.bottom, f.top);
   const parts: string[] = [];
   for (const t of xTicks) {
     const x = r2(sx(t));
-    parts.push(
-      `<line x1="${x}" y1="${f.top}" x2="${x}" y2="${f.bottom}" stroke="#e6e6e6"/>`,
-      `<text class="tick" x="${x}" y="${at.xTickY}" text-anchor="middle" fill="#444">${tickLabel(t, xTicks)}</text>`,
-    );
+    parts.push(`<line x1="${x}" y1="${f.top}" x2="${x}" y2="${f.bottom}" stroke="#e6e6e6"/>`);
+    if (labels.x)
+      parts.push(
+        `<text class="tick" x="${x}" y="${at.xTickY}" text-anchor="middle" fill="#444">${tickLabel(t, xTicks)}</text>`,
+      );
   }
   for (const t of yTicks) {
     const y = r2(sy(t));
-    parts.push(
-      `<line x1="${f.left}" y1="${y}" x2="${f.right}" y2="${y}" stroke="#e6e6e6"/>`,
-      `<text class="tick" x="${f.left - 6}" y="${r2(sy(t) + 4)}" text-anchor="end" fill="#444">${tickLabel(t, yTicks)}</text>`,
-    );
+    parts.push(`<line x1="${f.left}" y1="${y}" x2="${f.right}" y2="${y}" stroke="#e6e6e6"/>`);
+    if (labels.y)
+      parts.push(
+        `<text class="tick" x="${f.left - 6}" y="${r2(sy(t) + 4)}" text-anchor="end" fill="#444">${tickLabel(t, yTicks)}</text>`,
+      );
   }
   parts.push(
     `<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#888"/>`,

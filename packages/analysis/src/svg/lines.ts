@@ -5,7 +5,7 @@
  */
 import { fmtNumber } from "../format.ts";
 import { axes, esc, niceTicks, type Plot, padRange, r2, scale, svgDoc, tickLabel } from "./common.ts";
-import { chartLayout, chartText, type LegendItem, panelGrid, textWidth } from "./layout.ts";
+import { chartLayout, chartText, type LegendItem, panelGrid, textWidth, wrapLines } from "./layout.ts";
 
 /** One line: points in x order, each with an optional band [lo, hi]. */
 export interface Series {
@@ -133,10 +133,12 @@ export function lineChart(input: LineInput): Plot {
   };
 }
 
-/** Input of {@link smallMultiples}: one panel per series, each with the `reference` series too. */
+/** Input of {@link smallMultiples}: one panel per series, each with its reference series too. */
 export interface MultiplesInput extends Omit<LineInput, "markers"> {
-  /** Drawn dashed in every panel (the single-task baseline). */
-  reference?: Series;
+  /** Drawn dashed in the panel of the same index (each configuration's own single-task baseline). */
+  references?: readonly (Series | undefined)[];
+  /** The legend's name for the dashed reference lines. @default "single-task" */
+  referenceLabel?: string;
   /** Narrowest panel. @default 220 */
   minPanelWidth?: number;
 }
@@ -147,18 +149,21 @@ export interface MultiplesInput extends Omit<LineInput, "markers"> {
  */
 export function smallMultiples(input: MultiplesInput): Plot {
   const width = input.width ?? 960;
-  const all = input.reference ? [...input.series, input.reference] : input.series;
+  const refs = input.references ?? [];
+  const all = [...input.series, ...refs.filter((r): r is Series => r !== undefined)];
   const { xd, yd, xTicks, yTicks } = domains(all, input.xDomain, input.integerX);
   const { columns } = panelGrid(input.series.length, width - 40, input.minPanelWidth ?? 220);
   const rows = Math.ceil(input.series.length / columns);
   const panelPlot = input.plotHeight ?? 120;
   const yLabels = yTicks.map((t) => tickLabel(t, yTicks));
   const tickW = Math.max(...yLabels.map((s) => textWidth(s))) + 10;
-  const panelTitle = 20;
+  // Room for a two-line panel title: configuration labels are long and tell the panels apart.
+  const panelTitle = 32;
   const panelTicks = 20;
   const panelHeight = panelTitle + panelPlot + panelTicks;
-  const legend: LegendItem[] = input.reference
-    ? [{ label: input.reference.label, color: input.reference.color, dashed: true }]
+  const firstRef = refs.find((r) => r !== undefined);
+  const legend: LegendItem[] = firstRef
+    ? [{ label: input.referenceLabel ?? "single-task", color: firstRef.color, dashed: true }]
     : [];
   // The grid is the layout's plot area; its y label and ticks belong to the panels.
   const layout = chartLayout({
@@ -188,17 +193,22 @@ export function smallMultiples(input: MultiplesInput): Plot {
     };
     const sx = scale(xd[0], xd[1], f.left, f.right);
     const sy = scale(yd[0], yd[1], f.bottom, f.top);
-    // Only the first column carries y tick labels and only the last row x tick labels.
-    const ticksX = row === rows - 1 || i + columns >= input.series.length ? xTicks : [];
-    const ticksY = col === 0 ? yTicks : [];
+    // Only the first column carries y tick labels and only the bottom panel of each column x tick labels.
+    const labels = { x: row === rows - 1 || i + columns >= input.series.length, y: col === 0 };
+    const ref = refs[i];
+    const title = wrapLines(s.label, f.right - f.left, 11).slice(0, 2);
+    if (wrapLines(s.label, f.right - f.left, 11).length > 2)
+      title[1] = clip(title[1]!, f.right - f.left - 8, 11);
     parts.push(
       `<g class="panel">`,
-      axes(f, xd, yd, "", "", { xTickY: f.bottom + 15, xLabelY: 0, yLabelX: 0 }, ticksX, ticksY),
-      `<text class="panel-title" x="${r2(f.left)}" y="${r2(y0 + 14)}" font-size="12" font-weight="bold" fill="${s.color}">${esc(clip(s.label, f.right - f.left))}</text>`,
-      seriesMarks(input.reference ? [input.reference, s] : [s], sx, sy, false),
+      axes(f, xd, yd, "", "", { xTickY: f.bottom + 15, xLabelY: 0, yLabelX: 0 }, xTicks, yTicks, labels),
+      ...title.map(
+        (line, k) =>
+          `<text class="panel-title" x="${r2(f.left)}" y="${r2(y0 + 12 + k * 13)}" font-size="11" font-weight="bold" fill="${s.color}">${esc(line)}</text>`,
+      ),
+      seriesMarks(ref ? [ref, s] : [s], sx, sy, false),
       "</g>",
     );
-    // Grid lines of the panels without tick labels stay; their labels would repeat the first column's.
   });
   parts.push(chartText(layout));
   if (input.xLabel)

@@ -41,7 +41,9 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
       priority: 8 - i * 0.01,
       align: "right" as const,
     })),
-    { key: "deltaM", width: 7, priority: 9, align: "right" },
+    ...(table.rows.some((r) => r.deltaM != null)
+      ? [{ key: "deltaM", width: 7, priority: 9, align: "right" as const }]
+      : []),
     { key: "pareto", width: 6, priority: 4 },
   ];
   const headers: Record<string, string> = {
@@ -89,8 +91,15 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
         headers={headers}
         rows={rows}
         cursor={cursor}
-        height={height - notes.length - 1}
+        height={height - notes.length - 2}
       />
+      <Text wrap="truncate">
+        {/* The selected row's whole label: the column cuts long ones. */}
+        {fit(
+          table.rows[cursor] ? `${table.rows[cursor]!.rank ?? "—"} ${table.rows[cursor]!.label}` : " ",
+          width,
+        ) || " "}
+      </Text>
       <Text dimColor wrap="truncate">
         {fit(
           `split: ${table.split} · ranked by ${table.objectiveNames.join(", ")}${table.leftOut ? ` · ${table.leftOut} trials left out` : ""}${pending ? " · updating…" : ""} · mtl compare`,

@@ -251,7 +251,8 @@ export function Dashboard({
       {strip && snapshot ? (
         <Box height={stripHeight} flexDirection="row">
           {wide ? (
-            <Box width={Math.floor(width / 2)} marginRight={1}>
+            // Fixed widths: Ink lets a box shrink when its neighbour's lines are long.
+            <Box width={Math.floor(width / 2)} marginRight={1} flexShrink={0}>
               <WorkersView
                 snapshot={snapshot}
                 cursor={-1}
@@ -260,12 +261,14 @@ export function Dashboard({
               />
             </Box>
           ) : null}
-          <EventsView
-            events={events}
-            cursor={-1}
-            width={wide ? width - Math.floor(width / 2) - 1 : width}
-            height={stripHeight}
-          />
+          <Box width={wide ? width - Math.floor(width / 2) - 1 : width} flexShrink={0}>
+            <EventsView
+              events={events}
+              cursor={-1}
+              width={wide ? width - Math.floor(width / 2) - 1 : width}
+              height={stripHeight}
+            />
+          </Box>
         </Box>
       ) : null}
       <StatusLine text={st.text} color={st.color} width={width} />

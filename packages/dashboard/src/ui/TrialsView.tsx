@@ -58,7 +58,10 @@ export function TrialsView({ snapshot, cursor, width, height }: TrialsViewProps)
     { key: "state", width: 9, priority: 9 },
     { key: "method", width: 11, priority: 9 },
     { key: "seed", width: 4, priority: 1, align: "right" },
-    { key: "weights", width: Math.min(14, Math.max(5, taskNames.length * 4)), priority: 6 },
+    // Task weights only when some trial on the page has them.
+    ...(trials.some((t) => t.weights)
+      ? [{ key: "weights", width: Math.min(14, Math.max(5, taskNames.length * 4)), priority: 6 }]
+      : []),
     { key: "params", width: 8, priority: 2, flex: true },
     ...snapshot.tasks.map((t, i) => ({
       key: `task:${t.name}`,

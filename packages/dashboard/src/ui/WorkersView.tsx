@@ -23,7 +23,7 @@ export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProp
       { key: "backend", width: 12, priority: 7, flex: true },
       { key: "state", width: 5, priority: 9 },
       { key: "trial", width: 6, priority: 8, align: "right" as const },
-      { key: "seen", width: 9, priority: 6, align: "right" as const },
+      { key: "seen", width: 10, priority: 6, align: "right" as const },
       { key: "done", width: 5, priority: 6, align: "right" as const },
     ],
     width,
