@@ -542,7 +542,10 @@ export function renderSweepComparison(a: SweepInput, b: SweepInput, options: Rep
     const pts: Series["points"][number][] = [];
     let best = Number.NaN;
     s.scored.score.forEach((v, i) => {
+      const before = best;
       if (Number.isFinite(v) && (!Number.isFinite(best) || better(v, best))) best = v;
+      // A step, as in the one-sweep history: the best so far holds until a trial beats it.
+      if (Number.isFinite(before) && before !== best) pts.push({ x: i + 1, y: before });
       if (Number.isFinite(best))
         pts.push({ x: i + 1, y: best, tip: `${s.name}, trial ${i + 1}: best so far ${fmtNumber(best)}` });
     });
