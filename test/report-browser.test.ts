@@ -176,7 +176,7 @@ describe("mtl report in headless Chromium", () => {
       expect(s.scrolls, `${s.width} px`).toEqual([]);
       expect(s.overlaps, `${s.width} px`).toEqual([]);
     }
-    for (const id of ["plot-history", "plot-history-time", "plot-importance", "plot-parallel"])
+    for (const id of ["plot-history", "plot-history-time", "plot-importance", "plot-parallel", "plot-slices"])
       expect(await page.locator(`#${id} svg`).count(), id).toBe(1);
     await page.close();
   });

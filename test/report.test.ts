@@ -118,8 +118,9 @@ describe("mtl compare and mtl report on a finished sweep", () => {
 
   it("the page's plots are in Chromium's DOM", async () => {
     const dom = await chromium(["--dump-dom", `file://${join(out, "report.html")}`]);
-    // Pareto, two learning-curve plots, two weight plots, the history by trial and over time, parallel coordinates.
-    expect((dom.match(/<svg /g) ?? []).length).toBe(8);
+    // Pareto, two learning-curve plots, two weight plots, the history by trial and over time,
+    // parallel coordinates and slices.
+    expect((dom.match(/<svg /g) ?? []).length).toBe(9);
     expect((dom.match(/class="point( on-front)?"/g) ?? []).length).toBe(4); // three weight settings + baseline
     expect((dom.match(/class="series"/g) ?? []).length).toBeGreaterThanOrEqual(2 * 2);
     expect(dom).toContain('<td class="text label">single-task</td>');

@@ -8,7 +8,7 @@ import { configurationsOf } from "./pairing.ts";
 import type { TrialRecord } from "./records.ts";
 import { mean, sampleStd } from "./stats.ts";
 import { barChart } from "./svg/bars.ts";
-import { colorOf, type Plot } from "./svg/common.ts";
+import { colorOf, niceTicks, type Plot } from "./svg/common.ts";
 import { lineChart, type Series, smallMultiples } from "./svg/lines.ts";
 import { parallelCoordinates } from "./svg/parallel.ts";
 import { paretoScatter } from "./svg/scatter.ts";
@@ -385,3 +385,75 @@ export function parallelPlot(scored: Scored, params: readonly SweptParam[]): Plo
 
 const fmtValueOf = (v: number | string | null | undefined) =>
   v === null || v === undefined ? "—" : typeof v === "number" ? fmtNumber(v, 3) : v;
+
+/**
+ * Slice plots, as Optuna's: every multi-task trial's objective against one swept parameter at a
+ * time, one panel per parameter (log axis for log-uniform ones, categories side by side); null
+ * without trials or swept parameters.
+ */
+export function slicePlot(scored: Scored, params: readonly SweptParam[]): Plot | null {
+  if (scored.trials.length < 2 || params.length === 0) return null;
+  const panels = params.map((p) => {
+    if (p.kind === "category") {
+      const cats = [...new Set(p.values.filter((v) => v !== null).map(String))].sort((x, y) =>
+        Number.isFinite(Number(x)) && Number.isFinite(Number(y)) ? Number(x) - Number(y) : x.localeCompare(y),
+      );
+      const at = (v: number | string | null) => (v === null ? Number.NaN : cats.indexOf(String(v)));
+      return {
+        xs: p.values.map(at),
+        axis: {
+          domain: [-0.5, cats.length - 0.5] as [number, number],
+          ticks: cats.map((_, k) => k),
+          // Names cut to share the panel's width.
+          format: (t: number) =>
+            clipText(cats[t] ?? "", Math.max(3, Math.floor(28 / Math.max(1, cats.length)))),
+        },
+      };
+    }
+    const log = p.kind === "log";
+    const xs = p.values.map((v) =>
+      typeof v === "number" && (!log || v > 0) ? (log ? Math.log10(v) : v) : Number.NaN,
+    );
+    const fin = xs.filter(Number.isFinite);
+    const lo = Math.min(...fin);
+    const hi = Math.max(...fin);
+    const pad = hi > lo ? (hi - lo) * 0.06 : 0.5;
+    const domain: [number, number] = [lo - pad, hi + pad];
+    const ticks = log
+      ? niceTicks(Math.ceil(domain[0]), Math.floor(domain[1]), 4).filter(Number.isInteger)
+      : niceTicks(domain[0], domain[1], 4);
+    return { xs, axis: { domain, ticks, format: (t: number) => fmtNumber(log ? 10 ** t : t, 3) } };
+  });
+  const series: Series[] = params.map((p, k) => ({
+    label: p.kind === "log" ? `${p.label} (log scale)` : p.label,
+    color: "#4e79a7",
+    scatter: true,
+    points: panels[k]!.xs.flatMap((x, i) =>
+      Number.isFinite(x)
+        ? [
+            {
+              x,
+              y: scored.score[i]!,
+              tip: `trial ${scored.trials[i]!.number ?? scored.trials[i]!.id}: ${p.label}=${fmtValueOf(p.values[i])} → ${fmtNumber(scored.score[i])}`,
+            },
+          ]
+        : [],
+    ),
+  }));
+  return smallMultiples({
+    name: "slices",
+    title: "Slices: the objective against each swept parameter",
+    series,
+    panelX: panels.map((p) => p.axis),
+    xLabel: "",
+    yLabel: scored.names.length === 1 ? scored.names[0]! : "objective",
+    minPanelWidth: 260,
+    notes: [
+      `One dot per multi-task trial: ${scored.scoreLabel}, ${scored.direction === "max" ? "higher" : "lower"} is better, against one parameter; the other parameters vary too.`,
+    ],
+  });
+}
+
+function clipText(s: string, n: number): string {
+  return [...s].length <= n ? s : `${[...s].slice(0, Math.max(1, n - 1)).join("")}…`;
+}

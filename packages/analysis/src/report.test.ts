@@ -18,6 +18,7 @@ describe("renderReport", () => {
       "plots/weights-reg.svg",
       "plots/history.svg",
       "plots/parallel.svg",
+      "plots/slices.svg",
     ]);
     const html = rep.files[0]!.content;
     expect(html).toContain("<title>Demo &lt;2&gt;</title>");
@@ -85,7 +86,7 @@ describe("renderReport", () => {
       .map(({ curves: _c, ...t }) => t);
     const rep = renderReport(trials, demoExperiment(2));
     expect(rep.comparison.hasBaseline).toBe(false);
-    expect(rep.plots.map((p) => p.name)).toEqual(["pareto", "history", "parallel"]);
+    expect(rep.plots.map((p) => p.name)).toEqual(["pareto", "history", "parallel", "slices"]);
     expect(rep.notes.join(" ")).toMatch(/No learning curves.*No parameter importance/);
     expect(rep.files[0]!.content).toContain("baselines: true");
   });

@@ -29,6 +29,7 @@ import {
   importancePlot,
   parallelPlot,
   paretoPlots,
+  slicePlot,
   weightPlots,
   weightSweeps,
 } from "./plots.ts";
@@ -98,6 +99,7 @@ export function renderReport(
   const history = historyPlots(scored);
   const importance = importancePlot(scored, params);
   const parallel = parallelPlot(scored, params);
+  const slices = slicePlot(scored, params);
   if (params.length === 0)
     notes.push("No parameter plots: no parameter took more than one value over the multi-task trials.");
   else if (!importance)
@@ -118,7 +120,7 @@ export function renderReport(
     {
       id: "parameters",
       heading: "Parameters",
-      plots: [importance, parallel].filter((p): p is Plot => p !== null),
+      plots: [importance, parallel, slices].filter((p): p is Plot => p !== null),
     },
   ];
   const plots = plotSections.flatMap((s) => s.plots);

@@ -161,6 +161,8 @@ export function axes(
   yTicks = niceTicks(yDomain[0], yDomain[1]),
   /** Which tick labels to write (grid lines are drawn either way): small multiples label the outer panels only. */
   labels: { x: boolean; y: boolean } = { x: true, y: true },
+  /** How an x tick is written (a log axis writes 10^t, a category axis its name). @default a round number */
+  xFormat: (t: number) => string = (t) => tickLabel(t, xTicks),
 ): string {
   const sx = scale(xDomain[0], xDomain[1], f.left, f.right);
   const sy = scale(yDomain[0], yDomain[1], f.bottom, f.top);
@@ -170,7 +172,7 @@ export function axes(
     parts.push(`<line x1="${x}" y1="${f.top}" x2="${x}" y2="${f.bottom}" stroke="#e6e6e6"/>`);
     if (labels.x)
       parts.push(
-        `<text class="tick" x="${x}" y="${at.xTickY}" text-anchor="middle" fill="#444">${tickLabel(t, xTicks)}</text>`,
+        `<text class="tick" x="${x}" y="${at.xTickY}" text-anchor="middle" fill="#444">${esc(xFormat(t))}</text>`,
       );
   }
   for (const t of yTicks) {

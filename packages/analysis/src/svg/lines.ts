@@ -141,6 +141,11 @@ export interface MultiplesInput extends Omit<LineInput, "markers"> {
   referenceLabel?: string;
   /** Narrowest panel. @default 220 */
   minPanelWidth?: number;
+  /**
+   * Each panel's own x axis (slice plots: one parameter per panel), aligned with `series`; then
+   * every panel writes its x ticks. @default one x axis shared by all panels
+   */
+  panelX?: readonly { domain: [number, number]; ticks: number[]; format: (t: number) => string }[];
 }
 
 /**
@@ -191,17 +196,34 @@ export function smallMultiples(input: MultiplesInput): Plot {
       right: x0 + w - 12,
       bottom: y0 + panelTitle + panelPlot,
     };
-    const sx = scale(xd[0], xd[1], f.left, f.right);
+    const own = input.panelX?.[i];
+    const pxd = own?.domain ?? xd;
+    const sx = scale(pxd[0], pxd[1], f.left, f.right);
     const sy = scale(yd[0], yd[1], f.bottom, f.top);
-    // Only the first column carries y tick labels and only the bottom panel of each column x tick labels.
-    const labels = { x: row === rows - 1 || i + columns >= input.series.length, y: col === 0 };
+    // Only the first column carries y tick labels and only the bottom panel of each column x tick
+    // labels (every panel when each has its own x axis).
+    const labels = {
+      x: own !== undefined || row === rows - 1 || i + columns >= input.series.length,
+      y: col === 0,
+    };
     const ref = refs[i];
     const title = wrapLines(s.label, f.right - f.left, 11).slice(0, 2);
     if (wrapLines(s.label, f.right - f.left, 11).length > 2)
       title[1] = clip(title[1]!, f.right - f.left - 8, 11);
     parts.push(
       `<g class="panel">`,
-      axes(f, xd, yd, "", "", { xTickY: f.bottom + 15, xLabelY: 0, yLabelX: 0 }, xTicks, yTicks, labels),
+      axes(
+        f,
+        pxd,
+        yd,
+        "",
+        "",
+        { xTickY: f.bottom + 15, xLabelY: 0, yLabelX: 0 },
+        own?.ticks ?? xTicks,
+        yTicks,
+        labels,
+        ...(own ? [own.format] : []),
+      ),
       ...title.map(
         (line, k) =>
           `<text class="panel-title" x="${r2(f.left)}" y="${r2(y0 + 12 + k * 13)}" font-size="11" font-weight="bold" fill="${s.color}">${esc(line)}</text>`,
