@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fmtSigned } from "@mtl/analysis";
+import { decimalsFromSpread, fmtSigned } from "@mtl/analysis";
 import { MAX_PAGE, type Snapshot } from "@mtl/bus";
 import { SqliteSource } from "@mtl/dashboard";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +21,17 @@ interface JsonRow {
   rank: number | null;
   isBaseline: boolean;
   trialIds: number[];
-  deltaM: { mean: number } | null;
+  deltaM: { mean: number; std: number | null } | null;
+}
+
+/** Δm% as every view prints it: the digits the spread over seeds supports (the one formatter). */
+function dmText(rows: readonly JsonRow[]): (r: JsonRow) => string {
+  const dms = rows.flatMap((r) => (r.deltaM ? [r.deltaM] : []));
+  const d = decimalsFromSpread(
+    dms.map((x) => x.mean),
+    dms.map((x) => x.std ?? Number.NaN),
+  );
+  return (r) => (r.deltaM ? fmtSigned(r.deltaM.mean, d) : "—");
 }
 
 /** Rows of an aligned text table (columns two or more spaces apart) after its header and rule. */
@@ -81,11 +91,8 @@ describe("one sweep, the same numbers in every view", () => {
   it("the leaderboard of mtl run gives the same ranks, labels and Δm% on the same split", () => {
     expect(leaderboardText).toMatch(/#\s+configuration\s+seeds\s+mean\.accuracy \(val\)\s+Δm%/);
     const rows = textTable(leaderboardText, /#\s+configuration\s+seeds/);
-    const expected = cmp.rows.map((r) => [
-      r.rank === null ? "–" : String(r.rank),
-      r.label,
-      r.deltaM ? fmtSigned(r.deltaM.mean) : "–",
-    ]);
+    const dm = dmText(cmp.rows);
+    const expected = cmp.rows.map((r) => [r.rank === null ? "—" : String(r.rank), r.label, dm(r)]);
     expect(rows.map((r) => [r[0], r[1], r.at(-1)])).toEqual(expected);
   });
 
@@ -100,24 +107,23 @@ describe("one sweep, the same numbers in every view", () => {
     const dmAt = header.findIndex((h) => h.startsWith("Δm%"));
     const rows = lines.slice(2).map((l) => l.slice(2, -2).split(" | "));
     expect(rows.map((c) => [c[0], c[1], c[dmAt]!.split(" ± ")[0]])).toEqual(
-      cmp.rows.map((row) => [
-        row.rank === null ? "—" : String(row.rank),
-        row.label,
-        row.deltaM ? fmtSigned(row.deltaM.mean) : "—",
-      ]),
+      cmp.rows.map((row) => [row.rank === null ? "—" : String(row.rank), row.label, dmText(cmp.rows)(row)]),
     );
   });
 
   it("the dashboard's Compare and Trials panels give the same Δm% and ranks on the same split", async () => {
-    const source = new SqliteSource({ path: db });
+    let analyzed = () => {};
+    const done = new Promise<void>((resolve) => {
+      analyzed = resolve;
+    });
+    const source = new SqliteSource({ path: db, onAnalyzed: () => analyzed() });
     try {
       const request = { trials: { limit: MAX_PAGE } };
       let snap: Snapshot = await source.snapshot(request);
-      // The first snapshot answers before the comparison; a later one carries it.
-      for (let i = 0; snap.analysisPending && i < 100; i++) {
-        await new Promise((resolve) => setImmediate(resolve));
-        snap = await source.snapshot(request);
-      }
+      // The first snapshot answers before the comparison; the next one, once it is computed, carries it.
+      expect(snap.analysisPending).toBe(true);
+      await done;
+      snap = await source.snapshot(request);
       expect(snap.analysisPending).toBe(false);
       expect(snap.split).toBe("val");
       const table = snap.comparison!;

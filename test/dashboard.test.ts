@@ -32,7 +32,10 @@ describe("mtl dash on a finished sweep, in tmux", () => {
     let s = await tmux.waitFor("dash", /sweep 1 dashdone completed/);
     expect(s).toMatch(/6\/6 100%/);
     expect(s).toMatch(/completed 6/);
-    expect(s).toMatch(/#\s+state\s+strategy\s+seed\s+λ\s+params\s+task1 acc\s+task2 acc\s+Δm%/);
+    // No task weights in this sweep: no λ column; the objective and the time each trial took.
+    expect(s).toMatch(
+      /#\s+state\s+strategy\s+seed\s+params\s+task1 acc\s+task2 acc\s+objective\s+Δm%\s+rank\s+epoch\s+time/,
+    );
     expect(s.match(/^\s+\d completed (equal|fixed|single-task)/gm)).toHaveLength(6);
     expect(s).toMatch(/q quit/);
     expect(s.split("\n")[0]).toMatch(/^MTL Lab/); // drawn from the top row, nothing shifted
@@ -78,7 +81,9 @@ describe("mtl dash on a finished sweep, in tmux", () => {
     const lines = s.split("\n");
     expect(lines[0]).toMatch(/^MTL Lab · sweep 1 dashdone completed/);
     expect(lines.findIndex((l) => /q quit/.test(l))).toBe(22);
-    expect(s).toMatch(/task1 acc\s+task2 acc\s+Δm%/);
+    expect(s).toMatch(/task1 acc\s+task2 acc\s+objective\s+Δm%/);
+    // A finished sweep says so on the status line.
+    expect(s).toMatch(/sweep 1 completed .* ago/);
     tmux.keys("small", ["q"]);
     await tmux.waitFor("small", /\[exited 0\]/);
   });

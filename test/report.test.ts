@@ -108,7 +108,9 @@ describe("mtl compare and mtl report on a finished sweep", () => {
     ])
       expect(existsSync(join(out, f)), f).toBe(true);
     const html = readFileSync(join(out, "report.html"), "utf8");
-    expect(html).not.toMatch(/<script|<link|src=|href="http/);
+    // Self-contained: the one inline script sorts the trials table; nothing is fetched.
+    expect(html).not.toMatch(/<link|src=|href="http/);
+    expect(existsSync(join(out, "trials.csv"))).toBe(true);
     const md = readFileSync(join(out, "summary.md"), "utf8");
     expect(md).toContain("](plots/pareto.png)");
     expect(md).toContain("| rank | configuration |");
@@ -116,11 +118,12 @@ describe("mtl compare and mtl report on a finished sweep", () => {
 
   it("the page's plots are in Chromium's DOM", async () => {
     const dom = await chromium(["--dump-dom", `file://${join(out, "report.html")}`]);
-    // Pareto, two learning-curve plots, two weight plots.
-    expect((dom.match(/<svg /g) ?? []).length).toBe(5);
-    expect((dom.match(/class="point/g) ?? []).length).toBe(4); // three weight settings + baseline
+    // Pareto, two learning-curve plots, two weight plots, the history by trial and over time,
+    // parallel coordinates and slices.
+    expect((dom.match(/<svg /g) ?? []).length).toBe(9);
+    expect((dom.match(/class="point( on-front)?"/g) ?? []).length).toBe(4); // three weight settings + baseline
     expect((dom.match(/class="series"/g) ?? []).length).toBeGreaterThanOrEqual(2 * 2);
-    expect(dom).toContain('<td class="text">single-task</td>');
+    expect(dom).toContain('<td class="text label">single-task</td>');
   });
 
   it("the page and each plot PNG show ink, in colour", async () => {

@@ -1,8 +1,16 @@
-import { CompareError, compare, fmtSigned, shortName, shortValue } from "@mtl/analysis";
+import {
+  CompareError,
+  columnFormat,
+  compare,
+  decimalsFromSpread,
+  fmtSigned,
+  shortName,
+  shortValue,
+} from "@mtl/analysis";
 import { recordOf } from "@mtl/coordinator";
 import { type Experiment, SINGLE_TASK } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
-import { fmt, renderTable } from "./table.ts";
+import { renderTable } from "./table.ts";
 
 /** Sampled parameters in one short line; the strategy is shown on its own, a swept architecture is not hidden. */
 export function describeParams(params: Record<string, unknown>): string {
@@ -33,14 +41,21 @@ export function leaderboard(experiment: Experiment, trialRows: TrialRow[], limit
   const shown = [...ranked.slice(0, limit), ...cmp.rows.filter((r) => r.rank === null)];
   const header = ["#", "configuration", "seeds", ...cmp.objective.names.map((n) => `${n} (${cmp.split})`)];
   if (cmp.hasBaseline) header.push("Δm%");
+  const objective = columnFormat(shown.flatMap((r) => r.objective ?? []));
+  // Δm% to the digits its spread over seeds supports, as mtl compare prints it.
+  const dms = cmp.rows.flatMap((r) => (r.deltaM ? [r.deltaM] : []));
+  const dmDecimals = decimalsFromSpread(
+    dms.map((c) => c.mean),
+    dms.map((c) => c.std),
+  );
   const rows = shown.map((r) => {
     const seeds =
       r.diverged.length > 0 ? `${r.seeds.length} (${r.diverged.length} diverged)` : r.seeds.length;
-    const row: (string | number)[] = [r.rank ?? "–", r.label, seeds];
+    const row: (string | number)[] = [r.rank ?? "—", r.label, seeds];
     cmp.objective.names.forEach((_, i) => {
-      row.push(fmt(r.objective?.[i]));
+      row.push(objective(r.objective?.[i]));
     });
-    if (cmp.hasBaseline) row.push(r.deltaM ? fmtSigned(r.deltaM.mean) : "–");
+    if (cmp.hasBaseline) row.push(r.deltaM ? fmtSigned(r.deltaM.mean, dmDecimals) : "—");
     return row;
   });
   const more = ranked.length > limit ? `\n… and ${ranked.length - limit} more configurations` : "";

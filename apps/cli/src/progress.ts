@@ -1,3 +1,4 @@
+import { fmtDuration } from "@mtl/analysis";
 import { isTerminal } from "@mtl/spec";
 import type { Store, TrialRow } from "@mtl/store";
 import { describeParams } from "./leaderboard.ts";
@@ -54,8 +55,7 @@ export class ProgressLines {
     if (t.state === "failed") return `: ${t.error}`;
     if (t.state === "pruned") return ` at epoch ${t.prunedEpoch}`;
     if (t.state !== "completed" || !t.objective) return "";
-    const secs =
-      t.startedAt && t.finishedAt ? ` in ${((t.finishedAt - t.startedAt) / 1000).toFixed(1)}s` : "";
+    const secs = t.startedAt && t.finishedAt ? ` in ${fmtDuration(t.finishedAt - t.startedAt)}` : "";
     return ` ${this.describe(t)} → ${t.objective.map((v) => fmt(v)).join(", ")}${secs} [${t.backend}]`;
   }
 

@@ -12,7 +12,31 @@ export {
   type Split,
 } from "./compare.ts";
 export { deltaM, type MetricColumn, relativeImprovement } from "./delta-m.ts";
-export { fmtSigned, legend } from "./format.ts";
+export {
+  columnFormat,
+  decimalsFor,
+  decimalsFromSpread,
+  fmt,
+  fmtDuration,
+  fmtNumber,
+  fmtP,
+  fmtPct,
+  fmtSigned,
+  fmtValue,
+  isNoise,
+  legend,
+  MISSING,
+  metricBounds,
+} from "./format.ts";
+export {
+  groupsOf,
+  type Importance,
+  importance,
+  type Scored,
+  type SweptParam,
+  scoredTrials,
+  sweptParams,
+} from "./importance.ts";
 export {
   baselineConfigOf,
   type Configuration,
@@ -34,8 +58,18 @@ export {
 export { type CurvePoint, metricOf, type TrialRecord, weightsOf } from "./records.ts";
 export { renderCsv, renderJson } from "./render-data.ts";
 export { renderMarkdown } from "./render-md.ts";
-export { renderTable } from "./render-table.ts";
-export { PLOT_DIR, type Report, type ReportFile, type ReportOptions, renderReport } from "./report.ts";
+export { COMPACT_BELOW, renderTable, type TableOptions, wrapText } from "./render-table.ts";
+export {
+  formulaHtml,
+  PLOT_DIR,
+  type Report,
+  type ReportFile,
+  type ReportOptions,
+  renderReport,
+  renderSweepComparison,
+  type SweepInput,
+  TRIAL_ROWS,
+} from "./report.ts";
 export {
   averageRanks,
   holm,

@@ -27,6 +27,14 @@ export interface TrialRecord {
   error?: string | null;
   /** The epoch it was pruned at, when it was. */
   prunedEpoch?: number | null;
+  /** When its latest attempt started and when it ended (ms since the epoch), when known. */
+  startedAt?: number | null;
+  finishedAt?: number | null;
+  /** Attempts made, and the most it may make (the trial's stored retry budget). */
+  attempt?: number;
+  maxAttempts?: number;
+  /** The worker that ran (or runs) it. */
+  worker?: string | null;
 }
 
 /**

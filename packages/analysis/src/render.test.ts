@@ -34,11 +34,13 @@ describe("renderers", () => {
     expect(lines[0]).toMatch(/^rank\s+configuration\s+n\s+cls accuracy ↑\s+95% CI\s+p\s+reg mse ↓/);
     expect(lines[0]).toMatch(/Δm% ↑\s+95% CI\s+p\s+cls\.accuracy, reg\.mse ↑↓\s+front$/);
     const pc = lines.find((l) => l.includes("pcgrad"))!;
-    expect(pc).toMatch(/^\s+1\s+pcgrad\s+3\s+0\.8400 ± 0\.0100\s+\[0\.8152, 0\.8648\]/);
-    expect(pc).toContain(`+${pcMean.toFixed(2)} ± `);
+    // std 0.01 over seeds: three decimals (the std to two significant digits), the CI the same.
+    expect(pc).toMatch(/^\s+1\s+pcgrad\s+3\s+0\.840 ± 0\.010\s+\[0\.815, 0\.865\]/);
+    // Δm%'s std is about 4: one decimal.
+    expect(pc).toContain(`+${pcMean.toFixed(1)} ± `);
     expect(pc.trimEnd().endsWith("★")).toBe(true);
     // The baseline: Δm% 0 on every seed, not ranked.
-    expect(lines.find((l) => l.includes("single-task"))).toMatch(/^\s+—\s+single-task\s+3\s.*\s0\.00\s/);
+    expect(lines.find((l) => l.includes("single-task"))).toMatch(/^\s+—\s+single-task\s+3\s.*\s0\.0 ± 0\s/);
     // Every data row is as wide as the rule under the header (alignment), ignoring trailing blanks.
     const rule = lines[1]!;
     for (const l of lines.slice(2, 5)) expect([...l].length).toBeLessThanOrEqual([...rule].length);
@@ -82,4 +84,51 @@ describe("renderers", () => {
     expect(back.rows[0].cells[0].std).toBeNull();
     expect(JSON.parse(renderJson(cmp)).rows[0].deltaM.mean).toBeCloseTo(pcMean, 10);
   });
+});
+
+describe("the terminal table fits the terminal", () => {
+  // Three tasks and long labels: the full table is far wider than any terminal.
+  const three = [
+    ...[0, 1, 2].map((s) =>
+      trial("pcgrad", s, { cls: 0.83 + s / 100, reg: 0.14 + s / 100 }, { lr: 0.00123 + s * 0 }),
+    ),
+    ...[0, 1, 2].map((s) =>
+      trial("mgda", s, { cls: 0.8 + s / 50, reg: 0.2 + s / 80 }, { options: { ub: true }, lr: 0.0456 }),
+    ),
+    ...baselines([
+      { cls: 0.8, reg: 0.2 },
+      { cls: 0.82, reg: 0.22 },
+      { cls: 0.78, reg: 0.18 },
+    ]),
+    ...baselines(
+      [
+        { cls: 0.8, reg: 0.2 },
+        { cls: 0.81, reg: 0.21 },
+      ],
+      0.0456,
+    ),
+  ];
+  const c = compare(three, e);
+  const widest = (text: string) => Math.max(...text.split("\n").map((l) => [...l].length));
+
+  it("prints the whole table when nothing limits it", () => {
+    const text = renderTable(c);
+    expect(text.split("\n")[0]).toMatch(/cls accuracy ↑\s+95% CI\s+p\s+reg mse ↓\s+95% CI\s+p\s+Δm% ↑/);
+  });
+
+  for (const width of [60, 80, 99, 100, 120, 150])
+    it(`fits ${width} columns, every row in every block`, () => {
+      const text = renderTable(c, { width });
+      expect(widest(text)).toBeLessThanOrEqual(width);
+      const blocks = text.split("\n\n").filter((b) => b.startsWith("rank"));
+      expect(blocks.length).toBeGreaterThan(0);
+      // Every block names every row by rank and configuration.
+      for (const b of blocks) expect(b.split("\n")).toHaveLength(2 + c.rows.length);
+      // Every column group is somewhere: the tasks, Δm% and the objective.
+      for (const h of ["cls accuracy ↑", "reg mse ↓", "Δm% ↑", "front"]) expect(text).toContain(h);
+      if (width < 100) {
+        expect(text).not.toContain("95% CI  ");
+        expect(text).toMatch(/Compact layout for a \d+-column terminal/);
+      } else expect(text).toMatch(/cls accuracy ↑\s+95% CI\s+p/);
+    });
 });

@@ -4,6 +4,7 @@
  * configurations (architecture, task weights λ, swept parameters). Two rows never read the same.
  */
 import { isProgramTrial } from "@mtl/spec";
+import { fmtValue } from "./format.ts";
 import type { Configuration } from "./pairing.ts";
 import { weightsOf } from "./records.ts";
 
@@ -26,16 +27,9 @@ export function shortName(key: string): string {
   return SHORT[key] ?? key;
 }
 
-/** A value in a few characters: numbers to 3 significant digits, objects as compact JSON. */
+/** A value in a few characters: numbers to 3 significant digits, lists joined by ",", records as k:v (the formatter's `fmtValue`). */
 export function shortValue(v: unknown): string {
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(3)));
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return v.map(shortValue).join(",");
-  if (v && typeof v === "object")
-    return Object.entries(v as Record<string, unknown>)
-      .map(([k, x]) => `${k}:${shortValue(x)}`)
-      .join(",");
-  return String(v);
+  return fmtValue(v, 3);
 }
 
 /**

@@ -38,11 +38,16 @@ describe("SqliteSource", () => {
 });
 
 /** A NATS connection stand-in that answers from the store, through the bytes on the wire. */
-function loopback(store: typeof f.store): Requester & { subjects: string[] } {
+function loopback(store: typeof f.store): Requester & { subjects: string[]; analyzed: Promise<void> } {
   const subjects: string[] = [];
-  const service = createDashboardService(store);
+  let done = () => {};
+  const analyzed = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const service = createDashboardService(store, { onAnalyzed: () => done() });
   return {
     subjects,
+    analyzed,
     async request(subject, data) {
       subjects.push(subject);
       return { data: await answerDashboard(service, subject, data) };
@@ -58,7 +63,7 @@ describe("NatsSource", () => {
     const request = { sweepId: f.sweepId, trials: { offset: 2, limit: 3, sort: "task:task1" } };
     // The first answer comes before the comparison (see coordinator's service tests); the next has it.
     expect((await source.snapshot(request)).analysisPending).toBe(true);
-    await new Promise((resolve) => setImmediate(resolve));
+    await nc.analyzed;
     const s = await source.snapshot(request);
     const local = loadSnapshot(f.store, request);
     expect({ ...s, at: 0, sweeps: [], workers: [] }).toEqual({ ...local, at: 0, sweeps: [], workers: [] });

@@ -14,9 +14,14 @@ import type { DashboardSource } from "./source.ts";
 
 export type SqliteSourceOptions =
   /** Opens the file read-only; the first action opens it again for writing. */
-  | { path: string }
-  /** Uses a store someone else owns (e.g. `mtl run`'s own), for reads and writes; never closes it. */
-  | { store: Store };
+  (
+    | { path: string }
+    /** Uses a store someone else owns (e.g. `mtl run`'s own), for reads and writes; never closes it. */
+    | { store: Store }
+  ) & {
+    /** Called with a sweep's id each time its comparison has been computed (tests observe the order of things). */
+    onAnalyzed?: (sweepId: number) => void;
+  };
 
 export class SqliteSource implements DashboardSource {
   private readonly reader: Store;
@@ -37,6 +42,7 @@ export class SqliteSource implements DashboardSource {
     }
     const path = "path" in options ? options.path : undefined;
     this.service = createDashboardService(this.reader, {
+      ...(options.onAnalyzed ? { onAnalyzed: options.onAnalyzed } : {}),
       writer: () => {
         this.writer ??= new Store(path!);
         return this.writer;

@@ -11,12 +11,14 @@ import {
   renderMarkdown,
   renderTable,
   type TrialRecord,
+  wrapText,
 } from "@mtl/analysis";
 import { recordOf } from "@mtl/coordinator";
 import { type Experiment, ExperimentSpec, InputError, SINGLE_TASK } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
 import type { Command } from "commander";
 import { addBaselines } from "../baselines.ts";
+import { terminalWidth } from "../table.ts";
 import { DEFAULT_DB } from "./run.ts";
 import { openExisting } from "./trials.ts";
 
@@ -160,10 +162,10 @@ export function register(program: Command): void {
           if (format === "table") {
             const done = trials.filter((t) => t.state === "completed").length;
             const whose = options.split ? "asked for" : "the sweep objective's";
-            out(
-              `sweep ${sweep.id} · ${sweep.name} · ${done} of ${trials.length} trials completed · ${cmp.split} split (${whose})\n\n`,
-            );
-            out(renderTable(cmp));
+            const width = terminalWidth();
+            const head = `sweep ${sweep.id} · ${sweep.name} · ${done} of ${trials.length} trials completed · ${cmp.split} split (${whose})`;
+            out(`${wrapText(head, width ?? Number.POSITIVE_INFINITY)}\n\n`);
+            out(renderTable(cmp, { width }));
           } else if (format === "md") out(renderMarkdown(cmp));
           else if (format === "csv") out(renderCsv(cmp));
           else out(renderJson(cmp));

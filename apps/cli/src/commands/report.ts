@@ -14,6 +14,7 @@ import {
   PLOT_DIR,
   type Plot,
   renderReport,
+  renderSweepComparison,
   screenshotPage,
 } from "@mtl/analysis";
 import { InputError } from "@mtl/spec";
@@ -93,19 +94,20 @@ export function register(program: Command): void {
     program
       .command("report")
       .description(
-        "write an HTML report (Pareto front, learning curves, metric vs task weight, table), PNG plots and summary.md",
+        "write an HTML report (comparison, Pareto fronts, learning curves, optimisation history, parameter importance, parallel coordinates, every trial, the configuration), PNG plots, trials.csv and summary.md; with two sweeps, a comparison of the two",
       )
-      .argument("[sweep]", "sweep id or name (default: the latest)"),
+      .argument("[sweeps...]", "sweep id or name (default: the latest); two to compare them"),
   )
     .requiredOption("--out <dir>", "directory to write the report into")
-    .option("--tasks <a,b>", "the two tasks of the Pareto plot (default: the first two)")
+    .option("--tasks <a,b>", "the two tasks of the Pareto plot (default: every pair)")
     .option("--no-png", "skip the PNG screenshots")
     .action(
-      async (
-        which: string | undefined,
-        opts: AnalysisCliOptions & { out: string; tasks?: string; png: boolean },
-      ) => {
+      async (which: string[], opts: AnalysisCliOptions & { out: string; tasks?: string; png: boolean }) => {
         const options = toCompareOptions(opts);
+        if (which.length > 2)
+          throw new InputError(
+            `expected at most two sweeps (to compare them), got ${which.length}: ${which.join(" ")}`,
+          );
         let paretoTasks: [string, string] | undefined;
         if (opts.tasks) {
           const t = opts.tasks.split(",").map((s) => s.trim());
@@ -118,23 +120,47 @@ export function register(program: Command): void {
         let report: ReturnType<typeof renderReport>;
         let sweepLine: string;
         try {
-          const sweep = findSweep(store, opts.db, which);
-          const trials = loadTrials(store, sweep.id, true);
-          const done = trials.filter((t) => t.state === "completed").length;
-          sweepLine = `sweep ${sweep.id} · ${done} of ${trials.length} trials completed · ${opts.db}`;
+          const chosen = (which.length ? which : [undefined]).map((w) => findSweep(store, opts.db, w));
+          const loaded = chosen.map((sweep) => ({ sweep, trials: loadTrials(store, sweep.id, true) }));
+          const line = ({ sweep, trials }: (typeof loaded)[number]) =>
+            `sweep ${sweep.id} · ${trials.filter((t) => t.state === "completed").length} of ${trials.length} trials completed`;
+          sweepLine = `${loaded.map(line).join("; ")} · ${opts.db}`;
           if (paretoTasks) {
-            const known = new Set(trials.flatMap((t) => t.config.tasks.map((x) => x.name)));
+            const known = new Set(
+              loaded.flatMap((l) => l.trials.flatMap((t) => t.config.tasks.map((x) => x.name))),
+            );
             const bad = paretoTasks.filter((t) => !known.has(t));
             if (bad.length)
               throw new InputError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
           }
-          report = renderReport(trials, experimentOf(sweep), {
+          const common = {
             ...options,
-            title: `Sweep ${sweep.id}: ${sweep.name}`,
             subtitle: sweepLine,
-            imageExt: chromium ? "png" : "svg",
+            imageExt: chromium ? ("png" as const) : ("svg" as const),
             ...(paretoTasks ? { paretoTasks } : {}),
-          });
+          };
+          const [a, b] = loaded;
+          report = b
+            ? renderSweepComparison(
+                {
+                  name: `sweep ${a!.sweep.id} (${a!.sweep.name})`,
+                  trials: a!.trials,
+                  experiment: experimentOf(a!.sweep),
+                },
+                {
+                  name: `sweep ${b.sweep.id} (${b.sweep.name})`,
+                  trials: b.trials,
+                  experiment: experimentOf(b.sweep),
+                },
+                {
+                  ...common,
+                  title: `Sweep ${a!.sweep.id} (${a!.sweep.name}) vs sweep ${b.sweep.id} (${b.sweep.name})`,
+                },
+              )
+            : renderReport(a!.trials, experimentOf(a!.sweep), {
+                ...common,
+                title: `Sweep ${a!.sweep.id}: ${a!.sweep.name}`,
+              });
         } finally {
           store.close();
         }

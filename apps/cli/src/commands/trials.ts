@@ -1,9 +1,10 @@
+import { columnFormat, fmtDuration } from "@mtl/analysis";
 import { InputError } from "@mtl/spec";
 import { type MetricRow, Store, type TrialRow } from "@mtl/store";
 import type { Command } from "commander";
 import { describeParams } from "../leaderboard.ts";
 import { userPath } from "../load-experiment.ts";
-import { fmt, renderTable } from "../table.ts";
+import { renderTable } from "../table.ts";
 import { DEFAULT_DB, positiveInt } from "./run.ts";
 
 /** Opens a results file that must already exist. */
@@ -84,18 +85,21 @@ export function register(program: Command): void {
           process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
           return;
         }
+        // One decimals setting for the whole column, so the values line up digit by digit.
+        const objective = columnFormat(trials.flatMap((t) => t.objective ?? []));
         const rows = trials.map((t) => [
           t.number,
           t.state,
           t.method,
           t.seed,
-          describeParams(t.params) || "–",
-          t.objective ? t.objective.map((v) => fmt(v)).join(", ") : "–",
-          t.backend ?? "–",
+          describeParams(t.params) || "—",
+          t.objective ? t.objective.map((v) => objective(v)).join(", ") : "—",
+          fmtDuration(t.startedAt && t.finishedAt ? t.finishedAt - t.startedAt : null),
+          t.backend ?? "—",
         ]);
         process.stdout.write(`sweep ${sweep.id} · ${sweep.name} · ${sweep.status}\n`);
         process.stdout.write(
-          `${renderTable(["#", "state", "method", "seed", "params", "objective", "backend"], rows)}\n`,
+          `${renderTable(["#", "state", "method", "seed", "params", "objective", "time", "backend"], rows)}\n`,
         );
       } finally {
         store.close();

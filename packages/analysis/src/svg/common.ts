@@ -119,13 +119,16 @@ export interface Plot {
 
 export const FONT = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif";
 
-/** Wraps body elements into a standalone SVG with a white background (PNG screenshots stay opaque). */
+/**
+ * Wraps body elements into a standalone SVG with a white background (PNG screenshots stay
+ * opaque). The visible title is part of the body (the layout places it); `title` is the
+ * accessible name.
+ */
 export function svgDoc(width: number, height: number, title: string, body: string): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
     `font-family="${FONT}" font-size="12" role="img" aria-label="${esc(title)}">` +
     `<title>${esc(title)}</title><rect width="100%" height="100%" fill="#ffffff"/>` +
-    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>` +
     body +
     "</svg>"
   );
@@ -139,6 +142,13 @@ export interface Frame {
   bottom: number;
 }
 
+/** Where an axis' labels go (from the chart's layout). */
+export interface AxisPlaces {
+  xTickY: number;
+  xLabelY: number;
+  yLabelX: number;
+}
+
 /** Axes with ticks, grid lines and labels for a rectangular plot. */
 export function axes(
   f: Frame,
@@ -146,55 +156,43 @@ export function axes(
   yDomain: [number, number],
   xLabel: string,
   yLabel: string,
+  at: AxisPlaces,
   xTicks = niceTicks(xDomain[0], xDomain[1]),
   yTicks = niceTicks(yDomain[0], yDomain[1]),
+  /** Which tick labels to write (grid lines are drawn either way): small multiples label the outer panels only. */
+  labels: { x: boolean; y: boolean } = { x: true, y: true },
+  /** How an x tick is written (a log axis writes 10^t, a category axis its name). @default a round number */
+  xFormat: (t: number) => string = (t) => tickLabel(t, xTicks),
 ): string {
   const sx = scale(xDomain[0], xDomain[1], f.left, f.right);
   const sy = scale(yDomain[0], yDomain[1], f.bottom, f.top);
   const parts: string[] = [];
   for (const t of xTicks) {
     const x = r2(sx(t));
-    parts.push(
-      `<line x1="${x}" y1="${f.top}" x2="${x}" y2="${f.bottom}" stroke="#e6e6e6"/>`,
-      `<text x="${x}" y="${f.bottom + 16}" text-anchor="middle" fill="#444">${tickLabel(t, xTicks)}</text>`,
-    );
+    parts.push(`<line x1="${x}" y1="${f.top}" x2="${x}" y2="${f.bottom}" stroke="#e6e6e6"/>`);
+    if (labels.x)
+      parts.push(
+        `<text class="tick" x="${x}" y="${at.xTickY}" text-anchor="middle" fill="#444">${esc(xFormat(t))}</text>`,
+      );
   }
   for (const t of yTicks) {
     const y = r2(sy(t));
-    parts.push(
-      `<line x1="${f.left}" y1="${y}" x2="${f.right}" y2="${y}" stroke="#e6e6e6"/>`,
-      `<text x="${f.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle" fill="#444">${tickLabel(t, yTicks)}</text>`,
-    );
+    parts.push(`<line x1="${f.left}" y1="${y}" x2="${f.right}" y2="${y}" stroke="#e6e6e6"/>`);
+    if (labels.y)
+      parts.push(
+        `<text class="tick" x="${f.left - 6}" y="${r2(sy(t) + 4)}" text-anchor="end" fill="#444">${tickLabel(t, yTicks)}</text>`,
+      );
   }
   parts.push(
     `<rect x="${f.left}" y="${f.top}" width="${f.right - f.left}" height="${f.bottom - f.top}" fill="none" stroke="#888"/>`,
-    `<text x="${(f.left + f.right) / 2}" y="${f.bottom + 36}" text-anchor="middle">${esc(xLabel)}</text>`,
-    `<text transform="translate(${f.left - 50} ${(f.top + f.bottom) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`,
   );
-  return `<g class="axes">${parts.join("")}</g>`;
-}
-
-/** A legend box of coloured swatches, laid out in rows from (x, y). */
-export function legendBox(
-  items: readonly { label: string; color: string; dashed?: boolean }[],
-  x: number,
-  y: number,
-  maxWidth: number,
-): string {
-  const parts: string[] = [];
-  let cx = x;
-  let cy = y;
-  for (const it of items) {
-    const w = 26 + it.label.length * 7;
-    if (cx + w > x + maxWidth && cx > x) {
-      cx = x;
-      cy += 18;
-    }
+  if (xLabel)
     parts.push(
-      `<line x1="${cx}" y1="${cy}" x2="${cx + 16}" y2="${cy}" stroke="${it.color}" stroke-width="3"${it.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
-      `<text x="${cx + 21}" y="${cy}" dominant-baseline="middle">${esc(it.label)}</text>`,
+      `<text class="axis-label" x="${r2((f.left + f.right) / 2)}" y="${at.xLabelY}" text-anchor="middle">${esc(xLabel)}</text>`,
     );
-    cx += w;
-  }
-  return `<g class="legend">${parts.join("")}</g>`;
+  if (yLabel)
+    parts.push(
+      `<text class="axis-label" transform="translate(${at.yLabelX} ${r2((f.top + f.bottom) / 2)}) rotate(-90)" text-anchor="middle" dominant-baseline="central">${esc(yLabel)}</text>`,
+    );
+  return `<g class="axes">${parts.join("")}</g>`;
 }

@@ -4,7 +4,9 @@
  * it invents no values between the settings that were run); the settings are drawn as dots.
  */
 import type { Direction } from "@mtl/spec";
+import { fmtNumber } from "../format.ts";
 import { esc, type Plot, r2, svgDoc, tickLabel, viridis } from "./common.ts";
+import { chartLayout, chartText } from "./layout.ts";
 
 /** One measured setting: weight shares (summing to 1) in corner order, and the metric's mean. */
 export interface TernarySample {
@@ -28,13 +30,22 @@ export interface TernaryInput {
 
 /** Draws the heat map; brighter (yellow) is always better, whatever the metric's direction. */
 export function ternaryHeatmap(input: TernaryInput): Plot {
-  const width = 560;
-  const height = 470;
   const side = 360;
   const h = (side * Math.sqrt(3)) / 2;
-  const top = { x: 40 + side / 2, y: 60 };
-  const bl = { x: 40, y: 60 + h };
-  const br = { x: 40 + side, y: 60 + h };
+  const layout = chartLayout({
+    width: 580,
+    // The triangle, its corner labels above and below, and the colour bar beside it.
+    plotHeight: h + 48,
+    title: input.title,
+    yTicks: [],
+    notes: [
+      "Position: share of the task weights λ (a corner = all weight on that task). Colour: mean over seeds of the nearest setting run (dots; ringed = best). Yellow is better.",
+    ],
+  });
+  const y0 = layout.frame.top + 22;
+  const top = { x: 40 + side / 2, y: y0 };
+  const bl = { x: 40, y: y0 + h };
+  const br = { x: 40 + side, y: y0 + h };
   const at = (w: readonly number[]) => ({
     x: w[0]! * top.x + w[1]! * bl.x + w[2]! * br.x,
     y: w[0]! * top.y + w[1]! * bl.y + w[2]! * br.y,
@@ -106,7 +117,7 @@ export function ternaryHeatmap(input: TernaryInput): Plot {
     const isBest = s === best;
     parts.push(
       `<circle class="sample" cx="${r2(p.x)}" cy="${r2(p.y)}" r="${isBest ? 5.5 : 3.5}" fill="#ffffff" stroke="${isBest ? "#d62728" : "#222"}" stroke-width="${isBest ? 2.5 : 1}">` +
-        `<title>${esc(s.label ?? s.w.map((x) => x.toFixed(2)).join(", "))}: ${s.value}</title></circle>`,
+        `<title>${esc(s.label ?? s.w.map((x) => fmtNumber(x, 2)).join(", "))}: ${fmtNumber(s.value)}</title></circle>`,
     );
   }
   parts.push(
@@ -116,8 +127,8 @@ export function ternaryHeatmap(input: TernaryInput): Plot {
   );
   // Colour bar: bottom = worst, top = best, labelled with the metric's own values.
   const bx = 440;
-  const by = 70;
-  const bh = 280;
+  const by = y0 + 10;
+  const bh = h - 20;
   const stops = Array.from({ length: 11 }, (_, k) => k / 10)
     .map((t) => `<stop offset="${t}" stop-color="${viridis(1 - t)}"/>`)
     .join("");
@@ -130,14 +141,13 @@ export function ternaryHeatmap(input: TernaryInput): Plot {
     `<text x="${bx + 24}" y="${by + bh - 4}" dominant-baseline="middle">${Number.isFinite(worst) ? tickLabel(worst, [0, Math.abs(hi - lo) / 10 || 0.001]) : "—"}</text>`,
     `<text x="${bx - 4}" y="${by - 12}" font-size="11">better</text>`,
     `<text transform="translate(${bx + 80} ${by + bh / 2}) rotate(90)" text-anchor="middle">${esc(input.metricLabel)}</text>`,
-    `<text x="40" y="${height - 28}" font-size="10" fill="#666">Position: share of the task weights λ (a corner = all weight on that task). Colour: mean over seeds</text>`,
-    `<text x="40" y="${height - 14}" font-size="10" fill="#666">of the nearest setting run (dots; ringed = best). Yellow is better.</text>`,
+    chartText(layout),
   );
   return {
     name: input.name,
     title: input.title,
-    width,
-    height,
-    svg: svgDoc(width, height, input.title, parts.join("")),
+    width: layout.width,
+    height: layout.height,
+    svg: svgDoc(layout.width, layout.height, input.title, parts.join("")),
   };
 }

@@ -82,12 +82,29 @@ function fingerprint(rows: readonly TrialRow[]): string {
   return rows.map((t) => `${t.id}:${t.state}:${t.finishedAt ?? ""}`).join(",");
 }
 
+/**
+ * How long a deferred comparison waits before it starts. `compare` on a large sweep holds the
+ * thread for seconds; started at once (setImmediate), it ran before the reply left over NATS and
+ * before an in-process dashboard drew the snapshot, so the first frame waited for it. This is
+ * long enough for the reply to go out and the frame to be drawn, short next to the computation.
+ */
+export const ANALYSIS_DELAY_MS = 150;
+
 /** Analyses by sweep, recomputed only when a trial's state or finish time changed. */
 export class AnalysisCache {
-  private readonly entries = new Map<number, { key?: string; value?: SweepAnalysis; computing?: string }>();
+  private readonly entries = new Map<
+    number,
+    { key?: string; value?: SweepAnalysis; computing?: string; tookMs?: number; endedAt?: number }
+  >();
 
-  /** @param deferred compute after the reply (never make a snapshot wait). @default false */
-  constructor(private readonly deferred = false) {}
+  /**
+   * @param deferred compute after the reply (never make a snapshot wait). @default false
+   * @param onAnalyzed called with the sweep's id each time a comparison has been computed
+   */
+  constructor(
+    private readonly deferred = false,
+    private readonly onAnalyzed?: (sweepId: number) => void,
+  ) {}
 
   /** The sweep's analysis, and whether a newer one is still being computed. */
   get(sweep: SweepRow, rows: readonly TrialRow[]): { analysis: SweepAnalysis | undefined; pending: boolean } {
@@ -97,14 +114,23 @@ export class AnalysisCache {
     if (entry.key === key) return { analysis: entry.value, pending: false };
     if (!this.deferred) {
       Object.assign(entry, { key, value: analyze(sweep, rows) });
+      this.onAnalyzed?.(sweep.id);
       return { analysis: entry.value, pending: false };
     }
     if (entry.computing !== key) {
       entry.computing = key;
-      setImmediate(() => {
+      // While a large sweep is live every finished trial changes it: after a comparison that
+      // took D ms the next waits 3·D, so the thread answers snapshots at least 3/4 of the time.
+      const since = entry.endedAt === undefined ? 0 : Date.now() - entry.endedAt;
+      const wait = Math.max(ANALYSIS_DELAY_MS, 3 * (entry.tookMs ?? 0) - since);
+      setTimeout(() => {
         if (entry.computing !== key) return;
+        const started = Date.now();
         Object.assign(entry, { key, value: analyze(sweep, rows), computing: undefined });
-      });
+        entry.endedAt = Date.now();
+        entry.tookMs = entry.endedAt - started;
+        this.onAnalyzed?.(sweep.id);
+      }, wait).unref();
     }
     return { analysis: entry.value, pending: true };
   }

@@ -28,5 +28,10 @@ export function recordOf(t: TrialRow, validate = true): TrialRecord {
     ...(t.final ? { final: t.final as FinalMetrics } : {}),
     error: t.error,
     prunedEpoch: t.prunedEpoch,
+    startedAt: t.startedAt,
+    finishedAt: t.finishedAt,
+    attempt: t.attempt,
+    maxAttempts: t.maxAttempts,
+    worker: t.worker,
   };
 }

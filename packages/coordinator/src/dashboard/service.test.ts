@@ -165,13 +165,17 @@ describe("answerDashboard over the coordinator's service", () => {
 
 describe("the dashboard service's first frame", () => {
   it("answers at once and brings the comparison in a later snapshot", async () => {
-    const service = createDashboardService(f.store);
+    let analyzed = () => {};
+    const done = new Promise<void>((resolve) => {
+      analyzed = resolve;
+    });
+    const service = createDashboardService(f.store, { onAnalyzed: () => analyzed() });
     const first = await service.snapshot({ sweepId: f.sweepId });
     expect(first.analysisPending).toBe(true);
     expect(first.comparison).toBeNull();
     expect(first.trials.items.every((t) => t.deltaM === null)).toBe(true);
     expect(first.trials.items.map((t) => t.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-    await new Promise((resolve) => setImmediate(resolve));
+    await done;
     const second = await service.snapshot({ sweepId: f.sweepId });
     expect(second.analysisPending).toBe(false);
     expect(second.comparison?.rows.length).toBeGreaterThan(0);

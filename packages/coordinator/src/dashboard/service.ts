@@ -15,6 +15,8 @@ export interface DashboardServiceOptions {
    * snapshot says `analysisPending` and carries the last one known). @default true
    */
   deferAnalysis?: boolean;
+  /** Called with a sweep's id each time its comparison has been computed (to observe the order of things). */
+  onAnalyzed?: (sweepId: number) => void;
 }
 
 export function createDashboardService(
@@ -22,7 +24,7 @@ export function createDashboardService(
   options: DashboardServiceOptions = {},
 ): DashboardService {
   // The first snapshot of a sweep answers at once; its comparison follows in a later one.
-  const analyses = new AnalysisCache(options.deferAnalysis ?? true);
+  const analyses = new AnalysisCache(options.deferAnalysis ?? true, options.onAnalyzed);
   return {
     snapshot: (request) => loadSnapshot(store, request, analyses),
     trial: ({ trialId, maxPoints }) => loadTrialDetail(store, trialId, maxPoints, analyses) ?? null,

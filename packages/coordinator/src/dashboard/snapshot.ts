@@ -17,6 +17,7 @@ import {
   type TaskInfo,
   type TrialDetail,
   type TrialInfo,
+  type TrialPage,
   TrialsQuery,
   type WorkerInfo,
 } from "@mtl/bus";
@@ -160,9 +161,27 @@ export function loadSnapshot(
   const { analysis, pending } = selected
     ? analyses.get(selected, trialRows)
     : { analysis: undefined, pending: false };
-  const trials = trialRows.map((t) => trialInfo(store, t, view, analysis));
-  const page = pageOf(trials, q.trials ?? TrialsQuery.parse({}), view);
-  const running = trials.filter((t) => t.state === "running").slice(0, RUNNING_LIMIT);
+  const query = q.trials ?? TrialsQuery.parse({});
+  const info = (t: TrialRow) => trialInfo(store, t, view, analysis);
+  let page: TrialPage;
+  if (query.sort === "number" && query.filter.trim() === "") {
+    // Trial order, unfiltered (how a dashboard opens): the store's order already, so only the
+    // rows on the page are worked out, and a sweep of any size answers as fast as a small one.
+    const ordered = query.reverse ? [...trialRows].reverse() : trialRows;
+    const offset = Math.max(0, Math.min(query.offset, ordered.length - 1));
+    page = {
+      items: ordered.slice(offset, offset + query.limit).map(info),
+      offset,
+      total: ordered.length,
+      sort: query.sort,
+      reverse: query.reverse,
+      filter: query.filter,
+    };
+  } else page = pageOf(trialRows.map(info), query, view);
+  const running = trialRows
+    .filter((t) => t.state === "running")
+    .slice(0, RUNNING_LIMIT)
+    .map(info);
   const numbers = new Map(running.map((t) => [t.id, t.number]));
   const workers: WorkerInfo[] = store.listWorkers().map((w) => ({
     name: w.name,
@@ -185,9 +204,9 @@ export function loadSnapshot(
     sweepId: selected?.id ?? null,
     ...view,
     trials: page,
-    trialCount: trials.length,
+    trialCount: trialRows.length,
     running,
-    hasBaselines: trials.some((t) => t.method === SINGLE_TASK && t.state === "completed"),
+    hasBaselines: trialRows.some((t) => t.method === SINGLE_TASK && t.state === "completed"),
     workers,
     events: store.eventsSince(0, selected?.id, EVENT_LIMIT).map(eventInfo),
     comparison: analysis?.table ?? null,

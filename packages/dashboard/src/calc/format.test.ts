@@ -4,10 +4,10 @@ import { fit, fmtDuration, fmtNum, fmtParams, fmtPct, fmtWeights } from "./forma
 describe("format", () => {
   it("formats numbers, percentages and durations compactly", () => {
     expect(fmtNum(0.912345)).toBe("0.9123");
-    expect(fmtNum(null)).toBe("–");
+    expect(fmtNum(null)).toBe("—");
     expect(fmtNum(12345.6)).toBe("12346");
     expect(fmtPct(3.21)).toBe("+3.2%");
-    expect(fmtPct(-0.04)).toBe("-0.0%");
+    expect(fmtPct(-0.04)).toBe("0.0%"); // never "-0.0%"
     expect(fmtDuration(59_400)).toBe("59s");
     expect(fmtDuration(185_000)).toBe("3m05s");
     expect(fmtDuration(7_800_000)).toBe("2h10m");
@@ -15,7 +15,7 @@ describe("format", () => {
 
   it("shows weights in task order with absent ones as 1", () => {
     expect(fmtWeights({ b: 0.5 }, ["a", "b"])).toBe("1/0.5");
-    expect(fmtWeights(null, ["a"])).toBe("–");
+    expect(fmtWeights(null, ["a"])).toBe("—");
   });
 
   it("abbreviates well-known parameters", () => {

@@ -1,34 +1,36 @@
-/** Short text forms of numbers, durations and parameters for narrow columns. */
+/**
+ * Text forms for narrow terminal columns. Numbers, percentages and durations are the analysis
+ * package's formatter (every view prints them the same way); this module only adds what is
+ * terminal-specific: fitting text to a width, clock times, "ago".
+ */
+import {
+  fmtDuration as duration,
+  fmtNumber,
+  fmtValue,
+  MISSING,
+  fmtPct as pct,
+  shortName,
+} from "@mtl/analysis";
 
-/** A metric value in 4 significant digits ("–" when missing). */
+/** A lone number in `digits` significant digits ("—" when missing). */
 export function fmtNum(x: number | null | undefined, digits = 4): string {
-  if (x == null || !Number.isFinite(x)) return "–";
-  if (Math.abs(x) >= 1000) return x.toFixed(0);
-  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(1);
-  return Number(x.toPrecision(digits)).toString();
+  return fmtNumber(x, digits);
 }
 
-/** A signed percentage, e.g. "+3.2%". */
+/** A signed percentage, e.g. "+3.2%"; never "-0.0%". */
 export function fmtPct(x: number | null | undefined): string {
-  if (x == null || !Number.isFinite(x)) return "–";
-  return `${x > 0 ? "+" : ""}${x.toFixed(1)}%`;
+  return pct(x, 1);
 }
 
-/** "42s", "3m05s", "2h10m". */
+/** "850ms", "4.3s", "42s", "3m05s", "2h10m". */
 export function fmtDuration(ms: number | null | undefined): string {
-  if (ms == null || !Number.isFinite(ms) || ms < 0) return "–";
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, "0")}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h${String(m % 60).padStart(2, "0")}m`;
+  return duration(ms);
 }
 
 /** "3s ago" from two timestamps. */
 export function fmtAgo(then: number | null | undefined, now: number): string {
-  if (then == null) return "–";
-  return `${fmtDuration(Math.max(0, now - then))} ago`;
+  if (then == null) return MISSING;
+  return `${duration(Math.max(0, now - then))} ago`;
 }
 
 /** Wall-clock time of day, HH:MM:SS (local). */
@@ -39,26 +41,14 @@ export function fmtClock(at: number): string {
 
 /** Task weights as "0.5/1.5" in task order (absent = 1). */
 export function fmtWeights(weights: Record<string, number> | null, tasks: readonly string[]): string {
-  if (!weights) return "–";
-  return tasks.map((t) => fmtNum(weights[t] ?? 1, 2)).join("/");
+  if (!weights) return MISSING;
+  return tasks.map((t) => fmtNumber(weights[t] ?? 1, 2)).join("/");
 }
 
-const SHORT: Record<string, string> = {
-  learningRate: "lr",
-  batchSize: "bs",
-  weightDecay: "wd",
-  architecture: "arch",
-};
-
-/** Key parameters, e.g. "lr=0.003 hidden=64". */
+/** Parameters, e.g. "lr=0.003 hidden=64" (the short names and values every table uses). */
 export function fmtParams(params: Record<string, unknown>): string {
   return Object.entries(params)
-    .map(([k, v]) => {
-      const key = SHORT[k] ?? k;
-      if (typeof v === "number") return `${key}=${fmtNum(v, 3)}`;
-      if (v && typeof v === "object") return `${key}=${JSON.stringify(v)}`;
-      return `${key}=${String(v)}`;
-    })
+    .map(([k, v]) => `${shortName(k)}=${fmtValue(v)}`)
     .join(" ");
 }
 

@@ -1,9 +1,10 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 
+import { decimalsFromSpread, fmt, isNoise } from "@mtl/analysis";
 import type { StrategyTable } from "@mtl/bus";
 import { Box, Text } from "ink";
 import { type Column, fitColumns } from "../calc/columns.ts";
-import { fit, fmtNum, fmtPct } from "../calc/format.ts";
+import { fit, fmtPct } from "../calc/format.ts";
 import { type Cell, Table } from "./Table.tsx";
 
 export interface CompareViewProps {
@@ -40,7 +41,9 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
       priority: 8 - i * 0.01,
       align: "right" as const,
     })),
-    { key: "deltaM", width: 7, priority: 9, align: "right" },
+    ...(table.rows.some((r) => r.deltaM != null)
+      ? [{ key: "deltaM", width: 7, priority: 9, align: "right" as const }]
+      : []),
     { key: "pareto", width: 6, priority: 4 },
   ];
   const headers: Record<string, string> = {
@@ -53,9 +56,16 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
   table.columns.forEach((c, i) => {
     headers[`c${i}`] = `${c.task} ${c.metric}`;
   });
+  // One formatter for every view: a column's digits from its spread over seeds, as `mtl compare`.
+  const decimals = table.columns.map((_, i) =>
+    decimalsFromSpread(
+      table.rows.map((r) => r.means[i] ?? Number.NaN),
+      table.rows.map((r) => r.stds[i] ?? Number.NaN),
+    ),
+  );
   const rows = table.rows.map((r) => {
     const row: Record<string, Cell> = {
-      rank: { text: r.rank == null ? "–" : String(r.rank) },
+      rank: { text: r.rank == null ? "—" : String(r.rank) },
       label: { text: r.label, bold: r.baseline },
       n: { text: r.diverged ? `${r.n}!` : String(r.n), color: r.diverged ? "red" : undefined },
       deltaM: {
@@ -66,7 +76,11 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
     };
     r.means.forEach((m, i) => {
       const sd = r.stds[i];
-      row[`c${i}`] = { text: sd == null ? fmtNum(m, 3) : `${fmtNum(m, 3)} ± ${fmtNum(sd, 2)}` };
+      const d = decimals[i]!;
+      row[`c${i}`] = {
+        text:
+          m == null ? "—" : sd == null ? fmt(m, d) : `${fmt(m, d)} ± ${isNoise(sd, m) ? "0" : fmt(sd, d)}`,
+      };
     });
     return row;
   });
@@ -77,8 +91,15 @@ export function CompareView({ table, pending = false, cursor, width, height }: C
         headers={headers}
         rows={rows}
         cursor={cursor}
-        height={height - notes.length - 1}
+        height={height - notes.length - 2}
       />
+      <Text wrap="truncate">
+        {/* The selected row's whole label: the column cuts long ones. */}
+        {fit(
+          table.rows[cursor] ? `${table.rows[cursor]!.rank ?? "—"} ${table.rows[cursor]!.label}` : " ",
+          width,
+        ) || " "}
+      </Text>
       <Text dimColor wrap="truncate">
         {fit(
           `split: ${table.split} · ranked by ${table.objectiveNames.join(", ")}${table.leftOut ? ` · ${table.leftOut} trials left out` : ""}${pending ? " · updating…" : ""} · mtl compare`,

@@ -48,9 +48,12 @@ describe("Dashboard", () => {
     expect(text).toMatch(/sweep 1 fixture running .* 7\/9 77%/);
     expect(text).toMatch(/sort # · 9\/9 · val split/);
     expect(text).toMatch(/queued 1 {2}running 1 {2}completed 5 {2}failed 1 {2}pruned 1/);
-    expect(text).toMatch(/task1 acc\s+task2 mse\s+Δm%/);
-    expect(text).toMatch(/2 completed equal\s+–.*0\.88\s+0\.18\s+\+3\.8%\s+1\s/);
-    expect(text).toMatch(/4 completed fixed\s+0\.5\/1\.5.*\+20\.0%\s+2\s/);
+    expect(text).toMatch(/task1 acc\s+task2 mse\s+objective\s+Δm%\s+time/);
+    // One number of decimals per column; the objective and the time each trial took.
+    expect(text).toMatch(/2 completed equal\s+—\s+0\.880\s+0\.180\s+0\.8800\s+\+3\.8%\s+\d+ms/);
+    expect(text).toMatch(/4 completed fixed\s+0\.5\/1\.5.*\+20\.0%/);
+    // The selected trial in full under the table.
+    expect(text).toMatch(/^#0 single-task · seed 0 · attempt 1\/3 · local-1/m);
     expect(text).toMatch(/q quit/);
     const lines = text.split("\n");
     expect(lines.length).toBeLessThanOrEqual(23);
@@ -125,7 +128,7 @@ describe("Dashboard", () => {
     await press("p");
     await until(frame, /sweep 1 paused/);
     expect(f.store.getSweep(f.sweepId)!.status).toBe("paused");
-    await until(frame, /ETA – \(paused\)/);
+    await until(frame, /ETA — \(paused\)/);
     await press("p");
     await until(frame, /sweep 1 resumed/);
   });
@@ -175,7 +178,7 @@ describe("Dashboard", () => {
     await until(frame, /· 609\/609/);
     app.stdin.write("G");
     const end = await until(frame, /^\s+608 queued/m);
-    expect(end).toMatch(/ 59\d–/); // the rows shown, numbered in the whole list
+    expect(end).toMatch(/^59\d–609\/609 #608 /m); // the rows shown, numbered in the whole list
     // Each answer is the page asked for: three screenfuls at most, never the 609 trials.
     asked.forEach((a, k) => {
       expect(sizes[k]).toBeLessThanOrEqual(a.trials!.limit!);

@@ -186,6 +186,12 @@ export function Dashboard({
         color: "red",
       };
     const last = events[0];
+    const sweep = snapshot?.sweeps.find((x) => x.id === snapshot.sweepId);
+    // A finished sweep says so, whatever happened last (a worker joining is old news by then).
+    if (sweep && (sweep.status === "completed" || sweep.status === "cancelled") && snapshot)
+      return {
+        text: `sweep ${sweep.id} ${sweep.status} ${fmtAgo(sweep.finishedAt, snapshot.at)}${last ? ` · last: ${last.message}` : ""}`,
+      };
     return { text: last ? `last: ${last.message}` : "" };
   };
 
@@ -245,7 +251,8 @@ export function Dashboard({
       {strip && snapshot ? (
         <Box height={stripHeight} flexDirection="row">
           {wide ? (
-            <Box width={Math.floor(width / 2)} marginRight={1}>
+            // Fixed widths: Ink lets a box shrink when its neighbour's lines are long.
+            <Box width={Math.floor(width / 2)} marginRight={1} flexShrink={0}>
               <WorkersView
                 snapshot={snapshot}
                 cursor={-1}
@@ -254,12 +261,14 @@ export function Dashboard({
               />
             </Box>
           ) : null}
-          <EventsView
-            events={events}
-            cursor={-1}
-            width={wide ? width - Math.floor(width / 2) - 1 : width}
-            height={stripHeight}
-          />
+          <Box width={wide ? width - Math.floor(width / 2) - 1 : width} flexShrink={0}>
+            <EventsView
+              events={events}
+              cursor={-1}
+              width={wide ? width - Math.floor(width / 2) - 1 : width}
+              height={stripHeight}
+            />
+          </Box>
         </Box>
       ) : null}
       <StatusLine text={st.text} color={st.color} width={width} />

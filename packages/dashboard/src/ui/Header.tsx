@@ -25,8 +25,8 @@ export function Header({ snapshot, width }: { snapshot: Snapshot | undefined; wi
   const time = finished
     ? `took ${fmtDuration(sweep.finishedAt && sweep.startedAt ? sweep.finishedAt - sweep.startedAt : null)}`
     : sweep.status === "paused"
-      ? "ETA – (paused)"
-      : `ETA ${eta === null ? "–" : fmtDuration(eta)}`;
+      ? "ETA — (paused)"
+      : `ETA ${eta === null ? "—" : fmtDuration(eta)}`;
   const title = `MTL Lab · sweep ${sweep.id} ${sweep.name} `;
   const tail = ` ${done}/${sweep.total} ${pct}%  ${time}`;
   const barWidth = Math.max(5, Math.min(40, width - title.length - sweep.status.length - tail.length - 3));

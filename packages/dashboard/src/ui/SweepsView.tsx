@@ -37,7 +37,7 @@ export function SweepsView({ snapshot, cursor, width, height }: SweepsViewProps)
       s.status === "completed" || s.status === "cancelled"
         ? fmtDuration(s.finishedAt && s.startedAt ? s.finishedAt - s.startedAt : null)
         : eta === null
-          ? "–"
+          ? "—"
           : `~${fmtDuration(eta)}`;
     const c = s.counts;
     return {

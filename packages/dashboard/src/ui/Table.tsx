@@ -24,6 +24,8 @@ export interface TableProps<K extends string> {
   offset?: number;
   /** Length of the whole list. @default rows.length */
   total?: number;
+  /** Show "first–last/total" after the headers when the rows do not all fit. @default true */
+  range?: boolean;
 }
 
 /** A scrolling table with a header line and a highlighted row, exactly `height` lines tall. */
@@ -36,11 +38,13 @@ export function Table<K extends string>({
   empty,
   offset = 0,
   total = rows.length,
+  range = true,
 }: TableProps<K>) {
   const body = Math.max(0, height - 1);
   const start = scrollStart(rows.length, cursor, body);
   const shown = rows.slice(start, start + body);
-  const more = total > body ? ` ${offset + start + 1}–${offset + start + shown.length}/${total}` : "";
+  const more =
+    range && total > body ? ` ${offset + start + 1}–${offset + start + shown.length}/${total}` : "";
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate" bold>

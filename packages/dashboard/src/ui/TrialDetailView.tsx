@@ -104,7 +104,8 @@ export function TrialDetailView({ detail, row, curve, width, height }: TrialDeta
         {!fitsCharts && chartArea > 0 ? <Text dimColor> enlarge the terminal to see the charts</Text> : null}
       </Box>
       <Text bold wrap="truncate">
-        {fit(`attempts ${detail.attempts.length}/${t.maxAttempts}`, width)}
+        {/* Attempts made of the trial's stored budget (what the store retries up to). */}
+        {fit(`attempts ${t.attempt}/${t.maxAttempts}`, width)}
       </Text>
       {attemptLines.length === 0 ? <Text dimColor> none yet</Text> : null}
       {attemptLines.map((a) => (

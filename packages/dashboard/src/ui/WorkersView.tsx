@@ -23,7 +23,7 @@ export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProp
       { key: "backend", width: 12, priority: 7, flex: true },
       { key: "state", width: 5, priority: 9 },
       { key: "trial", width: 6, priority: 8, align: "right" as const },
-      { key: "seen", width: 9, priority: 6, align: "right" as const },
+      { key: "seen", width: 10, priority: 6, align: "right" as const },
       { key: "done", width: 5, priority: 6, align: "right" as const },
     ],
     width,
@@ -31,7 +31,7 @@ export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProp
   const rows = snapshot.workers.map(
     (w): Record<string, Cell> => ({
       name: { text: w.name },
-      host: { text: w.host ?? "–", dim: true },
+      host: { text: w.host ?? "—", dim: true },
       pool: { text: w.pool },
       backend: { text: [w.backend ?? "?", ...w.devices].join(" ") },
       state: { text: w.state, color: STATE_COLOR[w.state] },
@@ -41,7 +41,7 @@ export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProp
             ? `#${w.currentTrialNumber}`
             : w.currentTrial != null
               ? `id ${w.currentTrial}`
-              : "–",
+              : "—",
       },
       seen: { text: fmtAgo(w.lastSeen, snapshot.at), dim: true },
       done: { text: String(w.trialsDone) },

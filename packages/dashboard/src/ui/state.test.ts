@@ -65,6 +65,9 @@ describe("keys", () => {
     const applied = press(typed.state, { return: true }).state;
     expect(applied.filter.trials).toBe("fiq");
     expect(press(applied, { escape: true }).state.filter.trials).toBe("");
+    // A second / starts empty: typing replaces the filter in force, never appends to it.
+    const again = press(applied, "/", "e", "q", { return: true }).state;
+    expect(again.filter.trials).toBe("eq");
   });
 
   it("asks before cancelling, and cancels only on y", () => {

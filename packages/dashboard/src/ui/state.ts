@@ -177,10 +177,11 @@ export function handleKey(s: UiState, input: string, key: KeyInfo, ctx: KeyConte
     };
   if (input === "S" && s.panel === "trials" && s.detail === null)
     return { state: { ...state, reverse: !s.reverse } };
-  if (input === "/" && (s.panel === "trials" || s.panel === "events") && s.detail === null) {
-    const draft = s.panel === "events" ? s.filter.events : s.filter.trials;
-    return { state: { ...state, mode: { kind: "filter", draft }, cursor: { ...s.cursor, [s.panel]: 0 } } };
-  }
+  if (input === "/" && (s.panel === "trials" || s.panel === "events") && s.detail === null)
+    // A new filter starts empty and replaces the one in force when applied.
+    return {
+      state: { ...state, mode: { kind: "filter", draft: "" }, cursor: { ...s.cursor, [s.panel]: 0 } },
+    };
   if (input === "c" && (s.panel === "trials" || s.detail !== null)) {
     const t = ctx.trial;
     if (!t) return { state };
