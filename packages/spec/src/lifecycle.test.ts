@@ -158,7 +158,7 @@ const RUNNING: Record<"holder" | "former" | "unknown", Row[]> = {
  * Finished (by r-hold, attempt 2): r-hold and r-old are both former attempts now. The same rows
  * hold for every final state; r-hold's own attempt is closed, r-old's (lost) is still open.
  */
-const FINISHED = (state: TrialState): Record<"finisher" | "former" | "unknown", Row[]> => ({
+const FINISHED: Record<"finisher" | "former" | "unknown", Row[]> = {
   finisher: [
     ["started", "ignore"],
     ["epoch", "apply epochs→a2 cancel:r-hold"],
@@ -201,7 +201,7 @@ const FINISHED = (state: TrialState): Record<"finisher" | "former" | "unknown", 
     ["stopped interrupted", "reject"],
     ["rejected", "reject"],
   ],
-});
+};
 
 const RUN_OF = { holder: HOLD, finisher: HOLD, former: OLD, unknown: NEW } as const;
 
@@ -223,7 +223,7 @@ function table(state: TrialState, rows: Record<string, Row[]>) {
 
 table("queued", QUEUED);
 table("running", RUNNING);
-for (const s of ["completed", "failed", "pruned", "cancelled"] as const) table(s, FINISHED(s));
+for (const s of ["completed", "failed", "pruned", "cancelled"] as const) table(s, FINISHED);
 
 describe("commands", () => {
   const commands: Record<string, LifecycleEvent> = {
