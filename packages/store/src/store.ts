@@ -7,7 +7,6 @@ import {
   type EpochReport,
   type Experiment,
   type FinalMetrics,
-  isTerminal,
   type LifecycleEvent,
   type RunOrder,
   type SweepStatus,
