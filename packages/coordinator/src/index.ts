@@ -3,8 +3,10 @@ export { applyAction } from "./dashboard/actions.ts";
 export { compareTable, tableOf } from "./dashboard/comparison.ts";
 export { createDashboardService, type DashboardServiceOptions } from "./dashboard/service.ts";
 export { loadSnapshot, loadTrialDetail, seriesOf } from "./dashboard/snapshot.ts";
-export { SweepRouter } from "./router.ts";
+export { objectiveVerdict } from "./result.ts";
+export { SweepRouter, type SweepRouterOptions } from "./router.ts";
 export {
+  connectCoordinatorBus,
   DEFAULT_NATS_PARALLELISM,
   type DistributedOptions,
   runDistributed,

@@ -2,9 +2,10 @@
  * The coordinator service of the distributed path: one process that talks to `mtl worker`
  * processes over NATS JetStream, runs a Coordinator per sweep (the same Coordinator, scheduler and
  * store as the embedded path; only the bus differs, and running trials are left to their workers'
- * leases instead of being requeued) and answers the dashboard.
+ * leases instead of being requeued) and answers the dashboard. It holds its namespace's lock on
+ * the server for as long as it runs (a second coordinator of the namespace is refused).
  */
-import { type NatsBusOptions, NatsCoordinatorBus } from "@mtl/bus";
+import { NatsCoordinatorBus, type NatsCoordinatorOptions } from "@mtl/bus";
 import { type Experiment, ExperimentSpec } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
 import { Coordinator, type SweepSummary } from "./coordinator.ts";
@@ -17,7 +18,10 @@ export const DEFAULT_NATS_PARALLELISM = 16;
 
 export interface DistributedOptions {
   store: Store;
-  nats: NatsBusOptions;
+  /** How to connect (ignored when `bus` is given). */
+  nats: NatsCoordinatorOptions;
+  /** A bus already connected (and so holding the namespace), e.g. to be refused before planning. */
+  bus?: NatsCoordinatorBus;
   /**
    * Run this sweep only and return when it ends (`mtl run --nats`). Without it, every unfinished
    * sweep of the store runs, and sweeps added later are picked up, until `signal` aborts
@@ -35,14 +39,45 @@ export interface DistributedOptions {
   onChange?: () => void;
 }
 
+/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Connects the coordinator's bus: takes the namespace's lock, or throws NamespaceHeld. */
+export function connectCoordinatorBus(nats: NatsCoordinatorOptions): Promise<NatsCoordinatorBus> {
+  return NatsCoordinatorBus.connect(nats);
+}
+
 /**
- * Connects to NATS, answers the dashboard's requests, and runs coordinators until done. Returns
- * the summaries of the sweeps that ended or were stopped.
+ * Connects to NATS (unless given a bus), answers the dashboard's requests, and runs coordinators
+ * until done. Returns the summaries of the sweeps that ended or were stopped.
  */
 export async function runDistributed(o: DistributedOptions): Promise<SweepSummary[]> {
   const log = o.log ?? (() => {});
-  const bus = await NatsCoordinatorBus.connect({ ...o.nats, log: o.nats.log ?? log });
-  const router = new SweepRouter(o.store, bus, { onChange: o.onChange });
+  // The lock lost to another coordinator stops every sweep here.
+  const lost = new AbortController();
+  const bus =
+    o.bus ??
+    (await connectCoordinatorBus({
+      ...o.nats,
+      log: o.nats.log ?? log,
+      onLockLost: () => {
+        o.nats.onLockLost?.();
+        lost.abort();
+      },
+    }));
+  const signal = AbortSignal.any([o.signal, lost.signal]);
+  const router = new SweepRouter(o.store, bus, { onChange: o.onChange, log });
   const coordinators = new Set<Coordinator>();
   bus.serveDashboard(
     createDashboardService(o.store, {
@@ -56,7 +91,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
   const summaries: SweepSummary[] = [];
 
   const start = (sweep: SweepRow, experiment: Experiment) => {
-    const sweepBus = router.forSweep(sweep.id);
+    const sweepBus = router.forSweep(sweep);
     const coordinator = new Coordinator({
       store: o.store,
       bus: sweepBus,
@@ -71,7 +106,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
     log(`coordinating sweep ${sweep.id} (${sweep.name})`);
     coordinators.add(coordinator);
     const done = coordinator
-      .run(o.signal)
+      .run(signal)
       .then((s) => {
         summaries.push(s);
         log(`sweep ${sweep.id} ${s.status}`);
@@ -89,11 +124,18 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
   try {
     if (o.only) {
       await start(o.only.sweep, o.only.experiment);
+      if (lost.signal.aborted) throw new Error("another coordinator took this namespace over");
       return summaries;
     }
-    const stale = setInterval(() => markStaleWorkers(o.store, o.workerTimeoutMs ?? 15_000), 1000);
+    const stale = setInterval(() => {
+      try {
+        markStaleWorkers(o.store, o.workerTimeoutMs ?? 15_000);
+      } catch (error) {
+        log(`stale workers: ${(error as Error).message}`);
+      }
+    }, 1000);
     try {
-      while (!o.signal.aborted) {
+      while (!signal.aborted) {
         for (const sweep of o.store.listSweeps()) {
           if (running.has(sweep.id) || (sweep.status !== "running" && sweep.status !== "paused")) continue;
           const parsed = ExperimentSpec.safeParse(sweep.spec);
@@ -104,19 +146,10 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
           // A failure of one sweep's coordinator is reported, not fatal to the others.
           start(sweep, parsed.data).catch((e) => log(`sweep ${sweep.id}: ${(e as Error).message}`));
         }
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, o.pollMs ?? 1000);
-          o.signal.addEventListener(
-            "abort",
-            () => {
-              clearTimeout(t);
-              resolve();
-            },
-            { once: true },
-          );
-        });
+        await sleep(o.pollMs ?? 1000, signal);
       }
       await Promise.allSettled(running.values());
+      if (lost.signal.aborted) throw new Error("another coordinator took this namespace over");
       return summaries;
     } finally {
       clearInterval(stale);
@@ -131,7 +164,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
  * run command treats both alike. Workers are separate `mtl worker` processes; `workers` and
  * `backend` are theirs to choose and ignored here.
  */
-export function sweepOverNats(nats: NatsBusOptions, parallelism?: number) {
+export function sweepOverNats(nats: NatsCoordinatorOptions, parallelism?: number, bus?: NatsCoordinatorBus) {
   return async (o: {
     store: Store;
     experiment: Experiment;
@@ -143,6 +176,7 @@ export function sweepOverNats(nats: NatsBusOptions, parallelism?: number) {
     const [summary] = await runDistributed({
       store: o.store,
       nats,
+      bus,
       only: { sweep: o.sweep, experiment: o.experiment },
       parallelism,
       signal: o.signal,

@@ -59,7 +59,16 @@ async function eventsOf(epochs: number, everyMs: number, epochFlushMs: number) {
     epochFlushMs,
     executor: () => pacedExecutor(epochs, everyMs),
   });
-  await bus.publishTrial({ kind: "trial", sweepId: 1, trialId: 1, number: 1, pool: "cpu", config });
+  await bus.publishTrial({
+    kind: "trial",
+    sweep: "s-1",
+    sweepId: 1,
+    trialId: 1,
+    number: 1,
+    pool: "cpu",
+    maxDeliveries: 3,
+    config,
+  });
   await finished;
   stop.abort();
   await worker;

@@ -1,8 +1,9 @@
 import { availableParallelism } from "node:os";
-import { sweepOverNats } from "@mtl/coordinator";
+import { NamespaceHeld, type NatsCoordinatorBus } from "@mtl/bus";
+import { connectCoordinatorBus, sweepOverNats } from "@mtl/coordinator";
 import { createSampler } from "@mtl/scheduler";
 import { InputError } from "@mtl/spec";
-import { Store } from "@mtl/store";
+import { LockHeld, Store } from "@mtl/store";
 import type { Command } from "commander";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
@@ -11,6 +12,19 @@ import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nat
 import { progressDisplay } from "../progress-view.ts";
 
 export const DEFAULT_DB = "mtl.db";
+
+/** The lock row a process running a database's sweeps holds (embedded or coordinating over NATS). */
+export const COORDINATOR_LOCK = "coordinator";
+
+/**
+ * Another process runs this database's sweeps, or coordinates this NATS namespace: the user's
+ * choice of --db or --namespace is what is wrong, so it ends as bad input does (exit 2).
+ */
+export function refusedAsInput(error: unknown): unknown {
+  return error instanceof LockHeld || error instanceof NamespaceHeld
+    ? new InputError(error.message, [], { cause: error })
+    : error;
+}
 
 export const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -49,6 +63,32 @@ export function register(program: Command): void {
           `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
         );
       const store = new Store(userPath(opts.db));
+      let lock: { release(): void } | undefined;
+      let bus: NatsCoordinatorBus | undefined;
+      // Set once the run starts; a lock lost meanwhile (another process took over) stops it.
+      let stopRun: (() => void) | undefined;
+      const lost = (what: string) => () => {
+        process.stderr.write(`mtl: ${what}; stopping\n`);
+        process.exitCode = 1;
+        stopRun?.();
+      };
+      try {
+        // Taken before the sweep is touched: a second runner on this file changes nothing.
+        if (!opts.submit)
+          lock = store.holdLock(COORDINATOR_LOCK, `mtl run ${file}${opts.nats ? " --nats" : ""}`, {
+            onLost: lost(`another process took ${opts.db} over`),
+          });
+        if (opts.nats && !opts.submit)
+          bus = await connectCoordinatorBus({
+            ...natsOptions(opts, opts.nats, (l) => process.stderr.write(`nats: ${l}\n`)),
+            what: `mtl run ${file} (${opts.db})`,
+            onLockLost: lost(`another coordinator took namespace "${opts.namespace}" over`),
+          });
+      } catch (error) {
+        lock?.release();
+        store.close();
+        throw refusedAsInput(error);
+      }
       try {
         const { sweep } = store.ensureSweep(experiment, path);
         const before = store.trialsOf(sweep.id).length;
@@ -63,10 +103,13 @@ export function register(program: Command): void {
         const where = opts.nats ? `workers over NATS at ${opts.nats}` : `${workers} local worker(s)`;
         out(`sweep ${sweep.id} · ${experiment.name} · ${where} · results in ${opts.db}`);
         const natsLog = (l: string) => process.stderr.write(`nats: ${l}\n`);
-        const runSweep = opts.nats ? sweepOverNats(natsOptions(opts, opts.nats, natsLog)) : runEmbedded;
+        const runSweep = opts.nats
+          ? sweepOverNats(natsOptions(opts, opts.nats, natsLog), undefined, bus)
+          : runEmbedded;
         const stopper = stopOnSignals(() =>
           out("stopping: interrupting running trials (Ctrl-C again to force)…"),
         );
+        stopRun = stopper.stop;
         // The grid's size (or the trial budget), for progress and ETA.
         let total = createSampler(experiment).total;
         // The live dashboard on a terminal (q stops the run as Ctrl-C does), plain lines otherwise.
@@ -117,6 +160,8 @@ export function register(program: Command): void {
           process.exitCode = 130;
         }
       } finally {
+        await bus?.close();
+        lock?.release();
         store.close();
       }
     });
