@@ -89,6 +89,7 @@ function timed(bus: CoordinatorBus, latencies: number[]): CoordinatorBus {
     onExhausted: (h) => bus.onExhausted(h),
     onWithheld: (h) => bus.onWithheld(h),
     setSweepGate: (uid, gate) => bus.setSweepGate(uid, gate),
+    trialFinished: (uid, id) => bus.trialFinished(uid, id),
     queuedTrialIds: () => bus.queuedTrialIds?.() ?? Promise.resolve(new Set()),
     serveDashboard: (s) => bus.serveDashboard(s),
     close: () => bus.close(),

@@ -51,6 +51,16 @@ export class Processes {
   killAll(): void {
     for (const p of this.all.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
   }
+
+  /** The last lines each process printed, for a failed test's report. */
+  tails(lines = 15): string {
+    return this.all
+      .map(
+        (p) =>
+          `--- ${p.spawnargs.slice(3, 6).join(" ")} (pid ${p.pid}, exit ${p.exitCode ?? "-"})\n${p.output().split("\n").slice(-lines).join("\n")}`,
+      )
+      .join("\n");
+  }
 }
 
 /** Reads the results file (read-only) once it exists; undefined while it is not readable yet. */

@@ -87,11 +87,17 @@ export interface CoordinatorBus {
    */
   setSweepGate(uid: string, gate: SweepGate): Promise<void>;
   /**
+   * The trial is finished for good (its final state is committed): a delivery of it still around
+   * (an acknowledgement lost when the server crashed) is dropped by the workers' bus, not run.
+   */
+  trialFinished(uid: string, trialId: number): Promise<void>;
+  /**
    * Trial ids waiting in the queue or held by a worker, to avoid publishing one twice after a
    * restart. Resolves only after every event published before the call has been handled, so a
-   * trial missing from the set whose final event was sent is already terminal in the store.
+   * trial missing from the set whose final event was sent is already terminal in the store;
+   * with `waitMs`, rejects when that takes longer.
    */
-  queuedTrialIds?(): Promise<Set<number>>;
+  queuedTrialIds?(options?: { waitMs?: number }): Promise<Set<number>>;
   /** Answers the dashboard protocol's requests from `service` (see dashboard/protocol.ts). */
   serveDashboard(service: DashboardService): void;
   close(): Promise<void>;
@@ -103,8 +109,8 @@ export interface WorkerBus {
   readonly leaseMs?: number;
   /**
    * Waits for the next trial of `pool` that may run; resolves null when `signal` aborts or the
-   * bus closes. A trial past its delivery budget is given up, and one of a paused sweep withheld,
-   * here: neither reaches the caller.
+   * bus closes. A trial past its delivery budget is given up, one already finished dropped, and
+   * one of a paused sweep withheld, here: none of them reaches the caller.
    */
   nextTrial(pool: "cpu" | "gpu", signal: AbortSignal): Promise<Delivery | null>;
   /**

@@ -46,6 +46,8 @@ export class InProcessBus implements CoordinatorBus {
   private controlHandlers = new Set<(m: ControlMessage) => void>();
   /** Sweeps whose queued trials wait (paused), by uid. */
   private readonly paused = new Set<string>();
+  /** Finished trials, as `uid.trialId`: a copy of one still queued is dropped. */
+  private readonly finished = new Set<string>();
   /** Events are handled strictly one at a time, in the order they were published. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
@@ -73,6 +75,7 @@ export class InProcessBus implements CoordinatorBus {
 
   /** The first queued trial of `pool` whose sweep is not paused, taken off the queue. */
   private take(pool: string): Item | undefined {
+    this.queue = this.queue.filter((q) => !this.finished.has(`${q.message.sweep}.${q.message.trialId}`));
     const i = this.queue.findIndex((q) => q.message.pool === pool && !this.paused.has(q.message.sweep));
     return i >= 0 ? this.queue.splice(i, 1)[0] : undefined;
   }
@@ -167,6 +170,10 @@ export class InProcessBus implements CoordinatorBus {
   }
   /** Never called here: a paused sweep's trials simply stay in this queue. */
   onWithheld(_handler: (w: WithheldMessage) => Promise<void> | void): void {}
+
+  async trialFinished(uid: string, trialId: number): Promise<void> {
+    this.finished.add(`${uid}.${trialId}`);
+  }
 
   async setSweepGate(uid: string, gate: SweepGate): Promise<void> {
     if (gate.status === "paused") {

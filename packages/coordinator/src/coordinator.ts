@@ -89,6 +89,8 @@ export class Coordinator {
   /** Publishes so far, and the count at each trial's last publish (see `reconcile`). */
   private published = 0;
   private readonly publishedAt = new Map<number, number>();
+  /** Trials the last reconcile found missing from the bus (see `reconcile`). */
+  private missed = new Set<number>();
   /** The gate last given to the bus: whether workers may start this sweep's trials. */
   private gate: "running" | "paused" | undefined;
   private exhausted = false;
@@ -201,17 +203,33 @@ export class Coordinator {
    * Compares the bus's queue with the store: queued trials the bus does not hold are published
    * (unless paused: those wait for the resume); with `lost`, running trials whose worker is gone
    * and that the bus does not hold either are requeued as lost. A trial published since the scan
-   * began is skipped: an event handler republished it meanwhile.
+   * began is skipped: an event handler republished it meanwhile. In the periodic check (`lost`),
+   * a trial must be missing from two scans in a row: a scan while nats-server recovers its store
+   * can miss a message that is there.
    */
   private async reconcile(lost: boolean): Promise<void> {
     this.reconciledAt = Date.now();
     if (!this.bus.queuedTrialIds) return;
     const mark = this.published;
-    const inQueue = await this.bus.queuedTrialIds();
+    let inQueue: Set<number>;
+    try {
+      // The periodic look must not hold the loop up while events lag (a server restart).
+      inQueue = await this.bus.queuedTrialIds(lost ? { waitMs: 10_000 } : {});
+    } catch (error) {
+      this.log(`looking at the queue: ${(error as Error).message}`);
+      return;
+    }
     const fresh = (id: number) => (this.publishedAt.get(id) ?? -1) > mark;
+    const missedBefore = this.missed;
+    this.missed = new Set();
+    const missing = (id: number) => {
+      if (inQueue.has(id) || fresh(id)) return false;
+      this.missed.add(id);
+      return !lost || missedBefore.has(id);
+    };
     if (this.store.sweepStatus(this.sweepId) !== "paused")
       for (const t of this.store.trialsOf(this.sweepId, ["queued"]))
-        if (!inQueue.has(t.id) && !fresh(t.id)) {
+        if (missing(t.id)) {
           this.withheld.delete(t.id);
           await this.publish(t);
         }
@@ -223,7 +241,7 @@ export class Coordinator {
         .map((w) => w.name),
     );
     for (const t of this.store.trialsOf(this.sweepId, ["running"]))
-      if (t.worker && gone.has(t.worker) && !inQueue.has(t.id) && !fresh(t.id)) {
+      if (t.worker && gone.has(t.worker) && missing(t.id)) {
         const why = `worker ${t.worker} is gone and the bus holds the trial no more`;
         this.log(`trial ${t.number}: ${why}`);
         await this.effects(this.store.requeueTrial(t.id, "lost", why));
@@ -407,6 +425,7 @@ export class Coordinator {
     else this.live.delete(t.id);
     for (const o of r.orders) await this.control({ kind: o.kind, trialId: t.id, runId: o.runId });
     if (r.republish) await this.publish(t);
+    if (r.applied && isTerminal(t.state)) await this.bus.trialFinished(this.uid, t.id);
   }
 
   /** Asks the pruner about the holder's new epochs; a prune goes to that run. */
@@ -437,9 +456,16 @@ export class Coordinator {
 
   /** A worker took a queued trial of this (paused) sweep off the queue: publish it on resume. */
   private withhold(w: WithheldMessage): void {
-    if (w.sweep !== this.uid) return;
-    this.withheld.add(w.trialId);
-    this.wake?.();
+    const t = w.sweep === this.uid ? this.store.trial(w.trialId) : undefined;
+    if (!t || t.sweepId !== this.sweepId) return;
+    this.withheld.add(t.id);
+    this.store.event(
+      this.sweepId,
+      t.id,
+      "trial.withheld",
+      `trial ${t.number} held back: the sweep is paused`,
+    );
+    this.changed();
   }
 
   /**
@@ -467,6 +493,7 @@ export class Coordinator {
       if (running.has(id) || this.store.trial(id)?.state !== "cancelled") continue;
       this.live.delete(id);
       void this.control({ kind: "cancel", trialId: id, runId });
+      this.bus.trialFinished(this.uid, id).catch((e) => this.log(`trial ${id}: ${(e as Error).message}`));
     }
   }
 

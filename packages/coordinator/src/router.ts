@@ -69,6 +69,7 @@ export class SweepRouter {
       publishTrial: (m) => bus.publishTrial(m),
       publishControl: (m) => bus.publishControl(m),
       setSweepGate: (uid, gate) => bus.setSweepGate(uid, gate),
+      trialFinished: (uid, id) => bus.trialFinished(uid, id),
       onEvent: (h) => {
         route.event = h;
       },
@@ -82,7 +83,7 @@ export class SweepRouter {
         route.rejected = h;
       },
       onHeartbeat: () => {},
-      queuedTrialIds: bus.queuedTrialIds ? () => bus.queuedTrialIds!() : undefined,
+      queuedTrialIds: bus.queuedTrialIds ? (o) => bus.queuedTrialIds!(o) : undefined,
       serveDashboard: (service) => bus.serveDashboard(service),
       close: async () => {
         if (this.routes.get(sweep.uid) === route) this.routes.delete(sweep.uid);

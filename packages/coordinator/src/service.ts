@@ -77,6 +77,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
       },
     }));
   const signal = AbortSignal.any([o.signal, lost.signal]);
+  log(`holding namespace "${bus.topology.namespace}" on the NATS server`);
   const router = new SweepRouter(o.store, bus, { onChange: o.onChange, log });
   const coordinators = new Set<Coordinator>();
   bus.serveDashboard(

@@ -30,6 +30,7 @@ import {
 } from "../messages.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
+import { finishedKey } from "./keys.ts";
 import { type NamespaceLock, takeNamespaceLock } from "./lock.ts";
 import { retry } from "./retry.ts";
 import { ensureTopology, type Topology, type TopologyOptions, topologyOf } from "./topology.ts";
@@ -56,6 +57,12 @@ const nextBySubject = (seq: number, subject: string) =>
 const EVENT_BUFFER = 256;
 /** How long a deferred event waits before it is delivered again. */
 const DEFER_MS = 1000;
+/**
+ * A pull request's life. nats.js retries a pull it lost (a server restart) at this pace and
+ * watches heartbeats at half of it: the default (30 s) left the coordinator deaf for that long
+ * after nats-server came back.
+ */
+const PULL_EXPIRES_MS = 5000;
 
 type Handler<T> = (value: T) => Promise<void> | void;
 
@@ -151,6 +158,13 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     await retry(() => this.gates.put(uid, encode(gate)), this.retryOptions("sweep gate"));
   }
 
+  async trialFinished(uid: string, trialId: number): Promise<void> {
+    await retry(
+      () => this.gates.put(finishedKey(uid, trialId), encode(true)),
+      this.retryOptions("finished trial"),
+    );
+  }
+
   onEvent(handler: (e: TrialEvent, c: EventContext) => Promise<void> | void): void {
     const first = !this.eventHandler;
     this.eventHandler = handler;
@@ -186,7 +200,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     this.subscriptions.push(sub);
   }
 
-  async queuedTrialIds(): Promise<Set<number>> {
+  async queuedTrialIds(options: { waitMs?: number } = {}): Promise<Set<number>> {
     const { streams, subjects } = this.topology;
     const ids = new Set<number>();
     for (let seq = 1; ; ) {
@@ -204,7 +218,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     // A trial acked after the scan above had its final event published before the ack: wait
     // until that event is written, so that the store shows it finished.
     const events = await this.jsm.streams.info(streams.events);
-    await this.handledUpTo(events.state.last_seq);
+    await this.handledUpTo(events.state.last_seq, options.waitMs);
     return ids;
   }
 
@@ -213,11 +227,13 @@ export class NatsCoordinatorBus implements CoordinatorBus {
    * stream) or deferred by this process. Events a killed coordinator had fetched come back only
    * after their ack-wait, so this can take that long after a restart.
    */
-  private async handledUpTo(mark: number): Promise<void> {
-    let logged = Date.now();
+  private async handledUpTo(mark: number, waitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const started = Date.now();
+    let logged = started;
     while (!this.closed) {
       const waiting = await this.unhandledUpTo(mark);
       if (waiting === 0) return;
+      if (Date.now() - started > waitMs) throw new Error(`${waiting} earlier event(s) not handled yet`);
       if (Date.now() - logged > 5000) {
         this.log(`waiting for ${waiting} earlier event(s) before resuming`);
         logged = Date.now();
@@ -339,7 +355,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     while (!this.closed) {
       try {
         const consumer = await this.js.consumers.get(streams.events, consumers.events);
-        const messages = await consumer.consume({ max_messages: EVENT_BUFFER });
+        const messages = await consumer.consume({ max_messages: EVENT_BUFFER, expires: PULL_EXPIRES_MS });
         this.iterators.add(messages);
         try {
           for await (const m of messages) {

@@ -25,6 +25,7 @@ import {
 import { encode, text } from "./codec.ts";
 import { connectNats } from "./connect.ts";
 import type { NatsBusOptions } from "./coordinator-bus.ts";
+import { finishedKey } from "./keys.ts";
 import { retry } from "./retry.ts";
 import { ensureTopology, type Pool, type Topology, topologyOf } from "./topology.ts";
 
@@ -104,6 +105,12 @@ export class NatsWorkerBus implements WorkerBus {
       }
       const m = d.value;
       try {
+        // Delivered again after it finished (its acknowledgement was lost in a server crash).
+        if (await this.isFinished(m)) {
+          await msg.ackAck();
+          this.log(`trial ${m.number}: already finished; dropped`);
+          continue;
+        }
         if (msg.info.redeliveryCount > m.maxDeliveries) {
           await this.giveUp(msg, m, msg.info.redeliveryCount - 1);
           continue;
@@ -121,6 +128,17 @@ export class NatsWorkerBus implements WorkerBus {
       return this.delivery(msg, m);
     }
     return null;
+  }
+
+  /** Whether the coordinator marked the trial finished; a marker that cannot be read says no. */
+  private async isFinished(m: TrialMessage): Promise<boolean> {
+    try {
+      const e = await this.gates.get(finishedKey(m.sweep, m.trialId));
+      return e?.operation === "PUT";
+    } catch (error) {
+      this.log(`finished marker of trial ${m.trialId}: ${(error as Error).message}`);
+      return false;
+    }
   }
 
   /** Whether the trial's sweep is paused; a gate that cannot be read does not hold work back. */
