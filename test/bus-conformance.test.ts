@@ -3,6 +3,8 @@
  * bus (against a real nats-server) must behave the same wherever the coordinator and the worker
  * can tell. Lease expiry and raw bytes on the wire exist only on NATS and are tested there.
  */
+
+import { getEventListeners } from "node:events";
 import {
   type CoordinatorBus,
   type Exhausted,
@@ -332,6 +334,19 @@ for (const transport of [inProcess, nats]) {
       await w.publishEvent(started(2));
       expect(await seen.until(1)).toEqual([2]);
       expect((await rejected.until(1))[0]?.error).toMatch(/trialId|runId|backend/);
+    });
+
+    it("leaves no listener on a worker's signal once its waits are over", async () => {
+      const { coordinator, worker } = await make();
+      coordinator.onEvent(() => {});
+      const w = await worker();
+      const stop = new AbortController();
+      for (const id of [1, 2, 3]) {
+        const next = w.nextTrial("cpu", stop.signal);
+        await coordinator.publishTrial(trial(id));
+        await (await next)?.ack();
+      }
+      expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
     });
 
     it("carries NaN and ±Infinity metric values through, as numbers", async () => {

@@ -222,16 +222,20 @@ export class InProcessBus implements CoordinatorBus {
         const item = bus.take(pool);
         if (item) return Promise.resolve(bus.deliver(item));
         return new Promise((resolve) => {
-          const waiter: Waiter = { pool, resolve };
-          bus.waiters.push(waiter);
-          signal.addEventListener(
-            "abort",
-            () => {
-              bus.waiters = bus.waiters.filter((w) => w !== waiter);
-              resolve(null);
+          const onAbort = () => {
+            bus.waiters = bus.waiters.filter((w) => w !== waiter);
+            resolve(null);
+          };
+          // The listener goes with the wait: a worker's signal outlives thousands of them.
+          const waiter: Waiter = {
+            pool,
+            resolve: (d) => {
+              signal.removeEventListener("abort", onAbort);
+              resolve(d);
             },
-            { once: true },
-          );
+          };
+          bus.waiters.push(waiter);
+          signal.addEventListener("abort", onAbort, { once: true });
         });
       },
       publishEvent(event) {

@@ -11,6 +11,7 @@ import type { Store, SweepRow } from "@mtl/store";
 import { Coordinator, type SweepSummary } from "./coordinator.ts";
 import { createDashboardService } from "./dashboard/service.ts";
 import { SweepRouter } from "./router.ts";
+import { sleep } from "./sleep.ts";
 import { markStaleWorkers } from "./workers.ts";
 
 /** Trials queued ahead on NATS when the experiment does not say: enough to keep a few workers busy. */
@@ -37,20 +38,6 @@ export interface DistributedOptions {
   signal: AbortSignal;
   log?: (line: string) => void;
   onChange?: () => void;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; leaves no listener behind. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Connects the coordinator's bus: takes the namespace's lock, or throws NamespaceHeld. */
