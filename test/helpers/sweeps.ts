@@ -40,8 +40,13 @@ export class Processes {
   }
 
   /** Starts `mtl worker`s and resolves once each has loaded its backend. */
-  async workers(url: string, names: string[], extra: string[] = []): Promise<MtlProcess[]> {
-    const started = names.map((name) => this.start(["worker", "--nats", url, "--name", name, ...extra]));
+  async workers(
+    url: string,
+    names: string[],
+    extra: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<MtlProcess[]> {
+    const started = names.map((name) => this.start(["worker", "--nats", url, "--name", name, ...extra], env));
     await Promise.all(
       started.map((p, i) => p.waitFor(new RegExp(`worker ${names[i]}: \\d thread\\(s\\) on`))),
     );
