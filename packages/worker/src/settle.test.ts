@@ -52,9 +52,18 @@ function recording(bus: InProcessBus, settled: string[]): WorkerBus {
     message: d.message,
     deliveries: d.deliveries,
     working: () => d.working(),
-    ack: () => (settled.push("ack"), d.ack()),
-    nak: () => (settled.push("nak"), d.nak()),
-    release: () => (settled.push("release"), d.release()),
+    ack: () => {
+      settled.push("ack");
+      return d.ack();
+    },
+    nak: () => {
+      settled.push("nak");
+      return d.nak();
+    },
+    release: () => {
+      settled.push("release");
+      d.release();
+    },
   });
   return {
     nextTrial: async (pool, signal) => {
