@@ -53,8 +53,6 @@ function expectEachResultOnce(store: Store, sweepId = 1) {
   return completed;
 }
 
-const completedLines = (p: MtlProcess) => p.output().match(/^trial \d+ completed$/gm) ?? [];
-
 describe("distributed sweeps over NATS JetStream", () => {
   it("prunes with ASHA across worker processes, recording the epoch each pruned trial stopped at", async () => {
     const { url, dir, db } = await setup();
@@ -155,7 +153,7 @@ describe("distributed sweeps over NATS JetStream", () => {
   it("resumes after the coordinator is SIGKILLed mid-sweep, running no completed trial again", async () => {
     const { url, dir, db } = await setup();
     const spec = {
-      ...experiment("resume", { seeds: 6, epochs: 3, samples: 600, strategies: ["equal", "fixed"] }),
+      ...experiment("resume", { seeds: 6, epochs: 5, samples: 600, strategies: ["equal", "fixed"] }),
     };
     // Two at a time, so that the coordinator is still planning when it dies.
     const file = writeExperiment(dir, "resume", { ...spec, sweep: { parallelism: 2 } });
@@ -163,14 +161,20 @@ describe("distributed sweeps over NATS JetStream", () => {
     await submit;
     expect(submit.exitCode, submit.output()).toBe(0);
     const ws = await workers(url, ["w1", "w2"]);
-    const completed = () => ws.reduce((n, w) => n + completedLines(w).length, 0);
     const first = mtl(["coordinator", "--nats", url, "--db", db, "--ack-wait", ACK_WAIT]);
-    await until(db, (s) => s.counts(1).completed >= 3, "three completed trials");
+    // Killed while a trial is mid-training (an epoch of five stored): it finishes while no
+    // coordinator listens, and its events wait in the stream.
+    const x = await until(
+      db,
+      (s) =>
+        s.counts(1).completed >= 3 && s.trialsOf(1, ["running"]).find((t) => t.epoch >= 1 && t.epoch < 5),
+      "a trial mid-training after three completed",
+    );
     first.kill("SIGKILL");
     await first;
-    // Let a trial finish while no coordinator listens: its events wait in the stream.
-    const atKill = completed();
-    await until(db, () => completed() > atKill, "a trial finished while the coordinator was down", 30_000);
+    expect(read(db, (s) => s.trial(x.id)?.state)).toBe("running"); // the first never wrote its end
+    const done = new RegExp(`^trial ${x.number} completed$`, "m");
+    await until(db, () => ws.some((w) => done.test(w.output())), `trial ${x.number} to finish`, 30_000);
     const second = mtl(["coordinator", "--nats", url, "--db", db, "--ack-wait", ACK_WAIT]);
     await until(db, (s) => s.getSweep(1)?.status === "completed", "the sweep to complete");
     second.kill("SIGTERM");

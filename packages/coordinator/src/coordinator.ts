@@ -425,7 +425,8 @@ export class Coordinator {
     else this.live.delete(t.id);
     for (const o of r.orders) await this.control({ kind: o.kind, trialId: t.id, runId: o.runId });
     if (r.republish) await this.publish(t);
-    if (r.applied && isTerminal(t.state)) await this.bus.trialFinished(this.uid, t.id);
+    // Idempotent, so also after a duplicate: a marker a failed write left out is written then.
+    if (isTerminal(t.state)) await this.bus.trialFinished(this.uid, t.id);
   }
 
   /** Asks the pruner about the holder's new epochs; a prune goes to that run. */

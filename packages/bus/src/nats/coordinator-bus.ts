@@ -4,7 +4,6 @@ import type {
   JetStreamClient,
   JetStreamManager,
   JsMsg,
-  KV,
   NatsConnection,
   Subscription,
 } from "nats";
@@ -30,8 +29,8 @@ import {
 } from "../messages.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
-import { finishedKey } from "./keys.ts";
 import { type NamespaceLock, takeNamespaceLock } from "./lock.ts";
+import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
 import { ensureTopology, type Topology, type TopologyOptions, topologyOf } from "./topology.ts";
 
@@ -97,7 +96,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
-    private readonly gates: KV,
+    private readonly marks: Marks,
     private readonly lock: NamespaceLock,
     readonly topology: Topology,
     options: NatsBusOptions,
@@ -127,8 +126,8 @@ export class NatsCoordinatorBus implements CoordinatorBus {
       // behind newer events of the same run. Safe: this process holds the namespace.
       await jsm.consumers.delete(t.streams.events, t.consumers.events).catch(() => false);
       await ensureTopology(jsm, t, options, true);
-      const gates = await js.views.kv(t.buckets.sweeps, { history: 1 });
-      const bus = new NatsCoordinatorBus(nc, jsm, js, gates, lock, t, options);
+      const marks = await Marks.open(js, t, options.log);
+      const bus = new NatsCoordinatorBus(nc, jsm, js, marks, lock, t, options);
       bus.listenHeartbeats();
       // Heartbeats sent before this process listened are lost: ask for fresh ones.
       nc.publish(t.subjects.ping);
@@ -155,14 +154,11 @@ export class NatsCoordinatorBus implements CoordinatorBus {
   }
 
   async setSweepGate(uid: string, gate: SweepGate): Promise<void> {
-    await retry(() => this.gates.put(uid, encode(gate)), this.retryOptions("sweep gate"));
+    await retry(() => this.marks.setGate(uid, gate), this.retryOptions("sweep gate"));
   }
 
   async trialFinished(uid: string, trialId: number): Promise<void> {
-    await retry(
-      () => this.gates.put(finishedKey(uid, trialId), encode(true)),
-      this.retryOptions("finished trial"),
-    );
+    await retry(() => this.marks.markFinished(uid, trialId), this.retryOptions("finished trial"));
   }
 
   onEvent(handler: (e: TrialEvent, c: EventContext) => Promise<void> | void): void {

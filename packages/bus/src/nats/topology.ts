@@ -1,8 +1,8 @@
 /**
  * The JetStream layout shared by coordinators and workers of one namespace: a work-queue stream of
  * trials with a subject and a durable pull consumer per pool, a persisted stream of events with
- * one durable consumer (the coordinator), and two KV buckets (the coordinator's lock, and whether
- * each sweep's trials may start). Every name is prefixed by the namespace (default "mtl"), so that
+ * one durable consumer (the coordinator), and three KV buckets (the coordinator's lock, each
+ * sweep's gate, and what is settled for good: see marks.ts). Every name is prefixed by the namespace (default "mtl"), so that
  * several people share one server; consumer names need no prefix, as they live in their stream.
  */
 import { AckPolicy, type JetStreamManager, RetentionPolicy, type StreamConfig } from "nats";
@@ -51,7 +51,9 @@ export interface Topology {
     /** The coordinator's lock on the namespace (one key, with a TTL it refreshes). */
     lock: string;
     /** Per sweep uid: may its queued trials start (`SweepGate`). */
-    sweeps: string;
+    gates: string;
+    /** Finished trials and acknowledged trial messages (marks.ts). */
+    settled: string;
   };
 }
 
@@ -76,7 +78,7 @@ export function topologyOf(namespace = DEFAULT_NAMESPACE): Topology {
       dash: `${ns}.dash`,
     },
     consumers: { trials: (pool) => `trials-${pool}`, events: "coordinator" },
-    buckets: { lock: `${up}_coordinator`, sweeps: `${up}_sweeps` },
+    buckets: { lock: `${up}_coordinator`, gates: `${up}_gates`, settled: `${up}_settled` },
   };
 }
 

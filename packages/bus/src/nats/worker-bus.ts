@@ -17,7 +17,6 @@ import {
   eventId,
   Heartbeat,
   InvalidMessage,
-  SweepGate,
   TrialEvent,
   TrialMessage,
   type WithheldMessage,
@@ -25,7 +24,7 @@ import {
 import { encode, text } from "./codec.ts";
 import { connectNats } from "./connect.ts";
 import type { NatsBusOptions } from "./coordinator-bus.ts";
-import { finishedKey } from "./keys.ts";
+import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
 import { ensureTopology, type Pool, type Topology, topologyOf } from "./topology.ts";
 
@@ -52,7 +51,7 @@ export class NatsWorkerBus implements WorkerBus {
     readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-    private readonly gates: KV,
+    private readonly marks: Marks,
     readonly topology: Topology,
     /** The ack-wait of a trial: renew a lease well within it. */
     public leaseMs: number,
@@ -68,8 +67,8 @@ export class NatsWorkerBus implements WorkerBus {
       const jsm = await nc.jetstreamManager();
       const { ackWaitMs } = await ensureTopology(jsm, t, options, false);
       const js = nc.jetstream();
-      const gates = await js.views.kv(t.buckets.sweeps, { history: 1 });
-      const bus = new NatsWorkerBus(nc, js, jsm, gates, t, ackWaitMs, options);
+      const marks = await Marks.open(js, t, options.log);
+      const bus = new NatsWorkerBus(nc, js, jsm, marks, t, ackWaitMs, options);
       bus.answerPings();
       return bus;
     } catch (error) {
@@ -105,17 +104,19 @@ export class NatsWorkerBus implements WorkerBus {
       }
       const m = d.value;
       try {
-        // Delivered again after it finished (its acknowledgement was lost in a server crash).
-        if (await this.isFinished(m)) {
+        const marks = await this.marks.of(m, msg.seq);
+        // Back after it was settled: an acknowledgement lost in a server crash, or a copy of a
+        // trial that is finished. Acknowledged again, not run.
+        if (marks.acked || marks.finished) {
           await msg.ackAck();
-          this.log(`trial ${m.number}: already finished; dropped`);
+          this.log(`trial ${m.number}: already ${marks.acked ? "acknowledged" : "finished"}; dropped`);
           continue;
         }
         if (msg.info.redeliveryCount > m.maxDeliveries) {
           await this.giveUp(msg, m, msg.info.redeliveryCount - 1);
           continue;
         }
-        if (await this.paused(m.sweep)) {
+        if (marks.paused) {
           await this.withhold(msg, m);
           continue;
         }
@@ -128,30 +129,6 @@ export class NatsWorkerBus implements WorkerBus {
       return this.delivery(msg, m);
     }
     return null;
-  }
-
-  /** Whether the coordinator marked the trial finished; a marker that cannot be read says no. */
-  private async isFinished(m: TrialMessage): Promise<boolean> {
-    try {
-      const e = await this.gates.get(finishedKey(m.sweep, m.trialId));
-      return e?.operation === "PUT";
-    } catch (error) {
-      this.log(`finished marker of trial ${m.trialId}: ${(error as Error).message}`);
-      return false;
-    }
-  }
-
-  /** Whether the trial's sweep is paused; a gate that cannot be read does not hold work back. */
-  private async paused(sweep: string): Promise<boolean> {
-    try {
-      const e = await this.gates.get(sweep);
-      if (e?.operation !== "PUT") return false;
-      const g = decode(SweepGate, e.value);
-      return g.ok && g.value.status === "paused";
-    } catch (error) {
-      this.log(`sweep gate ${sweep}: ${(error as Error).message}`);
-      return false;
-    }
   }
 
   /** Reports the trial as given up (durably, before the message goes), then removes it. */
@@ -239,8 +216,12 @@ export class NatsWorkerBus implements WorkerBus {
       settled = true;
       return retry(
         async () => {
-          if (how === "ack") await msg.ackAck();
-          else msg.nak();
+          // The mark first: if the server loses the acknowledgement, the message that comes
+          // back is recognised and dropped (marks.ts).
+          if (how === "ack") {
+            await this.marks.markAcked(msg.seq);
+            await msg.ackAck();
+          } else msg.nak();
         },
         { deadlineMs: 30_000, stopped: () => this.closed },
       ).catch((e) => this.log(`${how} trial ${message.trialId}: ${(e as Error).message}`));
