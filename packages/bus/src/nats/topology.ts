@@ -59,7 +59,7 @@ export interface Topology {
 
 export function topologyOf(namespace = DEFAULT_NAMESPACE): Topology {
   if (!NAMESPACE.test(namespace)) throw new InvalidNamespace(namespace);
-  const up = namespace.toUpperCase().replaceAll("-", "_");
+  const up = namespace.toUpperCase();
   const ns = namespace;
   return {
     namespace,
