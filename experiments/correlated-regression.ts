@@ -11,7 +11,8 @@ export default defineExperiment({
     { name: "task1", kind: "regression", metric: "mse" },
     { name: "task2", kind: "regression", metric: "mse" },
   ],
-  model: { architecture: "hard-sharing", trunk: "mlp", hidden: [64, 32], options: { experts: 4 } },
+  // mmoe takes its default of 4 experts: model.options would go to every architecture of the space.
+  model: { architecture: "hard-sharing", trunk: "mlp", hidden: [64, 32] },
   strategies: ["equal"],
   space: {
     architecture: choice(["hard-sharing", "mmoe", "single-task"]),

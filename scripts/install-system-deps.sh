@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from Debian's packages, when missing:
-# nats-server (the distributed tests), tmux (the dashboard test), chromium (the report test).
+# nats-server (the distributed tests), tmux (the dashboard test), chromium (the report test),
+# openssl (a throwaway CA for the TLS test).
 set -euo pipefail
 need=()
 command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present: nats-server, tmux, chromium"
+  echo "system packages present: nats-server, tmux, chromium, openssl"
   exit 0
 fi
 sudo=""

@@ -62,7 +62,7 @@ describe("mtl dash on a finished sweep, in tmux", () => {
     tmux.keys("dash", ["Tab"]);
     s = await tmux.waitFor("dash", /worker\.joined/);
     tmux.keys("dash", ["Tab"]);
-    s = await tmux.waitFor("dash", /rank strategy/);
+    s = await tmux.waitFor("dash", /rank configuration/);
     expect(s).toMatch(/single-task/);
     expect(s).toMatch(/Δm%/);
 

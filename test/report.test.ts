@@ -49,16 +49,18 @@ describe("mtl compare and mtl report on a finished sweep", () => {
     const r = await mtl(["compare", "--db", db]);
     expect(r.stderr).toBe("");
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    expect(r.stdout).toMatch(/rank\s+strategy\s+n\s+task1 accuracy ↑\s+95% CI\s+p\s+task2 accuracy ↑/);
+    expect(r.stdout).toMatch(/· val split \(the sweep objective's\)/);
+    expect(r.stdout).toMatch(/rank\s+configuration\s+n\s+task1 accuracy ↑\s+95% CI\s+p\s+task2 accuracy ↑/);
     expect(r.stdout).toMatch(/Δm% ↑/);
-    expect(r.stdout).toMatch(/^\s+\d\s+single-task\s+2\s/m);
-    expect(r.stdout).toMatch(/^\s+\d\s+fixed\s+2\s/m);
+    expect(r.stdout).toMatch(/^\s+—\s+single-task\s+2\s/m);
+    expect(r.stdout).toMatch(/^\s+[123]\s+fixed λ=1\/1\s+2\s/m);
     expect(r.stdout).toContain("Positive = better than single-task");
     expect(r.stdout).toMatch(/Welch t-test .* against single-task/);
+    expect(r.stdout).toMatch(/rank: by the sweep objective mean\.accuracy on the val split/);
   });
 
-  it("compare --format json and --by weights give one row per weight setting", async () => {
-    const r = await mtl(["compare", "1", "--db", db, "--format", "json", "--by", "weights"]);
+  it("compare --format json gives one row per configuration, each weight setting its own", async () => {
+    const r = await mtl(["compare", "1", "--db", db, "--format", "json"]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const cmp = JSON.parse(String(r.stdout)) as {
       hasBaseline: boolean;
@@ -66,11 +68,11 @@ describe("mtl compare and mtl report on a finished sweep", () => {
       rows: { label: string; seeds: number[]; deltaM: { mean: number } | null; weights?: number[] }[];
     };
     expect(cmp.hasBaseline).toBe(true);
-    expect(cmp.split).toBe("test");
+    expect(cmp.split).toBe("val");
     expect(cmp.rows.map((r) => r.label).sort()).toEqual([
-      "fixed λ(0,2)",
-      "fixed λ(1,1)",
-      "fixed λ(2,0)",
+      "fixed λ=0/2",
+      "fixed λ=1/1",
+      "fixed λ=2/0",
       "single-task",
     ]);
     for (const row of cmp.rows) {
@@ -81,6 +83,9 @@ describe("mtl compare and mtl report on a finished sweep", () => {
   });
 
   it("compare rejects bad options with one line and exit 2", async () => {
+    const by = await mtl(["compare", "--db", db, "--by", "weights"]);
+    expect(by.exitCode, String(by.stderr)).toBe(2);
+    expect(String(by.stderr)).toMatch(/^mtl: --by: expected config or strategy, got "weights"/);
     const r = await mtl(["compare", "--db", db, "--format", "xml"]);
     expect(r.exitCode, String(r.stderr)).toBe(2);
     expect(String(r.stderr).trim()).toBe('mtl: --format: expected one of table, md, csv, json, got "xml"');
@@ -106,7 +111,7 @@ describe("mtl compare and mtl report on a finished sweep", () => {
     expect(html).not.toMatch(/<script|<link|src=|href="http/);
     const md = readFileSync(join(out, "summary.md"), "utf8");
     expect(md).toContain("](plots/pareto.png)");
-    expect(md).toContain("| rank | strategy |");
+    expect(md).toContain("| rank | configuration |");
   });
 
   it("the page's plots are in Chromium's DOM", async () => {

@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { resolveConfig } from "@mtl/scheduler";
+import { ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mtl, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
+import { mtl, ROOT, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -21,7 +24,7 @@ describe("mtl run, end to end on the embedded default", () => {
     expect(first.stderr).toBe("");
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toMatch(/sweep 1 complete: 4 completed, 0 failed/);
-    expect(first.stdout).toMatch(/#\s+method\s+params\s+seeds\s+mean\.accuracy \(val\)/);
+    expect(first.stdout).toMatch(/#\s+configuration\s+seeds\s+mean\.accuracy \(val\)/);
   });
 
   it("uses both workers", () => {
@@ -82,7 +85,9 @@ describe("mtl run, end to end on the embedded default", () => {
   it("says so when run again and repeats nothing", async () => {
     const r = await mtl(["run", file, "--db", db, "--workers", "2"]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/already complete: 4 trials, nothing to run/);
+    expect(r.stdout).toMatch(
+      /already complete: 4 trials \(4 completed, 0 failed, 0 pruned, 0 cancelled\), nothing to run/,
+    );
     const store = new Store(db, { readonly: true });
     for (const t of store.trialsOf(1)) expect(store.attemptsOf(t.id)).toHaveLength(1);
     store.close();
@@ -110,13 +115,17 @@ describe("mtl run, interrupted and resumed", () => {
     child.kill("SIGINT");
     const r = await child;
     expect(r.exitCode).toBe(130);
-    expect(r.stdout).toMatch(/interrupted: \d+ trials completed; \d+ unfinished will resume/);
     const mid = new Store(db, { readonly: true });
     const counts = mid.counts(1);
     const doneIds = mid.trialsOf(1, ["completed"]).map((t) => t.id);
     mid.close();
     expect(counts.running).toBe(0);
     expect(counts.completed).toBeLessThan(8);
+    // Every trial of the sweep that is not finished, planned or not; the command to resume, whole.
+    const finished = counts.completed + counts.failed + counts.pruned + counts.cancelled;
+    expect(r.stdout).toContain(
+      `interrupted: ${counts.completed} trials completed; ${8 - finished} unfinished will resume on the next \`pnpm mtl run ${file} --db ${db} --workers 2\``,
+    );
 
     const resumed = await mtl(["run", file, "--db", db, "--workers", "2"]);
     expect(resumed.exitCode).toBe(0);
@@ -166,6 +175,116 @@ describe("bad experiment files", () => {
     );
     const r = await mtl(["run", file]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toMatch(/^mtl: could not load experiment file .*throws\.ts: boom$/);
+    const [head, where] = r.stderr.trim().split("\n");
+    expect(head).toMatch(/^mtl: could not load experiment file .*throws\.ts: boom$/);
+    expect(where).toMatch(/^ {2}.*throws\.ts:1:7: boom$/);
+  });
+});
+
+describe("a sweep whose trials fail", () => {
+  // Half the trials diverge at run time (a learning rate of 1e12 passes every check before).
+  const spec = {
+    name: "diverge",
+    dataset: { name: "correlated-regression", options: { n_samples: 300, dim: 8, n_tasks: 2 } },
+    tasks: [
+      { name: "task1", kind: "regression", metric: "mse" },
+      { name: "task2", kind: "regression", metric: "mse" },
+    ],
+    model: { architecture: "hard-sharing", hidden: [8] },
+    strategies: ["equal"],
+    space: { learningRate: { kind: "choice", values: [0.01, 1e12] } },
+    seeds: [0, 1],
+    training: { epochs: 2, batchSize: 32, optimizer: "sgd" },
+  };
+  const db = join(tmp.dir, "diverge.db");
+  let file: string;
+  let first: Awaited<ReturnType<typeof mtl>>;
+
+  beforeAll(async () => {
+    file = writeExperiment(tmp.dir, "diverge", spec);
+    first = await mtl(["run", file, "--db", db, "--workers", "2"]);
+  });
+
+  it("exits 3 and groups the failures by reason, with the command that retries them", () => {
+    expect(first.exitCode, first.stderr).toBe(3);
+    expect(first.stdout).toContain("sweep 1 complete: 2 completed, 2 failed, 0 pruned, 0 cancelled");
+    expect(first.stdout).toMatch(
+      /^2 trials failed:\n {2}2 × non-finite loss in task task\d at epoch \d \(trial #\d, #\d\)$/m,
+    );
+    expect(first.stdout).toContain(
+      `Fix the cause, then run them again: pnpm mtl run ${file} --db ${db} --workers 2 --retry-failed`,
+    );
+  });
+
+  it("says so again when run again, and still exits 3", async () => {
+    const r = await mtl(["run", file, "--db", db, "--workers", "2"]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stdout).toContain(
+      "is already complete: 4 trials (2 completed, 2 failed, 0 pruned, 0 cancelled), nothing to run.",
+    );
+    expect(r.stdout).toMatch(/^2 trials failed:$/m);
+  });
+
+  it("--retry-failed queues the failed trials again and runs only them", async () => {
+    const before = new Store(db, { readonly: true });
+    const failed = before.trialsOf(1, ["failed"]).map((t) => t.id);
+    const completed = before.trialsOf(1, ["completed"]).map((t) => t.id);
+    before.close();
+    const r = await mtl(["run", file, "--db", db, "--workers", "2", "--retry-failed"]);
+    expect(r.stdout).toContain("2 failed trial(s) of sweep 1 queued again");
+    expect(r.exitCode).toBe(3); // they diverge again
+    const after = new Store(db, { readonly: true });
+    for (const id of failed) expect(after.attemptsOf(id).map((a) => a.state)).toEqual(["failed", "failed"]);
+    for (const id of completed) expect(after.attemptsOf(id)).toHaveLength(1);
+    after.close();
+  });
+
+  it("documents the exit codes in mtl run --help", async () => {
+    const r = await mtl(["run", "--help"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}3 {4}the sweep finished but some trials failed/m);
+    expect(r.stdout).toMatch(/^ {2}2 {4}bad input/m);
+  });
+});
+
+describe("machine-readable output", () => {
+  const db = join(tmp.dir, "big.db");
+  const trials = 1500;
+
+  beforeAll(() => {
+    // A sweep of many planned trials, written through the store: what is under test is the output.
+    const store = new Store(db);
+    const experiment = ExperimentSpec.parse(tinyExperiment("big"));
+    const { sweep } = store.ensureSweep(experiment);
+    const config = resolveConfig(experiment, { strategy: "equal" }, 0);
+    store.planTrials(
+      sweep.id,
+      Array.from({ length: trials }, (_, seed) => ({
+        configKey: "k",
+        seed,
+        method: "equal",
+        params: {},
+        config,
+      })),
+    );
+    store.close();
+  });
+
+  it("mtl trials --json arrives whole through a pipe (several hundred KB)", async () => {
+    const r = await mtl(["trials", "--db", db, "--json"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(500_000);
+    const parsed = JSON.parse(r.stdout) as unknown[];
+    expect(parsed).toHaveLength(trials);
+  });
+
+  it("the README's launch form (pnpm -s mtl …) prints clean JSON", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(readme).toContain("pnpm -s mtl trials [--db mtl.db] [--sweep ID] [--json]");
+    const r = await mtl(["trials", "--db", db, "--json"], { via: "readme" });
+    expect(r.exitCode).toBe(0);
+    expect((JSON.parse(r.stdout) as unknown[]).length).toBe(trials);
+    const list = await mtl(["list", "strategies", "--json"], { via: "readme" });
+    expect((JSON.parse(list.stdout) as { name: string }[]).map((s) => s.name)).toContain("pcgrad");
   });
 });

@@ -40,6 +40,55 @@ describe("sweeps on the embedded path", () => {
     expect(r.stdout).toMatch(/trial \d+ pruned at epoch \d/);
   });
 
+  it("prunes configurations, not seeds: a configuration keeps all its seeds or none, baselines are never pruned", async () => {
+    const spec = tinyExperiment("asha-configs", {
+      strategies: ["equal"],
+      baselines: true,
+      seeds: [0, 1],
+      space: { learningRate: { kind: "loguniform", low: 1e-5, high: 0.05 } },
+      training: { epochs: 9, batchSize: 32 },
+      sweep: {
+        sampler: "random",
+        maxTrials: 24,
+        seed: 3,
+        parallelism: 4,
+        pruner: { kind: "asha", reduction: 3, minEpochs: 1 },
+      },
+    });
+    const db = join(tmp.dir, "asha-configs.db");
+    const r = await mtl([
+      "run",
+      writeExperiment(tmp.dir, "asha-configs", spec),
+      "--db",
+      db,
+      "--workers",
+      "2",
+    ]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const store = new Store(db, { readonly: true });
+    try {
+      const trials = store.trialsOf(1);
+      const byConfig = new Map<string, string[]>();
+      for (const t of trials) byConfig.set(t.configKey, [...(byConfig.get(t.configKey) ?? []), t.state]);
+      expect(trials.some((t) => t.state === "pruned")).toBe(true);
+      // A configuration's seeds are pruned together. The one exception is a seed that finished
+      // while the verdict was on its way: a finished result is never thrown away.
+      const pruned = [...byConfig].filter(([, states]) => states.includes("pruned"));
+      expect(pruned.some(([, states]) => states.every((s) => s === "pruned"))).toBe(true);
+      for (const [key, states] of byConfig) {
+        if (new Set(states).size === 1) continue;
+        expect(new Set(states), `${key}: ${states}`).toEqual(new Set(["pruned", "completed"]));
+        for (const t of trials.filter((x) => x.configKey === key && x.state === "completed"))
+          expect(t.epoch, `${key}: a completed seed trained to the end`).toBe(9);
+      }
+      const baselines = trials.filter((t) => t.method === "single-task");
+      expect(baselines.length).toBeGreaterThan(0);
+      for (const t of baselines) expect(t.state).toBe("completed");
+    } finally {
+      store.close();
+    }
+  });
+
   it("extends a finished sweep with more trials and plans the same ones for the same seed", async () => {
     const spec = tinyExperiment("extend", {
       strategies: ["equal"],

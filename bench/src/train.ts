@@ -1,6 +1,6 @@
 /**
  * `pnpm bench train`: training speed of two reference models on every TensorFlow.js backend that
- * loads — wasm with our kernels, wasm with tfjs's XNNPACK products, cpu — and, where /usr/bin/python3 has
+ * loads — wasm with our kernels, wasm with tfjs's own kernels (MTL_ACCEL=off), cpu — and, where /usr/bin/python3 has
  * torch, the same model in PyTorch on one thread, with the ratio to it:
  * - mlp: 64 → 256 → 256 shared trunk, two regression heads, batch 256, Adam;
  * - cnn: the mnist-multitask cnn hard-sharing model (28×28×1 → Conv2D 32 3×3 → relu →
@@ -10,13 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import {
-  initBackend,
-  installFastMatMul,
-  referenceCnnTrainingStep,
-  referenceTrainingStep,
-  uninstallFastMatMul,
-} from "@mtl/trainer";
+import { accel, initBackend, referenceCnnTrainingStep, referenceTrainingStep } from "@mtl/trainer";
 
 const BATCH = 256;
 /** Minimum warm-up time per backend, on top of the warm-up steps. */
@@ -134,7 +128,7 @@ interface Model {
   batch: number;
   make: () => Reference;
   torch: string;
-  /** Steps for the slow backends (wasm with XNNPACK products, cpu). */
+  /** Steps for the slow backends (wasm with tfjs's kernels, cpu). */
   slowSteps: (steps: number) => number;
   warmup: number;
 }
@@ -155,12 +149,15 @@ async function measure(model: Model, steps: number, seconds: number): Promise<vo
   }
   try {
     await initBackend("wasm");
-    add("wasm (fast kernels)", run(steps));
-    uninstallFastMatMul();
-    // tfjs-wasm's own matrix products (XNNPACK); the dense and loss ops fall back to their tf-op
-    // form and the step to the gradient tape (the fused optimizer stays).
-    add("wasm (XNNPACK products)", run(model.slowSteps(steps)));
-    installFastMatMul();
+    const fast = accel();
+    if (fast?.active) {
+      add("wasm (fast kernels)", run(steps));
+      fast.disable();
+    } else console.log("wasm: the accel is not active (MTL_ACCEL=off?)");
+    // tfjs-wasm's own kernels: XNNPACK's matrix products, the dense and loss ops in their tf-op
+    // form, the step on the gradient tape and tfjs's optimiser (what MTL_ACCEL=off trains with).
+    add("wasm (tfjs kernels)", run(model.slowSteps(steps)));
+    fast?.enable();
   } catch (err) {
     console.log(`wasm: not available (${(err as Error).message})`);
   }

@@ -8,13 +8,28 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const MAIN = join(ROOT, "apps", "cli", "src", "main.ts");
 
-/** Runs the real `mtl` CLI as a child process (never throws on a non-zero exit). */
-export function mtl(args: string[], options: { env?: Record<string, string>; timeout?: number } = {}) {
-  return execa(TSX, [MAIN, ...args], {
+export interface MtlOptions {
+  env?: Record<string, string>;
+  timeout?: number;
+  /**
+   * How to launch it: `tsx` (the default, straight to the CLI) or `readme`, the launch form the
+   * README gives users (`pnpm -s mtl …`), to check that it prints nothing of its own.
+   */
+  via?: "tsx" | "readme";
+  /** Run as this user id (and its group), e.g. to meet permissions root would ignore. @default this process's */
+  uid?: number;
+}
+
+/** Runs the real `mtl` CLI as a child process (never throws on a non-zero exit); stdout is a pipe. */
+export function mtl(args: string[], options: MtlOptions = {}) {
+  const [command, argv] =
+    options.via === "readme" ? ["pnpm", ["-s", "mtl", ...args]] : [TSX, [MAIN, ...args]];
+  return execa(command as string, argv as string[], {
     cwd: ROOT,
     reject: false,
     timeout: options.timeout,
     env: { INIT_CWD: "", FORCE_COLOR: "0", ...options.env },
+    ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
   });
 }
 

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { createSampler } from "@mtl/scheduler";
+import { sweepSampler } from "@mtl/coordinator";
 import { ExperimentSpec } from "@mtl/spec";
 import { Store, type SweepRow } from "@mtl/store";
 import { runEmbedded } from "./embedded.ts";
@@ -23,7 +23,7 @@ export async function addBaselines(
   process.once("SIGINT", onSigint);
   try {
     const { sweep: same } = store.ensureSweep(experiment);
-    const progress = new ProgressLines(store, same.id, () => createSampler(experiment).total, write);
+    const progress = new ProgressLines(store, same.id, () => sweepSampler(experiment).total, write);
     write(`running the single-task baselines of sweep ${same.id}…`);
     await runEmbedded({
       store,

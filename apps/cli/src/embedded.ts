@@ -2,7 +2,7 @@ import { InProcessBus } from "@mtl/bus";
 import { Coordinator, type SweepSummary } from "@mtl/coordinator";
 import type { Experiment } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
-import { runWorker } from "@mtl/worker";
+import { runWorker, type WorkerLimits } from "@mtl/worker";
 
 export interface EmbeddedOptions {
   store: Store;
@@ -11,6 +11,10 @@ export interface EmbeddedOptions {
   /** Local workers, each training on its own thread. */
   workers: number;
   backend?: string;
+  /** Folders the workers may read data from. */
+  dataDirs?: string[];
+  /** What the workers refuse to train (epochs, samples, parameters, message bytes). */
+  limits?: WorkerLimits;
   signal: AbortSignal;
   log?: (line: string) => void;
   onChange?: () => void;
@@ -40,6 +44,8 @@ export async function runEmbedded(o: EmbeddedOptions): Promise<SweepSummary> {
       bus: bus.worker(),
       name: `local-${i + 1}`,
       backend: o.backend,
+      dataDirs: o.dataDirs,
+      limits: o.limits,
       signal: stopWorkers.signal,
       heartbeatMs: 1000,
       log: o.log,

@@ -1,16 +1,17 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Experiment, ExperimentSpec, formatIssues, InputError } from "@mtl/spec";
 
 /** Paths on the command line are relative to where the user ran `pnpm mtl`, not the repo root. */
 export function userPath(path: string): string {
-  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+  return resolve(process.env.INIT_CWD || process.cwd(), path);
 }
 
 /**
- * Imports an experiment file and validates its default export. Every failure becomes a
- * InputError (exit 2) with one clear message, and for schema errors one line per problem.
+ * Imports an experiment file and validates its default export. Every failure becomes an
+ * InputError (exit 2) with one clear message: for syntax and import errors the file, line,
+ * column and the compiler's message with the line itself; for schema errors one line per problem.
  */
 export async function loadExperiment(file: string): Promise<{ experiment: Experiment; path: string }> {
   const path = userPath(file);
@@ -19,8 +20,7 @@ export async function loadExperiment(file: string): Promise<{ experiment: Experi
   try {
     mod = await import(pathToFileURL(path).href);
   } catch (error) {
-    const message = (error as Error).message?.split("\n")[0] ?? String(error);
-    throw new InputError(`could not load experiment file ${file}: ${message}`);
+    throw loadError(error, file, path);
   }
   const spec = mod.default ?? mod.experiment;
   if (spec === undefined)
@@ -28,4 +28,66 @@ export async function loadExperiment(file: string): Promise<{ experiment: Experi
   const parsed = ExperimentSpec.safeParse(spec);
   if (!parsed.success) throw new InputError(`invalid experiment file ${file}:`, formatIssues(parsed.error));
   return { experiment: parsed.data, path };
+}
+
+interface Located {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** The source line and a caret under the column, for a message that points into the file. */
+function excerpt(path: string, line: number, column: number): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8").split(/\r?\n/)[line - 1] ?? "";
+  } catch {
+    return [];
+  }
+  const shown = text.replace(/\t/g, " ").slice(0, 160);
+  return [`    ${shown}`, `    ${" ".repeat(Math.min(column, shown.length))}^`];
+}
+
+/**
+ * Where a failed import went wrong in the experiment file itself: esbuild's `file:line:col: ERROR:
+ * message` lines for syntax errors, the import statement naming a module that cannot be found,
+ * or the file's frame in the stack of an error thrown while it ran.
+ */
+function locate(error: unknown, path: string): Located[] {
+  const message = String((error as Error)?.message ?? error);
+  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const syntax = [...message.matchAll(new RegExp(`^${escaped}:(\\d+):(\\d+): ERROR: (.*)$`, "gm"))];
+  if (syntax.length > 0)
+    return syntax.map((m) => ({ line: Number(m[1]), column: Number(m[2]), message: m[3] ?? "" }));
+  const missing = /Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1];
+  if (missing) {
+    const lines = readFileSync(path, "utf8").split(/\r?\n/);
+    const at = lines.findIndex((l) => l.includes(`"${missing}"`) || l.includes(`'${missing}'`));
+    if (at >= 0)
+      return [
+        {
+          line: at + 1,
+          column: Math.max(0, (lines[at] ?? "").indexOf(missing) - 1),
+          message: `cannot find module "${missing}"`,
+        },
+      ];
+  }
+  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(String((error as Error)?.stack ?? ""));
+  if (frame)
+    return [{ line: Number(frame[1]), column: Number(frame[2]) - 1, message: message.split("\n")[0] ?? "" }];
+  return [];
+}
+
+function loadError(error: unknown, file: string, path: string): InputError {
+  const located = locate(error, path);
+  if (located.length === 0) {
+    const first = String((error as Error)?.message ?? error).split("\n")[0];
+    return new InputError(`could not load experiment file ${file}: ${first}`, [], { cause: error });
+  }
+  const details = located.flatMap((l) => [
+    `${file}:${l.line}:${l.column + 1}: ${l.message}`,
+    ...excerpt(path, l.line, l.column),
+  ]);
+  const head = located.length === 1 ? located[0]?.message : `${located.length} errors`;
+  return new InputError(`could not load experiment file ${file}: ${head}`, details, { cause: error });
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from "node:v8";
+import { redactUrls } from "@mtl/bus";
 import { InputError } from "@mtl/spec";
 import { Command, CommanderError } from "commander";
+import * as check from "./commands/check.ts";
 import * as compare from "./commands/compare.ts";
 import * as coordinator from "./commands/coordinator.ts";
 import * as dash from "./commands/dash.ts";
@@ -22,7 +24,7 @@ const program = new Command("mtl")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, dash, trials, list, compare, report, coordinator, worker])
+for (const command of [run, check, dash, trials, list, compare, report, coordinator, worker])
   command.register(program);
 
 /**
@@ -39,16 +41,20 @@ function exitWhenFlushed(code: number): void {
   process.stderr.write("", done);
 }
 
-/** The exit code of an error: 2 for the user's input (and command-line syntax), 1 otherwise. */
+/**
+ * The exit code of an error: 2 for the user's input (and command-line syntax), 1 otherwise (see
+ * run-summary.ts for all of them). What it prints has any URL's credentials redacted.
+ */
 function exitCodeOf(error: unknown): number {
+  const say = (line: string) => process.stderr.write(`${redactUrls(line)}\n`);
   if (error instanceof InputError) {
-    process.stderr.write(`mtl: ${error.message}\n`);
-    for (const d of error.details) process.stderr.write(`  ${d}\n`);
+    say(`mtl: ${error.message}`);
+    for (const d of error.details) say(`  ${d}`);
     return 2;
   }
   if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
-  process.stderr.write(`mtl: ${(error as Error).message ?? String(error)}\n`);
-  if (process.env.MTL_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+  say(`mtl: ${(error as Error).message ?? String(error)}`);
+  if (process.env.MTL_DEBUG) say(`${(error as Error).stack}`);
   return 1;
 }
 

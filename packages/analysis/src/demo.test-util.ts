@@ -2,7 +2,7 @@
  * A synthetic sweep with a known structure, for the report tests and for looking at the plots:
  * weight on a task helps that task, pcgrad helps both, curves approach the final values.
  */
-import { Rng, TrialConfig } from "@mtl/spec";
+import { configKeyOf, type Experiment, ExperimentSpec, Rng, TrialConfig } from "@mtl/spec";
 import type { CurvePoint, TrialRecord } from "./records.ts";
 
 type TaskDef = { name: string; kind: "classification" | "regression"; metric: "accuracy" | "mse" };
@@ -12,6 +12,16 @@ const TASK_DEFS: TaskDef[] = [
   { name: "reg", kind: "regression", metric: "mse" },
   { name: "aux", kind: "classification", metric: "accuracy" },
 ];
+
+/** The demo sweep's experiment: its tasks, one objective per task on the test split. */
+export function demoExperiment(nTasks: 2 | 3): Experiment {
+  return ExperimentSpec.parse({
+    name: "demo",
+    dataset: { name: "demo" },
+    tasks: TASK_DEFS.slice(0, nTasks),
+    sweep: { objective: { task: "pareto", split: "test" } },
+  });
+}
 
 /** A demo sweep over `nTasks` (2 or 3) tasks: equal, pcgrad, fixed over a weight grid, baselines. */
 export function demoSweep(
@@ -63,10 +73,10 @@ export function demoSweep(
       id: id++,
       sweepId: 1,
       state: "completed",
-      configKey: `${strategy}${weights ?? ""}`,
+      configKey: configKeyOf(config),
       seed,
       config,
-      params: {},
+      params: { strategy },
       final,
       curves,
     });
@@ -100,7 +110,14 @@ export function demoSweep(
       );
     }
     if (options.baselines ?? true)
-      for (const t of tasks) add("equal", "single-task", [t], seed, null, [0.55]);
+      add(
+        "equal",
+        "single-task",
+        tasks,
+        seed,
+        null,
+        tasks.map(() => 0.55),
+      );
   }
   return out;
 }

@@ -21,12 +21,19 @@ export function fmtP(p: number | null): string {
   return p < 0.001 ? "<0.001" : p.toFixed(3);
 }
 
-/** "mean ± std" (the std left out with one seed). */
+/** A signed number with fixed decimals ("+3.75", "-1.20", "0.00"), or "—" when missing: how Δm% is printed everywhere. */
+export function fmtSigned(x: number | null | undefined, decimals = 2): string {
+  const v = fmt(x, decimals);
+  return x != null && x > 0 && !/^0\.?0*$/.test(v) ? `+${v}` : v;
+}
+
+/** "mean ± std" (the std left out with one seed); seeds that diverged are named, never hidden. */
 export function meanStd(c: Cell, decimals: number, signed = false): string {
-  if (!Number.isFinite(c.mean)) return "—";
-  const v = fmt(c.mean, decimals);
-  const m = signed && c.mean > 0 && !/^0\.?0*$/.test(v) ? `+${v}` : v;
-  return Number.isFinite(c.std) ? `${m} ± ${fmt(c.std, decimals)}` : m;
+  const div = c.diverged > 0 ? `${c.diverged} diverged` : "";
+  if (!Number.isFinite(c.mean)) return div ? "diverged" : "—";
+  const m = signed ? fmtSigned(c.mean, decimals) : fmt(c.mean, decimals);
+  const text = Number.isFinite(c.std) ? `${m} ± ${fmt(c.std, decimals)}` : m;
+  return div ? `${text} (+${div})` : text;
 }
 
 /** "[low, high]" or "—". */
@@ -45,18 +52,21 @@ export function columnTitle(c: { task: string; metric: string; direction: "max" 
   return `${c.task} ${c.metric} ${c.direction === "max" ? "↑" : "↓"}`;
 }
 
+/** How many left-out trials the text legend names one by one (JSON lists them all). */
+const LEFT_OUT_SHOWN = 12;
+
 /** The legend: what each number is, which test, the Δm% formula and its sign. */
 export function legend(cmp: Comparison): string[] {
   const pct = Math.round(cmp.level * 100);
   const others = cmp.rows.length - 1;
   const lines = [
-    `Split: ${cmp.split}. Cells: mean ± sample std over seeds; n = seeds; ${pct}% CI = mean ± t(${(1 + cmp.level) / 2}, n−1)·std/√n (Student t).`,
+    `Split: ${cmp.split}. Rows: ${cmp.by === "config" ? "one per configuration (strategy, its options, architecture, λ and every swept value)" : "one per strategy (its best configuration)"}. Cells: mean ± sample std over seeds; n = seeds; ${pct}% CI = mean ± t(${(1 + cmp.level) / 2}, n−1)·std/√n (Student t).`,
   ];
   if (cmp.hasBaseline)
     lines.push(
       "Δm% = 100 · mean over tasks t of Δ_t, Δ_t = mean over the task's metrics m of (−1)^{w_m}·(B_m − M_m)/B_m, " +
-        "w_m = 1 if higher is better; B = single-task runs (mean over seeds), M = the row. " +
-        "Positive = better than single-task. Shown as mean ± std of the per-seed Δm%.",
+        "w_m = 1 if higher is better; B = the row's single-task baseline (same data, model and training parameters), M = the row, " +
+        "seed by seed (paired). Positive = better than single-task. Shown as mean ± std over the paired seeds.",
     );
   if (cmp.reference) {
     const test =
@@ -68,14 +78,26 @@ export function legend(cmp: Comparison): string[] {
     );
   }
   lines.push(
-    cmp.rankBy === "delta-m"
-      ? "rank: by Δm% (higher first)."
-      : "rank: mean over columns of each row's rank on that column (1 = best, ties averaged), as there is no Δm% without single-task runs.",
+    `rank: by the sweep objective ${cmp.objective.names.join(", ")} on the ${cmp.split} split (mean over seeds${cmp.objective.names.length > 1 ? "; Pareto rank, then crowding distance" : ""}), the order of the leaderboard, the dashboard and the report; single-task rows are the baseline and are not ranked.`,
   );
   lines.push(
     "front: ★ = on the Pareto front of the rows' means (no other row is as good on every column and better on one).",
   );
   const ex = Object.entries(cmp.excluded);
-  if (ex.length > 0) lines.push(`Left out (not completed): ${ex.map(([s, n]) => `${n} ${s}`).join(", ")}.`);
+  if (ex.length > 0) {
+    const named = cmp.leftOut
+      .slice(0, LEFT_OUT_SHOWN)
+      .map((t) => `trial ${t.number ?? `id ${t.id}`} (${t.label}, seed ${t.seed}): ${t.reason}`);
+    const more = cmp.leftOut.length - named.length;
+    lines.push(
+      `Left out: ${ex.map(([s, n]) => `${n} ${s}`).join(", ")} — ${named.join("; ")}${more > 0 ? `; and ${more} more (--format json lists all)` : ""}.`,
+    );
+  }
   return [...lines, ...cmp.notes];
+}
+
+/** The objective's value(s) of a row in a few digits. */
+export function objectiveText(values: readonly number[] | null): string {
+  if (!values) return "—";
+  return values.map((v) => fmt(v, decimalsFor([v]))).join(", ");
 }

@@ -7,9 +7,22 @@ export {
   type CompareRow,
   type Comparison,
   compare,
+  type LeftOut,
+  onSplit,
+  type Split,
 } from "./compare.ts";
 export { deltaM, type MetricColumn, relativeImprovement } from "./delta-m.ts";
-export { legend } from "./format.ts";
+export { fmtSigned, legend } from "./format.ts";
+export {
+  baselineConfigOf,
+  type Configuration,
+  configurationsOf,
+  hasResult,
+  type Pairing,
+  pairWithBaseline,
+  resultsBySeed,
+  type SeedDelta,
+} from "./pairing.ts";
 export {
   decodePng,
   encodePng,
@@ -18,7 +31,7 @@ export {
   inkStats,
   screenshotPage,
 } from "./png.ts";
-export { type CurvePoint, finalValue, type TrialRecord, variantKey } from "./records.ts";
+export { type CurvePoint, metricOf, type TrialRecord, weightsOf } from "./records.ts";
 export { renderCsv, renderJson } from "./render-data.ts";
 export { renderMarkdown } from "./render-md.ts";
 export { renderTable } from "./render-table.ts";
@@ -38,3 +51,11 @@ export {
 } from "./stats.ts";
 export type { Plot } from "./svg/common.ts";
 export { incompleteBeta, lnGamma, tCdf, tPdf, tQuantile, tTwoSided } from "./t-dist.ts";
+export {
+  shortName,
+  shortValue,
+  strategyLabel,
+  type VariantParts,
+  variantLabels,
+  variantParts,
+} from "./variant.ts";

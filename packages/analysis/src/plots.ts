@@ -56,14 +56,21 @@ export function paretoPlot(points: Comparison, tasks?: [string, string]): Plot |
   });
 }
 
+/** Rows drawn as learning curves: the best-ranked ones and the baselines, so a plot stays readable. */
+export const CURVE_ROWS = 8;
+
 /** Learning curves on the val split: one plot per task, one line per row (mean over seeds, ± std band). */
 export function curvePlots(cmp: Comparison, trials: readonly TrialRecord[]): Plot[] {
   const byId = new Map(trials.map((t) => [t.id, t]));
   const methods = [...new Set(cmp.rows.map((r) => r.method))];
+  const shown = [
+    ...cmp.rows.filter((r) => !r.isBaseline).slice(0, CURVE_ROWS),
+    ...cmp.rows.filter((r) => r.isBaseline),
+  ];
   const plots: Plot[] = [];
   for (const { column } of primaryColumns(cmp)) {
     const series: Series[] = [];
-    for (const row of cmp.rows) {
+    for (const row of shown) {
       const perEpoch = new Map<number, number[]>();
       for (const id of row.trialIds)
         for (const p of byId.get(id)?.curves ?? [])
@@ -93,17 +100,29 @@ export function curvePlots(cmp: Comparison, trials: readonly TrialRecord[]): Plo
         xLabel: "epoch",
         yLabel: `val ${column.metric}`,
         integerX: true,
-        footnote: "Lines: mean over seeds; bands: ± std.",
+        footnote:
+          shown.length < cmp.rows.length
+            ? `Lines: mean over seeds; bands: ± std. The ${CURVE_ROWS} best-ranked configurations and the baselines.`
+            : "Lines: mean over seeds; bands: ± std.",
       }),
     );
   }
   return plots;
 }
 
-/** Rows of methods that were run at two or more weight settings, by method. */
+/** A row's label without its task weights: the series a weight plot draws it in. */
+export function withoutWeights(label: string): string {
+  return label.replace(/ λ=\S+/, "");
+}
+
+/** Rows of configurations that were run at two or more weight settings, by series (label without λ). */
 export function weightSweeps(byWeights: Comparison): Map<string, CompareRow[]> {
   const out = new Map<string, CompareRow[]>();
-  for (const r of byWeights.rows) if (r.weights) out.set(r.method, [...(out.get(r.method) ?? []), r]);
+  for (const r of byWeights.rows)
+    if (r.weights) {
+      const series = withoutWeights(r.label);
+      out.set(series, [...(out.get(series) ?? []), r]);
+    }
   for (const [m, rows] of out) if (rows.length < 2) out.delete(m);
   return out;
 }
@@ -125,9 +144,9 @@ export function weightPlots(byWeights: Comparison): { plots: Plot[]; note?: stri
   if (tasks.length === 2) {
     const base = byWeights.rows.find((r) => r.isBaseline);
     const plots = prim.map(({ column, index }) => {
-      const series: Series[] = [...sweeps].map(([method, rows]) => ({
-        label: method,
-        color: colorOf(method, methods),
+      const series: Series[] = [...sweeps].map(([name, rows]) => ({
+        label: name,
+        color: colorOf(rows[0]!.method, methods),
         points: rows
           .map((r) => {
             const c = r.cells[index]!;

@@ -1,11 +1,11 @@
 /** The comparison as aligned text for a terminal. */
 import type { Comparison } from "./compare.ts";
-import { ci, columnTitle, decimalsFor, legend, meanStd, pCell } from "./format.ts";
+import { ci, columnTitle, decimalsFor, legend, meanStd, objectiveText, pCell } from "./format.ts";
 
 /** Header and body cells of the comparison, shared by the text and Markdown renderers. */
 export function tableCells(cmp: Comparison): { header: string[]; body: string[][]; numeric: boolean[] } {
   const pct = Math.round(cmp.level * 100);
-  const header = ["rank", "strategy", "n"];
+  const header = ["rank", "configuration", "n"];
   const numeric = [true, false, true];
   for (const c of cmp.columns) {
     header.push(columnTitle(c), `${pct}% CI`, "p");
@@ -14,23 +14,23 @@ export function tableCells(cmp: Comparison): { header: string[]; body: string[][
   if (cmp.hasBaseline) {
     header.push("Δm% ↑", `${pct}% CI`, "p");
     numeric.push(true, true, true);
-  } else {
-    header.push("mean rank");
-    numeric.push(true);
   }
-  header.push("front");
-  numeric.push(false);
+  const arrows = cmp.objective.directions.map((d) => (d === "max" ? "↑" : "↓")).join("");
+  header.push(`${cmp.objective.names.join(", ")} ${arrows}`, "front");
+  numeric.push(true, false);
   const decimals = cmp.columns.map((_, i) => decimalsFor(cmp.rows.map((r) => r.cells[i]!.mean)));
   const body = cmp.rows.map((r) => {
-    const line = [String(r.rank), r.label, String(r.seeds.length)];
+    const n =
+      r.diverged.length > 0 ? `${r.seeds.length} (${r.diverged.length} diverged)` : String(r.seeds.length);
+    const line = [r.rank === null ? "—" : String(r.rank), r.label, n];
     r.cells.forEach((c, i) => {
       line.push(meanStd(c, decimals[i]!), ci(c, decimals[i]!), pCell(c, r.isReference));
     });
     if (cmp.hasBaseline) {
       const d = r.deltaM;
       line.push(d ? meanStd(d, 2, true) : "—", d ? ci(d, 2) : "—", d ? pCell(d, r.isReference) : "—");
-    } else line.push(Number.isFinite(r.meanRank) ? r.meanRank.toFixed(2) : "—");
-    line.push(r.onParetoFront ? "★" : "");
+    }
+    line.push(objectiveText(r.objective), r.onParetoFront ? "★" : "");
     return line;
   });
   return { header, body, numeric };

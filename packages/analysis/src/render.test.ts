@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compare } from "./compare.ts";
-import { baselines, trial } from "./fixtures.test-util.ts";
+import { baselines, toyExperiment, trial } from "./fixtures.test-util.ts";
 import { renderCsv, renderJson } from "./render-data.ts";
 import { renderMarkdown } from "./render-md.ts";
 import { renderTable } from "./render-table.ts";
@@ -14,18 +14,31 @@ const trials = [
   ...[0, 1, 2].map((s) => trial("pcgrad", s, { cls: 0.83 + s / 100, reg: 0.14 + s / 100 })),
   ...[0, 1, 2].map((s) => trial("equal", s, { cls: 0.75 + s / 100, reg: 0.29 + s / 100 })),
 ];
-const cmp = compare(trials);
+const e = toyExperiment();
+const cmp = compare(trials, e);
+/** pcgrad's per-seed Δm% against the same seed of the baseline, by the formula. */
+const pcDm = [0, 1, 2].map((s) => {
+  const b = [
+    [0.8, 0.2],
+    [0.82, 0.22],
+    [0.78, 0.18],
+  ][s]!;
+  return (100 * ((0.83 + s / 100 - b[0]!) / b[0]! + (b[1]! - (0.14 + s / 100)) / b[1]!)) / 2;
+});
+const pcMean = (pcDm[0]! + pcDm[1]! + pcDm[2]!) / 3;
 
 describe("renderers", () => {
   it("table: aligned columns, values, and a legend with the Δm% formula, its sign and the test", () => {
     const text = renderTable(cmp);
     const lines = text.split("\n");
-    expect(lines[0]).toMatch(/^rank\s+strategy\s+n\s+cls accuracy ↑\s+95% CI\s+p\s+reg mse ↓/);
+    expect(lines[0]).toMatch(/^rank\s+configuration\s+n\s+cls accuracy ↑\s+95% CI\s+p\s+reg mse ↓/);
+    expect(lines[0]).toMatch(/Δm% ↑\s+95% CI\s+p\s+cls\.accuracy, reg\.mse ↑↓\s+front$/);
     const pc = lines.find((l) => l.includes("pcgrad"))!;
     expect(pc).toMatch(/^\s+1\s+pcgrad\s+3\s+0\.8400 ± 0\.0100\s+\[0\.8152, 0\.8648\]/);
-    expect(pc).toContain("+15.00 ± 1.87");
+    expect(pc).toContain(`+${pcMean.toFixed(2)} ± `);
     expect(pc.trimEnd().endsWith("★")).toBe(true);
-    expect(lines.find((l) => l.includes("single-task"))).toContain("0.00 ± 3.75");
+    // The baseline: Δm% 0 on every seed, not ranked.
+    expect(lines.find((l) => l.includes("single-task"))).toMatch(/^\s+—\s+single-task\s+3\s.*\s0\.00\s/);
     // Every data row is as wide as the rule under the header (alignment), ignoring trailing blanks.
     const rule = lines[1]!;
     for (const l of lines.slice(2, 5)) expect([...l].length).toBeLessThanOrEqual([...rule].length);
@@ -48,7 +61,7 @@ describe("renderers", () => {
     expect(csv).toHaveLength(4);
     const header = csv[0]!.split(",");
     const pc = csv.find((l) => l.includes(",pcgrad,"))!.split(",");
-    expect(Number(pc[header.indexOf("delta_m_pct.mean")])).toBeCloseTo(15, 10);
+    expect(Number(pc[header.indexOf("delta_m_pct.mean")])).toBeCloseTo(pcMean, 10);
     expect(pc[header.indexOf("pareto_front")]).toBe("true");
     const base = csv.find((l) => l.includes(",single-task,"))!.split(",");
     expect(base[header.indexOf("cls.accuracy.p")]).toBe("");
@@ -57,16 +70,16 @@ describe("renderers", () => {
         trial("fixed", s, { cls: 0.8, reg: 0.2 }, { weights: { cls: 0.5, reg: 1.5 } }),
         trial("fixed", s, { cls: 0.7, reg: 0.1 }, { weights: { cls: 1.5, reg: 0.5 } }),
       ]),
-      { by: "strategy+weights" },
+      e,
     );
-    expect(renderCsv(byW)).toContain('"fixed λ(0.5,1.5)"');
+    expect(renderCsv(byW)).toContain(",fixed λ=0.5/1.5,");
   });
 
   it("json: parses back, NaN as null", () => {
-    const one = compare([trial("equal", 0, { cls: 0.8, reg: 0.2 })]);
+    const one = compare([trial("equal", 0, { cls: 0.8, reg: 0.2 })], e);
     const back = JSON.parse(renderJson(one));
     expect(back.rows[0].cells[0].mean).toBe(0.8);
     expect(back.rows[0].cells[0].std).toBeNull();
-    expect(JSON.parse(renderJson(cmp)).rows[0].deltaM.mean).toBeCloseTo(15, 10);
+    expect(JSON.parse(renderJson(cmp)).rows[0].deltaM.mean).toBeCloseTo(pcMean, 10);
   });
 });

@@ -3,8 +3,9 @@
  * assets, so it opens offline), the plots as standalone SVG files, and a Markdown summary.
  * Pure: it returns the files; the CLI writes them and adds PNG screenshots of the plots.
  */
+import type { Experiment } from "@mtl/spec";
 import { type CompareOptions, type Comparison, compare } from "./compare.ts";
-import { legend } from "./format.ts";
+import { fmtSigned, legend } from "./format.ts";
 import { curvePlots, paretoPlot, weightPlots, weightSweeps } from "./plots.ts";
 import type { TrialRecord } from "./records.ts";
 import { renderMarkdown } from "./render-md.ts";
@@ -40,20 +41,22 @@ export interface Report {
 /** Directory (inside the output directory) of the plot files. */
 export const PLOT_DIR = "plots";
 
-/** Renders the report for a sweep's trials. */
-export function renderReport(trials: readonly TrialRecord[], options: ReportOptions = {}): Report {
+/** Renders the report for a sweep's trials; `experiment` is the sweep's (its objective ranks the rows). */
+export function renderReport(
+  trials: readonly TrialRecord[],
+  experiment: Experiment,
+  options: ReportOptions = {},
+): Report {
   const title = options.title ?? "Sweep report";
-  const cmp = compare(trials, options);
-  const byWeights =
-    cmp.by === "strategy+weights" ? cmp : compare(trials, { ...options, by: "strategy+weights" });
+  const cmp = compare(trials, experiment, options);
+  // The plots draw every configuration, even when the table merges them by strategy.
+  const byWeights = cmp.by === "config" ? cmp : compare(trials, experiment, { ...options, by: "config" });
   const varied = weightSweeps(byWeights).size > 0;
   const notes: string[] = [];
 
-  const pareto = paretoPlot(varied ? byWeights : cmp, options.paretoTasks);
+  const pareto = paretoPlot(byWeights, options.paretoTasks);
   if (!pareto) notes.push("No Pareto plot: it needs two tasks with results.");
-  // One line per strategy, even when the table has a row per weight setting.
-  const byStrategy = cmp.by === "strategy" ? cmp : compare(trials, { ...options, by: "strategy" });
-  const curves = curvePlots(byStrategy, trials);
+  const curves = curvePlots(cmp, trials);
   if (curves.length === 0) notes.push("No learning curves: no per-epoch val metrics were recorded.");
   const weights = weightPlots(byWeights);
   if (weights.note) notes.push(weights.note);
@@ -64,7 +67,7 @@ export function renderReport(trials: readonly TrialRecord[], options: ReportOpti
       id: "pareto",
       heading: "Pareto front",
       plots: pareto ? [pareto] : [],
-      text: varied ? "One point per strategy and task-weight setting." : "One point per strategy.",
+      text: `One point per configuration, ${byWeights.split} split.`,
     },
     { id: "curves", heading: "Learning curves", plots: curves },
     { id: "weights", heading: "Metric vs task weight", plots: weights.plots },
@@ -158,11 +161,8 @@ function summary(
   if (subtitle) lines.push(subtitle, "");
   lines.push("## Comparison", "", renderMarkdown(cmp).trimEnd(), "");
   const best = cmp.rows[0];
-  if (best && cmp.rows.length > 1) {
-    const how =
-      cmp.hasBaseline && best.deltaM
-        ? ` (Δm% ${best.deltaM.mean >= 0 ? "+" : ""}${best.deltaM.mean.toFixed(2)})`
-        : "";
+  if (best && best.rank === 1 && cmp.rows.length > 1) {
+    const how = cmp.hasBaseline && best.deltaM ? ` (Δm% ${fmtSigned(best.deltaM.mean)})` : "";
     lines.push(
       `Top-ranked: **${best.label}**${how}. Pareto front: ${cmp.rows
         .filter((r) => r.onParetoFront)

@@ -43,8 +43,20 @@ export function summarize(xs: readonly number[], level = 0.95): Summary {
   const m = mean(xs);
   const s = sampleStd(xs);
   if (n < 2) return { n, mean: m, std: s, ci: null };
-  const half = tQuantile((1 + level) / 2, n - 1) * (s / Math.sqrt(n));
+  const half = quantileOf((1 + level) / 2, n - 1) * (s / Math.sqrt(n));
   return { n, mean: m, std: s, ci: [m - half, m + half] };
+}
+
+// A comparison of thousands of rows asks for the same few quantiles (one per seed count) again and again.
+const quantiles = new Map<string, number>();
+function quantileOf(p: number, df: number): number {
+  const key = `${p}/${df}`;
+  let q = quantiles.get(key);
+  if (q === undefined) {
+    q = tQuantile(p, df);
+    quantiles.set(key, q);
+  }
+  return q;
 }
 
 /** A test's result: statistic, two-sided p-value, and df where the test has them. */

@@ -13,6 +13,7 @@ import {
   type WorkerBus,
 } from "./bus.ts";
 import { answerDashboard, DashboardClient, type DashboardService } from "./dashboard/protocol.ts";
+import { boundRejected } from "./limits.ts";
 import {
   ControlMessage,
   EventIdentity,
@@ -163,7 +164,8 @@ export class InProcessBus implements CoordinatorBus {
     this.heartbeatHandler = handler;
   }
   onRejected(handler: (r: Rejected) => Promise<void> | void): void {
-    this.rejectedHandler = handler;
+    // The same bound as over NATS: a dead letter keeps the start of what was rejected.
+    this.rejectedHandler = (r) => handler(boundRejected(r));
   }
   onExhausted(handler: (e: Exhausted) => Promise<void> | void): void {
     this.exhaustedHandler = handler;

@@ -2,31 +2,48 @@ export type { CoordinatorBus, Delivery, EventContext, Exhausted, Rejected, Worke
 export { DeferredEvent } from "./bus.ts";
 export {
   type ActionResult,
+  type AnswerOptions,
   answerDashboard,
   DASH_SUBJECTS,
   DashAction,
   DashboardClient,
   type DashboardService,
   DashRequestError,
+  MAX_PAGE,
+  MAX_POINTS,
   type Requester,
+  type SnapshotQuery,
   SnapshotRequest,
   TrialRequest,
+  TrialsQuery,
 } from "./dashboard/protocol.ts";
-export type {
-  AttemptInfo,
-  Counts,
-  EventInfo,
-  Series,
-  Snapshot,
-  StrategyRow,
-  StrategyTable,
-  SweepInfo,
-  TaskInfo,
-  TrialDetail,
-  TrialInfo,
-  WorkerInfo,
+export { serveDashboardOn } from "./dashboard/serve.ts";
+export {
+  type AttemptInfo,
+  type Counts,
+  type EventInfo,
+  RUNNING_LIMIT,
+  type Series,
+  type Snapshot,
+  type SortKey,
+  type StrategyRow,
+  type StrategyTable,
+  type SweepInfo,
+  type TaskInfo,
+  type TrialDetail,
+  type TrialInfo,
+  type TrialPage,
+  type WorkerInfo,
 } from "./dashboard/views.ts";
 export { InProcessBus, type InProcessBusOptions } from "./in-process.ts";
+export {
+  boundRejected,
+  cutText,
+  DASH_REQUEST_BYTES,
+  DEFAULT_MAX_PAYLOAD,
+  REJECTED_ERROR_BYTES,
+  REJECTED_PAYLOAD_BYTES,
+} from "./limits.ts";
 export {
   ControlMessage,
   decode,
@@ -62,3 +79,4 @@ export {
   topologyOf,
 } from "./nats/topology.ts";
 export { NatsWorkerBus } from "./nats/worker-bus.ts";
+export { redactUrl, redactUrls } from "./redact.ts";

@@ -10,17 +10,11 @@ import {
   TrialEvent,
   type WithheldMessage,
 } from "@mtl/bus";
-import {
-  createPruner,
-  createSampler,
-  objectiveOf,
-  type Pruner,
-  type Sampler,
-  type TrialHistory,
-} from "@mtl/scheduler";
+import { createPruner, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
 import { type Experiment, isTerminal, type MetricPoint, methodOf } from "@mtl/spec";
 import type { Store, SweepRow, Transition, TrialRow } from "@mtl/store";
 import { objectiveVerdict } from "./result.ts";
+import { sweepSampler } from "./sweep-sampler.ts";
 import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
 
 export interface CoordinatorOptions {
@@ -104,7 +98,7 @@ export class Coordinator {
     this.experiment = options.experiment;
     this.sweepId = options.sweep.id;
     this.uid = options.sweep.uid;
-    this.sampler = createSampler(this.experiment);
+    this.sampler = sweepSampler(this.experiment);
     this.objective = objectiveOf(this.experiment);
     this.pruner = createPruner(
       this.experiment.sweep.pruner,

@@ -75,6 +75,9 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
       },
     }),
   );
+  // Subscriptions reach the server asynchronously: once flushed, requests find an answer.
+  await bus.nc.flush();
+  log("connected to NATS; answering the dashboard");
   const running = new Map<number, Promise<SweepSummary>>();
   const summaries: SweepSummary[] = [];
 

@@ -19,6 +19,7 @@ export const experiment = ExperimentSpec.parse({
   baselines: true,
   seeds: [0, 1],
   training: { epochs: 3 },
+  sweep: { objective: { task: "task1" } },
 });
 
 type Plan = { method: string; seed: number; weights?: Record<string, number>; lr?: number };

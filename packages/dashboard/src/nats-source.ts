@@ -6,6 +6,7 @@ import {
   type DashboardClient,
   type NatsConnectOptions,
   type Snapshot,
+  type SnapshotRequest,
   type TrialDetail,
 } from "@mtl/bus";
 import type { DashboardSource } from "./source.ts";
@@ -13,12 +14,14 @@ import type { DashboardSource } from "./source.ts";
 export class NatsSource implements DashboardSource {
   constructor(private readonly client: DashboardClient) {}
 
-  snapshot(sweepId?: number): Promise<Snapshot> {
-    return this.client.snapshot(sweepId === undefined ? {} : { sweepId });
+  snapshot(request: SnapshotRequest = {}): Promise<Snapshot> {
+    return this.client.snapshot(request);
   }
 
-  async trialDetail(trialId: number): Promise<TrialDetail | undefined> {
-    return (await this.client.trial({ trialId })) ?? undefined;
+  async trialDetail(trialId: number, maxPoints?: number): Promise<TrialDetail | undefined> {
+    return (
+      (await this.client.trial(maxPoints === undefined ? { trialId } : { trialId, maxPoints })) ?? undefined
+    );
   }
 
   private async act(a: DashAction): Promise<ActionResult> {

@@ -1,11 +1,14 @@
 /** Where the dashboard gets its data and sends its actions: a SQLite file or a coordinator over NATS. */
-import type { ActionResult, Snapshot, TrialDetail } from "@mtl/bus";
+import type { ActionResult, Snapshot, SnapshotRequest, TrialDetail } from "@mtl/bus";
 
 export interface DashboardSource {
-  /** A snapshot of one sweep (default: the latest) and of the sweeps and workers. */
-  snapshot(sweepId?: number): Promise<Snapshot>;
-  /** Curves, weights, attempts and events of one trial (undefined when there is no such trial). */
-  trialDetail(trialId: number): Promise<TrialDetail | undefined>;
+  /**
+   * A snapshot of one sweep (default: the latest), of the sweeps and workers, with the page of
+   * trials asked for (default: the first 100 by number).
+   */
+  snapshot(request?: SnapshotRequest): Promise<Snapshot>;
+  /** Curves (at most `maxPoints` per series), weights, attempts and events of one trial (undefined when there is none). */
+  trialDetail(trialId: number, maxPoints?: number): Promise<TrialDetail | undefined>;
   cancel(trialId: number): Promise<ActionResult>;
   pause(sweepId: number): Promise<ActionResult>;
   resume(sweepId: number): Promise<ActionResult>;

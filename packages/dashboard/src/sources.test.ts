@@ -15,15 +15,15 @@ describe("SqliteSource", () => {
   it("reads a file read-only and writes actions through the store", async () => {
     const source = new SqliteSource({ path: f.path });
     const s = await source.snapshot();
-    const queued = s.trials.find((t) => t.state === "queued")!;
-    const done = s.trials.find((t) => t.state === "completed")!;
+    const queued = s.trials.items.find((t) => t.state === "queued")!;
+    const done = s.trials.items.find((t) => t.state === "completed")!;
     expect(await source.cancel(queued.id)).toEqual({ ok: true, message: `trial ${queued.number} cancelled` });
     expect((await source.cancel(done.id)).ok).toBe(false);
     expect(await source.pause(f.sweepId)).toEqual({ ok: true, message: `sweep ${f.sweepId} paused` });
     expect((await source.pause(f.sweepId)).ok).toBe(false);
     const after = await source.snapshot();
     expect(after.sweeps[0]!.status).toBe("paused");
-    expect(after.trials.find((t) => t.id === queued.id)!.state).toBe("cancelled");
+    expect(after.trials.items.find((t) => t.id === queued.id)!.state).toBe("cancelled");
     expect(after.events.map((e) => e.kind)).toEqual(
       expect.arrayContaining(["trial.cancelled", "sweep.paused"]),
     );
@@ -40,11 +40,12 @@ describe("SqliteSource", () => {
 /** A NATS connection stand-in that answers from the store, through the bytes on the wire. */
 function loopback(store: typeof f.store): Requester & { subjects: string[] } {
   const subjects: string[] = [];
+  const service = createDashboardService(store);
   return {
     subjects,
     async request(subject, data) {
       subjects.push(subject);
-      return { data: await answerDashboard(createDashboardService(store), subject, data) };
+      return { data: await answerDashboard(service, subject, data) };
     },
     async close() {},
   };
@@ -54,14 +55,23 @@ describe("NatsSource", () => {
   it("gets the same snapshot and detail as the SQLite source, and applies actions", async () => {
     const nc = loopback(f.store);
     const source = new NatsSource(new DashboardClient(nc));
-    const s = await source.snapshot(f.sweepId);
-    const local = loadSnapshot(f.store, f.sweepId);
+    const request = { sweepId: f.sweepId, trials: { offset: 2, limit: 3, sort: "task:task1" } };
+    // The first answer comes before the comparison (see coordinator's service tests); the next has it.
+    expect((await source.snapshot(request)).analysisPending).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    const s = await source.snapshot(request);
+    const local = loadSnapshot(f.store, request);
     expect({ ...s, at: 0, sweeps: [], workers: [] }).toEqual({ ...local, at: 0, sweeps: [], workers: [] });
-    const id = s.trials[0]!.id;
-    expect((await source.trialDetail(id))!.trial.id).toBe(id);
+    // By task1 accuracy: trials 2 (0.88), 3 (0.84), 0 and 1 (0.8), 4 (0.72); the page from the third on.
+    expect(s.trials.items.map((t) => t.number)).toEqual([0, 1, 4]);
+    const id = s.trials.items[0]!.id;
+    const detail = (await source.trialDetail(id, 2))!;
+    expect(detail.trial.id).toBe(id);
+    expect(detail.curves.every((c) => c.points.length <= 2)).toBe(true);
     expect(await source.trialDetail(9999)).toBeUndefined();
     expect(await source.pause(f.sweepId)).toEqual({ ok: true, message: `sweep ${f.sweepId} paused` });
     expect(nc.subjects).toEqual([
+      DASH_SUBJECTS.snapshot,
       DASH_SUBJECTS.snapshot,
       DASH_SUBJECTS.trial,
       DASH_SUBJECTS.trial,

@@ -1,5 +1,13 @@
 /** The dashboard's data from a SQLite results file, read in this process by the coordinator's own service. */
-import type { ActionResult, DashAction, DashboardService, Snapshot, TrialDetail } from "@mtl/bus";
+import {
+  type ActionResult,
+  type DashAction,
+  type DashboardService,
+  type Snapshot,
+  SnapshotRequest,
+  type TrialDetail,
+  TrialRequest,
+} from "@mtl/bus";
 import { createDashboardService } from "@mtl/coordinator";
 import { Store } from "@mtl/store";
 import type { DashboardSource } from "./source.ts";
@@ -36,12 +44,14 @@ export class SqliteSource implements DashboardSource {
     });
   }
 
-  async snapshot(sweepId?: number): Promise<Snapshot> {
-    return this.service.snapshot(sweepId === undefined ? {} : { sweepId });
+  // Requests are checked as a coordinator checks them off the wire, so both sources agree.
+  async snapshot(request: SnapshotRequest = {}): Promise<Snapshot> {
+    return this.service.snapshot(SnapshotRequest.parse(request));
   }
 
-  async trialDetail(trialId: number): Promise<TrialDetail | undefined> {
-    return (await this.service.trial({ trialId })) ?? undefined;
+  async trialDetail(trialId: number, maxPoints?: number): Promise<TrialDetail | undefined> {
+    const request = TrialRequest.parse(maxPoints === undefined ? { trialId } : { trialId, maxPoints });
+    return (await this.service.trial(request)) ?? undefined;
   }
 
   private async act(a: DashAction): Promise<ActionResult> {

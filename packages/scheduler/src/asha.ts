@@ -8,6 +8,7 @@
  * what makes it asynchronous. `grace`: no trial is pruned before that epoch.
  */
 import type { Direction } from "@mtl/spec";
+import { ConfigJudge } from "./by-config.ts";
 import type { PruneQuery, Pruner, TrialHistory } from "./types.ts";
 
 export interface AshaOptions {
@@ -39,35 +40,16 @@ export function createAsha(
 ): Pruner {
   const rungs = new Set(ashaRungs(o));
   const better = (a: number, b: number) => (direction === "max" ? a > b : a < b);
+  const judge = new ConfigJudge({ scalar });
   return {
     shouldPrune(trial: PruneQuery, history: () => readonly TrialHistory[]): boolean {
+      if (judge.wasPruned(trial)) return true;
       if (!rungs.has(trial.epoch) || !Number.isFinite(trial.value)) return false;
-      const peers = peerValues(trial, history(), trial.epoch, scalar);
-      const n = peers.length + 1;
-      const keep = Math.max(1, Math.floor(n / o.reduction));
-      // Rank among peers ∪ self; ties go the trial's way.
-      const ahead = peers.filter((v) => better(v, trial.value)).length;
-      return ahead >= keep;
+      return judge.judge(trial, history(), (mine, peers) => {
+        const keep = Math.max(1, Math.floor((peers.length + 1) / o.reduction));
+        // Rank among peers ∪ self; ties go the configuration's way.
+        return peers.filter((v) => better(v, mine)).length >= keep;
+      });
     },
   };
-}
-
-/** Values other trials reported at `epoch` (finite ones). */
-export function peerValues(
-  trial: Pick<PruneQuery, "configKey" | "seed">,
-  history: readonly TrialHistory[],
-  epoch: number,
-  scalar: (values: readonly number[]) => number,
-  states?: ReadonlySet<TrialHistory["state"]>,
-): number[] {
-  const out: number[] = [];
-  for (const h of history) {
-    if (h.configKey === trial.configKey && h.seed === trial.seed) continue;
-    if (states && !states.has(h.state)) continue;
-    const point = h.curve?.find((c) => c.epoch === epoch);
-    if (!point || point.values.length === 0) continue;
-    const v = scalar(point.values);
-    if (Number.isFinite(v)) out.push(v);
-  }
-  return out;
 }

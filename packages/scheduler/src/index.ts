@@ -7,7 +7,19 @@ export { type Objective, objectiveOf } from "./objective.ts";
 export { crowding, dominates, onParetoFront, paretoFront, paretoRanks } from "./pareto.ts";
 export { createPruner } from "./pruner.ts";
 export { baselineParams, isBaseline, resolveConfig } from "./resolve.ts";
-export { createSampler, DEFAULT_MAX_TRIALS } from "./sampler.ts";
+export { createSampler, DEFAULT_MAX_TRIALS, type SamplerOptions } from "./sampler.ts";
 export { simplexGrid, simplexGridSize } from "./simplex.ts";
-export { type Arm, analyzeSpace, type Dim, type Space } from "./space.ts";
+export {
+  type Arm,
+  analyzeSpace,
+  type Dim,
+  type KeyTarget,
+  MODEL_KEYS,
+  readsTaskWeights,
+  type Space,
+  type StrategyLookup,
+  strategyLabels,
+  TRAINING_KEYS,
+  targetOf,
+} from "./space.ts";
 export type { PlannedTrial, PruneQuery, Pruner, Sampler, TrialHistory } from "./types.ts";

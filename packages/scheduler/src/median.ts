@@ -1,17 +1,18 @@
 /**
- * Median stopping (Golovin et al., "Google Vizier", KDD 2017): after the warm-up, a trial stops
- * when its value at an epoch is strictly worse than the median of the values that completed
- * trials had at the same epoch. It acts only once `minTrials` completed trials reached that epoch,
- * so the first trials always run to the end.
+ * Median stopping (Golovin et al., "Google Vizier", KDD 2017): after the warm-up, a configuration
+ * stops when its value at an epoch (its seeds' mean; see by-config.ts) is strictly worse than the
+ * median of the values that completed configurations (their completed seeds' mean) had at the
+ * same epoch. It acts only once `minTrials` completed configurations reached that epoch, so the
+ * first configurations always run to the end.
  */
 import type { Direction } from "@mtl/spec";
-import { peerValues } from "./asha.ts";
+import { ConfigJudge } from "./by-config.ts";
 import type { Pruner, TrialHistory } from "./types.ts";
 
 export interface MedianOptions {
   /** Epochs during which no trial is pruned (pruning starts after them). @default 1 */
   warmupEpochs: number;
-  /** Completed trials needed at an epoch before comparing with their median. @default 3 */
+  /** Completed configurations needed at an epoch before comparing with their median. @default 3 */
   minTrials: number;
 }
 
@@ -28,13 +29,16 @@ export function createMedian(
   direction: Direction,
   scalar: (values: readonly number[]) => number,
 ): Pruner {
+  const judge = new ConfigJudge({ scalar, peerStates: COMPLETED });
   return {
     shouldPrune(trial, history) {
+      if (judge.wasPruned(trial)) return true;
       if (trial.epoch <= o.warmupEpochs || !Number.isFinite(trial.value)) return false;
-      const peers = peerValues(trial, history(), trial.epoch, scalar, COMPLETED);
-      if (peers.length < o.minTrials) return false;
-      const m = median(peers);
-      return direction === "max" ? trial.value < m : trial.value > m;
+      return judge.judge(trial, history(), (mine, peers) => {
+        if (peers.length < o.minTrials) return false;
+        const m = median(peers);
+        return direction === "max" ? mine < m : mine > m;
+      });
     },
   };
 }

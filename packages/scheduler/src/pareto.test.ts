@@ -17,7 +17,21 @@ describe("paretoFront", () => {
         a[0]! >= b[0]! && a[1]! <= b[1]! && (a[0]! > b[0]! || a[1]! < b[1]!);
       const expected = pts.filter((p) => !pts.some((q) => better(q.v, p.v)));
       expect(front).toEqual(expected);
+      // onParetoFront (front-only, sorted scan) agrees with the ranks, on three objectives too.
+      const three = pts.map((p) => [...p.v, Math.round(rng.float() * 5)]);
+      const dirs3: ("max" | "min")[] = ["max", "min", "max"];
+      expect(onParetoFront(three, (p) => p, dirs3)).toEqual(
+        paretoRanks(three, (p) => p, dirs3).map((r) => r === 0),
+      );
     }
+  });
+
+  it("ranks one objective by sorting: equal values share a rank, missing ones come last", () => {
+    expect(paretoRanks([[0.5], [0.9], [Number.NaN], [0.5], [0.7]], (p) => p, ["max"])).toEqual([
+      2, 0, 3, 2, 1,
+    ]);
+    expect(paretoRanks([[0.5], [0.9], [0.7]], (p) => p, ["min"])).toEqual([0, 2, 1]);
+    expect(paretoRanks([[Number.NaN]], (p) => p, ["min"])).toEqual([0]);
   });
 
   it("ranks successive fronts", () => {

@@ -30,19 +30,41 @@ export function paretoFront<T>(
   return items.filter((_, i) => ranks[i] === 0);
 }
 
-/** For each item, whether it is on the front (see `paretoFront`). */
+/**
+ * For each item, whether it is on the front (see `paretoFront`). Items are taken best-first in
+ * lexicographic order, where a dominating item always comes before the items it dominates, so
+ * each is checked against the front found so far only: O(n·log n + n·f·k) for a front of f.
+ */
 export function onParetoFront<T>(
   items: readonly T[],
   values: (t: T) => readonly number[],
   directions: readonly Direction[],
 ): boolean[] {
-  return paretoRanks(items, values, directions).map((r) => r === 0);
+  const v = items.map(values);
+  const valid = v.map((p) => p.length >= directions.length && p.every((x) => Number.isFinite(x)));
+  const better = (a: readonly number[], b: readonly number[]) => {
+    for (let i = 0; i < directions.length; i++) {
+      const d = directions[i] === "max" ? b[i]! - a[i]! : a[i]! - b[i]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  };
+  const order = v.map((_, i) => i).filter((i) => valid[i]);
+  order.sort((a, b) => better(v[a]!, v[b]!));
+  const front: number[] = [];
+  const on = new Array<boolean>(v.length).fill(false);
+  for (const i of order)
+    if (!front.some((j) => dominates(v[j]!, v[i]!, directions))) {
+      front.push(i);
+      on[i] = true;
+    }
+  return on;
 }
 
 /**
  * Non-dominated sorting: rank 0 is the front, rank 1 the front once rank 0 is removed, and so on.
- * Items with a missing value rank after all others. O(n²·k), fine for the hundreds of
- * configurations of a sweep.
+ * Items with a missing value rank after all others. One objective is a sort (equal values share a
+ * rank); several take O(n²·k), fine for the thousands of configurations of a sweep.
  */
 export function paretoRanks<T>(
   items: readonly T[],
@@ -51,6 +73,7 @@ export function paretoRanks<T>(
 ): number[] {
   const all = items.map(values);
   const valid = all.map((p) => p.length >= directions.length && p.every((x) => Number.isFinite(x)));
+  if (directions.length === 1) return sortRanks(all, valid, directions[0]!);
   const v = all;
   const n = v.length;
   const dominatedBy = new Array<number>(n).fill(0);
@@ -76,6 +99,24 @@ export function paretoRanks<T>(
   }
   const last = Math.max(-1, ...rank) + 1;
   return rank.map((r, i) => (valid[i] ? r : last));
+}
+
+/** Ranks of one objective: distinct values best first, equal values sharing a rank, invalid last. */
+function sortRanks(
+  v: readonly (readonly number[])[],
+  valid: readonly boolean[],
+  direction: Direction,
+): number[] {
+  const sign = direction === "max" ? -1 : 1;
+  const order = v.map((_, i) => i).filter((i) => valid[i]);
+  order.sort((a, b) => sign * (v[a]![0]! - v[b]![0]!));
+  const rank = new Array<number>(v.length).fill(-1);
+  let r = -1;
+  order.forEach((i, k) => {
+    if (k === 0 || v[i]![0] !== v[order[k - 1]!]![0]) r += 1;
+    rank[i] = r;
+  });
+  return rank.map((x, i) => (valid[i] ? x : r + 1));
 }
 
 /**

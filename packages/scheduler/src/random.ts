@@ -8,7 +8,7 @@
 import type { ParamValue, Rng } from "@mtl/spec";
 import { enumerate, enumerationSize, intCount } from "./grid.ts";
 import { dirichlet, simplexGrid, simplexGridSize } from "./simplex.ts";
-import type { Dim, Space } from "./space.ts";
+import { type Dim, dimsOf, type Space } from "./space.ts";
 
 /** Spaces with at most this many configurations are shuffled and sampled without replacement. */
 export const FINITE_LIMIT = 100_000;
@@ -37,7 +37,7 @@ export function drawValue(dim: Dim, rng: Rng): ParamValue {
 export function drawConfig(space: Space, rng: Rng): Record<string, ParamValue> {
   const arm = space.arms[rng.int(space.arms.length)]!;
   const out: Record<string, ParamValue> = { strategy: arm.label };
-  for (const dim of [...space.common, ...arm.conditional]) out[dim.key] = drawValue(dim, rng);
+  for (const dim of dimsOf(space, arm)) out[dim.key] = drawValue(dim, rng);
   return out;
 }
 

@@ -164,3 +164,55 @@ describe("determinism and resume", () => {
     expect(new Set(h.map((x) => x.configKey)).size).toBe(6);
   });
 });
+
+describe("task weights only for strategies that read them", () => {
+  // The README's example: 5 weight settings × 2 learning rates, three strategies, three seeds.
+  const readme = (sampler: "grid" | "random" | "tpe" = "grid") =>
+    experiment({
+      strategies: ["fixed", "uncertainty", { name: "gradnorm", options: { alpha: 1.5 } }],
+      baselines: true,
+      space: { weights: simplex(["a", "b"], { resolution: 4 }), learningRate: choice([1e-3, 3e-3]) },
+      seeds: [0, 1, 2],
+      sweep: { sampler, maxTrials: 1000 },
+    });
+  const catalog = new Map([
+    ["fixed", { taskWeights: "fixed" as const }],
+    ["uncertainty", { taskWeights: "ignored" as const }],
+    ["gradnorm", { taskWeights: "initial" as const }],
+  ]);
+  const strategies = (name: string) => catalog.get(name);
+
+  it("plans an ignoring strategy once per setting of the other parameters, not once per λ", () => {
+    const all = createSampler(readme(), { strategies }).next(1000, []);
+    const count = (name: string) => all.filter((t) => t.params.strategy === name).length;
+    expect(count("fixed")).toBe(5 * 2 * 3);
+    expect(count("gradnorm")).toBe(5 * 2 * 3);
+    expect(count("uncertainty")).toBe(2 * 3);
+    expect(all.filter((t) => t.config.model.architecture === "single-task")).toHaveLength(2 * 3);
+    for (const t of all.filter((x) => x.params.strategy === "uncertainty")) {
+      expect(t.params.weights).toBeUndefined();
+      expect(t.config.weights).toBeUndefined();
+    }
+    expect(createSampler(readme(), { strategies }).total).toBe(all.length);
+    // Without the lookup every strategy is assumed to read λ: the old plan of 96 trials.
+    expect(createSampler(readme()).next(1000, [])).toHaveLength(96);
+  });
+
+  it("never plans two trials with the same configuration and seed, whatever the sampler", () => {
+    for (const kind of ["grid", "random", "tpe"] as const) {
+      const h = runSequential(createSampler(readme(kind), { strategies }), (p) => [Number(p.learningRate)]);
+      const ids = h.map((x) => `${x.configKey}/${x.seed}`);
+      expect(new Set(ids).size, kind).toBe(ids.length);
+      // Random and TPE stop when the finite space is exhausted: the same 72 distinct trials.
+      expect(h, kind).toHaveLength(72);
+      expect(h.filter((x) => x.params.strategy === "uncertainty" && "weights" in x.params)).toEqual([]);
+    }
+  });
+
+  it("skips a parameter set that resolves to a configuration already planned", () => {
+    // hidden: 16 and "16" both give a [16] trunk at depth 1: one configuration, not two.
+    const e = experiment({ model: { hidden: [8] }, space: { hidden: choice([16, "16", 32]) } });
+    const all = createSampler(e).next(100, []);
+    expect(all.map((t) => t.config.model.hidden)).toEqual([[16], [32]]);
+  });
+});

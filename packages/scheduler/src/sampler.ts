@@ -20,7 +20,7 @@ import { configKeyOf, type Experiment, type ParamValue, rngStream as stream } fr
 import { enumerate, gridValues } from "./grid.ts";
 import { drawConfig, finiteConfigs } from "./random.ts";
 import { baselineParams, isBaseline, resolveConfig } from "./resolve.ts";
-import { analyzeSpace, type Space } from "./space.ts";
+import { analyzeSpace, type Space, type StrategyLookup } from "./space.ts";
 import { createTpe } from "./tpe.ts";
 import type { PlannedTrial, Sampler, TrialHistory } from "./types.ts";
 
@@ -42,9 +42,23 @@ export interface ProposeContext {
 /** Suggests the next configuration, or undefined when the space is exhausted. */
 export type Proposer = (ctx: ProposeContext) => Record<string, ParamValue> | undefined;
 
-/** Creates the sampler named by `experiment.sweep.sampler`. Throws on an invalid space. */
-export function createSampler(experiment: Experiment): Sampler {
-  const space = analyzeSpace(experiment);
+/** Options of {@link createSampler}. */
+export interface SamplerOptions {
+  /**
+   * What the planner knows of each strategy (the trainer's catalog: `(name) =>
+   * catalog.strategies.get(name)`). Task weights are searched only for strategies that read them;
+   * a strategy it does not know is assumed to read them. @default every strategy reads them
+   */
+  strategies?: StrategyLookup;
+}
+
+/**
+ * Creates the sampler named by `experiment.sweep.sampler`. Throws on an invalid space. Every
+ * planned trial is distinct: a configuration whose resolved config equals one already planned
+ * (same `configKey`) is skipped, whatever parameters produced it.
+ */
+export function createSampler(experiment: Experiment, options: SamplerOptions = {}): Sampler {
+  const space = analyzeSpace(experiment, options.strategies);
   const keys = new KeyCache(experiment);
   const seed = experiment.sweep.seed;
   let proposer: Proposer;

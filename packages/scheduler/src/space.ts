@@ -2,18 +2,35 @@
  * The experiment's search space, analysed once: which keys every trial has, which exist only for
  * one strategy (conditional parameters), and where each key lands in the trial's config.
  */
-import type { Experiment, Param, StrategyRef } from "@mtl/spec";
+import type { Experiment, Param, StrategyInfo, StrategyRef } from "@mtl/spec";
 import { SearchSpaceError } from "./errors.ts";
 
 /** A search-space parameter with its key. */
 export type Dim = Param & { key: string };
+
+/** What the planner may know of a strategy: how it treats task weights (see `StrategyInfo`). */
+export type StrategyLookup = (name: string) => Pick<StrategyInfo, "taskWeights"> | undefined;
+
+/**
+ * Whether a strategy reads the trial's task weights λ. A strategy the lookup does not know is
+ * assumed to (planning a λ it ignores wastes trials; dropping one it reads would lose a result).
+ */
+export function readsTaskWeights(name: string, lookup: StrategyLookup | undefined): boolean {
+  return lookup?.(name)?.taskWeights !== "ignored";
+}
 
 /** One entry of `experiment.strategies` with the parameters that exist only for it. */
 export interface Arm {
   /** The strategy's name, or `name#i` (1-based occurrence) when the name is listed twice. */
   label: string;
   ref: StrategyRef;
+  /**
+   * Parameters only this arm's trials have: `<strategy>.<option>` keys, and the task-weight keys
+   * when some other strategy of the experiment ignores task weights.
+   */
   conditional: Dim[];
+  /** Whether its trials carry task weights (false for strategies that ignore them). */
+  usesWeights: boolean;
 }
 
 export interface Space {
@@ -22,8 +39,10 @@ export interface Space {
   arms: Arm[];
 }
 
-const TRAINING_KEYS = ["learningRate", "batchSize", "epochs", "optimizer", "weightDecay"] as const;
-const MODEL_KEYS = ["architecture", "activation", "trunk", "hidden", "head"] as const;
+/** Space keys that land in `config.training`. */
+export const TRAINING_KEYS = ["learningRate", "batchSize", "epochs", "optimizer", "weightDecay"] as const;
+/** Space keys that land in `config.model` itself (any other plain key is a model option). */
+export const MODEL_KEYS = ["architecture", "activation", "trunk", "hidden", "head"] as const;
 
 /** Where a parameter key lands in a TrialConfig (see resolve.ts). */
 export type KeyTarget =
@@ -70,8 +89,12 @@ export function strategyLabels(strategies: readonly StrategyRef[]): string[] {
   });
 }
 
-/** Analyses and checks `experiment.space`; throws SearchSpaceError listing every problem. */
-export function analyzeSpace(experiment: Experiment): Space {
+/**
+ * Analyses and checks `experiment.space`; throws SearchSpaceError listing every problem.
+ * `strategies` tells which strategies ignore task weights: the weight keys then become
+ * parameters of the other strategies only, so an ignoring strategy is planned once, not once per λ.
+ */
+export function analyzeSpace(experiment: Experiment, strategies?: StrategyLookup): Space {
   const names = new Set(experiment.strategies.map((s) => s.name));
   const tasks = experiment.tasks.map((t) => t.name);
   const problems: string[] = [];
@@ -135,12 +158,23 @@ export function analyzeSpace(experiment: Experiment): Space {
     throw new SearchSpaceError(`invalid search space: ${problems.join("; ")}`, problems);
 
   const labels = strategyLabels(experiment.strategies);
+  const uses = experiment.strategies.map((ref) => readsTaskWeights(ref.name, strategies));
+  // Weights stay common (every trial has them) unless some strategy ignores them.
+  const weightDims = uses.every(Boolean) ? [] : common.filter((d) => isWeightKey(d.key, names));
+  const shared = common.filter((d) => !weightDims.includes(d));
   const arms = experiment.strategies.map((ref, i) => ({
     label: labels[i]!,
     ref,
-    conditional: conditional.get(ref.name) ?? [],
+    conditional: [...(uses[i] ? weightDims : []), ...(conditional.get(ref.name) ?? [])],
+    usesWeights: uses[i]!,
   }));
-  return { common, arms };
+  return { common: shared, arms };
+}
+
+/** Whether a space key sets task weights (`weights` or `weights.<task>`). */
+export function isWeightKey(key: string, strategyNames: ReadonlySet<string>): boolean {
+  const kind = targetOf(key, strategyNames).kind;
+  return kind === "weights" || kind === "weight";
 }
 
 /** The dimensions a trial of `arm` has. */

@@ -54,9 +54,12 @@ export interface PruneQuery {
 }
 
 /**
- * Decides, after each epoch of a running trial, whether to stop it early. `history` builds every
- * trial's history on demand: a pruner reads it only when the epoch can prune (a rung, past the
- * warm-up), since building it costs the coordinator a pass over the sweep.
+ * Decides, after each epoch of a running trial, whether to stop it early. It judges the trial's
+ * configuration (its seeds together; see by-config.ts) and remembers the configurations it
+ * pruned, so that their other seeds stop at their next report: one pruner per sweep, asked about
+ * every epoch. `history` builds every trial's history on demand: a pruner reads it only when the
+ * epoch can prune (a rung, past the warm-up), since building it costs the coordinator a pass over
+ * the sweep.
  */
 export interface Pruner {
   shouldPrune(trial: PruneQuery, history: () => readonly TrialHistory[]): boolean;

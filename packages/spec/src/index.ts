@@ -57,6 +57,7 @@ export {
   simplex,
   uniform,
 } from "./space.ts";
+export { closestName, didYouMean } from "./suggest.ts";
 export {
   configKeyOf,
   type EpochReport,

@@ -1,6 +1,6 @@
 export { holderGone, LockHeld, type LockOwner, pidAlive } from "./locks.ts";
 export { parseNumbers, stringifyNumbers } from "./numbers.ts";
-export { type Db, MIGRATIONS_FOLDER, type OpenOptions, openDatabase } from "./open.ts";
+export { type Db, MIGRATIONS_FOLDER, type OpenOptions, openDatabase, ResultsFileError } from "./open.ts";
 export * as schema from "./schema.ts";
 export {
   type AttemptRow,

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   type AttemptFacts,
   attemptsLeft,
+  attemptsUsed,
   type Decision,
   decide,
   type EpochReport,
@@ -656,6 +657,42 @@ export class Store {
       });
       if (d.verdict !== "apply") return result(t, false);
       return result(this.apply(t, rows, d, event, payload), true);
+    });
+  }
+
+  /**
+   * failed → queued for every failed trial of a sweep (`mtl run FILE --retry-failed`, a person's
+   * command), each with `freshAttempts` attempts more than it has used, and the sweep running
+   * again. Guarded on the state as every transition is. Returns the trials requeued.
+   */
+  retryFailedTrials(sweepId: number, freshAttempts: number): TrialRow[] {
+    return this.tx(() => {
+      const now = Date.now();
+      const out = this.trialsOf(sweepId, ["failed"]).map((t) => {
+        const values = {
+          state: "queued" as const,
+          runId: null,
+          error: null,
+          finishedAt: null,
+          queuedAt: now,
+          maxAttempts: attemptsUsed(this.q.attemptsOf.all({ trialId: t.id })) + freshAttempts,
+        };
+        const r = this.db
+          .update(trials)
+          .set(values)
+          .where(and(eq(trials.id, t.id), eq(trials.state, "failed")))
+          .run();
+        if (r.changes !== 1) throw new Error(`trial ${t.id} changed under a retry`);
+        this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} queued again (--retry-failed)`);
+        return { ...t, ...values };
+      });
+      if (out.length > 0)
+        this.db
+          .update(sweeps)
+          .set({ status: "running", finishedAt: null, updatedAt: now })
+          .where(eq(sweeps.id, sweepId))
+          .run();
+      return out;
     });
   }
 

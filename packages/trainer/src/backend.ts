@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { installFastMatMul } from "./fast-matmul.ts";
+import { installAccel } from "./accel.ts";
 import { registerGradients } from "./gradients.ts";
 
 export const BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
@@ -95,7 +95,7 @@ async function activate(name: BackendName): Promise<boolean> {
     if (!ok) return false;
     await tf.ready();
   }
-  if (name === "wasm") installFastMatMul();
+  if (name === "wasm") installAccel();
   current = name;
   return true;
 }

@@ -2,7 +2,7 @@
  * The hand-backpropagated step against the gradient tape: the same parameters after training,
  * for every architecture and strategy it takes, every loss, and both activations.
  */
-import { ModelSpec, TaskSpec } from "@mtl/spec";
+import { ModelSpec, Rng, TaskSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { initBackend } from "./backend.ts";
@@ -10,7 +10,6 @@ import { denseStep } from "./dense-step.ts";
 import { allVariables } from "./models/types.ts";
 import { createOptimizer } from "./optimizers.ts";
 import { architectures, strategies } from "./registries.ts";
-import { createRng } from "./rng.ts";
 import { makeStep } from "./train.ts";
 
 await initBackend("wasm");
@@ -31,7 +30,7 @@ const D = 10;
 
 /** Builds the model and strategy of `s` from one seed, so two builds start identical. */
 function build(s: Setup) {
-  const rng = createRng(5);
+  const rng = new Rng(5);
   const spec = ModelSpec.parse({
     architecture: s.architecture,
     hidden: s.hidden ?? [16, 12],
@@ -68,7 +67,7 @@ function train(s: Setup, byHand: boolean, steps = 12) {
   const { model, strategy, tasks } = build(s);
   const optimizer = createOptimizer({ optimizer: "adam", learningRate: 0.05 });
   const step = makeStep(model, strategy, tasks, optimizer, 0.01, byHand);
-  const data = createRng(9);
+  const data = new Rng(9);
   const losses: number[][] = [];
   for (let k = 0; k < steps; k++) {
     const x = tf.tensor2d(
@@ -78,7 +77,7 @@ function train(s: Setup, byHand: boolean, steps = 12) {
     const ys = tasks.map((t) =>
       t.classes > 0
         ? tf.tensor1d(
-            Int32Array.from({ length: BATCH }, () => Math.floor(data.next() * CLASSES)),
+            Int32Array.from({ length: BATCH }, () => Math.floor(data.float() * CLASSES)),
             "int32",
           )
         : tf.tensor1d(Float32Array.from({ length: BATCH }, () => 3 * data.normal())),

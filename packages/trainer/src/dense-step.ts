@@ -18,7 +18,7 @@
  */
 
 import * as tf from "@tensorflow/tfjs-core";
-import { wasmKernelsActive } from "./fast-matmul.ts";
+import { fast } from "./accel.ts";
 import { meanLossBackward } from "./losses.ts";
 import { denseBackward, denseOp } from "./models/dense-op.ts";
 import type { DenseLayer } from "./models/layers.ts";
@@ -42,7 +42,7 @@ export function denseStep(
   const dense = model.dense;
   if (!dense || model.penalty || strategy.kind !== "loss" || !strategy.linear || strategy.variables?.length)
     return null;
-  if (!wasmKernelsActive()) return null;
+  if (!fast()) return null;
   const { trunk, heads } = dense;
 
   return (x, y) => {

@@ -2,14 +2,45 @@
  * The fused dense layer and mean losses against the tf compositions they replace: the same
  * values and gradients, on wasm (registered kernels on the heap) and on cpu (one customGrad).
  */
+
+import { Rng } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { initBackend } from "./backend.ts";
-import { type LossName, meanLoss, perSampleLoss } from "./losses.ts";
+import { type LossName, meanLoss } from "./losses.ts";
 import { denseOp, type FusedActivation } from "./models/dense-op.ts";
-import { createRng } from "./rng.ts";
 
-const rng = createRng(11);
+/**
+ * Per-sample loss. `target` holds int32 class indices (classification) or float values
+ * (regression); `output` is [N, classes] logits or [N, 1] values.
+ */
+/** The reference: the loss as a composition of tf ops. */
+function perSampleLoss(
+  loss: LossName,
+  output: tf.Tensor2D,
+  target: tf.Tensor1D,
+  classes: number,
+): tf.Tensor1D {
+  if (loss === "cross-entropy") {
+    const logp = tf.logSoftmax(output);
+    return tf.neg(tf.sum(tf.mul(tf.oneHot(target, classes), logp), 1)) as tf.Tensor1D;
+  }
+  const diff = tf.sub(tf.reshape(output, [-1]), target);
+  switch (loss) {
+    case "mse":
+      return tf.square(diff) as tf.Tensor1D;
+    case "mae":
+      return tf.abs(diff) as tf.Tensor1D;
+    case "huber": {
+      // δ = 1: ½d² inside, |d| − ½ outside.
+      const a = tf.abs(diff);
+      const q = tf.minimum(a, 1);
+      return tf.add(tf.mul(0.5, tf.square(q)), tf.sub(a, q)) as tf.Tensor1D;
+    }
+  }
+}
+
+const rng = new Rng(11);
 const values = (n: number, scale = 1) => Float32Array.from({ length: n }, () => scale * rng.normal());
 
 function close(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-5) {
@@ -64,6 +95,13 @@ describe.each(["wasm", "cpu"])("denseOp on %s equals matMul + add + activation",
       it(`${activation}, x [${shape[0]}, ${shape[1]}] · W [${shape[1]}, ${shape[2]}]`, async () => {
         const [n, k, m] = shape;
         const data = { x: values(n * k), W: values(k * m, 0.5), b: values(m), r: values(n * m) };
+        // relu: a bias that makes row 0 of x·W + b exactly −0.5, so the kernel has values to cut.
+        if (activation === "relu")
+          for (let j = 0; j < m; j++) {
+            let z = 0;
+            for (let i = 0; i < k; i++) z += (data.x[i] as number) * (data.W[i * m + j] as number);
+            data.b[j] = -z - 0.5;
+          }
         await initBackend("cpu");
         const expected = valueAndGrads(composed(activation), data, shape);
         await initBackend(backend);

@@ -1,11 +1,11 @@
+import { Rng } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { initBackend } from "./backend.ts";
 import { type Activation, conv3x3Pool, im2col3x3, maxPool2x2 } from "./models/layers.ts";
-import { createRng } from "./rng.ts";
 
 await initBackend("wasm");
-const rng = createRng(7);
+const rng = new Rng(7);
 const rand = (shape: number[], offset = 0) =>
   tf.tensor(
     Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() + offset),
@@ -27,7 +27,8 @@ function check(
     const f = (t: tf.Tensor) => tf.sum(tf.mul(op(t), r)) as tf.Scalar;
     const analytic = tf.tidy(() => tf.grad(f)(x)).dataSync();
     const base = x.dataSync().slice();
-    const eps = 1e-2;
+    // Small enough that a step rarely moves a pooling window's maximum (a kink).
+    const eps = 2e-3;
     const n = base.length;
     for (let s = 0; s < Math.min(n, 12); s++) {
       const k = (s * 7919) % n;

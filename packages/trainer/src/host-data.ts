@@ -1,20 +1,13 @@
 /**
- * Reading a tensor's values on the host without a copy where the backend allows it: on wasm a
- * view of the wasm heap (valid only until the next tensor allocation, which may grow and detach
- * the heap, so read it before making any), elsewhere dataSync().
+ * Reading a tensor's values on the host without a copy where the accel allows it: on wasm a view
+ * of the heap (valid only until the next tensor allocation, which may grow and detach the heap,
+ * so read it before making any), elsewhere dataSync().
  */
-import * as tf from "@tensorflow/tfjs-core";
-
-interface HeapBackend {
-  dataIdMap?: { has(dataId: object): boolean };
-  typedArrayFromHeap?(t: tf.TensorInfo): Float32Array | Int32Array;
-}
+import type * as tf from "@tensorflow/tfjs-core";
+import { fast } from "./accel.ts";
 
 function view(t: tf.Tensor): Float32Array | Int32Array {
-  const backend = tf.backend() as unknown as HeapBackend;
-  if (tf.getBackend() === "wasm" && backend.typedArrayFromHeap && backend.dataIdMap?.has(t.dataId))
-    return backend.typedArrayFromHeap(t);
-  return t.dataSync() as Float32Array | Int32Array;
+  return fast()?.view(t) ?? (t.dataSync() as Float32Array | Int32Array);
 }
 
 /** The values of a float32 tensor (see the module comment for how long they stay valid). */

@@ -1,7 +1,10 @@
+export type { Accel } from "@mtl/accel";
+export { accel } from "./accel.ts";
 export { BACKENDS, BackendError, currentBackend, initBackend } from "./backend.ts";
-export { parseCsv } from "./data/csv.ts";
-export type { Dataset, DatasetContext, DatasetModule, Target } from "./data/types.ts";
-export { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from "./fast-matmul.ts";
+export { CsvError, parseCsv } from "./data/csv.ts";
+export { DataFileError } from "./data/files.ts";
+export type { Dataset, DatasetContext, DatasetDescription, DatasetModule, Target } from "./data/types.ts";
+export type { TrainHooks } from "./hooks.ts";
 export { hasOwnLoop } from "./meta/dispatch.ts";
 export { type MamlProblem, type MamlSettings, mamlGradients } from "./meta/maml.ts";
 export { registerSecondOrderGradients } from "./meta/second-order.ts";
@@ -28,7 +31,6 @@ export {
   registerStrategy,
 } from "./registries.ts";
 export { type RegistryEntry, RegistryError } from "./registry.ts";
-export { createRng, type Rng } from "./rng.ts";
 export type {
   GradientInput,
   GradientStrategy,
@@ -37,5 +39,5 @@ export type {
   StrategyContext,
   StrategyModule,
 } from "./strategies/types.ts";
-export { runTrial, type TrainHooks } from "./train.ts";
+export { runTrial } from "./train.ts";
 export { warmUp } from "./warm-up.ts";

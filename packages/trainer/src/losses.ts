@@ -1,51 +1,23 @@
 /** Per-sample task losses on device; training uses their mean. */
 
+import type { Accel } from "@mtl/accel";
 import type { TaskSpec } from "@mtl/spec";
-import type { GradConfig, KernelConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { type Backendish, wasmKernelsActive } from "./fast-matmul.ts";
+import { fast } from "./accel.ts";
 import { floats, ints } from "./host-data.ts";
 
 export type LossName = TaskSpec["loss"];
-
-/**
- * Per-sample loss. `target` holds int32 class indices (classification) or float values
- * (regression); `output` is [N, classes] logits or [N, 1] values.
- */
-export function perSampleLoss(
-  loss: LossName,
-  output: tf.Tensor2D,
-  target: tf.Tensor1D,
-  classes: number,
-): tf.Tensor1D {
-  if (loss === "cross-entropy") {
-    const logp = tf.logSoftmax(output);
-    return tf.neg(tf.sum(tf.mul(tf.oneHot(target, classes), logp), 1)) as tf.Tensor1D;
-  }
-  const diff = tf.sub(tf.reshape(output, [-1]), target);
-  switch (loss) {
-    case "mse":
-      return tf.square(diff) as tf.Tensor1D;
-    case "mae":
-      return tf.abs(diff) as tf.Tensor1D;
-    case "huber": {
-      // δ = 1: ½d² inside, |d| − ½ outside.
-      const a = tf.abs(diff);
-      const q = tf.minimum(a, 1);
-      return tf.add(tf.mul(0.5, tf.square(q)), tf.sub(a, q)) as tf.Tensor1D;
-    }
-  }
-}
 
 type CustomOp = Parameters<typeof tf.customGrad>[0];
 const LOSSES: readonly LossName[] = ["cross-entropy", "mse", "mae", "huber"];
 
 /**
- * The batch mean of perSampleLoss as one op with its own gradient, computed on the host in one
+ * The batch mean of a task's loss (cross-entropy of logits, squared or absolute error, huber with
+ * δ = 1) as one op with its own gradient, computed on the host in one
  * pass over the batch's outputs (they are small). Composed, the loss leaves a dozen nodes on the
  * gradient tape and runs some thirty kernels forward and back; see models/dense-op.ts for why
- * that matters. On wasm (with the fast products installed) the op is a registered kernel pair
- * reading the heap in place (`MtlMeanLoss`, `MtlMeanLossGrad`); elsewhere one tf.customGrad.
+ * that matters. Where the accel is active the op is a host-kernel pair reading the heap in place
+ * (`MtlMeanLoss`, `MtlMeanLossGrad`); elsewhere one tf.customGrad.
  * Equal to the composition up to float rounding (losses.test.ts). Its gradient is not itself
  * differentiable: training needs first derivatives only, and the meta-learners use their own.
  */
@@ -61,16 +33,9 @@ export function meanLoss(
     throw new Error(
       `${loss}: expected ${loss === "cross-entropy" ? `${classes} logits` : "one output"} per sample, got ${width}`,
     );
-  if (wasmKernelsActive() && output.dtype === "float32") {
-    registerWasmKernels();
-    return tf.engine().runKernel(
-      "MtlMeanLoss",
-      { output, target } as never,
-      {
-        loss: LOSSES.indexOf(loss),
-      } as never,
-    ) as tf.Scalar;
-  }
+  const accel = fast();
+  if (accel && output.dtype === "float32")
+    return kernelsOf(accel).loss({ output, target }, { loss: LOSSES.indexOf(loss) }) as tf.Scalar;
   const op = tf.customGrad(((o: tf.Tensor2D, save: tf.GradSaveFunc) => {
     const grad = new Float32Array(n * width);
     const value = lossOnHost(loss, floats(o), hostTarget(target), n, width, grad, 1);
@@ -86,7 +51,7 @@ export function meanLoss(
 
 /**
  * scale · ∂meanLoss/∂output outside any gradient tape (for a step that backpropagates by hand);
- * `scale` is a scalar tensor. Only on wasm with the fast products installed, as meanLoss's kernel.
+ * `scale` is a scalar tensor. Only where the accel is active (dense-step.ts checks).
  */
 export function meanLossBackward(
   loss: LossName,
@@ -94,14 +59,9 @@ export function meanLossBackward(
   target: tf.Tensor1D,
   scale: tf.Scalar,
 ): tf.Tensor2D {
-  registerWasmKernels();
-  return tf.engine().runKernel(
-    "MtlMeanLossGrad",
-    { output, target, dy: scale } as never,
-    {
-      loss: LOSSES.indexOf(loss),
-    } as never,
-  ) as tf.Tensor2D;
+  const accel = fast();
+  if (!accel) throw new Error("meanLossBackward: the accel is not active");
+  return kernelsOf(accel).grad({ output, target, dy: scale }, { loss: LOSSES.indexOf(loss) }) as tf.Tensor2D;
 }
 
 function hostTarget(t: tf.Tensor1D): Float32Array | Int32Array {
@@ -157,63 +117,63 @@ export function lossOnHost(
   return total / n;
 }
 
-interface Inputs {
-  inputs: Record<string, TensorInfo>;
-  backend: Backendish & { typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array };
-  attrs: NamedAttrMap;
-}
+type Runner = ReturnType<Accel["hostKernel"]>;
+const registered = new WeakMap<Accel, { loss: Runner; grad: Runner }>();
 
-const lossKernel: KernelConfig = {
-  kernelName: "MtlMeanLoss",
-  backendName: "wasm",
-  kernelFunc: ((args: Inputs) => {
-    const { output, target } = args.inputs as { output: TensorInfo; target: TensorInfo };
-    const [n, width] = output.shape as [number, number];
-    const out = args.backend.makeOutput([], "float32");
-    const o = args.backend.typedArrayFromHeap(output) as Float32Array;
-    const t = args.backend.typedArrayFromHeap(target);
-    const loss = LOSSES[args.attrs.loss as number] as LossName;
-    (args.backend.typedArrayFromHeap(out) as Float32Array)[0] = lossOnHost(loss, o, t, n, width, null, 1);
-    return out;
-  }) as unknown as KernelConfig["kernelFunc"],
-};
-
-const lossGradKernel: KernelConfig = {
-  kernelName: "MtlMeanLossGrad",
-  backendName: "wasm",
-  kernelFunc: ((args: Inputs) => {
-    const { output, target, dy } = args.inputs as { output: TensorInfo; target: TensorInfo; dy: TensorInfo };
-    const [n, width] = output.shape as [number, number];
-    const grad = args.backend.makeOutput([n, width], "float32");
-    const loss = LOSSES[args.attrs.loss as number] as LossName;
-    const scale = (args.backend.typedArrayFromHeap(dy) as Float32Array)[0] as number;
-    const o = args.backend.typedArrayFromHeap(output) as Float32Array;
-    const t = args.backend.typedArrayFromHeap(target);
-    lossOnHost(loss, o, t, n, width, args.backend.typedArrayFromHeap(grad) as Float32Array, scale);
-    return grad;
-  }) as unknown as KernelConfig["kernelFunc"],
-};
-
-const lossGrad: GradConfig = {
-  kernelName: "MtlMeanLoss",
-  inputsToSave: ["output", "target"],
-  gradFunc: (dy, saved, attrs) => {
-    const [output, target] = saved as [tf.Tensor, tf.Tensor];
-    return {
-      output: () =>
-        tf
-          .engine()
-          .runKernel("MtlMeanLossGrad", { output, target, dy: dy as tf.Tensor } as never, attrs) as tf.Tensor,
-      target: () => tf.zerosLike(target),
-    };
-  },
-};
-
-let registered = false;
-function registerWasmKernels(): void {
-  if (registered) return;
-  registered = true;
-  tf.registerKernel(lossKernel);
-  tf.registerKernel(lossGradKernel);
-  tf.registerGradient(lossGrad);
+/** meanLoss's host kernels on the accel's heap (the loss is lossOnHost either way). */
+function kernelsOf(accel: Accel): { loss: Runner; grad: Runner } {
+  let k = registered.get(accel);
+  if (k) return k;
+  k = {
+    loss: accel.hostKernel({
+      name: "MtlMeanLoss",
+      inputs: ["output", "target"],
+      outputShape: () => [],
+      compute([o, t], out, attrs, [shape]) {
+        const [n, width] = shape as [number, number];
+        out[0] = lossOnHost(
+          LOSSES[attrs.loss as number] as LossName,
+          o as Float32Array,
+          t as Int32Array,
+          n,
+          width,
+          null,
+          1,
+        );
+      },
+    }),
+    grad: accel.hostKernel({
+      name: "MtlMeanLossGrad",
+      inputs: ["output", "target", "dy"],
+      outputShape: ([shape]) => shape as number[],
+      compute([o, t, dy], out, attrs, [shape]) {
+        const [n, width] = shape as [number, number];
+        const scale = (dy as Float32Array)[0] as number;
+        lossOnHost(
+          LOSSES[attrs.loss as number] as LossName,
+          o as Float32Array,
+          t as Int32Array,
+          n,
+          width,
+          out,
+          scale,
+        );
+      },
+    }),
+  };
+  registered.set(accel, k);
+  const grad = k.grad;
+  if (!tf.getGradient("MtlMeanLoss"))
+    tf.registerGradient({
+      kernelName: "MtlMeanLoss",
+      inputsToSave: ["output", "target"],
+      gradFunc: (dy, saved, attrs) => {
+        const [output, target] = saved as [tf.Tensor, tf.Tensor];
+        return {
+          output: () => grad({ output, target, dy: dy as tf.Tensor }, attrs as Record<string, number>),
+          target: () => tf.zerosLike(target),
+        };
+      },
+    });
+  return k;
 }

@@ -1,6 +1,6 @@
 /**
- * Optimisers of TrainingSpec. On the wasm backend they are `FusedOptimizer`s: one SIMD pass over
- * the wasm heap per variable (wasm-simd.ts) instead of tfjs's ten-odd ops per variable, with the
+ * Optimisers of TrainingSpec. Where the accel is active they are `FusedOptimizer`s: one SIMD pass
+ * over the wasm heap per variable (@mtl/accel) instead of tfjs's ten-odd ops per variable, with the
  * same arithmetic as tf.train.adam / sgd / momentum / rmsprop (every operation rounded to float32
  * in tfjs's order, weight decay included), so the results agree with tfjs's to float32 rounding.
  * Elsewhere they are tfjs's own.
@@ -8,13 +8,12 @@
 
 import type { TrainingSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
-import { fastMatMulInstalled } from "./fast-matmul.ts";
-import { wasmHeap } from "./wasm-simd.ts";
+import { fast } from "./accel.ts";
 
 export type OptimizerName = TrainingSpec["optimizer"];
 
 export function createOptimizer(spec: Pick<TrainingSpec, "optimizer" | "learningRate">): tf.Optimizer {
-  if (wasmHeap(tf.backend())) return new FusedOptimizer(spec.optimizer, spec.learningRate);
+  if (fast()) return new FusedOptimizer(spec.optimizer, spec.learningRate);
   return tfjsOptimizer(spec);
 }
 
@@ -119,7 +118,7 @@ export function isFusedOptimizer(o: unknown): o is FusedOptimizer {
 
 /**
  * Adam, SGD, momentum or RMSprop with tfjs's hyper-parameters and arithmetic, updating each
- * variable in one pass: on the wasm heap with SIMD where the backend is wasm, on the host
+ * variable in one pass: on the wasm heap with SIMD where the accel is active, on the host
  * otherwise. State is kept per variable name. `applyGradients(grads, weightDecay, decays)`
  * adds weightDecay·θ to the gradients of the variables `decays` selects first (as
  * addWeightDecay does), inside the same pass.
@@ -174,7 +173,7 @@ export class FusedOptimizer extends tf.Optimizer {
       ? variableGradients.map((v) => [v.name, v.tensor])
       : Object.entries(variableGradients);
     const scalars = this.scalars();
-    const heap = wasmHeap(tf.backend());
+    const accel = fast();
     for (const [name, grad] of entries) {
       if (grad == null) continue;
       const variable = tf.engine().registeredVariables[name];
@@ -187,8 +186,8 @@ export class FusedOptimizer extends tf.Optimizer {
       }
       const wd = weightDecay > 0 && decays(name) ? weightDecay : 0;
       const next =
-        heap && variable.dtype === "float32" && grad.dtype === "float32"
-          ? this.wasmUpdate(heap, variable, grad, slots, wd, scalars)
+        accel && variable.dtype === "float32" && grad.dtype === "float32"
+          ? accel.optimizerUpdate(this.rule, variable, grad, slots, wd, scalars)
           : this.hostUpdate(variable, grad, slots, wd, scalars);
       if (next === variable) continue; // updated in place
       variable.assign(next);
@@ -199,39 +198,6 @@ export class FusedOptimizer extends tf.Optimizer {
       this.accBeta2 = f32(this.accBeta2 * f32(BETA2));
     }
     this.incrementIterations();
-  }
-
-  private wasmUpdate(
-    heap: NonNullable<ReturnType<typeof wasmHeap>>,
-    variable: tf.Variable,
-    grad: tf.Tensor,
-    slots: tf.Tensor[],
-    wd: number,
-    scalars: number[],
-  ): tf.Tensor {
-    // In place (the kernels are elementwise, so reading and writing one buffer is safe) where
-    // nothing else can see the buffer: no other tensor shares it (a clone, a snapshot), and the
-    // stock matMul kernels are not installed, since XNNPACK caches packed weights by tensor id.
-    // Otherwise a new buffer, which the caller assigns.
-    const inPlace = fastMatMulInstalled() && heap.backend.refCount?.(variable.dataId) === 1;
-    const out = inPlace
-      ? variable
-      : tf
-          .engine()
-          .makeTensorFromTensorInfo(heap.backend.makeOutput(variable.shape, "float32") as tf.TensorInfo);
-    const o = heap.offset;
-    const k = heap.kernels;
-    const decay = wd > 0;
-    const run = {
-      adam: decay ? k.adamDecay : k.adam,
-      sgd: decay ? k.sgdDecay : k.sgd,
-      momentum: decay ? k.momentumDecay : k.momentum,
-      rmsprop: decay ? k.rmspropDecay : k.rmsprop,
-    }[this.rule];
-    // Pointers (θ, g, slots…, θ'), then n, the decay rate and the rule's scalars.
-    const ptrs = [variable, grad, ...slots, out].map((t) => o(t.dataId));
-    run(...ptrs, variable.size, wd, ...scalars);
-    return out;
   }
 
   private hostUpdate(

@@ -7,13 +7,11 @@
  * Both on fixed random data (the speed does not depend on it).
  */
 
-import { ModelSpec, TaskSpec } from "@mtl/spec";
+import { ModelSpec, Rng, TaskSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
-import { hardSharing } from "./models/hard-sharing.ts";
 import { allVariables } from "./models/types.ts";
 import { createOptimizer } from "./optimizers.ts";
-import { createRng } from "./rng.ts";
-import { equal } from "./strategies/equal.ts";
+import { architectures, strategies } from "./registries.ts";
 import { makeStep } from "./train.ts";
 
 export interface ReferenceOptions {
@@ -29,15 +27,19 @@ export function referenceTrainingStep(o: ReferenceOptions = {}): { step(): numbe
   const inputs = o.inputs ?? 64;
   const batch = o.batch ?? 256;
   const T = o.tasks ?? 2;
-  const rng = createRng(o.seed ?? 0);
+  const rng = new Rng(o.seed ?? 0);
   const spec = ModelSpec.parse({ architecture: "hard-sharing", hidden: o.hidden ?? [256, 256] });
-  const model = hardSharing.build(spec, {}, { inputShape: [inputs], outputs: new Array(T).fill(1), rng });
+  const model = architectures
+    .get("hard-sharing")
+    .build(spec, {}, { inputShape: [inputs], outputs: new Array(T).fill(1), rng });
   const tasks = Array.from({ length: T }, (_, i) => ({
     spec: TaskSpec.parse({ name: `task${i + 1}`, kind: "regression", metric: "mse" }),
     units: 1,
     classes: 0,
   }));
-  const strategy = equal.create({}, { tasks: tasks.map((t) => t.spec.name), initialWeights: [], rng });
+  const strategy = strategies
+    .get("equal")
+    .create({}, { tasks: tasks.map((t) => t.spec.name), initialWeights: [], rng });
   const optimizer = createOptimizer({ optimizer: "adam", learningRate: 1e-3 });
   const step = makeStep(model, strategy, tasks, optimizer, 0);
   const x = tf.tensor2d(
@@ -66,19 +68,23 @@ export interface ReferenceCnnOptions {
 export function referenceCnnTrainingStep(o: ReferenceCnnOptions = {}): { step(): number[]; dispose(): void } {
   const batch = o.batch ?? 64;
   const classes = o.classes ?? [10, 2, 3];
-  const rng = createRng(o.seed ?? 0);
+  const rng = new Rng(o.seed ?? 0);
   const spec = ModelSpec.parse({ architecture: "hard-sharing", trunk: "cnn", hidden: o.hidden ?? [64] });
-  const model = hardSharing.build(spec, {}, { inputShape: [28, 28, 1], outputs: classes, rng });
+  const model = architectures
+    .get("hard-sharing")
+    .build(spec, {}, { inputShape: [28, 28, 1], outputs: classes, rng });
   const tasks = classes.map((c, i) => ({
     spec: TaskSpec.parse({ name: `task${i + 1}`, kind: "classification", metric: "accuracy" }),
     units: c,
     classes: c,
   }));
-  const strategy = equal.create({}, { tasks: tasks.map((t) => t.spec.name), initialWeights: [], rng });
+  const strategy = strategies
+    .get("equal")
+    .create({}, { tasks: tasks.map((t) => t.spec.name), initialWeights: [], rng });
   const optimizer = createOptimizer({ optimizer: "adam", learningRate: 1e-3 });
   const step = makeStep(model, strategy, tasks, optimizer, 0);
   const x = tf.tensor2d(
-    Float32Array.from({ length: batch * 784 }, () => rng.next()),
+    Float32Array.from({ length: batch * 784 }, () => rng.float()),
     [batch, 784],
   );
   const ys = classes.map((c) =>

@@ -1,52 +1,36 @@
-/** The three registries and their built-in modules. Adding a module: one file and one line here. */
+/**
+ * The runtime registries of datasets, architectures and strategies, with the built-in modules of
+ * builtins.ts (adding a module: its folder's files and one line there). Architectures and
+ * strategies are loaded here, with their TensorFlow.js implementations; the catalog reads the
+ * same descriptors without loading them.
+ */
 import type { z } from "zod";
-import { classification } from "./data/classification.ts";
-import { correlatedRegression } from "./data/correlated-regression.ts";
-import { csv } from "./data/csv.ts";
-import { fewShotMnist } from "./data/few-shot-mnist.ts";
-import { mnistMultitask } from "./data/mnist-multitask.ts";
-import { sinusoid } from "./data/sinusoid.ts";
+import { BUILTIN_ARCHITECTURES, BUILTIN_STRATEGIES } from "./builtins.ts";
+import { datasets } from "./data/registry.ts";
 import type { DatasetModule } from "./data/types.ts";
-import { distill } from "./meta/distill.ts";
-import { fomaml, maml } from "./meta/maml.ts";
-import { pretrainFinetune } from "./meta/pretrain-finetune.ts";
-import { reptile } from "./meta/reptile.ts";
-import { transfer } from "./meta/transfer.ts";
-import { crossStitch } from "./models/cross-stitch.ts";
-import { hardSharing } from "./models/hard-sharing.ts";
-import { mmoe } from "./models/mmoe.ts";
-import { logistic, singleTask } from "./models/single-task.ts";
-import { softSharing } from "./models/soft-sharing.ts";
 import type { ArchitectureModule } from "./models/types.ts";
 import { Registry, type RegistryEntry } from "./registry.ts";
-import { cagrad } from "./strategies/cagrad.ts";
-import { dwa } from "./strategies/dwa.ts";
-import { equal } from "./strategies/equal.ts";
-import { fixed } from "./strategies/fixed.ts";
-import { gls } from "./strategies/gls.ts";
-import { gradnorm } from "./strategies/gradnorm.ts";
-import { imtl } from "./strategies/imtl.ts";
-import { mgda } from "./strategies/mgda.ts";
-import { nashMtl } from "./strategies/nash-mtl.ts";
-import { pcgrad } from "./strategies/pcgrad.ts";
-import { rlw } from "./strategies/rlw.ts";
 import type { StrategyModule } from "./strategies/types.ts";
-import { uncertainty } from "./strategies/uncertainty.ts";
 
-export const datasets = new Registry<DatasetModule>("dataset");
+export { datasets };
 export const architectures = new Registry<ArchitectureModule>("architecture");
 export const strategies = new Registry<StrategyModule>("strategy");
 
-for (const d of [classification, correlatedRegression, mnistMultitask, csv])
-  datasets.register(d as DatasetModule);
-for (const a of [singleTask, logistic, hardSharing, softSharing, crossStitch, mmoe])
-  architectures.register(a as ArchitectureModule);
-for (const s of [fixed, equal, uncertainty, dwa, gradnorm, rlw, gls, pcgrad, mgda, cagrad, imtl, nashMtl])
-  strategies.register(s as StrategyModule);
-// Meta-learning, transfer and distillation (src/meta): task families and strategies with their own loop.
-for (const d of [sinusoid, fewShotMnist]) datasets.register(d as unknown as DatasetModule);
-for (const s of [maml, fomaml, reptile, pretrainFinetune, transfer, distill])
-  strategies.register(s as unknown as StrategyModule);
+/** A descriptor with its implementation: the module the runtime registry holds. */
+async function loaded<D extends { load(): Promise<object> }>(d: D) {
+  const { load: _load, ...info } = d;
+  return { ...info, ...(await d.load()) };
+}
+
+// Top-level await: every module that uses a registry sees the built-ins loaded. The
+// implementations must not import this module (nor data/load.ts), or the loading would wait on
+// itself.
+const [builtArchitectures, builtStrategies] = await Promise.all([
+  Promise.all(BUILTIN_ARCHITECTURES.map(loaded)),
+  Promise.all(BUILTIN_STRATEGIES.map(loaded)),
+]);
+for (const a of builtArchitectures) architectures.register(a as unknown as ArchitectureModule);
+for (const s of builtStrategies) strategies.register(s as unknown as StrategyModule);
 
 /** Adds a dataset module (or replaces one of the same name) in this thread's registry. */
 export function registerDataset<S extends z.ZodType>(module: DatasetModule<S>): void {

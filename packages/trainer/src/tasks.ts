@@ -1,5 +1,7 @@
 import type { TaskSpec } from "@mtl/spec";
+import type * as tf from "@tensorflow/tfjs-core";
 import type { SplitDataset, Target } from "./data/types.ts";
+import { meanLoss } from "./losses.ts";
 
 /** A task bound to its dataset output. */
 export interface BoundTask {
@@ -25,4 +27,9 @@ export function bindTasks(specs: readonly TaskSpec[], data: SplitDataset): Bound
     const classes = target.kind === "classification" ? target.classes : 0;
     return { spec, units: Math.max(classes, 1), classes };
   });
+}
+
+/** The task's mean loss over a batch: its own loss function and class count on its own output. */
+export function taskLoss(task: BoundTask, output: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
+  return meanLoss(task.spec.loss, output, y, task.classes);
 }

@@ -1,4 +1,4 @@
-import { type EpochReport, TrialConfig } from "@mtl/spec";
+import { type EpochReport, Rng, TrialConfig } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -11,8 +11,7 @@ import {
   runTrial,
   warmUp,
 } from "./index.ts";
-import { createRng } from "./rng.ts";
-import { gradnorm } from "./strategies/gradnorm.ts";
+import { strategies } from "./registries.ts";
 
 const base = {
   experiment: "t",
@@ -35,7 +34,7 @@ registerDataset({
   description: "test only",
   options: z.object({ scale: z.number().default(1) }).strict(),
   load(o, ctx) {
-    const rng = createRng(ctx.seed);
+    const rng = new Rng(ctx.seed);
     const n = 2000;
     const d = 4;
     const x = Float32Array.from({ length: n * d }, () => rng.normal());
@@ -165,10 +164,11 @@ describe("uncertainty weighting (Kendall et al.)", () => {
 
 describe("gradnorm (Chen et al.)", () => {
   it("moves λ until the weighted gradient norms λ_i‖∇_W L_i‖ agree", () => {
-    const s = gradnorm.create(gradnorm.options.parse({}), {
+    const gradnorm = strategies.resolve("gradnorm", {});
+    const s = gradnorm.item.create(gradnorm.options, {
       tasks: ["a", "b"],
       initialWeights: [1, 1],
-      rng: createRng(0),
+      rng: new Rng(0),
     });
     if (s.kind !== "gradients") throw new Error("expected a gradient strategy");
     // Task b's gradient is 20× larger (a loss on a 20× scale); both train at the same rate.

@@ -46,6 +46,8 @@ export class ThreadExecutor implements Executor {
     private readonly preferredBackend?: string,
     /** Train a short made-up run before the first trial (see the trainer's warm-up.ts). */
     private readonly warmUp = false,
+    /** Folders the trainer may read data files from. */
+    private readonly dataDirs: readonly string[] = [],
   ) {}
 
   /** Starts the thread (if needed) and resolves with the backend it loaded. */
@@ -53,7 +55,12 @@ export class ThreadExecutor implements Executor {
     if (this.ready) return this.ready;
     const worker = new Worker(bootstrap, {
       eval: true,
-      workerData: { stopFlag: this.stopFlag.buffer, backend: this.preferredBackend, warm: this.warmUp },
+      workerData: {
+        stopFlag: this.stopFlag.buffer,
+        backend: this.preferredBackend,
+        warm: this.warmUp,
+        dataDirs: [...this.dataDirs],
+      },
     });
     this.worker = worker;
     this.ready = new Promise((resolve, reject) => {

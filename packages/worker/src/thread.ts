@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { TrialConfig } from "@mtl/spec";
-import { initBackend, runTrial, warmUp } from "@mtl/trainer";
+import { initBackend, runTrial, type TrainHooks, warmUp } from "@mtl/trainer";
 import { STOP_CODES, type ThreadReply, type ThreadRequest } from "./protocol.ts";
 
 const port = parentPort!;
@@ -13,7 +13,8 @@ const {
   stopFlag,
   backend: preferred,
   warm,
-} = workerData as { stopFlag: SharedArrayBuffer; backend?: string; warm?: boolean };
+  dataDirs,
+} = workerData as { stopFlag: SharedArrayBuffer; backend?: string; warm?: boolean; dataDirs: string[] };
 const flag = new Int32Array(stopFlag);
 
 async function main() {
@@ -37,14 +38,17 @@ async function main() {
       // Parsed again though the bus validated it: a structured clone reaches the thread with
       // other hidden classes than the warm-up's objects, and the trainer's compiled code was
       // thrown away on them at the start of the sweep.
-      const outcome = await runTrial(TrialConfig.parse(req.config), {
+      // dataDirs: the only folders the trainer may read a dataset's files from.
+      const hooks: TrainHooks & { dataDirs: string[] } = {
         backend,
+        dataDirs,
         onEpoch: (report) => port.postMessage({ type: "epoch", report } satisfies ThreadReply),
         shouldStop: () => {
           const code = Atomics.load(flag, 0);
           return code === 0 ? null : STOP_CODES[code] === "pruned" ? "pruned" : "cancelled";
         },
-      });
+      };
+      const outcome = await runTrial(TrialConfig.parse(req.config), hooks);
       port.postMessage({ type: "done", outcome } satisfies ThreadReply);
     } catch (error) {
       port.postMessage({ type: "error", error: (error as Error).message } satisfies ThreadReply);

@@ -1,8 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { type Delivery, InvalidMessage, type TrialEvent, type WorkerBus } from "@mtl/bus";
+import { type Delivery, InvalidMessage, type TrialEvent, type TrialMessage, type WorkerBus } from "@mtl/bus";
 import type { EpochReport } from "@mtl/spec";
 import { type Executor, ThreadExecutor } from "./executor.ts";
+import {
+  boundError,
+  DEFAULT_LIMITS,
+  describeOverLimit,
+  overLimits,
+  refuseTrial,
+  type WorkerLimits,
+} from "./limits.ts";
 import type { StopReason } from "./protocol.ts";
 
 export interface WorkerOptions {
@@ -32,6 +40,10 @@ export interface WorkerOptions {
    * the last ones before the result go at once. @default 250
    */
   epochFlushMs?: number;
+  /** Folders the trainer may read data files from (a dataset's `path` resolves inside them). @default none */
+  dataDirs?: string[];
+  /** Bounds on the trials this worker takes; a trial over one is refused (see limits.ts). @default DEFAULT_LIMITS */
+  limits?: Partial<WorkerLimits>;
   /** Makes the executor of each slot. @default a training thread (`ThreadExecutor`) */
   executor?: (slot: number) => Executor;
   log?: (line: string) => void;
@@ -63,8 +75,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   const log = options.log ?? (() => {});
   const executors = Array.from(
     { length: concurrency },
-    (_, i) => options.executor?.(i) ?? new ThreadExecutor(options.backend, options.warmUp),
+    (_, i) => options.executor?.(i) ?? new ThreadExecutor(options.backend, options.warmUp, options.dataDirs),
   );
+  const limits: WorkerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   // Read per trial: the coordinator may change the lease while this worker runs.
   const leaseRenewMs = () =>
     options.leaseRenewMs ?? Math.min(5000, Math.max(100, (bus.leaseMs ?? 15_000) / 3));
@@ -114,6 +127,14 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     const { trialId, config, sweep } = delivery.message;
     const runId = randomUUID();
     const ids = { sweep, trialId, runId, worker: name };
+    const over = overLimits(delivery.message, limits).map(describeOverLimit);
+    if (over.length > 0) {
+      log(`trial ${delivery.message.number} refused: ${over.join("; ")}`);
+      await refuseTrial(bus, delivery, ids, backend, over).catch((e) =>
+        log(`refusing: ${(e as Error).message}`),
+      );
+      return;
+    }
     let entry: Running | undefined;
     /** Why an event of this run could not be sent; the run stops and fails with it. */
     let unsendable: string | undefined;
@@ -175,7 +196,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
           final = {
             kind: "failed",
             ...ids,
-            error: outcome.error ?? "failed",
+            error: boundError(outcome.error ?? "failed"),
             retryable: false,
             epoch: lastEpoch,
           };
@@ -189,7 +210,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
           };
       } catch (error) {
         // The trial could not run (bad name, thread died): a thread crash may be transient.
-        const message = (error as Error).message;
+        const message = boundError((error as Error).message);
         final = {
           kind: "failed",
           ...ids,

@@ -12,7 +12,8 @@ import {
   renderTable,
   type TrialRecord,
 } from "@mtl/analysis";
-import { InputError, SINGLE_TASK, TrialConfig } from "@mtl/spec";
+import { recordOf } from "@mtl/coordinator";
+import { type Experiment, ExperimentSpec, InputError, SINGLE_TASK } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
 import type { Command } from "commander";
 import { addBaselines } from "../baselines.ts";
@@ -37,12 +38,12 @@ export function analysisOptions(cmd: Command): Command {
   return cmd
     .option("--db <path>", "SQLite results file", DEFAULT_DB)
     .option("--metric <name>", 'metric for every task that reports it, or "all" (default: each task\'s own)')
-    .option("--split <split>", "test or val (default: test when recorded, else val)")
+    .option("--split <split>", "val, test or train (default: the sweep objective's split)")
     .option("--reference <row>", "row the p-values compare with (default: single-task, else equal)")
     .option(
       "--by <grouping>",
-      "strategy, or weights (one row per strategy and task-weight setting)",
-      "strategy",
+      "config (one row per configuration) or strategy (each strategy's best configuration, labelled)",
+      "config",
     )
     .option("--test <name>", "welch (default) or permutation (exact on few seeds)", "welch");
 }
@@ -52,15 +53,17 @@ export function toCompareOptions(opts: AnalysisCliOptions): CompareOptions {
   const out: CompareOptions = {};
   if (opts.metric) out.metric = opts.metric;
   if (opts.split !== undefined) {
-    if (opts.split !== "test" && opts.split !== "val")
-      throw new InputError(`--split: expected test or val, got "${opts.split}"`);
+    if (opts.split !== "test" && opts.split !== "val" && opts.split !== "train")
+      throw new InputError(`--split: expected val, test or train, got "${opts.split}"`);
     out.split = opts.split;
   }
   if (opts.reference) out.reference = opts.reference;
   if (opts.by !== undefined) {
-    if (opts.by === "strategy") out.by = "strategy";
-    else if (opts.by === "weights" || opts.by === "strategy+weights") out.by = "strategy+weights";
-    else throw new InputError(`--by: expected strategy or weights, got "${opts.by}"`);
+    if (opts.by === "config" || opts.by === "strategy") out.by = opts.by;
+    else
+      throw new InputError(
+        `--by: expected config or strategy, got "${opts.by}" (rows are configurations: task weights have their own rows)`,
+      );
   }
   if (opts.test !== undefined) {
     if (opts.test !== "welch" && opts.test !== "permutation")
@@ -96,25 +99,20 @@ export function findSweep(store: Store, db: string, which: string | undefined): 
   return s;
 }
 
+/** The experiment a sweep was run with (stored validated; parsed again for this version's defaults). */
+export function experimentOf(sweep: SweepRow): Experiment {
+  const parsed = ExperimentSpec.safeParse(sweep.spec);
+  if (!parsed.success) throw new Error(`sweep ${sweep.id} has an experiment this version cannot read`);
+  return parsed.data;
+}
+
 /**
  * A sweep's trials as the analysis package takes them. Per-epoch metrics (the latest attempt's)
  * are read only when asked, since the comparison does not need them.
  */
 export function loadTrials(store: Store, sweepId: number, withCurves: boolean): TrialRecord[] {
   return store.trialsOf(sweepId).map((t) => {
-    const parsed = TrialConfig.safeParse(t.config);
-    if (!parsed.success)
-      throw new Error(`trial ${t.id} has a config this version cannot read: ${parsed.error.message}`);
-    const record: TrialRecord = {
-      id: t.id,
-      sweepId: t.sweepId,
-      state: t.state,
-      configKey: t.configKey,
-      seed: t.seed,
-      config: parsed.data,
-      params: t.params,
-      ...(t.final ? { final: t.final as TrialRecord["final"] } : {}),
-    };
+    const record = recordOf(t);
     if (withCurves)
       record.curves = store
         .metricsOf(t.id)
@@ -157,12 +155,13 @@ export function register(program: Command): void {
         try {
           const sweep = findSweep(store, opts.db, which);
           const trials = loadTrials(store, sweep.id, false);
-          const cmp = compare(trials, options);
+          const cmp = compare(trials, experimentOf(sweep), options);
           const out = (s: string) => process.stdout.write(s);
           if (format === "table") {
             const done = trials.filter((t) => t.state === "completed").length;
+            const whose = options.split ? "asked for" : "the sweep objective's";
             out(
-              `sweep ${sweep.id} · ${sweep.name} · ${done} of ${trials.length} trials completed · ${cmp.split} split\n\n`,
+              `sweep ${sweep.id} · ${sweep.name} · ${done} of ${trials.length} trials completed · ${cmp.split} split (${whose})\n\n`,
             );
             out(renderTable(cmp));
           } else if (format === "md") out(renderMarkdown(cmp));

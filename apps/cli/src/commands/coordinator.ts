@@ -1,3 +1,4 @@
+import { redactUrl } from "@mtl/bus";
 import { DEFAULT_NATS_PARALLELISM, runDistributed } from "@mtl/coordinator";
 import { Store } from "@mtl/store";
 import { type Command, Option } from "commander";
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       lock = store.holdLock(COORDINATOR_LOCK, "mtl coordinator", {
         onLost: lost(`another process took ${opts.db} over`),
       });
-      out(`coordinator: ${opts.db} over ${opts.nats} (namespace ${opts.namespace})`);
+      out(`coordinator: ${opts.db} over ${redactUrl(opts.nats)} (namespace ${opts.namespace})`);
       await runDistributed({
         store,
         nats: {

@@ -35,6 +35,7 @@ async function openSource(opts: DashOptions): Promise<DashboardSource> {
   try {
     return new SqliteSource({ path: userPath(db) });
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(`cannot open results database ${db}: ${(error as Error).message}`);
   }
 }

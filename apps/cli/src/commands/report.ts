@@ -22,6 +22,7 @@ import { userPath } from "../load-experiment.ts";
 import {
   type AnalysisCliOptions,
   analysisOptions,
+  experimentOf,
   findSweep,
   loadTrials,
   toCompareOptions,
@@ -127,7 +128,7 @@ export function register(program: Command): void {
             if (bad.length)
               throw new InputError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
           }
-          report = renderReport(trials, {
+          report = renderReport(trials, experimentOf(sweep), {
             ...options,
             title: `Sweep ${sweep.id}: ${sweep.name}`,
             subtitle: sweepLine,

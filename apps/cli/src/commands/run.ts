@@ -1,15 +1,18 @@
 import { availableParallelism } from "node:os";
-import { NamespaceHeld, type NatsCoordinatorBus } from "@mtl/bus";
-import { connectCoordinatorBus, sweepOverNats } from "@mtl/coordinator";
-import { createSampler } from "@mtl/scheduler";
-import { InputError } from "@mtl/spec";
+import { NamespaceHeld, type NatsCoordinatorBus, redactUrl } from "@mtl/bus";
+import { connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
+import { InputError, isTerminal } from "@mtl/spec";
 import { LockHeld, Store } from "@mtl/store";
 import type { Command } from "commander";
+import { embeddedDataDirs } from "../data-dirs.ts";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
+import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
 import { loadExperiment, userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
 import { progressDisplay } from "../progress-view.ts";
+import { EXIT, EXIT_CODES_HELP, failureReport, rerunCommand } from "../run-summary.ts";
+import { assertBackend, assertPlannable, assertValidExperiment } from "../validate.ts";
 
 export const DEFAULT_DB = "mtl.db";
 
@@ -32,16 +35,17 @@ export const positiveInt = (name: string) => (v: string) => {
   return n;
 };
 
-interface RunFlags extends NatsFlags {
+interface RunFlags extends NatsFlags, LimitFlags {
   db: string;
   workers?: number;
   backend?: string;
   maxTrials?: number;
   submit?: boolean;
+  retryFailed?: boolean;
 }
 
 export function register(program: Command): void {
-  addNatsFlags(program.command("run"))
+  addLimitFlags(addNatsFlags(program.command("run")))
     .description("plan and run a sweep (embedded: every core of this machine, no server)")
     .argument("<file>", "experiment file (experiments/*.ts)")
     .option("--db <path>", "SQLite results file", DEFAULT_DB)
@@ -54,14 +58,23 @@ export function register(program: Command): void {
     .option("--max-trials <n>", "raise or lower the sweep's trial budget", positiveInt("--max-trials"))
     .option("--nats <url>", "coordinate here and train on `mtl worker` processes over NATS JetStream")
     .option("--submit", "only record the sweep, for a running `mtl coordinator` on the same --db")
+    .option("--retry-failed", "queue the sweep's failed trials again and run them")
+    .addHelpText("after", EXIT_CODES_HELP)
     .action(async (file: string, opts: RunFlags) => {
+      // Everything is checked before the results file is opened: bad input writes nothing.
+      assertBackend(opts.backend);
       const { experiment, path } = await loadExperiment(file);
       if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
-      // Configurations are planned whole (every seed, and its baseline): a smaller budget plans nothing.
-      if (createSampler(experiment).next(1, []).length === 0)
-        throw new InputError(
-          `sweep.maxTrials (${experiment.sweep.maxTrials}) is smaller than one configuration with its ${experiment.seeds.length} seed(s)${experiment.baselines ? " and baselines" : ""}: nothing to run`,
-        );
+      const dataDirs = embeddedDataDirs(experiment, path);
+      const limits = limitsOf(opts);
+      await assertValidExperiment(experiment, file, {
+        baseDir: dataDirs[0] ?? process.cwd(),
+        dataDirs,
+        // The embedded workers' limits; workers over NATS enforce their own.
+        ...(opts.nats || opts.submit ? {} : { limits }),
+      });
+      assertPlannable(experiment);
+      const command = rerunCommand(file, opts);
       const store = new Store(userPath(opts.db));
       let lock: { release(): void } | undefined;
       let bus: NatsCoordinatorBus | undefined;
@@ -91,8 +104,12 @@ export function register(program: Command): void {
       }
       try {
         const { sweep } = store.ensureSweep(experiment, path);
+        if (opts.retryFailed) {
+          const retried = store.retryFailedTrials(sweep.id, experiment.sweep.maxAttempts);
+          process.stdout.write(`${retried.length} failed trial(s) of sweep ${sweep.id} queued again\n`);
+        }
         const before = store.trialsOf(sweep.id).length;
-        const wasComplete = sweep.status === "completed";
+        const wasComplete = store.sweepStatus(sweep.id) === "completed";
         if (opts.submit) {
           store.setSweepStatus(sweep.id, sweep.status === "paused" ? "paused" : "running");
           process.stdout.write(`sweep ${sweep.id} (${experiment.name}) submitted to ${opts.db}\n`);
@@ -100,7 +117,9 @@ export function register(program: Command): void {
         }
         const workers = opts.workers ?? availableParallelism();
         const out = (line: string) => process.stdout.write(`${line}\n`);
-        const where = opts.nats ? `workers over NATS at ${opts.nats}` : `${workers} local worker(s)`;
+        const where = opts.nats
+          ? `workers over NATS at ${redactUrl(opts.nats)}`
+          : `${workers} local worker(s)`;
         out(`sweep ${sweep.id} · ${experiment.name} · ${where} · results in ${opts.db}`);
         const natsLog = (l: string) => process.stderr.write(`nats: ${l}\n`);
         const runSweep = opts.nats
@@ -111,7 +130,7 @@ export function register(program: Command): void {
         );
         stopRun = stopper.stop;
         // The grid's size (or the trial budget), for progress and ETA.
-        let total = createSampler(experiment).total;
+        let total = sweepSampler(experiment).total;
         // The live dashboard on a terminal (q stops the run as Ctrl-C does), plain lines otherwise.
         const progress = await progressDisplay({
           store,
@@ -127,6 +146,8 @@ export function register(program: Command): void {
           sweep,
           workers,
           backend: opts.backend,
+          dataDirs,
+          limits,
           signal: stopper.signal,
           log: (l) => {
             if (process.env.MTL_DEBUG) out(l);
@@ -138,26 +159,31 @@ export function register(program: Command): void {
           await progress.stop();
         });
         const c = summary.counts;
+        const trials = store.trialsOf(sweep.id);
         if (summary.status === "completed") {
+          const counts = `${c.completed} completed, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`;
           if (wasComplete && total === before)
             out(
-              `sweep ${sweep.id} (${experiment.name}) is already complete: ${total} trials, nothing to run.`,
+              `sweep ${sweep.id} (${experiment.name}) is already complete: ${total} trials (${counts}), nothing to run.`,
             );
-          else
-            out(
-              `sweep ${sweep.id} complete: ${c.completed} completed, ${c.failed} failed, ${c.pruned} pruned, ${c.cancelled} cancelled`,
-            );
+          else out(`sweep ${sweep.id} complete: ${counts}`);
+          const failures = failureReport(trials, command);
+          for (const l of failures) out(l);
           out("");
-          out(leaderboard(experiment, store.trialsOf(sweep.id)));
+          out(leaderboard(experiment, trials));
           out("");
           out(
             `Per-task metrics over seeds, Δm% and significance: pnpm mtl compare ${sweep.id} --db ${opts.db}`,
           );
+          if (failures.length > 0) process.exitCode = EXIT.trialsFailed;
         } else {
+          // Every trial not finished: those in the store and those the sampler has yet to plan.
+          const finished = trials.filter((t) => isTerminal(t.state)).length;
+          const unfinished = Math.max(sweepSampler(experiment).total ?? 0, trials.length) - finished;
           out(
-            `interrupted: ${c.completed} trials completed; ${c.queued} unfinished will resume on the next \`mtl run ${file}\``,
+            `interrupted: ${c.completed} trials completed; ${unfinished} unfinished will resume on the next \`${command}\``,
           );
-          process.exitCode = 130;
+          process.exitCode = EXIT.interrupted;
         }
       } finally {
         await bus?.close();

@@ -1,5 +1,5 @@
 import { InputError } from "@mtl/spec";
-import { Store, type TrialRow } from "@mtl/store";
+import { type MetricRow, Store, type TrialRow } from "@mtl/store";
 import type { Command } from "commander";
 import { describeParams } from "../leaderboard.ts";
 import { userPath } from "../load-experiment.ts";
@@ -11,11 +11,33 @@ export function openExisting(db: string): Store {
   try {
     return new Store(userPath(db), { readonly: true });
   } catch (error) {
+    // A damaged or newer file says so itself, naming the file.
+    if (error instanceof InputError) throw error;
     throw new InputError(`cannot open results database ${db}: ${(error as Error).message}`);
   }
 }
 
-export function trialJson(t: TrialRow) {
+/** A trial's task weights λ as stored per epoch (the latest attempt's), and the last epoch's as the final ones. */
+export interface TaskWeights {
+  /** λ of the last epoch trained, or null when no epoch was recorded. */
+  final: Record<string, number> | null;
+  epochs: { epoch: number; weights: Record<string, number> }[];
+}
+
+/** Groups a trial's stored "weight" metrics by epoch. */
+export function taskWeightsOf(metrics: readonly MetricRow[]): TaskWeights {
+  const byEpoch = new Map<number, Record<string, number>>();
+  for (const m of metrics) {
+    if (m.name !== "weight") continue;
+    const w = byEpoch.get(m.epoch) ?? {};
+    w[m.task] = m.value;
+    byEpoch.set(m.epoch, w);
+  }
+  const epochs = [...byEpoch].sort(([a], [b]) => a - b).map(([epoch, weights]) => ({ epoch, weights }));
+  return { final: epochs.at(-1)?.weights ?? null, epochs };
+}
+
+export function trialJson(t: TrialRow, weights: TaskWeights) {
   return {
     id: t.id,
     sweep: t.sweepId,
@@ -34,6 +56,8 @@ export function trialJson(t: TrialRow) {
     error: t.error,
     objective: t.objective,
     final: t.final,
+    /** λ per epoch as trained (adaptive strategies change them) and the last epoch's. */
+    weights,
     startedAt: t.startedAt,
     finishedAt: t.finishedAt,
   };
@@ -56,7 +80,8 @@ export function register(program: Command): void {
           );
         const trials = store.trialsOf(sweep.id);
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(trials.map(trialJson), null, 2)}\n`);
+          const json = trials.map((t) => trialJson(t, taskWeightsOf(store.metricsOf(t.id))));
+          process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
           return;
         }
         const rows = trials.map((t) => [

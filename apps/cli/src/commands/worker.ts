@@ -1,12 +1,17 @@
+import { existsSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { NatsWorkerBus } from "@mtl/bus";
 import { InputError } from "@mtl/spec";
 import { runWorker } from "@mtl/worker";
 import { type Command, Option } from "commander";
+import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
+import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
+import { assertBackend } from "../validate.ts";
 import { positiveInt } from "./run.ts";
 
-interface WorkerFlags extends NatsFlags {
+interface WorkerFlags extends NatsFlags, LimitFlags {
+  dataDir: string[];
   nats: string;
   pool: "cpu" | "gpu";
   backend?: string;
@@ -26,11 +31,24 @@ export function register(program: Command): void {
     .option("--backend <name>", "tensorflow-gpu, tensorflow, wasm or cpu (default: the best that loads)")
     .option("--concurrency <n>", "trials trained at once", positiveInt("--concurrency"), 1)
     .option("--name <name>", "unique worker name (default: host-pid)")
-    .option("--no-warm-up", "take trials at once, without first training a short made-up run");
-  addNatsFlags(command).action(async (opts: WorkerFlags) => {
+    .option("--no-warm-up", "take trials at once, without first training a short made-up run")
+    .option(
+      "--data-dir <dir>",
+      "a folder trials may read data files from (repeatable; none by default: only generated datasets)",
+      (dir: string, dirs: string[]) => [...dirs, dir],
+      [] as string[],
+    );
+  addLimitFlags(addNatsFlags(command)).action(async (opts: WorkerFlags) => {
     const name = opts.name ?? `${hostname()}-${process.pid}`;
     if (!/^[\w.-]+$/.test(name))
       throw new InputError(`--name: expected letters, digits, '_', '.' or '-', got "${name}"`);
+    assertBackend(opts.backend);
+    const dataDirs = opts.dataDir.map((d) => {
+      const dir = userPath(d);
+      if (!existsSync(dir) || !statSync(dir).isDirectory())
+        throw new InputError(`--data-dir: ${d} is not a folder`);
+      return dir;
+    });
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const bus = await NatsWorkerBus.connect(natsOptions(opts, opts.nats, (l) => out(`nats: ${l}`)));
     const stop = stopOnSignals(() => out(`worker ${name}: stopping; running trials go back to the queue`));
@@ -42,6 +60,8 @@ export function register(program: Command): void {
         concurrency: opts.concurrency,
         backend: opts.backend,
         warmUp: opts.warmUp,
+        dataDirs,
+        limits: limitsOf(opts),
         signal: stop.signal,
         log: out,
       });

@@ -3,16 +3,18 @@
  *
  * | subject              | request (validated)                       | reply                |
  * |----------------------|-------------------------------------------|----------------------|
- * | `mtl.dash.snapshot`  | `{ sweepId? }`                            | Snapshot             |
- * | `mtl.dash.trial`     | `{ trialId }`                             | TrialDetail or null  |
+ * | `mtl.dash.snapshot`  | `{ sweepId?, trials?: { offset, limit, sort, reverse, filter } }` | Snapshot (one page of trials) |
+ * | `mtl.dash.trial`     | `{ trialId, maxPoints? }`                 | TrialDetail or null  |
  * | `mtl.dash.action`    | `{ action: "cancel", trialId }` or `{ action: "pause" \| "resume", sweepId }` | ActionResult |
  *
  * A reply `{ error: string }` reports a failure. The server side is a `DashboardService` (built by
  * the coordinator from its store); `answerDashboard` turns a request's bytes into a reply's bytes
- * and never throws.
+ * and never throws. Requests over `DASH_REQUEST_BYTES` and replies over the server's
+ * `max_payload` become `{ error }` replies (see serve.ts).
  */
 import { z } from "zod";
-import type { Snapshot, TrialDetail } from "./views.ts";
+import { DASH_REQUEST_BYTES } from "../limits.ts";
+import type { Snapshot, SortKey, TrialDetail } from "./views.ts";
 
 export const DASH_SUBJECTS = {
   snapshot: "mtl.dash.snapshot",
@@ -23,10 +25,42 @@ export const DASH_SUBJECTS = {
 
 const id = z.number().int().positive();
 
-export const SnapshotRequest = z.object({ sweepId: id.optional() }).strict();
-export type SnapshotRequest = z.output<typeof SnapshotRequest>;
+/** Trials a snapshot page holds at most: a terminal shows far fewer. */
+export const MAX_PAGE = 500;
+/** Points per series a trial's detail holds at most. */
+export const MAX_POINTS = 10_000;
 
-export const TrialRequest = z.object({ trialId: id }).strict();
+/** Which trials a snapshot carries: one page of the sweep's trials, sorted and filtered by the server. */
+export const TrialsQuery = z
+  .object({
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(MAX_PAGE).default(100),
+    sort: z
+      .string()
+      .max(200)
+      .regex(/^(number|state|method|objective|deltaM|task:.+)$/, "expected a sort key")
+      .default("number")
+      .transform((s) => s as SortKey),
+    reverse: z.boolean().default(false),
+    /** The trials filter (`state:running method:pcgrad` or any text). */
+    filter: z.string().max(200).default(""),
+  })
+  .strict();
+export type TrialsQuery = z.input<typeof TrialsQuery>;
+
+export const SnapshotRequest = z.object({ sweepId: id.optional(), trials: TrialsQuery.optional() }).strict();
+/** What a dashboard sends (defaults not applied). */
+export type SnapshotRequest = z.input<typeof SnapshotRequest>;
+/** What a service answers: the request validated, with defaults. */
+export type SnapshotQuery = z.output<typeof SnapshotRequest>;
+
+export const TrialRequest = z
+  .object({
+    trialId: id,
+    /** Downsample each curve to at most this many points (the chart's resolution). */
+    maxPoints: z.number().int().min(2).max(MAX_POINTS).optional(),
+  })
+  .strict();
 export type TrialRequest = z.output<typeof TrialRequest>;
 
 /** An action a person takes from the dashboard. */
@@ -44,7 +78,7 @@ export interface ActionResult {
 
 /** What answers the dashboard: the coordinator's view of its store. */
 export interface DashboardService {
-  snapshot(request: SnapshotRequest): Snapshot | Promise<Snapshot>;
+  snapshot(request: SnapshotQuery): Snapshot | Promise<Snapshot>;
   trial(request: TrialRequest): TrialDetail | null | Promise<TrialDetail | null>;
   action(action: DashAction): ActionResult | Promise<ActionResult>;
 }
@@ -53,46 +87,75 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const reply = (value: unknown) => encoder.encode(JSON.stringify(value ?? null));
 
+/** A request that is malformed, as opposed to a valid one the service could not answer. */
+class BadRequest extends Error {}
+
 function parse<S extends z.ZodType>(schema: S, data: Uint8Array): z.output<S> {
   let body: unknown = {};
   if (data.length > 0) {
     try {
       body = JSON.parse(decoder.decode(data));
     } catch {
-      throw new Error("bad request: invalid JSON");
+      throw new BadRequest("bad request: invalid JSON");
     }
   }
   const r = schema.safeParse(body);
   if (!r.success)
-    throw new Error(
+    throw new BadRequest(
       `bad request: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
     );
   return r.data;
 }
 
+export interface AnswerOptions {
+  /** A reply larger than this (the server's `max_payload`) becomes an error reply. @default unbounded */
+  maxReplyBytes?: number;
+  /** Called with the reason when a request is refused as malformed (to be recorded as a dead letter). */
+  onBadRequest?: (error: string) => void;
+}
+
 /**
- * The reply (as bytes) to a dashboard request on `subject`. Never throws: a bad request, an
- * unknown subject and a failing service become `{ error }` replies.
+ * The reply (as bytes) to a dashboard request on `subject`. Never throws: a bad or oversized
+ * request, an unknown subject, a failing service and a reply too large to send become `{ error }`
+ * replies.
  */
 export async function answerDashboard(
   service: DashboardService,
   subject: string,
   data: Uint8Array,
+  options: AnswerOptions = {},
 ): Promise<Uint8Array> {
+  let answer: Uint8Array;
+  const refuse = (error: string) => {
+    options.onBadRequest?.(error);
+    return reply({ error });
+  };
   try {
+    if (data.length > DASH_REQUEST_BYTES)
+      return refuse(`bad request: ${data.length} bytes (at most ${DASH_REQUEST_BYTES})`);
     switch (subject) {
       case DASH_SUBJECTS.snapshot:
-        return reply(await service.snapshot(parse(SnapshotRequest, data)));
+        answer = reply(await service.snapshot(parse(SnapshotRequest, data)));
+        break;
       case DASH_SUBJECTS.trial:
-        return reply(await service.trial(parse(TrialRequest, data)));
+        answer = reply(await service.trial(parse(TrialRequest, data)));
+        break;
       case DASH_SUBJECTS.action:
-        return reply(await service.action(parse(DashAction, data)));
+        answer = reply(await service.action(parse(DashAction, data)));
+        break;
       default:
-        return reply({ error: `unknown subject ${subject}` });
+        return refuse(`unknown subject ${subject.slice(0, 100)}`);
     }
   } catch (error) {
-    return reply({ error: (error as Error).message });
+    const message = String((error as Error)?.message ?? error).slice(0, 1000);
+    return error instanceof BadRequest ? refuse(message) : reply({ error: message });
   }
+  const max = options.maxReplyBytes;
+  if (max !== undefined && answer.length > max)
+    return reply({
+      error: `reply too large: ${answer.length} bytes, over the NATS server's max_payload (${max}); ask for less`,
+    });
+  return answer;
 }
 
 /** The part of a NATS connection a dashboard client uses (the `nats` client's NatsConnection fits). */

@@ -35,6 +35,8 @@ export interface TrialInfo {
   state: TrialState;
   /** "single-task" for baselines, else the strategy. */
   method: string;
+  /** The method with the strategy's options, e.g. "mgda{ub=true}" (the method alone when it has none). */
+  strategy: string;
   seed: number;
   configKey: string;
   /** Sampled parameters other than the strategy and the task weights. */
@@ -54,8 +56,10 @@ export interface TrialInfo {
   metrics: Record<string, number | null>;
   /** True when `metrics` come from the latest epoch, not the final result. */
   live: boolean;
-  /** Δm% of the trial's configuration (mean over its seeds) against single-task baselines. */
+  /** Δm% of the trial's configuration against its single-task baseline (the comparison's row; null while pending or without one). */
   deltaM: number | null;
+  /** Rank of the trial's configuration by the sweep objective (the comparison's; null for baselines, while pending, or without a result). */
+  rank: number | null;
   startedAt: number | null;
   finishedAt: number | null;
 }
@@ -83,16 +87,23 @@ export interface EventInfo {
   message: string;
 }
 
-/** One row of the strategy comparison. */
+/** One row of the comparison: a configuration (or, merged by strategy, a strategy's best). */
 export interface StrategyRow {
+  /** The configuration's key. */
+  key: string;
   label: string;
   /** Completed trials (seeds) behind the row. */
   n: number;
+  /** Seeds of `n` whose metric diverged (non-finite), left out of the means. */
+  diverged: number;
   /** Aligned with `StrategyTable.columns`: mean over seeds, or null. */
   means: (number | null)[];
   /** Standard deviations over seeds, aligned with `means`. */
   stds: (number | null)[];
   deltaM: number | null;
+  /** The sweep objective's value(s) (mean over seeds). */
+  objective: number[] | null;
+  /** 1 = best by the objective; null for baselines. */
   rank: number | null;
   pareto: boolean;
   baseline: boolean;
@@ -103,11 +114,30 @@ export interface StrategyTable {
   /** The split the table reports; null when `compare` failed. */
   split: string | null;
   columns: { task: string; metric: string; direction: "max" | "min" }[];
+  /** Names of the objective the rows are ranked by. */
+  objectiveNames: string[];
   rows: StrategyRow[];
+  /** Trials the comparison left out (failed, pruned, unfinished). */
+  leftOut: number;
   /** What the reader must know (selection, missing baselines, …), from `compare`. */
   notes: string[];
   /** Why `compare` could not build the table (then there are no rows), or null. */
   error: string | null;
+}
+
+/** A sort key of the trials list: a fixed field or one task's metric (`task:<name>`). */
+export type SortKey = "number" | "state" | "method" | "objective" | "deltaM" | `task:${string}`;
+
+/** One page of the selected sweep's trials, sorted and filtered by the server. */
+export interface TrialPage {
+  /** The trials from `offset` on, at most the `limit` asked for. */
+  items: TrialInfo[];
+  offset: number;
+  /** Trials matching the filter (all pages). */
+  total: number;
+  sort: SortKey;
+  reverse: boolean;
+  filter: string;
 }
 
 export interface Snapshot {
@@ -116,21 +146,34 @@ export interface Snapshot {
   sweeps: SweepInfo[];
   /** The sweep the trial, event and comparison fields describe (null when there is none). */
   sweepId: number | null;
-  /** Split the trial metrics and Δm% use (the sweep objective's). */
+  /** Split the trial metrics, Δm% and ranks use (the sweep objective's). */
   split: string;
   tasks: TaskInfo[];
   /** Names of the objective values, e.g. ["mean.accuracy"]. */
   objectiveNames: string[];
   /** Which way each objective value is better. */
   objectiveDirections: ("max" | "min")[];
-  trials: TrialInfo[];
+  /** The page of trials the view asked for. */
+  trials: TrialPage;
+  /** Trials of the sweep, all states (the page holds a few of them). */
+  trialCount: number;
+  /** The sweep's running trials (at most `RUNNING_LIMIT`), for the header's ETA. */
+  running: TrialInfo[];
   /** True when the sweep has single-task baselines with results. */
   hasBaselines: boolean;
   workers: WorkerInfo[];
   /** The most recent events of the sweep and global ones (workers), oldest first. */
   events: EventInfo[];
   comparison: StrategyTable | null;
+  /**
+   * True while the comparison (and with it the trials' Δm% and ranks) is being computed: the
+   * snapshot carries the last one known, or none, and a later one fills it in.
+   */
+  analysisPending: boolean;
 }
+
+/** Running trials a snapshot lists at most. */
+export const RUNNING_LIMIT = 256;
 
 /** One metric over epochs. */
 export interface Series {
@@ -157,10 +200,12 @@ export interface TrialDetail {
   at: number;
   trial: TrialInfo;
   tasks: TaskInfo[];
-  /** Per-task metric curves of the latest attempt (task weights excluded). */
+  /** Per-task metric curves of the latest attempt (task weights excluded), downsampled to the points asked for. */
   curves: Series[];
-  /** Task weights λ over epochs, one series per task. */
+  /** Task weights λ over epochs, one series per task (downsampled likewise). */
   weights: Series[];
+  /** Epochs the latest attempt recorded; curves with more points than asked for were downsampled. */
+  epochs: number;
   attempts: AttemptInfo[];
   events: EventInfo[];
 }

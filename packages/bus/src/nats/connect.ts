@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type ConnectionOptions, connect, credsAuthenticator, type NatsConnection } from "nats";
+import { redactUrl, redactUrls } from "../redact.ts";
 
 /** How to reach and authenticate to a NATS server; everything is passed through to the client. */
 export interface NatsConnectOptions {
@@ -20,7 +21,9 @@ export interface NatsConnectOptions {
 export class NatsConnectError extends Error {
   constructor(servers: string | string[], cause: unknown) {
     const reason = (cause as Error)?.message ?? String(cause);
-    super(`cannot connect to NATS at ${[servers].flat().join(", ")}: ${reason}`, { cause });
+    // The URL may carry a password or token (nats://user:pass@host): never print it.
+    const where = [servers].flat().map(redactUrl).join(", ");
+    super(`cannot connect to NATS at ${where}: ${redactUrls(reason)}`, { cause });
     this.name = "NatsConnectError";
   }
 }

@@ -14,7 +14,9 @@ import {
   type Exhausted,
   type Rejected,
 } from "../bus.ts";
-import { answerDashboard, DASH_SUBJECTS, type DashboardService } from "../dashboard/protocol.ts";
+import type { DashboardService } from "../dashboard/protocol.ts";
+import { serveDashboardOn } from "../dashboard/serve.ts";
+import { boundRejected } from "../limits.ts";
 import {
   ControlMessage,
   decode,
@@ -64,9 +66,6 @@ const DEFER_MS = 1000;
 const PULL_EXPIRES_MS = 5000;
 
 type Handler<T> = (value: T) => Promise<void> | void;
-
-/** The dashboard protocol's subjects as the protocol names them ("mtl.dash.*"), before the namespace. */
-const DASH_BASE = DASH_SUBJECTS.all.slice(0, -2);
 
 /**
  * The coordinator's end over NATS JetStream. It holds its namespace's lock from connect to close
@@ -177,23 +176,21 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     this.heartbeatHandler = handler;
   }
   onRejected(handler: Handler<Rejected>): void {
-    this.rejectedHandler = handler;
+    // Whatever arrived, what is recorded is cut to a bound.
+    this.rejectedHandler = (r) => handler(boundRejected(r));
   }
 
   /** Answers the dashboard's requests (core NATS request/reply, under the namespace) from `service`. */
   serveDashboard(service: DashboardService): void {
-    const base = this.topology.subjects.dash;
-    const sub = this.nc.subscribe(`${base}.>`, {
-      callback: (_err, msg) => {
-        if (!msg.reply) return;
-        const subject = DASH_BASE + msg.subject.slice(base.length);
-        answerDashboard(service, subject, msg.data).then(
-          (reply) => msg.respond(reply),
-          (e) => this.log(`dashboard: ${(e as Error).message}`),
-        );
-      },
-    });
-    this.subscriptions.push(sub);
+    this.subscriptions.push(
+      serveDashboardOn(
+        this.nc,
+        service,
+        this.log,
+        (r) => void this.rejectedHandler?.(r),
+        this.topology.subjects.dash,
+      ),
+    );
   }
 
   async queuedTrialIds(options: { waitMs?: number } = {}): Promise<Set<number>> {

@@ -1,13 +1,6 @@
-import type {
-  Consumer,
-  JetStreamClient,
-  JetStreamManager,
-  JsMsg,
-  KV,
-  NatsConnection,
-  Subscription,
-} from "nats";
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, NatsConnection, Subscription } from "nats";
 import type { Delivery, Rejected, WorkerBus } from "../bus.ts";
+import { boundRejected } from "../limits.ts";
 import {
   ControlMessage,
   decode,
@@ -306,7 +299,9 @@ export class NatsWorkerBus implements WorkerBus {
   }
 
   async reject(rejected: Rejected): Promise<void> {
-    await retry(() => this.js.publish(this.topology.subjects.rejected, encode(rejected)), {
+    // Cut first: a report as large as the message it rejects would not fit the server either.
+    const data = encode(boundRejected(rejected));
+    await retry(() => this.js.publish(this.topology.subjects.rejected, data), {
       deadlineMs: 30_000,
       stopped: () => this.closed,
     }).catch((e) => this.log(`could not report a rejected message: ${(e as Error).message}`));

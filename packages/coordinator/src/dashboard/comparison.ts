@@ -1,13 +1,14 @@
 /**
- * The strategy comparison of the selected sweep, from the analysis package's `compare` (the
- * table `mtl compare` prints): the best configuration per strategy, mean ± std over seeds, Δm%
- * against single-task runs, rank and Pareto front. The dashboard computes no table of its own:
- * when `compare` fails on data it does not expect, the view shows its reason instead.
+ * The comparison the dashboard shows, and the Δm% and rank each trial row carries: both from the
+ * analysis package's `compare` (what `mtl compare` prints), computed once per change of the
+ * sweep's trials. With `deferred`, a snapshot never waits for it: a new comparison is computed
+ * after the reply, and meanwhile the snapshot carries the last one known (or none) and says so.
  */
-import { type Comparison, compare, type TrialRecord } from "@mtl/analysis";
+import { type Comparison, compare } from "@mtl/analysis";
 import type { StrategyTable } from "@mtl/bus";
-import type { FinalMetrics, TrialConfig } from "@mtl/spec";
-import type { TrialRow } from "@mtl/store";
+import type { Experiment } from "@mtl/spec";
+import type { SweepRow, TrialRow } from "@mtl/store";
+import { recordOf } from "./records.ts";
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
 
@@ -16,52 +17,100 @@ export function fromComparison(c: Comparison): StrategyTable {
   return {
     split: c.split,
     columns: c.columns.map((x) => ({ task: x.task, metric: x.metric, direction: x.direction })),
+    objectiveNames: c.objective.names,
     rows: c.rows.map((r) => ({
+      key: r.key,
       label: r.label,
       n: r.seeds.length,
+      diverged: r.diverged.length,
       means: r.cells.map((x) => finite(x.mean)),
       stds: r.cells.map((x) => finite(x.std)),
       deltaM: r.deltaM ? finite(r.deltaM.mean) : null,
+      objective: r.objective,
       rank: r.rank,
       pareto: r.onParetoFront,
       baseline: r.isBaseline,
     })),
+    leftOut: c.leftOut.length,
     notes: c.notes,
     error: null,
   };
 }
 
+/** What the views take from the comparison: the table, and each trial's row values. */
+export interface SweepAnalysis {
+  table: StrategyTable | null;
+  /** Trial id → its configuration's Δm% and rank. */
+  byTrial: Map<number, { deltaM: number | null; rank: number | null }>;
+}
+
 /**
- * The comparison of a sweep's trials: null before any trial completes, an empty table with
+ * The comparison of a sweep's trials: no table before any trial completes, an empty table with
  * `error` set when `compare` throws.
  */
-export function tableOf(rows: readonly TrialRow[]): StrategyTable | null {
-  if (!rows.some((t) => t.state === "completed" && t.final)) return null;
-  const records: TrialRecord[] = rows.map((t) => ({
-    id: t.id,
-    sweepId: t.sweepId,
-    state: t.state,
-    configKey: t.configKey,
-    seed: t.seed,
-    config: t.config as TrialConfig,
-    params: t.params,
-    ...(t.final ? { final: t.final as FinalMetrics } : {}),
-  }));
+export function analyze(sweep: SweepRow, rows: readonly TrialRow[]): SweepAnalysis {
+  const byTrial = new Map<number, { deltaM: number | null; rank: number | null }>();
+  if (!rows.some((t) => t.state === "completed" && t.final)) return { table: null, byTrial };
   try {
-    return fromComparison(compare(records));
+    const cmp = compare(
+      rows.map((t) => recordOf(t, false)),
+      sweep.spec as Experiment,
+    );
+    for (const r of cmp.rows)
+      for (const id of r.trialIds)
+        byTrial.set(id, { deltaM: r.deltaM ? finite(r.deltaM.mean) : null, rank: r.rank });
+    return { table: fromComparison(cmp), byTrial };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { split: null, columns: [], rows: [], notes: [], error: `mtl compare: ${message}` };
+    return {
+      table: {
+        split: null,
+        columns: [],
+        objectiveNames: [],
+        rows: [],
+        leftOut: 0,
+        notes: [],
+        error: `mtl compare: ${message}`,
+      },
+      byTrial,
+    };
   }
 }
 
-// The comparison changes only when a trial finishes; recomputing it on every poll (t-tests,
-// ranks, Pareto fronts) was the larger part of a snapshot's cost while trials train.
-let cached: { key: string; table: StrategyTable | null } | undefined;
+/** The trials' states and finish times: the comparison changes only when these do. */
+function fingerprint(rows: readonly TrialRow[]): string {
+  return rows.map((t) => `${t.id}:${t.state}:${t.finishedAt ?? ""}`).join(",");
+}
 
-/** {@link tableOf}, recomputed only when a trial's state or finish time changed. */
-export function compareTable(rows: readonly TrialRow[]): StrategyTable | null {
-  const key = rows.map((t) => `${t.sweepId}:${t.id}:${t.state}:${t.finishedAt ?? ""}`).join(",");
-  if (cached?.key !== key) cached = { key, table: tableOf(rows) };
-  return cached.table;
+/** Analyses by sweep, recomputed only when a trial's state or finish time changed. */
+export class AnalysisCache {
+  private readonly entries = new Map<number, { key?: string; value?: SweepAnalysis; computing?: string }>();
+
+  /** @param deferred compute after the reply (never make a snapshot wait). @default false */
+  constructor(private readonly deferred = false) {}
+
+  /** The sweep's analysis, and whether a newer one is still being computed. */
+  get(sweep: SweepRow, rows: readonly TrialRow[]): { analysis: SweepAnalysis | undefined; pending: boolean } {
+    const entry = this.entries.get(sweep.id) ?? {};
+    this.entries.set(sweep.id, entry);
+    const key = fingerprint(rows);
+    if (entry.key === key) return { analysis: entry.value, pending: false };
+    if (!this.deferred) {
+      Object.assign(entry, { key, value: analyze(sweep, rows) });
+      return { analysis: entry.value, pending: false };
+    }
+    if (entry.computing !== key) {
+      entry.computing = key;
+      setImmediate(() => {
+        if (entry.computing !== key) return;
+        Object.assign(entry, { key, value: analyze(sweep, rows), computing: undefined });
+      });
+    }
+    return { analysis: entry.value, pending: true };
+  }
+
+  /** The last analysis computed for a sweep, without computing one. */
+  peek(sweepId: number): SweepAnalysis | undefined {
+    return this.entries.get(sweepId)?.value;
+  }
 }

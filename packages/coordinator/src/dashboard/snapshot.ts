@@ -1,27 +1,31 @@
-/** Builds the dashboard protocol's replies (Snapshot, TrialDetail) from the results store. Synchronous, read-only. */
+/**
+ * Builds the dashboard protocol's replies (Snapshot, TrialDetail) from the results store.
+ * Synchronous, read-only. A snapshot carries one page of trials, sorted and filtered here; a
+ * trial's detail carries its curves downsampled to what the chart can show.
+ */
 
-import type {
-  AttemptInfo,
-  EventInfo,
-  Series,
-  Snapshot,
-  SweepInfo,
-  TaskInfo,
-  TrialDetail,
-  TrialInfo,
-  WorkerInfo,
-} from "@mtl/bus";
+import { strategyLabel } from "@mtl/analysis";
 import {
-  defaultDirection,
-  type Experiment,
-  type FinalMetrics,
-  type Metric,
-  SINGLE_TASK,
-  type TrialConfig,
-} from "@mtl/spec";
+  type AttemptInfo,
+  type EventInfo,
+  RUNNING_LIMIT,
+  type Series,
+  type Snapshot,
+  type SnapshotQuery,
+  SnapshotRequest,
+  type SweepInfo,
+  type TaskInfo,
+  type TrialDetail,
+  type TrialInfo,
+  TrialsQuery,
+  type WorkerInfo,
+} from "@mtl/bus";
+import { objectiveOf } from "@mtl/scheduler";
+import { type Experiment, type FinalMetrics, isSingleTask, SINGLE_TASK, type TrialConfig } from "@mtl/spec";
 import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
-import { compareTable } from "./comparison.ts";
-import { deltaMByConfig } from "./delta-m.ts";
+import { AnalysisCache, type SweepAnalysis } from "./comparison.ts";
+import { DEFAULT_MAX_POINTS, downsampleSeries } from "./downsample.ts";
+import { pageOf } from "./trials-page.ts";
 
 /** Events kept in a snapshot. */
 const EVENT_LIMIT = 200;
@@ -33,36 +37,23 @@ interface SweepView {
   objectiveDirections: ("max" | "min")[];
 }
 
-/** Tasks, split and objective of a sweep, from its stored (validated) experiment. */
+/** Tasks, split and objective of a sweep, from its stored (validated) experiment and the scheduler's `objectiveOf`. */
 function viewOf(sweep: SweepRow | undefined): SweepView {
   const spec = sweep?.spec as Experiment | undefined;
-  const tasks: TaskInfo[] = (spec?.tasks ?? []).map((t) => ({
+  if (!spec) return { tasks: [], split: "val", objectiveNames: [], objectiveDirections: [] };
+  const tasks: TaskInfo[] = spec.tasks.map((t) => ({
     name: t.name,
     metric: t.metric,
-    direction: t.direction ?? defaultDirection(t.metric),
+    direction: t.direction,
   }));
-  const obj = spec?.sweep?.objective;
-  const split = obj?.split ?? "val";
-  if (!obj || obj.task === "mean") {
-    const metric = obj?.metric ?? tasks[0]?.metric ?? "metric";
-    const dir = obj?.direction ?? (tasks[0] ? defaultDirection(metric as Metric) : "max");
-    return { tasks, split, objectiveNames: [`mean.${metric}`], objectiveDirections: [dir] };
+  const split = spec.sweep.objective.split;
+  try {
+    const o = objectiveOf(spec);
+    return { tasks, split, objectiveNames: o.names, objectiveDirections: o.directions };
+  } catch {
+    // A stored sweep whose objective this version cannot read: show its trials all the same.
+    return { tasks, split, objectiveNames: [], objectiveDirections: [] };
   }
-  if (obj.task === "pareto")
-    return {
-      tasks,
-      split,
-      objectiveNames: tasks.map((t) => `${t.name}.${obj.metric ?? t.metric}`),
-      objectiveDirections: tasks.map((t) => (obj.metric ? defaultDirection(obj.metric) : t.direction)),
-    };
-  const task = tasks.find((t) => t.name === obj.task);
-  const metric = obj.metric ?? task?.metric ?? "metric";
-  return {
-    tasks,
-    split,
-    objectiveNames: [`${obj.task}.${metric}`],
-    objectiveDirections: [obj.direction ?? task?.direction ?? "max"],
-  };
 }
 
 /** Parameters worth a column: the strategy and task weights have their own. */
@@ -78,8 +69,13 @@ function keyParams(params: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
-function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
-  const config = t.config as Partial<TrialConfig>;
+function trialInfo(
+  store: Store,
+  t: TrialRow,
+  view: SweepView,
+  analysis: SweepAnalysis | undefined,
+): TrialInfo {
+  const config = t.config as TrialConfig;
   const final = t.final as FinalMetrics | null;
   const metrics: Record<string, number | null> = {};
   let live = false;
@@ -94,11 +90,13 @@ function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
         rows.find((r) => r.task === task.name && r.split === view.split && r.name === task.metric)?.value ??
         null;
   }
+  const row = analysis?.byTrial.get(t.id);
   return {
     id: t.id,
     number: t.number,
     state: t.state,
     method: t.method,
+    strategy: strategyLabel({ config, method: t.method, isBaseline: isSingleTask(config) }),
     seed: t.seed,
     configKey: t.configKey,
     params: keyParams(t.params),
@@ -114,7 +112,8 @@ function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
     objective: t.objective,
     metrics,
     live,
-    deltaM: null,
+    deltaM: row?.deltaM ?? null,
+    rank: row?.rank ?? null,
     startedAt: t.startedAt,
     finishedAt: t.finishedAt,
   };
@@ -122,11 +121,20 @@ function trialInfo(store: Store, t: TrialRow, view: SweepView): TrialInfo {
 
 const eventInfo = (e: EventRow): EventInfo => ({ ...e });
 
+/** Computes comparisons as a snapshot asks for them (tests; `createDashboardService` defers them). */
+const SYNC = new AnalysisCache();
+
 /**
- * Everything the views need for one sweep (default: the latest), plus the list of sweeps and the
- * workers. Curves are left out; `loadTrialDetail` reads them for the trial being looked at.
+ * Everything the views need for one sweep (default: the latest): the list of sweeps, counts,
+ * workers, events, the comparison, and the page of trials asked for (default: the first 100 by
+ * number). Curves are left out; `loadTrialDetail` reads them for the trial being looked at.
  */
-export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
+export function loadSnapshot(
+  store: Store,
+  request: SnapshotRequest | SnapshotQuery = {},
+  analyses: AnalysisCache = SYNC,
+): Snapshot {
+  const q = SnapshotRequest.parse(request);
   const at = Date.now();
   const rows = store.listSweeps();
   const timings = store.sweepTimings();
@@ -146,13 +154,16 @@ export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
       meanTrialMs: timing?.meanTrialMs ?? null,
     };
   });
-  const selected = rows.find((s) => s.id === sweepId) ?? rows[rows.length - 1];
+  const selected = rows.find((s) => s.id === q.sweepId) ?? rows[rows.length - 1];
   const view = viewOf(selected);
   const trialRows = selected ? store.trialsOf(selected.id) : [];
-  const trials = trialRows.map((t) => trialInfo(store, t, view));
-  const deltas = deltaMByConfig(trials, view.tasks);
-  for (const t of trials) t.deltaM = deltas.get(t.configKey) ?? null;
-  const numbers = new Map(trials.map((t) => [t.id, t.number]));
+  const { analysis, pending } = selected
+    ? analyses.get(selected, trialRows)
+    : { analysis: undefined, pending: false };
+  const trials = trialRows.map((t) => trialInfo(store, t, view, analysis));
+  const page = pageOf(trials, q.trials ?? TrialsQuery.parse({}), view);
+  const running = trials.filter((t) => t.state === "running").slice(0, RUNNING_LIMIT);
+  const numbers = new Map(running.map((t) => [t.id, t.number]));
   const workers: WorkerInfo[] = store.listWorkers().map((w) => ({
     name: w.name,
     host: w.host,
@@ -173,11 +184,14 @@ export function loadSnapshot(store: Store, sweepId?: number): Snapshot {
     sweeps,
     sweepId: selected?.id ?? null,
     ...view,
-    trials,
-    hasBaselines: trials.some((t) => t.method === SINGLE_TASK),
+    trials: page,
+    trialCount: trials.length,
+    running,
+    hasBaselines: trials.some((t) => t.method === SINGLE_TASK && t.state === "completed"),
     workers,
     events: store.eventsSince(0, selected?.id, EVENT_LIMIT).map(eventInfo),
-    comparison: compareTable(trialRows),
+    comparison: analysis?.table ?? null,
+    analysisPending: pending,
   };
 }
 
@@ -197,12 +211,21 @@ export function seriesOf(rows: readonly MetricRow[]): Series[] {
   return [...map.values()];
 }
 
-/** One trial's curves, task weights, attempts and events; undefined when there is no such trial. */
-export function loadTrialDetail(store: Store, trialId: number): TrialDetail | undefined {
+/**
+ * One trial's curves (downsampled to `maxPoints` per series), task weights, attempts and events;
+ * undefined when there is no such trial. Its Δm% and rank are the last comparison's, if any.
+ */
+export function loadTrialDetail(
+  store: Store,
+  trialId: number,
+  maxPoints = DEFAULT_MAX_POINTS,
+  analyses: AnalysisCache = SYNC,
+): TrialDetail | undefined {
   const row = store.trial(trialId);
   if (!row) return undefined;
   const view = viewOf(store.getSweep(row.sweepId));
-  const all = seriesOf(store.metricsOf(trialId));
+  const metricRows = store.metricsOf(trialId);
+  const all = downsampleSeries(seriesOf(metricRows), maxPoints);
   const attempts: AttemptInfo[] = store.attemptsOf(trialId).map((a) => ({
     attempt: a.attempt,
     runId: a.runId,
@@ -215,10 +238,11 @@ export function loadTrialDetail(store: Store, trialId: number): TrialDetail | un
   }));
   return {
     at: Date.now(),
-    trial: trialInfo(store, row, view),
+    trial: trialInfo(store, row, view, analyses.peek(row.sweepId)),
     tasks: view.tasks,
     curves: all.filter((s) => s.name !== "weight" && s.task !== "*"),
     weights: all.filter((s) => s.name === "weight"),
+    epochs: metricRows.reduce((m, r) => Math.max(m, r.epoch), 0),
     attempts,
     events: store.trialEvents(trialId).map(eventInfo),
   };

@@ -8,21 +8,24 @@ import { type Cell, Table } from "./Table.tsx";
 
 export interface CompareViewProps {
   table: StrategyTable | null;
+  /** The comparison is being computed (the table, if any, is the last one known). */
+  pending?: boolean;
   cursor: number;
   width: number;
   height: number;
 }
 
 /**
- * Strategies side by side, as `mtl compare` shows them: per-task mean ± std over seeds, Δm%,
- * rank, Pareto front; or, when `compare` failed, its reason.
+ * Configurations side by side, as `mtl compare` shows them: per-task mean ± std over seeds, Δm%
+ * against each one's baseline, rank by the sweep objective, Pareto front; or, when `compare`
+ * failed, its reason.
  */
-export function CompareView({ table, cursor, width, height }: CompareViewProps) {
+export function CompareView({ table, pending = false, cursor, width, height }: CompareViewProps) {
   if (!table || table.rows.length === 0)
     return (
       <Box height={height} width={width} paddingLeft={1}>
         <Text dimColor wrap="wrap">
-          {table?.error ?? "no completed trials to compare yet"}
+          {table?.error ?? (pending ? "computing the comparison…" : "no completed trials to compare yet")}
         </Text>
       </Box>
     );
@@ -42,7 +45,7 @@ export function CompareView({ table, cursor, width, height }: CompareViewProps) 
   ];
   const headers: Record<string, string> = {
     rank: "rank",
-    label: "strategy",
+    label: "configuration",
     n: "n",
     deltaM: "Δm%",
     pareto: "pareto",
@@ -54,7 +57,7 @@ export function CompareView({ table, cursor, width, height }: CompareViewProps) 
     const row: Record<string, Cell> = {
       rank: { text: r.rank == null ? "–" : String(r.rank) },
       label: { text: r.label, bold: r.baseline },
-      n: { text: String(r.n) },
+      n: { text: r.diverged ? `${r.n}!` : String(r.n), color: r.diverged ? "red" : undefined },
       deltaM: {
         text: r.baseline ? "0" : fmtPct(r.deltaM),
         color: r.deltaM == null || r.baseline ? undefined : r.deltaM > 0 ? "green" : "red",
@@ -77,7 +80,10 @@ export function CompareView({ table, cursor, width, height }: CompareViewProps) 
         height={height - notes.length - 1}
       />
       <Text dimColor wrap="truncate">
-        {fit(`split: ${table.split} · mtl compare`, width)}
+        {fit(
+          `split: ${table.split} · ranked by ${table.objectiveNames.join(", ")}${table.leftOut ? ` · ${table.leftOut} trials left out` : ""}${pending ? " · updating…" : ""} · mtl compare`,
+          width,
+        )}
       </Text>
       {notes.map((n) => (
         <Text key={n} dimColor wrap="truncate">

@@ -1,10 +1,11 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 import { setTimeout as sleep } from "node:timers/promises";
+import type { SnapshotRequest } from "@mtl/bus";
 import { buildFixture } from "@mtl/coordinator/testing";
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SqliteSource } from "../sqlite-source.ts";
-import { Dashboard } from "./Dashboard.tsx";
+import { Dashboard, trialsWindow } from "./Dashboard.tsx";
 
 const KEY = { down: "\u001b[B", up: "\u001b[A", enter: "\r", esc: "\u001b", tab: "\t", pgdn: "\u001b[6~" };
 
@@ -42,12 +43,14 @@ function mount(size = { columns: 80, rows: 24 }, onQuit?: () => void) {
 describe("Dashboard", () => {
   it("shows the sweep's progress and its trials with metrics and Δm%, within 80×24", async () => {
     const { frame } = mount();
-    const text = await until(frame, /trial|strategy/);
+    // The first frame comes before the comparison; Δm% and ranks follow.
+    const text = await until(frame, /\+3\.[78]%/);
     expect(text).toMatch(/sweep 1 fixture running .* 7\/9 77%/);
+    expect(text).toMatch(/sort # · 9\/9 · val split/);
     expect(text).toMatch(/queued 1 {2}running 1 {2}completed 5 {2}failed 1 {2}pruned 1/);
     expect(text).toMatch(/task1 acc\s+task2 mse\s+Δm%/);
-    expect(text).toMatch(/2 completed equal\s+–.*0\.88\s+0\.18\s+\+3\.7%/);
-    expect(text).toMatch(/4 completed fixed\s+0\.5\/1\.5.*\+20\.0%/);
+    expect(text).toMatch(/2 completed equal\s+–.*0\.88\s+0\.18\s+\+3\.8%\s+1\s/);
+    expect(text).toMatch(/4 completed fixed\s+0\.5\/1\.5.*\+20\.0%\s+2\s/);
     expect(text).toMatch(/q quit/);
     const lines = text.split("\n");
     expect(lines.length).toBeLessThanOrEqual(23);
@@ -78,14 +81,24 @@ describe("Dashboard", () => {
     await until(frame, /strategy/);
     await press("s");
     await until(frame, /sort state/);
-    const rows = frame()
-      .split("\n")
-      .filter((l) => /^\s+\d+ (running|queued|completed|failed|pruned)/.test(l));
-    expect(rows[0]).toMatch(/running/);
+    // The server sorts: the next page to arrive has the running trial first.
+    const sorted = await until(frame, /# +state.*\n +\d+ running/);
+    const rows = sorted.split("\n").filter((l) => /^\s+\d+ (running|queued|completed|failed|pruned)/.test(l));
+    expect(rows.map((l) => l.trim().split(/\s+/)[1])).toEqual([
+      "running",
+      "queued",
+      "failed",
+      "pruned",
+      "completed",
+      "completed",
+      "completed",
+      "completed",
+      "completed",
+    ]);
     await press("/", "f", "i", "x", "e", "d", KEY.enter);
-    const filtered = await until(frame, /filter "fixed"/);
+    // The page the server filtered arrives with its count.
+    const filtered = await until(frame, /filter "fixed" · 4\/9/);
     expect(filtered).not.toMatch(/single-task/);
-    expect(filtered).toMatch(/· 4\/9/);
     await press(KEY.tab);
     const workers = await until(frame, /heartbeat/);
     expect(workers).toMatch(/local-1\s+box\s+cpu\s+wasm\s+busy\s+#6/);
@@ -94,7 +107,7 @@ describe("Dashboard", () => {
     expect(events).toMatch(/trial\.failed\s+trial 5 failed: NaN loss/);
     expect(events).toMatch(/worker\.left/);
     await press(KEY.tab);
-    const compare = await until(frame, /rank strategy/);
+    const compare = await until(frame, /rank configuration/);
     expect(compare).toMatch(/equal .*\+3\.\d%/);
     await press(KEY.tab);
     await until(frame, /id sweep\s+status/);
@@ -131,6 +144,52 @@ describe("Dashboard", () => {
     expect(text).toMatch(/strategy/);
     expect(text).toMatch(/worker\.left/);
     expect(text.split("\n").length).toBeLessThanOrEqual(47);
+  });
+
+  it("asks the source for the page it shows, not the whole sweep", async () => {
+    // 600 more queued trials: more than a snapshot may carry at once.
+    const first = f.store.trialsOf(f.sweepId)[7]!;
+    f.store.planTrials(
+      f.sweepId,
+      Array.from({ length: 600 }, (_, i) => ({
+        configKey: `extra-${i}`,
+        seed: i,
+        method: "equal",
+        params: first.params,
+        config: { ...first.config, seed: i },
+      })),
+    );
+    const inner = new SqliteSource({ store: f.store });
+    const asked: SnapshotRequest[] = [];
+    const sizes: number[] = [];
+    const source = Object.assign(Object.create(inner) as SqliteSource, {
+      snapshot: async (request?: SnapshotRequest) => {
+        asked.push(request ?? {});
+        const s = await inner.snapshot(request);
+        sizes.push(s.trials.items.length);
+        return s;
+      },
+    });
+    const app = render(<Dashboard source={source} size={{ columns: 80, rows: 24 }} intervalMs={50} />);
+    const frame = () => app.lastFrame() ?? "";
+    await until(frame, /· 609\/609/);
+    app.stdin.write("G");
+    const end = await until(frame, /^\s+608 queued/m);
+    expect(end).toMatch(/ 59\d–/); // the rows shown, numbered in the whole list
+    // Each answer is the page asked for: three screenfuls at most, never the 609 trials.
+    asked.forEach((a, k) => {
+      expect(sizes[k]).toBeLessThanOrEqual(a.trials!.limit!);
+      expect(a.trials!.limit).toBeLessThanOrEqual(3 * 24);
+    });
+    const rows = asked.at(-1)!.trials!.limit! / 3;
+    expect(asked.at(-1)!.trials!.offset).toBe(trialsWindow(608, rows).offset);
+  });
+
+  it("pages around the cursor: the screenful it is on and one either side", () => {
+    expect(trialsWindow(0, 10)).toEqual({ offset: 0, limit: 30 });
+    expect(trialsWindow(15, 10)).toEqual({ offset: 0, limit: 30 });
+    expect(trialsWindow(25, 10)).toEqual({ offset: 10, limit: 30 });
+    expect(trialsWindow(10_000, 200)).toEqual({ offset: 9800, limit: 500 });
   });
 
   it("calls onQuit on q", async () => {

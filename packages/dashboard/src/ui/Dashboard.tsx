@@ -1,9 +1,10 @@
 /** @jsxRuntime automatic @jsxImportSource react */
+import { MAX_PAGE, MAX_POINTS, type SnapshotRequest } from "@mtl/bus";
 import { Box, useApp, useInput } from "ink";
 import { useCallback, useMemo, useRef, useState } from "react";
 import { logEvents } from "../calc/events.ts";
 import { fmtAgo } from "../calc/format.ts";
-import { filterTrials, sortKeys, sortLabel, sortTrials } from "../calc/trials-view.ts";
+import { sortKeys, sortLabel } from "../calc/sort-keys.ts";
 import type { DashboardSource } from "../source.ts";
 import { HelpLine, StatusLine, TabBar } from "./Chrome.tsx";
 import { CompareView } from "./CompareView.tsx";
@@ -36,6 +37,15 @@ export interface DashboardProps {
 const CHROME = 6;
 
 /**
+ * The page of trials to ask for: the screenful around the cursor and one on either side, so that
+ * moving the cursor rarely waits for the source. The server sorts and filters the whole sweep.
+ */
+export function trialsWindow(cursor: number, rows: number): { offset: number; limit: number } {
+  const block = Math.floor(Math.max(0, cursor) / rows);
+  return { offset: Math.max(0, (block - 1) * rows), limit: Math.min(MAX_PAGE, 3 * rows) };
+}
+
+/**
  * The whole dashboard. Data comes from `source` through polling hooks; the views only present
  * it. The frame is one line shorter than the terminal: Ink clears the whole screen on every
  * frame that fills it, which flickers.
@@ -54,23 +64,6 @@ export function Dashboard({
   const uiRef = useRef(ui);
   uiRef.current = ui;
 
-  const snap = usePoll(() => source.snapshot(ui.sweepId), intervalMs, [source, ui.sweepId]);
-  const detail = usePoll(ui.detail === null ? null : () => source.trialDetail(ui.detail!), intervalMs, [
-    source,
-    ui.detail,
-  ]);
-  const snapshot = snap.data;
-
-  const trials = useMemo(() => {
-    if (!snapshot) return [];
-    const ctx = { tasks: snapshot.tasks, objectiveDirections: snapshot.objectiveDirections };
-    return sortTrials(filterTrials(snapshot.trials, ui.filter.trials), ui.sort, ctx, ui.reverse);
-  }, [snapshot, ui.filter.trials, ui.sort, ui.reverse]);
-  const events = useMemo(
-    () => (snapshot ? logEvents(snapshot.events, ui.filter.events) : []),
-    [snapshot, ui.filter.events],
-  );
-
   const width = Math.max(20, size.columns);
   // Inline, one more row stays free so that the run's first line is not scrolled away.
   const rows = size.rows - (inline ? 1 : 0);
@@ -80,11 +73,37 @@ export function Dashboard({
   const stripHeight = strip ? Math.min(14, Math.floor(body / 3)) : 0;
   const mainHeight = body - stripHeight;
 
+  // Only what the views show travels: one page of trials, curves at the charts' resolution.
+  const request: SnapshotRequest = {
+    ...(ui.sweepId === undefined ? {} : { sweepId: ui.sweepId }),
+    trials: {
+      ...trialsWindow(ui.cursor.trials, Math.max(1, mainHeight - 1)),
+      sort: ui.sort,
+      reverse: ui.reverse,
+      filter: ui.filter.trials,
+    },
+  };
+  const requestKey = JSON.stringify(request);
+  const snap = usePoll(() => source.snapshot(request), intervalMs, [source, requestKey]);
+  const maxPoints = Math.min(MAX_POINTS, Math.max(50, 2 * width));
+  const detail = usePoll(
+    ui.detail === null ? null : () => source.trialDetail(ui.detail!, maxPoints),
+    intervalMs,
+    [source, ui.detail, maxPoints],
+  );
+  const snapshot = snap.data;
+  const page = snapshot?.trials;
+  const trials = page?.items ?? [];
+  const events = useMemo(
+    () => (snapshot ? logEvents(snapshot.events, ui.filter.events) : []),
+    [snapshot, ui.filter.events],
+  );
+
   const lengthOf = (panel: UiState["panel"]) =>
     panel === "sweeps"
       ? (snapshot?.sweeps.length ?? 0)
       : panel === "trials"
-        ? trials.length
+        ? (page?.total ?? 0)
         : panel === "workers"
           ? (snapshot?.workers.length ?? 0)
           : panel === "events"
@@ -126,14 +145,19 @@ export function Dashboard({
     const { snapshot, trials, mainHeight, lengthOf } = live.current;
     const s = uiRef.current;
     const cur = s.cursor[s.panel];
-    const trialId = s.detail ?? (s.panel === "trials" ? trials[cur]?.id : undefined);
-    const t = trialId === undefined ? undefined : snapshot?.trials.find((x) => x.id === trialId);
+    const offset = snapshot?.trials.offset ?? 0;
+    const trialId = s.detail ?? (s.panel === "trials" ? trials[cur - offset]?.id : undefined);
+    const t =
+      trialId === undefined
+        ? undefined
+        : (trials.find((x) => x.id === trialId) ?? snapshot?.running.find((x) => x.id === trialId));
     const sweep = snapshot?.sweeps.find((x) => x.id === snapshot.sweepId);
     const ctx: KeyContext = {
       length: lengthOf(s.panel),
       pageSize: Math.max(1, mainHeight - 1),
       sortKeys: snapshot ? sortKeys(snapshot.tasks, snapshot.hasBaselines) : ["number"],
       trialIds: trials.map((x) => x.id),
+      trialOffset: offset,
       sweepIds: snapshot?.sweeps.map((x) => x.id) ?? [],
       trial: t ? { id: t.id, number: t.number, state: t.state } : null,
       sweep: sweep ? { id: sweep.id, status: sweep.status } : null,
@@ -167,10 +191,12 @@ export function Dashboard({
 
   const right =
     ui.panel === "trials"
-      ? `sort ${sortLabel(ui.sort)}${ui.reverse ? "↑" : ""}${ui.filter.trials ? ` · filter "${ui.filter.trials}"` : ""} · ${trials.length}/${snapshot?.trials.length ?? 0}`
+      ? `sort ${sortLabel(ui.sort)}${ui.reverse ? "↑" : ""}${ui.filter.trials ? ` · filter "${ui.filter.trials}"` : ""} · ${page?.total ?? 0}/${snapshot?.trialCount ?? 0} · ${snapshot?.split ?? "val"} split`
       : ui.panel === "events" && ui.filter.events
         ? `filter "${ui.filter.events}"`
-        : "";
+        : ui.panel === "compare" && snapshot?.comparison?.split
+          ? `${snapshot.comparison.split} split`
+          : "";
 
   const main = () => {
     if (!snapshot) return null;
@@ -178,7 +204,7 @@ export function Dashboard({
       return (
         <TrialDetailView
           detail={detail.data?.trial.id === ui.detail ? detail.data : undefined}
-          row={snapshot.trials.find((t) => t.id === ui.detail)}
+          row={trials.find((t) => t.id === ui.detail)}
           curve={ui.curve}
           width={width}
           height={mainHeight}
@@ -189,15 +215,21 @@ export function Dashboard({
       case "sweeps":
         return <SweepsView snapshot={snapshot} cursor={cursor} width={width} height={mainHeight} />;
       case "trials":
-        return (
-          <TrialsView snapshot={snapshot} trials={trials} cursor={cursor} width={width} height={mainHeight} />
-        );
+        return <TrialsView snapshot={snapshot} cursor={cursor} width={width} height={mainHeight} />;
       case "workers":
         return <WorkersView snapshot={snapshot} cursor={cursor} width={width} height={mainHeight} />;
       case "events":
         return <EventsView events={events} cursor={cursor} width={width} height={mainHeight} />;
       case "compare":
-        return <CompareView table={snapshot.comparison} cursor={cursor} width={width} height={mainHeight} />;
+        return (
+          <CompareView
+            table={snapshot.comparison}
+            pending={snapshot.analysisPending}
+            cursor={cursor}
+            width={width}
+            height={mainHeight}
+          />
+        );
     }
   };
 

@@ -20,8 +20,7 @@ export function Header({ snapshot, width }: { snapshot: Snapshot | undefined; wi
     );
   const done = doneOf(sweep.counts);
   const pct = sweep.total ? Math.floor((100 * done) / sweep.total) : 0;
-  const running = snapshot.trials.filter((t) => t.state === "running");
-  const eta = estimateEta(sweep, running, snapshot.at);
+  const eta = estimateEta(sweep, snapshot.running, snapshot.at);
   const finished = sweep.status === "completed" || sweep.status === "cancelled";
   const time = finished
     ? `took ${fmtDuration(sweep.finishedAt && sweep.startedAt ? sweep.finishedAt - sweep.startedAt : null)}`

@@ -28,7 +28,7 @@ export function SweepsView({ snapshot, cursor, width, height }: SweepsViewProps)
     ],
     width,
   );
-  const running = snapshot.trials.filter((t) => t.state === "running");
+  const running = snapshot.running;
   const rows = snapshot.sweeps.map((s): Record<string, Cell> => {
     const done = doneOf(s.counts);
     // Running trials' start times are only in the snapshot for the selected sweep.

@@ -20,14 +20,27 @@ export interface TableProps<K extends string> {
   height: number;
   /** Text shown when there are no rows. */
   empty?: string;
+  /** Position of `rows[0]` in the whole list, when `rows` is one page of it. @default 0 */
+  offset?: number;
+  /** Length of the whole list. @default rows.length */
+  total?: number;
 }
 
 /** A scrolling table with a header line and a highlighted row, exactly `height` lines tall. */
-export function Table<K extends string>({ columns, headers, rows, cursor, height, empty }: TableProps<K>) {
+export function Table<K extends string>({
+  columns,
+  headers,
+  rows,
+  cursor,
+  height,
+  empty,
+  offset = 0,
+  total = rows.length,
+}: TableProps<K>) {
   const body = Math.max(0, height - 1);
   const start = scrollStart(rows.length, cursor, body);
   const shown = rows.slice(start, start + body);
-  const more = rows.length > body ? ` ${start + 1}–${start + shown.length}/${rows.length}` : "";
+  const more = total > body ? ` ${offset + start + 1}–${offset + start + shown.length}/${total}` : "";
   return (
     <Box flexDirection="column" height={height}>
       <Text wrap="truncate" bold>

@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 
-import type { Snapshot, TrialInfo } from "@mtl/bus";
+import type { Snapshot } from "@mtl/bus";
 import type { Column } from "../calc/columns.ts";
 import { fitColumns } from "../calc/columns.ts";
 import { fmtNum, fmtParams, fmtPct, fmtWeights } from "../calc/format.ts";
@@ -8,9 +8,9 @@ import { type Cell, Table } from "./Table.tsx";
 import { STATE_COLOR } from "./theme.ts";
 
 export interface TrialsViewProps {
+  /** Its `trials` is the page to show (filtered, sorted and cut by the source). */
   snapshot: Snapshot;
-  /** The trials as listed (already filtered and sorted). */
-  trials: TrialInfo[];
+  /** Position of the highlighted trial in the whole list. */
   cursor: number;
   width: number;
   height: number;
@@ -18,8 +18,13 @@ export interface TrialsViewProps {
 
 const METRIC_ABBR: Record<string, string> = { accuracy: "acc", f1: "f1", mse: "mse", mae: "mae" };
 
-/** The selected sweep's trials: state, strategy, weights, parameters, per-task metrics, Δm%. */
-export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsViewProps) {
+/**
+ * The selected sweep's trials: state, strategy (with its options), weights, parameters, per-task
+ * metrics on the objective's split, and the configuration's Δm% and rank from the comparison.
+ */
+export function TrialsView({ snapshot, cursor, width, height }: TrialsViewProps) {
+  const page = snapshot.trials;
+  const trials = page.items;
   const taskNames = snapshot.tasks.map((t) => t.name);
   const columns: Column[] = [
     { key: "number", width: 4, priority: 10, align: "right" },
@@ -35,6 +40,7 @@ export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsVi
       align: "right" as const,
     })),
     ...(snapshot.hasBaselines ? [{ key: "deltaM", width: 7, priority: 7, align: "right" as const }] : []),
+    { key: "rank", width: 4, priority: 3, align: "right" },
     { key: "epoch", width: 5, priority: 4, align: "right" },
   ];
   const fitted = fitColumns(columns, width);
@@ -46,6 +52,7 @@ export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsVi
     weights: "λ",
     params: "params",
     deltaM: "Δm%",
+    rank: "rank",
     epoch: "epoch",
   };
   for (const t of snapshot.tasks)
@@ -57,7 +64,7 @@ export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsVi
         text: t.state === "running" && t.attempt > 1 ? `running·${t.attempt}` : t.state,
         color: STATE_COLOR[t.state],
       },
-      method: { text: t.method },
+      method: { text: t.strategy },
       seed: { text: String(t.seed) },
       weights: { text: fmtWeights(t.weights, taskNames), dim: !t.weights },
       params: { text: fmtParams(t.params) || "–", dim: true },
@@ -67,6 +74,7 @@ export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsVi
         dim: t.state !== "completed",
         color: t.deltaM == null ? undefined : t.deltaM > 0 ? "green" : t.deltaM < 0 ? "red" : undefined,
       },
+      rank: { text: t.rank == null ? "–" : String(t.rank), dim: t.state !== "completed" },
       epoch: { text: t.epochs ? `${t.prunedEpoch ?? t.epoch}/${t.epochs}` : String(t.epoch), dim: true },
     };
     for (const task of snapshot.tasks)
@@ -78,9 +86,11 @@ export function TrialsView({ snapshot, trials, cursor, width, height }: TrialsVi
       columns={fitted}
       headers={headers}
       rows={rows}
-      cursor={cursor}
+      cursor={cursor - page.offset}
+      offset={page.offset}
+      total={page.total}
       height={height}
-      empty={snapshot.trials.length === 0 ? "  no trials yet" : "  no trial matches the filter"}
+      empty={snapshot.trialCount === 0 ? "  no trials yet" : "  no trial matches the filter"}
     />
   );
 }

@@ -5,6 +5,7 @@ const ctx: KeyContext = {
   length: 30,
   pageSize: 10,
   sortKeys: ["number", "state", "task:a"],
+  trialOffset: 0,
   trialIds: Array.from({ length: 30 }, (_, i) => 100 + i),
   sweepIds: [1, 2],
   trial: { id: 100, number: 0, state: "running" },

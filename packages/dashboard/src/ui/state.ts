@@ -2,7 +2,8 @@
  * The dashboard's interaction state and what each key does to it, as a pure function: keys in,
  * new state and at most one effect (an action on the data source, or quitting) out.
  */
-import { nextSortKey, type SortKey } from "../calc/trials-view.ts";
+import type { SortKey } from "@mtl/bus";
+import { nextSortKey } from "../calc/sort-keys.ts";
 
 export const PANELS = ["sweeps", "trials", "workers", "events", "compare"] as const;
 export type Panel = (typeof PANELS)[number];
@@ -60,8 +61,10 @@ export interface KeyContext {
   /** Rows visible at once (PgUp/PgDn step). */
   pageSize: number;
   sortKeys: readonly SortKey[];
-  /** Trial ids of the trials list as shown (sorted, filtered). */
+  /** Trial ids of the page of the trials list the source sent (sorted, filtered). */
   trialIds: readonly number[];
+  /** Position of `trialIds[0]` in the whole list. */
+  trialOffset: number;
   /** Sweep ids of the sweeps list. */
   sweepIds: readonly number[];
   /** The trial under the cursor or in detail: its id, number and whether it can be cancelled. */
@@ -97,7 +100,7 @@ function move(s: UiState, to: number, ctx: KeyContext): UiState {
   const at = clamp(to, ctx.length);
   const cursor = { ...s.cursor, [s.panel]: at };
   // In the detail view the arrows step through the trials list.
-  const detail = s.detail !== null ? (ctx.trialIds[at] ?? s.detail) : null;
+  const detail = s.detail !== null ? (ctx.trialIds[at - ctx.trialOffset] ?? s.detail) : null;
   return { ...s, cursor, detail };
 }
 
@@ -151,7 +154,7 @@ export function handleKey(s: UiState, input: string, key: KeyInfo, ctx: KeyConte
       return { state: { ...state, sweepId: id, panel: "trials", cursor, detail: null } };
     }
     if (s.panel === "trials" && s.detail === null) {
-      const id = ctx.trialIds[cur];
+      const id = ctx.trialIds[cur - ctx.trialOffset];
       return { state: id === undefined ? state : { ...state, detail: id } };
     }
     return { state };

@@ -10,8 +10,9 @@
  * drawn uniformly. relatedness = 1 makes all tasks the same labels (different features encode
  * them); 0 makes them independent.
  */
+
+import { type Rng, rngStream } from "@mtl/spec";
 import { z } from "zod";
-import { createRng, permutation, type Rng } from "../rng.ts";
 import type { Dataset, DatasetModule, Target } from "./types.ts";
 
 const Options = z
@@ -66,13 +67,13 @@ const Options = z
 type Options = z.output<typeof Options>;
 
 function generate(o: Options, seed: number): Dataset {
-  const rng = createRng(`classification:${seed}`);
+  const rng = rngStream("classification", seed);
   const n = o.n_samples;
   const k = o.n_informative;
   const T = o.n_tasks;
   const labels: Int32Array[] = [];
   // Task 1: balanced classes as in scikit-learn, in shuffled order.
-  const order = permutation(n, rng);
+  const order = rng.permutation(n);
   const first = new Int32Array(n);
   order.forEach((sample, i) => {
     first[sample] = i % o.n_classes;
@@ -81,7 +82,7 @@ function generate(o: Options, seed: number): Dataset {
   for (let t = 1; t < T; t++) {
     const y = new Int32Array(n);
     for (let i = 0; i < n; i++)
-      y[i] = rng.next() < o.relatedness ? (first[i] as number) : rng.int(o.n_classes);
+      y[i] = rng.float() < o.relatedness ? (first[i] as number) : rng.int(o.n_classes);
     labels.push(y);
   }
   const K = T * k;
@@ -89,7 +90,7 @@ function generate(o: Options, seed: number): Dataset {
   for (let t = 0; t < T; t++) {
     const nClusters = o.n_classes * o.n_clusters_per_class;
     const vertices = distinctVertices(nClusters, k, rng);
-    const maps = vertices.map(() => Array.from({ length: k * k }, () => 2 * rng.next() - 1));
+    const maps = vertices.map(() => Array.from({ length: k * k }, () => 2 * rng.float() - 1));
     const y = labels[t] as Int32Array;
     for (let i = 0; i < n; i++) {
       const cluster = (y[i] as number) * o.n_clusters_per_class + rng.int(o.n_clusters_per_class);
@@ -103,9 +104,9 @@ function generate(o: Options, seed: number): Dataset {
       }
     }
   }
-  const B = Array.from({ length: K * o.n_redundant }, () => 2 * rng.next() - 1);
+  const B = Array.from({ length: K * o.n_redundant }, () => 2 * rng.float() - 1);
   const d = o.n_features;
-  const columns = permutation(d, rng); // scikit-learn shuffles feature order too
+  const columns = rng.permutation(d); // scikit-learn shuffles feature order too
   const x = new Float32Array(n * d);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) {
@@ -122,7 +123,7 @@ function generate(o: Options, seed: number): Dataset {
   }
   const targets: Record<string, Target> = {};
   labels.forEach((y, t) => {
-    for (let i = 0; i < n; i++) if (rng.next() < o.flip_y) y[i] = rng.int(o.n_classes);
+    for (let i = 0; i < n; i++) if (rng.float() < o.flip_y) y[i] = rng.int(o.n_classes);
     targets[`task${t + 1}`] = { kind: "classification", classes: o.n_classes, labels: y };
   });
   return { n, inputShape: [d], x, targets, standardize: o.standardize };
@@ -133,7 +134,7 @@ function distinctVertices(count: number, k: number, rng: Rng): number[][] {
   const seen = new Set<string>();
   const out: number[][] = [];
   while (out.length < count) {
-    const v = Array.from({ length: k }, () => (rng.next() < 0.5 ? -1 : 1));
+    const v = Array.from({ length: k }, () => (rng.float() < 0.5 ? -1 : 1));
     const key = v.join();
     if (seen.has(key)) continue;
     seen.add(key);
@@ -146,6 +147,17 @@ export const classification: DatasetModule<typeof Options> = {
   name: "classification",
   description:
     'Synthetic multi-task classification like make_classification; tasks "task1".."taskN" with controllable relatedness.',
+  kind: "multitask",
   options: Options,
   load: (o, ctx) => generate(o, ctx.seed),
+  describe: (o) => ({
+    kind: "multitask",
+    outputs: Array.from({ length: o.n_tasks }, (_, t) => ({
+      name: `task${t + 1}`,
+      kind: "classification" as const,
+      classes: o.n_classes,
+    })),
+    samples: o.n_samples,
+    inputShape: [o.n_features],
+  }),
 };

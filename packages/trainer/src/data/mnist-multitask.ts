@@ -8,11 +8,13 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { rngStream } from "@mtl/spec";
 import { z } from "zod";
-import { createRng, permutation } from "../rng.ts";
 import type { DatasetModule, Target } from "./types.ts";
 
 const PIXELS = 784;
+/** Digits in the package (mnist-multitask.test checks it against the files). */
+export const DIGITS = 10000;
 
 const Options = z
   .object({
@@ -56,10 +58,24 @@ export const mnistMultitask: DatasetModule<typeof Options> = {
   name: "mnist-multitask",
   description:
     'MNIST digits (offline, 28×28×1) with tasks "digit", "parity", "ge5", "mod3", "loops", "value".',
+  kind: "multitask",
   options: Options,
+  describe: (o) => ({
+    kind: "multitask",
+    outputs: [
+      { name: "digit", kind: "classification", classes: 10 },
+      { name: "parity", kind: "classification", classes: 2 },
+      { name: "ge5", kind: "classification", classes: 2 },
+      { name: "mod3", kind: "classification", classes: 3 },
+      { name: "loops", kind: "classification", classes: 3 },
+      { name: "value", kind: "regression" },
+    ],
+    samples: Math.min(o.n_samples ?? DIGITS, DIGITS),
+    inputShape: [28, 28, 1],
+  }),
   load(o, ctx) {
     const all = readDigits();
-    const order = permutation(all.digits.length, createRng(`mnist:${ctx.seed}`));
+    const order = rngStream("mnist", ctx.seed).permutation(all.digits.length);
     const n = Math.min(o.n_samples ?? all.digits.length, all.digits.length);
     const x = new Float32Array(n * PIXELS);
     const digit = new Int32Array(n);

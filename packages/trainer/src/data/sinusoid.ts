@@ -8,9 +8,10 @@
  * among the training tasks). As a plain dataset (`load`, other strategies): pooled points of many
  * random tasks under one output `sinusoid`, i.e. what "pretraining on all tasks" sees.
  */
+
+import { Rng, rngStream } from "@mtl/spec";
 import { z } from "zod";
 import type { Episodes, TaskFamily, TaskFamilyModule } from "../meta/types.ts";
-import { createRng, type Rng } from "../rng.ts";
 
 const range = (lo: number, hi: number, what: string) =>
   z
@@ -58,7 +59,7 @@ const Options = z
   .strict();
 type Options = z.output<typeof Options>;
 
-const uniform = (rng: Rng, [lo, hi]: readonly [number, number]) => lo + (hi - lo) * rng.next();
+const uniform = (rng: Rng, [lo, hi]: readonly [number, number]) => lo + (hi - lo) * rng.float();
 
 function episodes(o: Options, tasks: number, shots: number, queries: number, rng: Rng): Episodes {
   const supportX = new Float32Array(tasks * shots);
@@ -98,7 +99,7 @@ function family(o: Options, seed: number): TaskFamily {
           o.evalTasks,
           o.evalShots ?? o.shots,
           o.evalQueries,
-          createRng(`sinusoid:${seed}:${split}`),
+          rngStream("sinusoid", seed, split),
         );
         held.set(split, e);
       }
@@ -116,10 +117,17 @@ export const sinusoid: TaskFamilyModule<typeof Options> = {
   name: "sinusoid",
   description:
     "MAML's sinusoid regression tasks y = A·sin(x − φ) (task family for meta strategies; pooled points as output `sinusoid` otherwise).",
+  kind: "family",
   options: Options,
   family: (o, ctx) => family(o, ctx.seed),
+  describe: (o) => ({
+    kind: "family",
+    outputs: [{ name: "sinusoid", kind: "regression" }],
+    samples: o.n_samples,
+    inputShape: [1],
+  }),
   load(o, ctx) {
-    const p = family(o, ctx.seed).samplePooled(o.n_samples, createRng(`sinusoid:${ctx.seed}:pooled`));
+    const p = family(o, ctx.seed).samplePooled(o.n_samples, new Rng(`sinusoid:${ctx.seed}:pooled`));
     return {
       n: p.n,
       inputShape: [1],

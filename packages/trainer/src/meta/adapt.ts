@@ -153,8 +153,14 @@ export function evaluateFamily(
   rule: AdaptRule,
   net: NetShape,
   task: string,
+  /** Score only the first tasks that hold about this many points (a smoke run). */
+  samples?: number,
 ): MetricPoint[] {
-  const episodes = family.heldOut(split);
+  const all = family.heldOut(split);
+  const episodes =
+    samples === undefined
+      ? all
+      : firstTasks(all, Math.max(1, Math.floor(samples / (all.shots + all.queries))));
   const classes = family.kind === "classification" ? family.outputs : 0;
   const steps = [...new Set([...family.evalSteps, family.headlineStep])];
   const sums = new Map<number, [number, number]>(steps.map((k) => [k, [0, 0]]));
@@ -181,4 +187,18 @@ export function evaluateFamily(
   push("loss", mean(family.headlineStep, 0));
   push(classes > 0 ? "accuracy" : "mse", mean(family.headlineStep, classes > 0 ? 1 : 0));
   return points;
+}
+
+/** The first `count` tasks of `e` (views, no copy). */
+function firstTasks(e: Episodes, count: number): Episodes {
+  const B = Math.min(count, e.tasks);
+  const { shots: K, queries: Q, features: d } = e;
+  return {
+    ...e,
+    tasks: B,
+    supportX: e.supportX.subarray(0, B * K * d),
+    supportY: e.supportY.subarray(0, B * K),
+    queryX: e.queryX.subarray(0, B * Q * d),
+    queryY: e.queryY.subarray(0, B * Q),
+  };
 }

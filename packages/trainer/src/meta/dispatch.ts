@@ -1,8 +1,7 @@
 /** runTrial's hand-off to strategies that bring their own training loop (meta, transfer, distill). */
 import type { TrialConfig, TrialOutcome } from "@mtl/spec";
-import { loadDataset } from "../data/load.ts";
+import type { TrainHooks } from "../hooks.ts";
 import { architectures, datasets, strategies } from "../registries.ts";
-import type { TrainHooks } from "../train.ts";
 import { isMetaStrategy } from "./types.ts";
 
 /** The runner of the trial's strategy when it has its own loop, else undefined. */
@@ -14,7 +13,7 @@ export function ownLoopRunner(
   if (!isMetaStrategy(module)) return undefined;
   return (c, hooks) => {
     const { options } = strategies.resolve(c.strategy.name, c.strategy.options);
-    return module.run(c, options, hooks, { datasets, architectures, loadDataset });
+    return module.run(c, options, hooks, { datasets, architectures });
   };
 }
 

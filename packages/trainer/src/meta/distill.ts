@@ -12,34 +12,14 @@
 
 import type { MetricPoint } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
-import { perSampleLoss } from "../losses.ts";
+import type { z } from "zod";
+import type { StrategyImplementation } from "../descriptors.ts";
 import { allVariables, type Model } from "../models/types.ts";
 import { createOptimizer } from "../optimizers.ts";
+import { taskLoss } from "../tasks.ts";
+import type { Options } from "./distill.info.ts";
 import { type BoundTask, type Phase, predict, prepare, runPhases } from "./phased.ts";
-import { type MetaStrategyModule, ownLoop } from "./types.ts";
-
-const Options = z
-  .object({
-    alpha: z.number().min(0).max(1).default(0.5).describe("weight α of the soft-target term"),
-    temperature: z.number().positive().default(4).describe("softmax temperature T"),
-    teacherEpochs: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe("epochs of teacher training (default: half of training.epochs)"),
-    teacher: z
-      .enum(["multi-task", "per-task"])
-      .default("multi-task")
-      .describe("one hard-sharing teacher, or one network per task"),
-    teacherHidden: z
-      .array(z.number().int().positive())
-      .optional()
-      .describe("teacher hidden widths (default: model.hidden)"),
-  })
-  .strict();
-type Options = z.output<typeof Options>;
+import { ownLoop } from "./types.ts";
 
 /** Per-sample KL(softmax(t/T) ‖ softmax(s/T)) of logits [n, c]. */
 export function softKl(teacher: tf.Tensor2D, student: tf.Tensor2D, T: number): tf.Tensor1D {
@@ -54,9 +34,9 @@ export function distillLoss(
   s: tf.Tensor2D,
   y: tf.Tensor1D,
   t: tf.Tensor2D,
-  o: Options,
+  o: z.output<Options>,
 ): tf.Scalar {
-  const hard = tf.mean(perSampleLoss(b.spec.loss, s, y, b.classes));
+  const hard = taskLoss(b, s, y);
   const soft =
     b.classes > 0
       ? tf.mul(o.temperature ** 2, tf.mean(softKl(t, s, o.temperature)))
@@ -64,18 +44,14 @@ export function distillLoss(
   return tf.add(tf.mul(1 - o.alpha, hard), tf.mul(o.alpha, soft)) as tf.Scalar;
 }
 
-export const distill: MetaStrategyModule<typeof Options> = {
-  name: "distill",
-  description:
-    "Knowledge distillation (Hinton et al. 2015): teacher first, then student on (1−α)·CE + α·T²·KL.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("distill"),
   async run(config, o, hooks, env) {
     const epochs = config.training.epochs;
     const teacherEpochs = o.teacherEpochs ?? Math.max(1, Math.floor(epochs / 2));
     if (teacherEpochs >= epochs)
       throw new Error(`distill: teacherEpochs (${teacherEpochs}) must be below training.epochs (${epochs})`);
-    const prepared = await prepare(config, hooks, env);
+    const prepared = await prepare(config, hooks);
     const { tasks, splits } = prepared;
     const build = (
       architecture: string,
@@ -85,7 +61,7 @@ export const distill: MetaStrategyModule<typeof Options> = {
     ): Model => {
       const { item, options } = env.architectures.resolve(architecture, modelOptions);
       return item.build({ ...config.model, architecture, hidden, options: modelOptions }, options, {
-        inputShape: prepared.inputShape,
+        inputShape: prepared.data.inputShape,
         outputs: tasks.map((t) => t.units),
         rng: prepared.rng.fork(label),
       });
@@ -108,12 +84,7 @@ export const distill: MetaStrategyModule<typeof Options> = {
           optimizer: optimizers[0] as tf.Optimizer,
           loss(x, y) {
             const outs = teacher.forward(x);
-            const perTask = tasks.map(
-              (b, i) =>
-                tf.mean(
-                  perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes),
-                ) as tf.Scalar,
-            );
+            const perTask = tasks.map((b, i) => taskLoss(b, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D));
             return { total: tf.addN(perTask) as tf.Scalar, perTask };
           },
           forward: (x) => teacher.forward(x),

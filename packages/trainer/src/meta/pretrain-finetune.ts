@@ -7,22 +7,14 @@
  * replaced by a zero N-way head before fine-tuning.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { createOptimizer } from "../optimizers.ts";
-import { episodic, episodicOptions } from "./episodic.ts";
+import { episodic } from "./episodic.ts";
 import { expand, forward, initParams, taskLosses, zeroHead } from "./net.ts";
+import type { Options } from "./pretrain-finetune.info.ts";
 import type { EpisodicLearner, LearnerContext } from "./types.ts";
 
-const Options = episodicOptions
-  .extend({
-    fineTune: z.enum(["whole", "head"]).default("whole").describe("parameters fine-tuned on a new task"),
-    fineTuneLr: z.number().positive().default(0.01).describe("fine-tuning step size"),
-    fineTuneOptimizer: z.enum(["sgd", "adam"]).default("sgd").describe("fine-tuning optimiser"),
-  })
-  .strict();
-type Options = z.output<typeof Options>;
-
-function createPretrain(o: Options, ctx: LearnerContext): EpisodicLearner {
+function createPretrain(o: z.output<Options>, ctx: LearnerContext): EpisodicLearner {
   const { family, net, rng } = ctx;
   const classification = family.kind === "classification";
   const theta = initParams({ ...net, output: family.pooledOutputs }, rng.fork("init"), "pretrain");
@@ -70,10 +62,4 @@ function createPretrain(o: Options, ctx: LearnerContext): EpisodicLearner {
   };
 }
 
-export const pretrainFinetune = episodic({
-  name: "pretrain-finetune",
-  description:
-    "Baseline of MAML: pretrain on pooled meta-training tasks, fine-tune on each new task (whole or head).",
-  options: Options,
-  createLearner: createPretrain,
-});
+export const implementation = episodic<typeof Options>("pretrain-finetune", createPretrain);

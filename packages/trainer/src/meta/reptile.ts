@@ -8,29 +8,14 @@
  * `training.optimizer`/`learningRate` are not used.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { z } from "zod";
 import { createAdapter, disposeEpisodes, supportGrads, toTensors } from "./adapt.ts";
-import { episodic, episodicOptions } from "./episodic.ts";
+import { episodic } from "./episodic.ts";
 import { expand, forward, initParams, taskLosses } from "./net.ts";
+import type { Options } from "./reptile.info.ts";
 import type { AdaptRule, EpisodicLearner, LearnerContext } from "./types.ts";
 
-const Options = episodicOptions
-  .extend({
-    innerSteps: z.number().int().min(1).max(100).default(5).describe("inner steps per task (k)"),
-    innerLr: z.number().positive().default(0.02).describe("inner step size"),
-    innerOptimizer: z.enum(["sgd", "adam"]).default("sgd").describe("inner optimiser"),
-    outerStepSize: z.number().positive().max(1).default(1).describe("outer step size ε"),
-    decay: z.boolean().default(true).describe("decay ε linearly to 0 over the trial"),
-    evalLr: z
-      .number()
-      .positive()
-      .optional()
-      .describe("step size when adapting at meta-test (default: innerLr)"),
-  })
-  .strict();
-type Options = z.output<typeof Options>;
-
-function createReptile(o: Options, ctx: LearnerContext): EpisodicLearner {
+function createReptile(o: z.output<Options>, ctx: LearnerContext): EpisodicLearner {
   const { family, net, rng } = ctx;
   const theta = initParams(net, rng.fork("init"), "reptile");
   const classes = family.kind === "classification" ? family.outputs : 0;
@@ -71,10 +56,4 @@ function createReptile(o: Options, ctx: LearnerContext): EpisodicLearner {
   };
 }
 
-export const reptile = episodic({
-  name: "reptile",
-  description:
-    "Reptile (Nichol et al. 2018): k inner steps from θ to W per task, then θ ← θ + ε(mean W − θ).",
-  options: Options,
-  createLearner: createReptile,
-});
+export const implementation = episodic<typeof Options>("reptile", createReptile);

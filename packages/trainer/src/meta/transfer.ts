@@ -7,39 +7,15 @@
  * metrics with the single-task baseline's.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
-import { perSampleLoss } from "../losses.ts";
+import type { StrategyImplementation } from "../descriptors.ts";
 import { allVariables } from "../models/types.ts";
 import { createOptimizer } from "../optimizers.ts";
+import { taskLoss } from "../tasks.ts";
 import { type BoundTask, type Phase, prepare, runPhases } from "./phased.ts";
-import { type MetaStrategyModule, ownLoop } from "./types.ts";
+import type { Options } from "./transfer.info.ts";
+import { ownLoop } from "./types.ts";
 
-const Options = z
-  .object({
-    target: z.string().optional().describe("the target task (default: the last task)"),
-    sources: z.array(z.string()).min(1).optional().describe("source tasks (default: every other task)"),
-    pretrainEpochs: z
-      .number()
-      .int()
-      .min(1)
-      .optional()
-      .describe("epochs on the sources (default: half of training.epochs)"),
-    fineTune: z
-      .enum(["whole", "head"])
-      .default("whole")
-      .describe("fine-tune the whole model or the target's head only"),
-    fineTuneLr: z
-      .number()
-      .positive()
-      .optional()
-      .describe("fine-tuning learning rate (default: training.learningRate)"),
-  })
-  .strict();
-
-export const transfer: MetaStrategyModule<typeof Options> = {
-  name: "transfer",
-  description: "Pretrain on source tasks, then fine-tune on the target task (whole model or head only).",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("transfer"),
   async run(config, o, hooks, env) {
     const names = config.tasks.map((t) => t.name);
@@ -56,10 +32,10 @@ export const transfer: MetaStrategyModule<typeof Options> = {
     if (pre >= epochs)
       throw new Error(`transfer: pretrainEpochs (${pre}) must be below training.epochs (${epochs})`);
 
-    const prepared = await prepare(config, hooks, env);
+    const prepared = await prepare(config, hooks);
     const { item, options } = env.architectures.resolve(config.model.architecture, config.model.options);
     const model = item.build(config.model, options, {
-      inputShape: prepared.inputShape,
+      inputShape: prepared.data.inputShape,
       outputs: prepared.tasks.map((x) => x.units),
       rng: prepared.rng.fork("init"),
     });
@@ -71,11 +47,8 @@ export const transfer: MetaStrategyModule<typeof Options> = {
         );
       const loss = (tasks: number[]) => (x: tf.Tensor2D, y: tf.Tensor1D[]) => {
         const outs = model.forward(x);
-        const perTask = prepared.tasks.map(
-          (b: BoundTask, i) =>
-            tf.mean(
-              perSampleLoss(b.spec.loss, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D, b.classes),
-            ) as tf.Scalar,
+        const perTask = prepared.tasks.map((b: BoundTask, i) =>
+          taskLoss(b, outs[i] as tf.Tensor2D, y[i] as tf.Tensor1D),
         );
         return { total: tf.addN(tasks.map((i) => perTask[i] as tf.Scalar)) as tf.Scalar, perTask };
       };

@@ -1,14 +1,13 @@
 /** Shapes shared by the meta-learning, transfer and distillation strategies. */
 
-import type { DatasetSpec, TrainingSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { Rng, TrainingSpec, TrialConfig, TrialOutcome } from "@mtl/spec";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
-import type { DatasetModule, SplitDataset } from "../data/types.ts";
+import type { DatasetModule } from "../data/types.ts";
+import type { TrainHooks } from "../hooks.ts";
 import type { ArchitectureModule } from "../models/types.ts";
 import type { Registry } from "../registry.ts";
-import type { Rng } from "../rng.ts";
 import type { StrategyModule } from "../strategies/types.ts";
-import type { TrainHooks } from "../train.ts";
 import type { NetShape } from "./net.ts";
 
 /** A batch of B tasks, each with a support set (adapt on it) and a query set (score on it). */
@@ -109,7 +108,6 @@ export interface MetaStrategyModule<S extends z.ZodType = z.ZodType> extends Str
 export interface MetaEnv {
   datasets: Registry<DatasetModule>;
   architectures: Registry<ArchitectureModule>;
-  loadDataset(spec: DatasetSpec): Promise<SplitDataset>;
 }
 
 export function isMetaStrategy(m: StrategyModule): m is MetaStrategyModule {

@@ -2,23 +2,14 @@
  * Cross-stitch networks (Misra et al. 2016): a tower per task; after each trunk block the task
  * activations are mixed, x̃_k = Σ_j α_kj·x_j, with a learned T×T matrix α per block. α starts at
  * `self` on the diagonal and (1 − self)/(T − 1) elsewhere (the paper's 0.9/0.1 initialisation;
- * LibMTL starts at ones). The α's are the shared parameters.
+ * LibMTL starts at ones). The α's and the towers are shared; each head is its task's own.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { Options } from "./cross-stitch.info.ts";
 import { applyAll, headBlocks, outSizeOf, trunkBlocks, variable, varsOf } from "./layers.ts";
 import type { ArchitectureModule } from "./types.ts";
 
-const Options = z
-  .object({
-    self: z.number().min(0).max(1).default(0.9).describe("initial weight of a task's own activations"),
-  })
-  .strict();
-
-export const crossStitch: ArchitectureModule<typeof Options> = {
-  name: "cross-stitch",
-  description: "A tower per task with learned linear mixing (cross-stitch units) after every block.",
-  options: Options,
+export const implementation: Pick<ArchitectureModule<typeof Options>, "build"> = {
   build(spec, o, { inputShape, outputs, rng }) {
     const T = outputs.length;
     const towers = outputs.map((_, i) => trunkBlocks(spec, inputShape, rng, `tower${i}`));
@@ -30,8 +21,10 @@ export const crossStitch: ArchitectureModule<typeof Options> = {
     const size = outSizeOf(towers[0] ?? [], inputShape);
     const heads = outputs.map((out, i) => headBlocks(spec, size, out, rng, `head${i}`));
     return {
-      shared: stitches,
-      perTask: towers.map((t, i) => [...varsOf(t), ...varsOf(heads[i] ?? [])]),
+      // Through the stitches every tower feeds every task: towers are shared parameters (a
+      // per-task gradient must see them), and only the heads are a task's own.
+      shared: [...stitches, ...towers.flatMap(varsOf)],
+      perTask: heads.map(varsOf),
       lastShared: stitches.length > 0 ? [stitches[stitches.length - 1] as tf.Variable] : [],
       forward: (x) => {
         let hs: tf.Tensor[] = towers.map(() => x);

@@ -1,5 +1,6 @@
 /** Hard parameter sharing (Caruana 1997): one shared trunk, one head per task. */
-import { z } from "zod";
+
+import type { Options } from "./hard-sharing.info.ts";
 import {
   applyAll,
   type DenseLayer,
@@ -11,12 +12,7 @@ import {
 } from "./layers.ts";
 import type { ArchitectureModule } from "./types.ts";
 
-const Options = z.object({}).strict();
-
-export const hardSharing: ArchitectureModule<typeof Options> = {
-  name: "hard-sharing",
-  description: "Shared trunk (mlp or cnn) with one head per task.",
-  options: Options,
+export const implementation: Pick<ArchitectureModule<typeof Options>, "build"> = {
   build(spec, _o, { inputShape, outputs, rng }) {
     const trunk = trunkBlocks(spec, inputShape, rng, "trunk");
     const size = outSizeOf(trunk, inputShape);

@@ -1,8 +1,7 @@
 /** Building blocks with seeded initialisation (Glorot uniform, zero biases), as Keras does by default. */
 
-import type { ModelSpec } from "@mtl/spec";
+import type { ModelSpec, Rng } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
-import type { Rng } from "../rng.ts";
 import { im2col3x3, maxPool2x2 } from "./conv-ops.ts";
 import { denseOp, type FusedActivation } from "./dense-op.ts";
 
@@ -53,7 +52,7 @@ export function glorot(shape: number[], fanIn: number, fanOut: number, rng: Rng,
   const limit = Math.sqrt(6 / (fanIn + fanOut));
   const size = shape.reduce((a, b) => a * b, 1);
   const v = new Float32Array(size);
-  for (let i = 0; i < size; i++) v[i] = (2 * rng.next() - 1) * limit;
+  for (let i = 0; i < size; i++) v[i] = (2 * rng.float() - 1) * limit;
   return variable(v, shape, name);
 }
 

@@ -4,18 +4,11 @@
  * task's gate and head are its own.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
 import { applyAll, dense, headBlocks, inputSize, outSizeOf, trunkBlocks, varsOf } from "./layers.ts";
+import type { Options } from "./mmoe.info.ts";
 import type { ArchitectureModule } from "./types.ts";
 
-const Options = z
-  .object({ experts: z.number().int().min(1).default(4).describe("number of experts") })
-  .strict();
-
-export const mmoe: ArchitectureModule<typeof Options> = {
-  name: "mmoe",
-  description: "Multi-gate mixture of experts: shared experts, a softmax gate and a head per task.",
-  options: Options,
+export const implementation: Pick<ArchitectureModule<typeof Options>, "build"> = {
   build(spec, o, { inputShape, outputs, rng }) {
     const experts = Array.from({ length: o.experts }, (_, e) =>
       trunkBlocks(spec, inputShape, rng, `expert${e}`),

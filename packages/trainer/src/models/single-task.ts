@@ -4,7 +4,6 @@
  * parameter's gradient then comes from its own task alone, and Adam's per-parameter update is the
  * same as training each model separately (with SGD too, as long as the loss weights are equal).
  */
-import { z } from "zod";
 import {
   applyAll,
   type Block,
@@ -16,9 +15,8 @@ import {
   trunkBlocks,
   varsOf,
 } from "./layers.ts";
+import type { Options } from "./single-task.info.ts";
 import type { ArchitectureModule, Model } from "./types.ts";
-
-const Options = z.object({}).strict();
 
 /** Independent dense networks as a dense model with no trunk. */
 function denseNets(nets: Block[][]): Pick<Model, "dense"> {
@@ -26,10 +24,7 @@ function denseNets(nets: Block[][]): Pick<Model, "dense"> {
   return heads.every((h) => h) ? { dense: { trunk: [], heads: heads as DenseLayer[][] } } : {};
 }
 
-export const singleTask: ArchitectureModule<typeof Options> = {
-  name: "single-task",
-  description: "One independent network (trunk + head) per task; the single-task baseline.",
-  options: Options,
+export const singleTask: Pick<ArchitectureModule<typeof Options>, "build"> = {
   build(spec, _o, { inputShape, outputs, rng }) {
     const nets = outputs.map((out, i) => {
       const trunk = trunkBlocks(spec, inputShape, rng, `net${i}`);
@@ -45,10 +40,7 @@ export const singleTask: ArchitectureModule<typeof Options> = {
   },
 };
 
-export const logistic: ArchitectureModule<typeof Options> = {
-  name: "logistic",
-  description: "A linear model per task (softmax regression / linear regression); ignores hidden and head.",
-  options: Options,
+export const logistic: Pick<ArchitectureModule<typeof Options>, "build"> = {
   build(_spec, _o, { inputShape, outputs, rng }) {
     const d = inputSize(inputShape);
     const nets = outputs.map((out, i) => headBlocks({ ..._spec, head: [] }, d, out, rng, `linear${i}`));

@@ -4,18 +4,11 @@
  * shared, so gradient-manipulation strategies see no shared parameters here.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
 import { applyAll, headBlocks, outSizeOf, trunkBlocks, varsOf } from "./layers.ts";
+import type { Options } from "./soft-sharing.info.ts";
 import type { ArchitectureModule } from "./types.ts";
 
-const Options = z
-  .object({ lambda: z.number().min(0).default(0.01).describe("λ, strength of the tie between towers") })
-  .strict();
-
-export const softSharing: ArchitectureModule<typeof Options> = {
-  name: "soft-sharing",
-  description: "A tower per task with an L2 penalty λ·Σ‖θ_i − θ̄‖² pulling the towers together.",
-  options: Options,
+export const implementation: Pick<ArchitectureModule<typeof Options>, "build"> = {
   build(spec, o, { inputShape, outputs, rng }) {
     const towers = outputs.map((_, i) => trunkBlocks(spec, inputShape, rng, `tower${i}`));
     const size = outSizeOf(towers[0] ?? [], inputShape);

@@ -1,8 +1,7 @@
-import type { ModelSpec } from "@mtl/spec";
+import type { ModelSpec, Rng } from "@mtl/spec";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import type { Registrable } from "../registry.ts";
-import type { Rng } from "../rng.ts";
 import type { DenseLayer } from "./layers.ts";
 
 /** A multi-task network over tf variables. Outputs are logits (classification) or values. */

@@ -5,20 +5,10 @@
  * improvement min_i g_i·d within the ball ‖d − g₀‖ ≤ c‖g₀‖. The inner problem is convex in w;
  * it is solved by exponentiated-gradient (mirror) descent on the simplex.
  */
-import { z } from "zod";
-import { dot, matVec, quad } from "./linalg.ts";
-import type { StrategyModule } from "./types.ts";
 
-const Options = z
-  .object({
-    c: z
-      .number()
-      .min(0)
-      .default(0.5)
-      .describe("radius of the ball around the mean gradient, relative to ‖g₀‖"),
-    rescale: z.boolean().default(true).describe("divide the update by 1 + c² (LibMTL)"),
-  })
-  .strict();
+import type { StrategyImplementation } from "../descriptors.ts";
+import type { Options } from "./cagrad.info.ts";
+import { dot, matVec, quad } from "./linalg.ts";
 
 /** α with d = Σ α_i g_i (before the 1 + c² rescaling). */
 export function cagradAlpha(M: number[][], c: number, iterations = 2000): number[] {
@@ -47,11 +37,7 @@ export function cagradAlpha(M: number[][], c: number, iterations = 2000): number
   return best.w.map((wi, i) => (b[i] as number) + (sqrtPhi / gw) * wi);
 }
 
-export const cagrad: StrategyModule<typeof Options> = {
-  name: "cagrad",
-  description:
-    "CAGrad: the update in a ball around the mean gradient that best helps the worst task (c = 0.5).",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(o, ctx) {
     let alpha = ctx.tasks.map(() => 1 / ctx.tasks.length);
     return {

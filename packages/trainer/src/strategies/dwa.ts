@@ -2,13 +2,10 @@
  * `dwa`, Dynamic Weight Average (Liu, Johns & Davison 2019): with epoch-mean losses,
  * w_i = L_i(t−1)/L_i(t−2), λ_i = T·exp(w_i/τ)/Σ_j exp(w_j/τ); λ = 1 for the first two epochs.
  */
-import { z } from "zod";
-import type { StrategyModule } from "./types.ts";
-import { weightedSum } from "./weighted.ts";
 
-const Options = z
-  .object({ temperature: z.number().positive().default(2).describe("τ, the softmax temperature") })
-  .strict();
+import type { StrategyImplementation } from "../descriptors.ts";
+import type { Options } from "./dwa.info.ts";
+import { weightedSum } from "./weighted.ts";
 
 export function dwaWeights(history: number[][], tau: number): number[] | null {
   const prev = history[history.length - 1];
@@ -20,10 +17,7 @@ export function dwaWeights(history: number[][], tau: number): number[] | null {
   return e.map((x) => (w.length * x) / sum);
 }
 
-export const dwa: StrategyModule<typeof Options> = {
-  name: "dwa",
-  description: "Dynamic Weight Average: λ from the ratio of the last two epochs' losses (τ = 2).",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(o, ctx) {
     let w = ctx.tasks.map(() => 1);
     const history: number[][] = [];

@@ -3,15 +3,10 @@
  * exp(mean log L_i). Its gradient weights task i by L/(T·L_i), reported as λ_i.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
-import type { StrategyModule } from "./types.ts";
+import type { StrategyImplementation } from "../descriptors.ts";
+import type { Options } from "./gls.info.ts";
 
-const Options = z.object({}).strict();
-
-export const gls: StrategyModule<typeof Options> = {
-  name: "gls",
-  description: "Geometric loss strategy: L = (Π L_i)^{1/T}.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(_o, ctx) {
     const T = ctx.tasks.length;
     let w = new Array<number>(T).fill(1 / T);

@@ -5,21 +5,12 @@
  * (∂/∂λ_i = ‖∇_W L_i‖·sign(G_i − target_i)), then is renormalised to Σ λ = T. The network is
  * updated with Σ λ_i·L_i (heads included).
  */
-import { z } from "zod";
+
+import type { StrategyImplementation } from "../descriptors.ts";
+import type { Options } from "./gradnorm.info.ts";
 import { at } from "./linalg.ts";
-import type { StrategyModule } from "./types.ts";
 
-const Options = z
-  .object({
-    alpha: z.number().min(0).default(1.5).describe("α, strength of the pull towards equal training rates"),
-    lr: z.number().positive().default(0.025).describe("learning rate of the weights λ (Adam)"),
-  })
-  .strict();
-
-export const gradnorm: StrategyModule<typeof Options> = {
-  name: "gradnorm",
-  description: "GradNorm: adapt λ so that task gradient norms at the last shared layer train at equal rates.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(o, ctx) {
     const T = ctx.tasks.length;
     const total = ctx.initialWeights.reduce((a, b) => a + b, 0);

@@ -4,11 +4,10 @@
  * U = [u₁ − u_i] (i ≥ 2): α_{2..T} = g₁Uᵀ(DUᵀ)⁻¹, α₁ = 1 − Σ α_{2..T}. All the products are
  * entries of the Gram matrix. (IMTL-L, the loss-scale half, is not included.)
  */
-import { z } from "zod";
-import { at, solve } from "./linalg.ts";
-import type { StrategyModule } from "./types.ts";
 
-const Options = z.object({}).strict();
+import type { StrategyImplementation } from "../descriptors.ts";
+import type { Options } from "./imtl.info.ts";
+import { at, solve } from "./linalg.ts";
 
 export function imtlAlpha(M: number[][]): number[] {
   const T = M.length;
@@ -27,10 +26,7 @@ export function imtlAlpha(M: number[][]): number[] {
   return [1 - rest.reduce((s, x) => s + x, 0), ...rest];
 }
 
-export const imtl: StrategyModule<typeof Options> = {
-  name: "imtl",
-  description: "IMTL-G: the combination of task gradients with equal projections on every task's direction.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(_o, ctx) {
     let alpha = ctx.tasks.map(() => 1 / ctx.tasks.length);
     return {

@@ -6,16 +6,10 @@
  * cheaper and bounds the same objective; then the shared parameters follow Σ α_i L_i.
  * `normalize` divides g_i by ‖g_i‖ ("l2"), L_i ("loss") or L_i·‖g_i‖ ("loss+") first (LibMTL).
  */
-import { z } from "zod";
-import { at, minNormSimplex } from "./linalg.ts";
-import type { StrategyModule } from "./types.ts";
 
-const Options = z
-  .object({
-    ub: z.boolean().default(false).describe("MGDA-UB: gradients w.r.t. the shared representation"),
-    normalize: z.enum(["none", "l2", "loss", "loss+"]).default("none").describe("gradient normalisation"),
-  })
-  .strict();
+import type { StrategyImplementation } from "../descriptors.ts";
+import { at, minNormSimplex } from "./linalg.ts";
+import type { Options } from "./mgda.info.ts";
 
 export function mgdaAlpha(
   gram: number[][],
@@ -33,10 +27,7 @@ export function mgdaAlpha(
   return minNormSimplex(scaled).map((a, i) => a / (n[i] as number));
 }
 
-export const mgda: StrategyModule<typeof Options> = {
-  name: "mgda",
-  description: "MGDA: min-norm convex combination of task gradients (ub: MGDA-UB on the representation).",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(o, ctx) {
     let alpha = ctx.tasks.map(() => 1 / ctx.tasks.length);
     return {

@@ -6,15 +6,10 @@
  * first (α then rescales by 1/√scale), with a tiny ridge when the gradients are dependent.
  * The update norm is clipped to `maxNorm` as in the authors' code (0 = no clipping).
  */
-import { z } from "zod";
-import { at, matVec, quad, solve } from "./linalg.ts";
-import type { StrategyModule } from "./types.ts";
 
-const Options = z
-  .object({
-    maxNorm: z.number().min(0).default(1).describe("clip ‖d‖ of the shared update to this (0: no clipping)"),
-  })
-  .strict();
+import type { StrategyImplementation } from "../descriptors.ts";
+import { at, matVec, quad, solve } from "./linalg.ts";
+import type { Options } from "./nash-mtl.info.ts";
 
 export function nashAlpha(Mraw: number[][], iterations = 100): number[] {
   const T = Mraw.length;
@@ -48,10 +43,7 @@ export function nashAlpha(Mraw: number[][], iterations = 100): number[] {
   return a.map((x) => x / Math.sqrt(scale));
 }
 
-export const nashMtl: StrategyModule<typeof Options> = {
-  name: "nash-mtl",
-  description: "Nash-MTL: the bargaining solution GᵀGα = 1/α; every task's loss decreases.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(o, ctx) {
     let alpha = ctx.tasks.map(() => 1);
     return {

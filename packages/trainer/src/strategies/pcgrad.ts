@@ -4,12 +4,11 @@
  * onto the original g_j, as in the paper's Algorithm 1. Each projected g_i stays a combination
  * Σ_k C_ik·g_k, so the rule runs on the Gram matrix and returns α_k = Σ_i C_ik.
  */
-import { z } from "zod";
-import type { Rng } from "../rng.ts";
-import { at, type Matrix } from "./linalg.ts";
-import type { StrategyModule } from "./types.ts";
 
-const Options = z.object({}).strict();
+import type { Rng } from "@mtl/spec";
+import type { StrategyImplementation } from "../descriptors.ts";
+import { at, type Matrix } from "./linalg.ts";
+import type { Options } from "./pcgrad.info.ts";
 
 /** Coefficients C (row i: projected g_i as a combination of the original gradients). */
 export function pcgradCoefficients(M: Matrix, rng: Rng): number[][] {
@@ -31,10 +30,7 @@ export function pcgradCoefficients(M: Matrix, rng: Rng): number[][] {
   return C;
 }
 
-export const pcgrad: StrategyModule<typeof Options> = {
-  name: "pcgrad",
-  description: "PCGrad: project away the conflicting component of each task gradient, then sum.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(_o, ctx) {
     let alpha = ctx.tasks.map(() => 1);
     return {

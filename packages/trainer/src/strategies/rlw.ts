@@ -2,16 +2,12 @@
  * `rlw`, Random Loss Weighting (Lin et al. 2021): each step λ = softmax(ε), ε ~ N(0, I), drawn
  * from the trial's seeded generator. As in LibMTL, λ sums to 1 (not T).
  */
-import { z } from "zod";
-import type { StrategyModule } from "./types.ts";
+
+import type { StrategyImplementation } from "../descriptors.ts";
+import type { Options } from "./rlw.info.ts";
 import { weightedSum } from "./weighted.ts";
 
-const Options = z.object({}).strict();
-
-export const rlw: StrategyModule<typeof Options> = {
-  name: "rlw",
-  description: "Random loss weighting: λ = softmax(ε), ε ~ N(0, I) drawn every step.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(_o, ctx) {
     const T = ctx.tasks.length;
     let w = new Array<number>(T).fill(1 / T);

@@ -1,5 +1,5 @@
+import { Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
-import { createRng } from "../rng.ts";
 import { cagradAlpha } from "./cagrad.ts";
 import { dwaWeights } from "./dwa.ts";
 import { imtlAlpha } from "./imtl.ts";
@@ -11,12 +11,12 @@ import { pcgradCoefficients } from "./pcgrad.ts";
 const gramOf = (g: number[][]) => g.map((a) => g.map((b) => dot(a, b)));
 const combine = (g: number[][], alpha: number[]) =>
   (g[0] as number[]).map((_, k) => g.reduce((s, gi, i) => s + (alpha[i] as number) * (gi[k] as number), 0));
-const randomGrads = (rng: ReturnType<typeof createRng>, T: number, d: number) =>
+const randomGrads = (rng: Rng, T: number, d: number) =>
   Array.from({ length: T }, () => Array.from({ length: d }, () => rng.normal()));
 
 describe("pcgrad", () => {
   it("leaves no pair of projected gradients in conflict (two tasks)", () => {
-    const rng = createRng(1);
+    const rng = new Rng(1);
     let conflicts = 0;
     for (let trial = 0; trial < 200; trial++) {
       const g = randomGrads(rng, 2, 5);
@@ -36,7 +36,7 @@ describe("pcgrad", () => {
       [1, 0.5],
       [0.2, 1],
     ];
-    expect(pcgradCoefficients(gramOf(g), createRng(0))).toEqual([
+    expect(pcgradCoefficients(gramOf(g), new Rng(0))).toEqual([
       [1, 0],
       [0, 1],
     ]);
@@ -45,7 +45,7 @@ describe("pcgrad", () => {
 
 describe("mgda", () => {
   it("two tasks: the min-norm point of the segment, checked against a fine grid", () => {
-    const rng = createRng(2);
+    const rng = new Rng(2);
     for (let trial = 0; trial < 50; trial++) {
       const g = randomGrads(rng, 2, 4);
       const a = mgdaAlpha(gramOf(g), [1, 1], "none");
@@ -58,7 +58,7 @@ describe("mgda", () => {
   });
 
   it("more tasks: Frank-Wolfe reaches the min-norm point (optimality: Mα ≥ αᵀMα on every vertex)", () => {
-    const rng = createRng(3);
+    const rng = new Rng(3);
     const g = randomGrads(rng, 4, 6);
     const M = gramOf(g);
     const a = minNormSimplex(M, 5000, 1e-12);
@@ -82,7 +82,7 @@ describe("mgda", () => {
 
 describe("cagrad", () => {
   it("maximises the worst task's improvement within the ball ‖d − g₀‖ ≤ c‖g₀‖", () => {
-    const rng = createRng(4);
+    const rng = new Rng(4);
     const c = 0.5;
     for (let trial = 0; trial < 10; trial++) {
       const g = randomGrads(rng, 2, 3);
@@ -118,7 +118,7 @@ describe("cagrad", () => {
 
 describe("imtl", () => {
   it("projects the update equally on every task's direction, with Σα = 1", () => {
-    const rng = createRng(5);
+    const rng = new Rng(5);
     const g = randomGrads(rng, 3, 6).map((v, i) => v.map((x) => x * (i + 1) ** 2));
     const alpha = imtlAlpha(gramOf(g));
     expect(alpha.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 8);
@@ -130,7 +130,7 @@ describe("imtl", () => {
 
 describe("nash-mtl", () => {
   it("solves GᵀGα = 1/α with α > 0, so every task gains d·g_i = 1/α_i", () => {
-    const rng = createRng(6);
+    const rng = new Rng(6);
     const g = randomGrads(rng, 3, 8);
     const M = gramOf(g);
     const alpha = nashAlpha(M);

@@ -1,7 +1,7 @@
+import type { Rng } from "@mtl/spec";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import type { Registrable } from "../registry.ts";
-import type { Rng } from "../rng.ts";
 
 export interface StrategyContext {
   tasks: string[];

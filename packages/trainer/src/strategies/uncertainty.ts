@@ -4,16 +4,11 @@
  * e^{−s_i} tends to 1/σ_i², the inverse noise variance. s_i starts at −0.5 as in LibMTL.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { z } from "zod";
+import type { StrategyImplementation } from "../descriptors.ts";
 import { variable } from "../models/layers.ts";
-import type { StrategyModule } from "./types.ts";
+import type { Options } from "./uncertainty.info.ts";
 
-const Options = z.object({ init: z.number().default(-0.5).describe("initial s_i = log σ_i²") }).strict();
-
-export const uncertainty: StrategyModule<typeof Options> = {
-  name: "uncertainty",
-  description: "Homoscedastic uncertainty weighting: L = Σ ½e^{−s_i}L_i + ½s_i with learned s_i.",
-  options: Options,
+export const implementation: StrategyImplementation<typeof Options> = {
   create(o, ctx) {
     const T = ctx.tasks.length;
     const s = variable(new Float32Array(T).fill(o.init), [T], "uncertainty_s");

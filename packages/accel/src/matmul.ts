@@ -1,23 +1,21 @@
 /**
- * On the wasm backend a matMul with transposeA/transposeB runs 15–20× slower than a plain one
- * (256×256: ~2 ms plain, ~30 ms transposeA), and backpropagation through a dense layer is made of
- * exactly those products. These kernels replace the wasm BatchMatMul and _FusedMatMul with an
- * explicit Transpose (cheap, memory-bound) followed by the fast non-transposed product. Float32
- * BatchMatMuls of matrices go first to the SIMD kernel of wasm-simd.ts (see simdMatMul), which
- * also avoids XNNPACK's per-call packing of the right operand.
+ * Matrix products on the wasm heap. On the wasm backend a matMul with transposeA/transposeB runs
+ * 15–20× slower than a plain one (256×256: ~2 ms plain, ~30 ms transposeA), and backpropagation
+ * through a dense layer is made of exactly those products. `installMatMul` replaces the wasm
+ * BatchMatMul and _FusedMatMul kernels: float32 products of matrices go to the SIMD `gemm`
+ * (simdMatMul), which also avoids XNNPACK's per-call packing of the right operand; other
+ * transposed products become an explicit transpose (cheap, memory-bound) and XNNPACK's plain one.
  */
-
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import * as tf from "@tensorflow/tfjs-core";
-import { wasmHeap } from "./wasm-simd.ts";
+import type { WasmHeap } from "./heap.ts";
 
 const PATCHED = ["BatchMatMul", "_FusedMatMul"] as const;
 const originals = new Map<string, KernelConfig>();
 
-export interface Backendish {
+/** The wasm backend as a kernel receives it (its own object: the heap is bound to it). */
+interface KernelBackend {
   disposeData(dataId: object): void;
-  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
 }
 
 const BLOCK = 32;
@@ -26,21 +24,20 @@ const BLOCK = 32;
  * Rank-2 transpose straight on the wasm heap, in cache-sized blocks: ~8× faster than the wasm
  * Transpose kernel for 256×256 (whose generic N-d loop costs ~0.9 ms there).
  */
-function transpose2d(
+export function transpose2d(
   x: TensorInfo,
-  backend: Backendish,
+  heap: WasmHeap,
   [rows, cols] = x.shape as [number, number],
 ): TensorInfo {
-  const out = backend.makeOutput([cols, rows], "float32");
-  const heap = rows % 4 === 0 && cols % 4 === 0 ? wasmHeap(backend) : null;
-  if (heap) {
-    // The SIMD kernel of wasm-simd.ts, in 4×4 blocks: ~8× faster than the loop below.
+  const out = heap.makeOutput([cols, rows]);
+  if (rows % 4 === 0 && cols % 4 === 0) {
+    // The SIMD kernel (kernels/transpose.ts), in 4×4 blocks: ~8× faster than the loop below.
     heap.kernels.transpose(heap.offset(x.dataId), heap.offset(out.dataId), rows, cols);
     return out;
   }
   // Views after makeOutput: allocation may grow (and detach) the heap.
-  const src = backend.typedArrayFromHeap(x);
-  const dst = backend.typedArrayFromHeap(out);
+  const src = heap.view(x);
+  const dst = heap.view(out);
   for (let i0 = 0; i0 < rows; i0 += BLOCK) {
     const i1 = Math.min(i0 + BLOCK, rows);
     for (let j0 = 0; j0 < cols; j0 += BLOCK) {
@@ -77,7 +74,7 @@ function swapPays(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): boole
 }
 
 /**
- * A float32 product of matrices (or batches of one) by the SIMD kernel of wasm-simd.ts, which
+ * A float32 product of matrices (or batches of one) by the SIMD `gemm` (kernels/gemm.ts), which
  * neither packs nor needs A transposed: C = op(A)·B directly when N is a multiple of 4 (Bᵀ is
  * transposed first, unless it is a vector), and a column C = Aᵀ·b as the row bᵀ·A. Null when
  * the shapes do not fit (the caller falls back to XNNPACK).
@@ -87,13 +84,11 @@ export function simdMatMul(
   b: TensorInfo,
   tA: boolean,
   tB: boolean,
-  backend: Backendish,
+  heap: WasmHeap,
 ): TensorInfo | null {
   if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length !== b.shape.length) return null;
   const rank = a.shape.length;
   if (rank === 3 ? a.shape[0] !== 1 || b.shape[0] !== 1 : rank !== 2) return null;
-  const heap = wasmHeap(backend);
-  if (!heap) return null;
   const [ar, ac] = a.shape.slice(-2) as [number, number];
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const M = tA ? ac : ar;
@@ -104,17 +99,17 @@ export function simdMatMul(
   const off = heap.offset;
   if (N % 4 === 0) {
     // B as [K, N] rows; a vector needs no transpose.
-    const flipped = tB && K > 1 && N > 1 ? transpose2d(b, backend, [N, K]) : null;
+    const flipped = tB && K > 1 && N > 1 ? transpose2d(b, heap, [N, K]) : null;
     // Aᵀ too when the product is wide enough to repay it (SIMD transpose, M and K multiples of
     // 4): the kernel then reads rows of A instead of 16-byte pieces of rows 4M bytes apart,
     // which thrash L1 when 4M is a power of two (256³: 1.47 → 1.25 ms, [64, 256]ᵀ·[256, 256]:
     // 0.37 → 0.32 ms, the transpose included).
     const flippedA =
-      tA && N >= 64 && M > 1 && M % 4 === 0 && K % 4 === 0 ? transpose2d(a, backend, [K, M]) : null;
+      tA && N >= 64 && M > 1 && M % 4 === 0 && K % 4 === 0 ? transpose2d(a, heap, [K, M]) : null;
     const tA2 = tA && !flippedA;
     // Room for a packed slab of B (K × 8) where enough rows of A reuse it: see gemm.
-    const pack = M >= 16 && N >= 8 && K > 1 ? backend.makeOutput([K, 8], "float32") : null;
-    const out = backend.makeOutput(shape, "float32");
+    const pack = M >= 16 && N >= 8 && K > 1 ? heap.makeOutput([K, 8]) : null;
+    const out = heap.makeOutput(shape);
     const bOff = off((flipped ?? b).dataId);
     heap.kernels.gemm(
       off((flippedA ?? a).dataId),
@@ -129,14 +124,14 @@ export function simdMatMul(
       4 * N,
       pack ? off(pack.dataId) : 0,
     );
-    if (pack) backend.disposeData(pack.dataId);
-    if (flipped) backend.disposeData(flipped.dataId);
-    if (flippedA) backend.disposeData(flippedA.dataId);
+    if (pack) heap.dispose(pack.dataId);
+    if (flipped) heap.dispose(flipped.dataId);
+    if (flippedA) heap.dispose(flippedA.dataId);
     return out;
   }
   if (N === 1 && tA && M % 4 === 0) {
     // Aᵀ·b = (bᵀ·A)ᵀ, and a column is laid out as a row. A is [K, M]: rows of M floats.
-    const out = backend.makeOutput(shape, "float32");
+    const out = heap.makeOutput(shape);
     heap.kernels.gemm(off(b.dataId), off(a.dataId), off(out.dataId), 1, M, K, 0, 4, 4 * M, 4 * M, 0);
     return out;
   }
@@ -144,8 +139,8 @@ export function simdMatMul(
   // the rest (all of a narrow output such as a regression head's [M, 1]) by gemmNarrow, which
   // reads either operand in place.
   const N4 = N - (N % 4);
-  const flipped = N4 > 0 && tB && K > 1 ? transpose2d(b, backend, [N, K]) : null;
-  const out = backend.makeOutput(shape, "float32");
+  const flipped = N4 > 0 && tB && K > 1 ? transpose2d(b, heap, [N, K]) : null;
+  const out = heap.makeOutput(shape);
   const aOff = off(a.dataId);
   const cOff = off(out.dataId);
   const sai = tA ? 4 : 4 * K;
@@ -166,12 +161,12 @@ export function simdMatMul(
     sbn,
     4 * N,
   );
-  if (flipped) backend.disposeData(flipped.dataId);
+  if (flipped) heap.dispose(flipped.dataId);
   return out;
 }
 
-/** Replaces the wasm matMul kernels; idempotent. Must run after the wasm backend registered. */
-export function installFastMatMul(): void {
+/** Replaces the wasm matMul kernels (idempotent); `heapOf` gives the heap of the kernel's backend. */
+export function installMatMul(heapOf: (backend: object) => WasmHeap): void {
   for (const name of PATCHED) {
     if (originals.has(name)) continue;
     const original = tf.getKernel(name, "wasm");
@@ -179,21 +174,22 @@ export function installFastMatMul(): void {
     if (!original || !transpose) continue;
     const kernelFunc = ((args: {
       inputs: Record<string, TensorInfo>;
-      backend: Backendish;
+      backend: KernelBackend;
       attrs: NamedAttrMap;
     }) => {
       const { inputs, backend, attrs } = args;
+      const heap = heapOf(backend);
       const tA = attrs.transposeA === true;
       const tB = attrs.transposeB === true;
       if (name === "BatchMatMul") {
-        const fast = simdMatMul(inputs.a as TensorInfo, inputs.b as TensorInfo, tA, tB, backend);
+        const fast = simdMatMul(inputs.a as TensorInfo, inputs.b as TensorInfo, tA, tB, heap);
         if (fast) return fast;
       }
       if (!tA && !tB) return original.kernelFunc(args as never);
       const temps: TensorInfo[] = [];
       const flip = (x: TensorInfo): TensorInfo => {
         if (x.shape.length === 2 && x.dtype === "float32") {
-          const out = transpose2d(x, backend);
+          const out = transpose2d(x, heap);
           temps.push(out);
           return out;
         }
@@ -215,7 +211,7 @@ export function installFastMatMul(): void {
           backend,
           attrs: { ...attrs, transposeA: false, transposeB: false },
         } as never) as TensorInfo;
-        const out = transpose2d(cT, backend);
+        const out = transpose2d(cT, heap);
         backend.disposeData(cT.dataId);
         for (const t of temps) backend.disposeData(t.dataId);
         return out;
@@ -234,23 +230,11 @@ export function installFastMatMul(): void {
   }
 }
 
-/** Restores the stock wasm kernels (for benchmarks that compare both). */
-export function uninstallFastMatMul(): void {
+/** Restores the stock wasm kernels. */
+export function uninstallMatMul(): void {
   for (const [name, original] of originals) {
     tf.unregisterKernel(name, "wasm");
     tf.registerKernel(original);
   }
   originals.clear();
-}
-
-export function fastMatMulInstalled(): boolean {
-  return originals.size > 0;
-}
-
-/**
- * On the wasm backend with these kernels installed: where the other kernels on the wasm heap
- * (dense layers, losses) run too; elsewhere those ops take their tf-op form.
- */
-export function wasmKernelsActive(): boolean {
-  return tf.getBackend() === "wasm" && fastMatMulInstalled();
 }

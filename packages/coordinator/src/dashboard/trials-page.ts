@@ -1,27 +1,9 @@
-/** The trials list as shown: filtered by a query, sorted by a chosen key. */
-import type { TaskInfo, TrialInfo } from "@mtl/bus";
-import { fmtParams } from "./format.ts";
-
-/** A sort key: a fixed field or one task's metric (`task:<name>`). */
-export type SortKey = "number" | "state" | "method" | "objective" | "deltaM" | `task:${string}`;
-
-/** The keys `s` cycles through, in order. Δm% only when there are baselines. */
-export function sortKeys(tasks: readonly TaskInfo[], hasBaselines: boolean): SortKey[] {
-  const keys: SortKey[] = ["number", "state", "method", "objective"];
-  if (hasBaselines) keys.push("deltaM");
-  for (const t of tasks) keys.push(`task:${t.name}`);
-  return keys;
-}
-
-export function nextSortKey(current: SortKey, keys: readonly SortKey[]): SortKey {
-  const i = keys.indexOf(current);
-  return keys[(i + 1) % keys.length] ?? "number";
-}
-
-export function sortLabel(key: SortKey): string {
-  if (key.startsWith("task:")) return key.slice(5);
-  return key === "deltaM" ? "Δm%" : key === "number" ? "#" : key;
-}
+/**
+ * The trials list as a view shows it, computed by the server: filtered by a query, sorted by a
+ * key, cut to the page the view asked for. A sweep of 50,000 trials travels one page at a time.
+ */
+import { shortName, shortValue } from "@mtl/analysis";
+import type { SortKey, TaskInfo, TrialInfo, TrialPage } from "@mtl/bus";
 
 const STATE_ORDER = ["running", "queued", "failed", "pruned", "cancelled", "completed"];
 
@@ -57,7 +39,7 @@ export function sortTrials(
   let cmp: (a: TrialInfo, b: TrialInfo) => number;
   if (key === "number") cmp = text((t) => t.number);
   else if (key === "state") cmp = text((t) => STATE_ORDER.indexOf(t.state));
-  else if (key === "method") cmp = text((t) => t.method);
+  else if (key === "method") cmp = text((t) => t.strategy);
   else if (key === "objective") cmp = numeric((t) => t.objective?.[0], ctx.objectiveDirections[0] ?? "max");
   else if (key === "deltaM") cmp = numeric((t) => t.deltaM, "max");
   else {
@@ -71,8 +53,8 @@ export function sortTrials(
 /** Fields a `field:value` filter term may name. */
 const FIELDS: Record<string, (t: TrialInfo) => string> = {
   state: (t) => t.state,
-  method: (t) => t.method,
-  strategy: (t) => t.method,
+  method: (t) => t.strategy,
+  strategy: (t) => t.strategy,
   seed: (t) => String(t.seed),
   worker: (t) => t.worker ?? "",
   backend: (t) => t.backend ?? "",
@@ -82,7 +64,7 @@ const FIELDS: Record<string, (t: TrialInfo) => string> = {
 /**
  * Keeps the trials matching every space-separated term of `query` (case-insensitive): a term
  * `field:value` matches that field's start (state, method, seed, worker, backend); a bare term
- * matches anywhere in the trial's number, state, method, parameters, worker or error.
+ * matches anywhere in the trial's number, state, strategy, parameters, worker or error.
  */
 export function filterTrials(trials: readonly TrialInfo[], query: string): TrialInfo[] {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
@@ -91,8 +73,8 @@ export function filterTrials(trials: readonly TrialInfo[], query: string): Trial
     const hay = [
       `#${t.number}`,
       t.state,
-      t.method,
-      fmtParams(t.params),
+      t.strategy,
+      ...Object.entries(t.params).map(([k, v]) => `${k}=${shortValue(v)} ${shortName(k)}=${shortValue(v)}`),
       `seed=${t.seed}`,
       t.worker ?? "",
       t.error ?? "",
@@ -109,4 +91,22 @@ export function filterTrials(trials: readonly TrialInfo[], query: string): Trial
       return hay.includes(term);
     });
   });
+}
+
+/** The page asked for: filter, sort, then `limit` trials from `offset` (clamped to the last page). */
+export function pageOf(
+  trials: readonly TrialInfo[],
+  query: { offset: number; limit: number; sort: SortKey; reverse: boolean; filter: string },
+  ctx: { tasks: readonly TaskInfo[]; objectiveDirections: readonly ("max" | "min")[] },
+): TrialPage {
+  const listed = sortTrials(filterTrials(trials, query.filter), query.sort, ctx, query.reverse);
+  const offset = Math.max(0, Math.min(query.offset, listed.length - 1));
+  return {
+    items: listed.slice(offset, offset + query.limit),
+    offset,
+    total: listed.length,
+    sort: query.sort,
+    reverse: query.reverse,
+    filter: query.filter,
+  };
 }

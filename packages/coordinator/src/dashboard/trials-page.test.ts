@@ -1,6 +1,6 @@
 import type { TaskInfo, TrialInfo } from "@mtl/bus";
 import { describe, expect, it } from "vitest";
-import { filterTrials, nextSortKey, sortKeys, sortTrials } from "./trials-view.ts";
+import { filterTrials, pageOf, sortTrials } from "./trials-page.ts";
 
 const tasks: TaskInfo[] = [
   { name: "a", metric: "accuracy", direction: "max" },
@@ -13,6 +13,7 @@ function trial(number: number, over: Partial<TrialInfo>): TrialInfo {
     number,
     state: "completed",
     method: "equal",
+    strategy: over.method ?? "equal",
     seed: 0,
     configKey: String(number),
     params: {},
@@ -29,6 +30,7 @@ function trial(number: number, over: Partial<TrialInfo>): TrialInfo {
     metrics: {},
     live: false,
     deltaM: null,
+    rank: null,
     startedAt: null,
     finishedAt: null,
     ...over,
@@ -51,13 +53,6 @@ const ctx = { tasks, objectiveDirections: ["max" as const] };
 const numbers = (ts: TrialInfo[]) => ts.map((t) => t.number);
 
 describe("sorting trials", () => {
-  it("cycles through the fixed keys, Δm% when there are baselines, then each task", () => {
-    const keys = sortKeys(tasks, true);
-    expect(keys).toEqual(["number", "state", "method", "objective", "deltaM", "task:a", "task:b"]);
-    expect(nextSortKey("task:b", keys)).toBe("number");
-    expect(sortKeys(tasks, false)).not.toContain("deltaM");
-  });
-
   it("puts the best first by each task's direction, missing values last", () => {
     expect(numbers(sortTrials(trials, "task:a", ctx))).toEqual([1, 0, 2, 3]);
     expect(numbers(sortTrials(trials, "task:b", ctx))).toEqual([0, 1, 2, 3]);
@@ -83,5 +78,25 @@ describe("filtering trials", () => {
     expect(numbers(filterTrials(trials, "gpu"))).toEqual([2]);
     expect(numbers(filterTrials(trials, "pcgrad failed"))).toEqual([3]);
     expect(numbers(filterTrials(trials, "  "))).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe("a page of trials", () => {
+  const query = { offset: 0, limit: 2, sort: "number" as const, reverse: false, filter: "" };
+  it("filters and sorts all trials, then cuts the page; the total counts the matches", () => {
+    const first = pageOf(trials, query, ctx);
+    expect(numbers(first.items)).toEqual([0, 1]);
+    expect(first.total).toBe(4);
+    expect(numbers(pageOf(trials, { ...query, offset: 2 }, ctx).items)).toEqual([2, 3]);
+    const best = pageOf(trials, { ...query, sort: "task:a", limit: 1 }, ctx);
+    expect(numbers(best.items)).toEqual([1]);
+    const pc = pageOf(trials, { ...query, filter: "method:pcgrad", sort: "number", reverse: true }, ctx);
+    expect([numbers(pc.items), pc.total]).toEqual([[3, 1], 2]);
+  });
+
+  it("moves an offset past the end back to the last trial", () => {
+    const p = pageOf(trials, { ...query, offset: 99 }, ctx);
+    expect([p.offset, numbers(p.items)]).toEqual([3, [3]]);
+    expect(pageOf([], query, ctx)).toMatchObject({ items: [], offset: 0, total: 0 });
   });
 });

@@ -1,13 +1,16 @@
+/** The SIMD products against tfjs's own wasm kernels and against float32 arithmetic to the bit. */
+import "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { describe, expect, it } from "vitest";
-import { initBackend } from "./backend.ts";
-import { fastMatMulInstalled, installFastMatMul, uninstallFastMatMul } from "./fast-matmul.ts";
+import { install } from "./index.ts";
 
-await initBackend("wasm");
+await tf.setBackend("wasm");
+const accel = install();
+if (!accel) throw new Error("the accel did not install on the wasm backend");
 
 describe("fast wasm matMul", () => {
-  it("is installed by initBackend and gives the stock kernel's results for every transpose flag", () => {
-    expect(fastMatMulInstalled()).toBe(true);
+  it("is active once installed and gives the stock kernel's results for every transpose flag", () => {
+    expect(accel.active).toBe(true);
     const a = tf.randomNormal([37, 53], 0, 1, "float32", 1);
     const b = tf.randomNormal([37, 53], 0, 1, "float32", 2);
     const c = tf.randomNormal([53, 37], 0, 1, "float32", 3);
@@ -20,9 +23,10 @@ describe("fast wasm matMul", () => {
     const run = () =>
       cases.map(([x, y, tA, tB]) => tf.tidy(() => Array.from(tf.matMul(x, y, tA, tB).dataSync())));
     const fast = run();
-    uninstallFastMatMul();
+    accel.disable();
+    expect(accel.active).toBe(false);
     const stock = run();
-    installFastMatMul();
+    accel.enable();
     fast.forEach((f, i) => {
       f.forEach((v, j) => {
         expect(v).toBeCloseTo(stock[i]?.[j] as number, 3);
@@ -43,9 +47,10 @@ describe("fast wasm matMul", () => {
       tf.tidy(() => Array.from(tf.matMul(cols, dY, true, false).dataSync())),
     ];
     const fast = run();
-    uninstallFastMatMul();
+    accel.disable();
+    expect(accel.active).toBe(false);
     const stock = run();
-    installFastMatMul();
+    accel.enable();
     expect(fast.map((f) => f.length)).toEqual([8 * 300, 9 * 12]);
     fast.forEach((f, i) => {
       f.forEach((v, j) => {

@@ -1,0 +1,188 @@
+/**
+ * Runs a user's own training program for a trial: a command the worker registered under a name
+ * (never one that came on the wire), launched with execa. The program gets the trial as JSON in
+ * `MTL_TRIAL` (and the file `MTL_TRIAL_FILE`), reports with `@mtl {json}` lines on stdout
+ * (report-line.ts), and is stopped with SIGTERM, then SIGKILL after a grace period, when the trial
+ * is pruned, cancelled or interrupted.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { EpochReport, FinalMetrics, MetricPoint, TrialOutcome } from "@mtl/spec";
+import { execa } from "execa";
+import type { StopReason } from "../protocol.ts";
+import { type ProgramMetrics, parseReportLine } from "./report-line.ts";
+
+/** The folder of `mtl_report.py`, put on the program's PYTHONPATH so that `import mtl_report` works. */
+export const PYTHON_HELPER_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "python");
+
+/** Lines of stderr kept to explain a failure. */
+const STDERR_LINES = 20;
+
+/** What the program reads from `MTL_TRIAL`. Field names are a public protocol: keep them. */
+export interface ProgramTrial {
+  trial: number;
+  attempt: number;
+  seed: number;
+  /** The strategy name (data for the program), or "single-task" for a baseline run. */
+  strategy: string;
+  strategyOptions: Record<string, unknown>;
+  /** The sampled values by space key. */
+  params: Record<string, unknown>;
+  /** Task → λ, when the space has task weights. */
+  weights?: Record<string, number>;
+  tasks: { name: string; kind: string; metric: string; direction: string }[];
+  epochs: number;
+  experiment: string;
+}
+
+export interface ProgramRunOptions {
+  /** The command, as registered: `["python3", "/opt/lab/train.py", "--fast"]`. */
+  command: readonly string[];
+  /** Working directory of the program. @default the folder of the command's script, else cwd */
+  cwd?: string;
+  /** SIGTERM first; SIGKILL this many ms later if it is still running. @default 10000 */
+  graceMs?: number;
+  /** Extra environment. */
+  env?: Record<string, string>;
+  /** Each ordinary output line (the program's log). */
+  onLog?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Each epoch the program reports, as it reports it. */
+  onEpoch?: (report: EpochReport) => void;
+}
+
+export interface ProgramRun {
+  outcome: Promise<TrialOutcome>;
+  stop(reason: StopReason): void;
+}
+
+/** Metric points of one `@mtl` report. */
+function pointsOf(metrics: ProgramMetrics): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  for (const [task, splits] of Object.entries(metrics))
+    for (const [split, values] of Object.entries(splits)) {
+      if (split !== "train" && split !== "val" && split !== "test") continue;
+      for (const [name, value] of Object.entries(values)) out.push({ task, split, name, value });
+    }
+  return out;
+}
+
+/** A non-finite training loss is a diverged run: the trial fails (other non-finite metrics are data). */
+function divergedTask(metrics: ProgramMetrics): string | undefined {
+  for (const [task, splits] of Object.entries(metrics)) {
+    const loss = splits.train?.loss;
+    if (loss !== undefined && !Number.isFinite(loss)) return task;
+  }
+  return undefined;
+}
+
+/** Starts the program for one trial. */
+export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): ProgramRun {
+  const [file, ...args] = options.command;
+  if (!file) throw new Error("empty program command");
+  const dir = mkdtempSync(join(tmpdir(), "mtl-trial-"));
+  const trialFile = join(dir, "trial.json");
+  const json = JSON.stringify(trial);
+  writeFileSync(trialFile, json);
+  const pythonPath = [PYTHON_HELPER_DIR, process.env.PYTHONPATH].filter(Boolean).join(delimiter);
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: {
+      // Python buffers stdout when it is a pipe: reports would arrive in bursts, epochs late.
+      PYTHONUNBUFFERED: "1",
+      ...options.env,
+      MTL_TRIAL: json,
+      MTL_TRIAL_FILE: trialFile,
+      PYTHONPATH: pythonPath,
+    },
+    stdin: "ignore",
+    reject: false,
+    forceKillAfterDelay: options.graceMs ?? 10_000,
+  });
+  let stopped: StopReason | undefined;
+  let failure: string | undefined;
+  const stderr: string[] = [];
+  let epoch = 0;
+  let lastMetrics: ProgramMetrics | undefined;
+  let final: ProgramMetrics | undefined;
+  let started = performance.now();
+
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  };
+
+  const stdoutDone = new Promise<void>((resolve) => {
+    if (!child.stdout) return resolve();
+    const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on("line", (line) => {
+      const r = parseReportLine(line);
+      if (r === undefined) return options.onLog?.(line, "stdout");
+      if ("error" in r) {
+        failure ??= r.error;
+        return kill();
+      }
+      if ("final" in r) final = r.final;
+      else if ("epoch" in r) {
+        const bad = divergedTask(r.metrics);
+        if (bad) {
+          failure ??= `non-finite training loss in task ${bad} at epoch ${r.epoch}`;
+          return kill();
+        }
+        epoch = r.epoch;
+        lastMetrics = r.metrics;
+        const now = performance.now();
+        options.onEpoch?.({
+          epoch: r.epoch,
+          metrics: pointsOf(r.metrics),
+          weights: r.weights ?? {},
+          wallMs: now - started,
+        });
+        started = now;
+      }
+    });
+    lines.on("close", () => resolve());
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      stderr.push(line);
+      if (stderr.length > STDERR_LINES) stderr.shift();
+      options.onLog?.(line, "stderr");
+    }
+  });
+
+  const outcome = (async (): Promise<TrialOutcome> => {
+    const result = await child;
+    await stdoutDone;
+    rmSync(dir, { recursive: true, force: true });
+    const backend = `program:${file}`;
+    const finalMetrics = (final ?? lastMetrics) as FinalMetrics | undefined;
+    const base = { epochs: epoch, backend, ...(finalMetrics ? { final: finalMetrics } : {}) };
+    if (stopped === "pruned" || stopped === "cancelled") return { status: stopped, ...base };
+    if (stopped === "interrupted") return { status: "cancelled", ...base };
+    if (failure) return { status: "failed", error: failure, ...base };
+    if (result.failed || result.exitCode !== 0) {
+      const how =
+        result.signal !== undefined
+          ? `killed by ${result.signal}`
+          : result.exitCode !== undefined
+            ? `exited with code ${result.exitCode}`
+            : (result.shortMessage ?? "could not start");
+      const why = stderr.slice(-3).join(" | ");
+      return { status: "failed", error: why ? `${how}: ${why}` : how, ...base };
+    }
+    if (!finalMetrics)
+      return { status: "failed", error: "the program reported no metrics (@mtl lines)", ...base };
+    return { status: "completed", ...base };
+  })();
+
+  return {
+    outcome,
+    stop(reason) {
+      stopped ??= reason;
+      kill();
+    },
+  };
+}
