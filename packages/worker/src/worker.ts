@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { type Delivery, InvalidMessage, type TrialEvent, type TrialMessage, type WorkerBus } from "@mtl/bus";
+import { type Delivery, InvalidMessage, type TrialEvent, type WorkerBus } from "@mtl/bus";
 import type { EpochReport } from "@mtl/spec";
 import { type Executor, ThreadExecutor } from "./executor.ts";
 import {
