@@ -319,7 +319,7 @@ describe("results files that cannot be used as they are", () => {
         task1: { val: { accuracy: 0.8 }, test: { accuracy: 0.8 } },
         task2: { val: { accuracy: 0.7 }, test: { accuracy: 0.7 } },
       };
-      store.completeTrial(trial.id, `r${trial.id}`, { final, backend: "cpu", objective: [0.75] });
+      store.completeTrial(trial.id, `r${trial.id}`, { final, epochs: 0, backend: "cpu", objective: [0.75] });
     }
     for (let i = 0; i < 60; i++) store.event(sweep.id, null, "note", "x".repeat(400));
     store.close();

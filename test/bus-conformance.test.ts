@@ -3,16 +3,21 @@
  * bus (against a real nats-server) must behave the same wherever the coordinator and the worker
  * can tell. Lease expiry and raw bytes on the wire exist only on NATS and are tested there.
  */
+
+import { getEventListeners } from "node:events";
 import {
   type CoordinatorBus,
   type Exhausted,
   type Heartbeat,
   InProcessBus,
+  InvalidMessage,
+  NamespaceHeld,
   NatsCoordinatorBus,
   NatsWorkerBus,
   type Rejected,
   type TrialEvent,
   TrialMessage,
+  type WithheldMessage,
   type WorkerBus,
 } from "@mtl/bus";
 import { afterEach, describe, expect, it } from "vitest";
@@ -23,20 +28,25 @@ interface Harness {
   worker(): Promise<WorkerBus>;
   /** Raw bytes on a subject, bypassing every schema (NATS only). */
   raw?(subject: string, payload: string): Promise<void>;
+  /** The same server's buses for another namespace (NATS only). */
+  namespace?(name: string): { coordinator(): Promise<NatsCoordinatorBus>; worker(): Promise<WorkerBus> };
   close(): Promise<void>;
 }
 
 interface Transport {
   name: string;
   leases: boolean;
-  make(options: { maxDeliver?: number; ackWaitMs?: number }): Promise<Harness>;
+  /** Whether a worker takes a paused sweep's trial off the queue (withheld) rather than leaving it. */
+  withholds: boolean;
+  make(options: { ackWaitMs?: number }): Promise<Harness>;
 }
 
 const inProcess: Transport = {
   name: "in-process",
   leases: false,
-  async make({ maxDeliver }) {
-    const bus = new InProcessBus({ maxDeliver, retryMs: 50 });
+  withholds: false,
+  async make() {
+    const bus = new InProcessBus({ retryMs: 50 });
     const workers: WorkerBus[] = [];
     return {
       coordinator: bus,
@@ -56,12 +66,26 @@ const inProcess: Transport = {
 const nats: Transport = {
   name: "nats",
   leases: true,
-  async make({ maxDeliver, ackWaitMs }) {
+  withholds: true,
+  async make({ ackWaitMs }) {
     const server: NatsServer = await startNatsServer();
-    const options = { servers: server.url, maxDeliver, ackWaitMs };
+    const options = { servers: server.url, ackWaitMs };
     const coordinator = await NatsCoordinatorBus.connect(options);
     const workers: WorkerBus[] = [];
+    const others: { close(): Promise<void> }[] = [];
     return {
+      namespace: (namespace) => ({
+        coordinator: async () => {
+          const c = await NatsCoordinatorBus.connect({ ...options, namespace });
+          others.push(c);
+          return c;
+        },
+        worker: async () => {
+          const w = await NatsWorkerBus.connect({ ...options, namespace });
+          others.push(w);
+          return w;
+        },
+      }),
       coordinator,
       worker: async () => {
         const w = await NatsWorkerBus.connect(options);
@@ -77,7 +101,7 @@ const nats: Transport = {
         await nc.flush();
       },
       close: async () => {
-        for (const w of workers) await w.close();
+        for (const w of [...workers, ...others]) await w.close();
         await coordinator.close();
         await server.stop();
       },
@@ -85,13 +109,17 @@ const nats: Transport = {
   },
 };
 
-function trial(trialId: number, pool: "cpu" | "gpu" = "cpu"): TrialMessage {
+const SWEEP = "9b2f6a52-2f1e-4c1e-9d59-5d0b3e1f0a11";
+
+function trial(trialId: number, pool: "cpu" | "gpu" = "cpu", maxDeliveries = 3): TrialMessage {
   return TrialMessage.parse({
     kind: "trial",
+    sweep: SWEEP,
     sweepId: 1,
     trialId,
     number: trialId,
     pool,
+    maxDeliveries,
     config: {
       experiment: "conformance",
       dataset: { name: "classification" },
@@ -106,6 +134,7 @@ function trial(trialId: number, pool: "cpu" | "gpu" = "cpu"): TrialMessage {
 
 const started = (trialId: number, runId = `run-${trialId}`): TrialEvent => ({
   kind: "started",
+  sweep: SWEEP,
   trialId,
   runId,
   worker: "w1",
@@ -149,7 +178,7 @@ for (const transport of [inProcess, nats]) {
       if (transport.leases) it(name, fn, timeout);
     };
     let h: Harness | undefined;
-    const make = async (o: { maxDeliver?: number; ackWaitMs?: number } = {}) => {
+    const make = async (o: { ackWaitMs?: number } = {}) => {
       h = await transport.make(o);
       return h;
     };
@@ -187,7 +216,7 @@ for (const transport of [inProcess, nats]) {
         inside--;
       });
       const w = await worker();
-      const ids = { trialId: 7, runId: "r7", worker: "w1" };
+      const ids = { sweep: SWEEP, trialId: 7, runId: "r7", worker: "w1" };
       const report = (epoch: number) => ({ epoch, metrics: [], weights: { a: 1 }, wallMs: 1 });
       await w.publishEvent({ ...ids, kind: "started", backend: "none" });
       for (const epoch of [1, 2, 3])
@@ -210,13 +239,13 @@ for (const transport of [inProcess, nats]) {
       expect(await seen.until(2)).toEqual([1, 1]);
     });
 
-    it("delivers a nakked trial again, then gives it up after its maximum deliveries", async () => {
-      const { coordinator, worker } = await make({ maxDeliver: 2 });
+    it("delivers a nakked trial again, then gives it up after its budget of deliveries", async () => {
+      const { coordinator, worker } = await make();
       coordinator.onEvent(() => {});
       const given = inbox<Exhausted>();
       coordinator.onExhausted((x) => given.push(x));
       const w = await worker();
-      await coordinator.publishTrial(trial(3));
+      await coordinator.publishTrial(trial(3, "cpu", 2));
       const first = await w.nextTrial("cpu", within(5000));
       expect(first?.deliveries).toBe(1);
       await first?.nak();
@@ -226,8 +255,8 @@ for (const transport of [inProcess, nats]) {
       // Keep pulling, as a live worker does: the server decides on the next delivery.
       const third = w.nextTrial("cpu", within(3000));
       const [x] = await given.until(1);
-      expect(x).toMatchObject({ trialId: 3, deliveries: 2 });
-      expect(JSON.parse(x!.payload)).toEqual(trial(3));
+      expect(x).toMatchObject({ sweep: SWEEP, trialId: 3, deliveries: 2 });
+      expect(JSON.parse(x!.payload)).toEqual(trial(3, "cpu", 2));
       expect(await third).toBeNull();
       expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
     });
@@ -300,15 +329,166 @@ for (const transport of [inProcess, nats]) {
       coordinator.onRejected((r) => rejected.push(r));
       coordinator.onEvent((e) => seen.push(e.trialId));
       const w = await worker();
-      await w.publishEvent({
-        kind: "started",
-        trialId: 1.5,
-        runId: "",
-        worker: "w",
-      } as unknown as TrialEvent);
+      const invalid = { kind: "started", trialId: 1.5, runId: "", worker: "w" } as unknown as TrialEvent;
+      await expect(w.publishEvent(invalid)).rejects.toThrow(InvalidMessage);
       await w.publishEvent(started(2));
       expect(await seen.until(1)).toEqual([2]);
       expect((await rejected.until(1))[0]?.error).toMatch(/trialId|runId|backend/);
+    });
+
+    it("leaves no listener on a worker's signal once its waits are over", async () => {
+      const { coordinator, worker } = await make();
+      coordinator.onEvent(() => {});
+      const w = await worker();
+      const stop = new AbortController();
+      for (const id of [1, 2, 3]) {
+        const next = w.nextTrial("cpu", stop.signal);
+        await coordinator.publishTrial(trial(id));
+        await (await next)?.ack();
+      }
+      expect(getEventListeners(stop.signal, "abort")).toHaveLength(0);
+    });
+
+    it("carries NaN and ±Infinity metric values through, as numbers", async () => {
+      const { coordinator, worker } = await make();
+      const seen = inbox<TrialEvent>();
+      coordinator.onEvent((e) => seen.push(e));
+      const w = await worker();
+      const ids = { sweep: SWEEP, trialId: 8, runId: "r8", worker: "w1" };
+      const metrics = [
+        { task: "a", split: "val" as const, name: "mse", value: Number.POSITIVE_INFINITY },
+        { task: "a", split: "val" as const, name: "loss", value: Number.NaN },
+        { task: "a", split: "test" as const, name: "mse", value: Number.NEGATIVE_INFINITY },
+      ];
+      await w.publishEvent({
+        ...ids,
+        kind: "epoch",
+        reports: [{ epoch: 1, metrics, weights: { a: 1 }, wallMs: 3 }],
+      });
+      const final = { a: { val: { mse: Number.POSITIVE_INFINITY, loss: Number.NaN } } };
+      await w.publishEvent({ ...ids, kind: "completed", backend: "none", epochs: 1, final });
+      const [epoch, done] = await seen.until(2);
+      expect(epoch?.kind === "epoch" && epoch.reports[0]?.metrics.map((m) => m.value)).toEqual([
+        Number.POSITIVE_INFINITY,
+        Number.NaN,
+        Number.NEGATIVE_INFINITY,
+      ]);
+      expect(done?.kind === "completed" && done.final).toEqual(final);
+    });
+
+    it("refuses to send an event that does not fit its schema, and reports whose it was", async () => {
+      const { coordinator, worker } = await make();
+      const rejected = inbox<Rejected>();
+      coordinator.onRejected((r) => rejected.push(r));
+      coordinator.onEvent(() => {});
+      const w = await worker();
+      const ids = { sweep: SWEEP, trialId: 5, runId: "r5", worker: "w1" };
+      const bad: TrialEvent = {
+        ...ids,
+        kind: "epoch",
+        reports: [{ epoch: 1, metrics: [], weights: {}, wallMs: Number.NaN }],
+      };
+      await expect(w.publishEvent(bad)).rejects.toThrow(InvalidMessage);
+      const [r] = await rejected.until(1);
+      expect(r?.identity).toEqual(ids);
+      expect(r?.error).toMatch(/wallMs/);
+    });
+
+    it("holds back a paused sweep's queued trials until it resumes", async () => {
+      const { coordinator, worker } = await make();
+      coordinator.onEvent(() => {});
+      const withheld = inbox<WithheldMessage>();
+      coordinator.onWithheld((x) => withheld.push(x));
+      const idle = await worker();
+      await coordinator.setSweepGate(SWEEP, { status: "paused" });
+      await coordinator.publishTrial(trial(6));
+      expect(await idle.nextTrial("cpu", within(1500))).toBeNull();
+      // Its abandoned pull must not take the trial when it comes back: it leaves.
+      await idle.close();
+      const w = await worker();
+      await coordinator.setSweepGate(SWEEP, { status: "running" });
+      if (transport.withholds) {
+        // Taken off the queue unrun and reported: the coordinator publishes it again on resume.
+        expect(await withheld.until(1)).toEqual([{ sweep: SWEEP, trialId: 6 }]);
+        expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
+        await coordinator.publishTrial(trial(6));
+      } else expect(withheld.items).toEqual([]);
+      const d = await w.nextTrial("cpu", within(5000));
+      expect(d?.message.trialId).toBe(6);
+      expect(d?.deliveries).toBe(1);
+      await d?.ack();
+    });
+
+    it("keeps handling events when a heartbeat handler throws", async () => {
+      const { coordinator, worker } = await make();
+      const seen = inbox<number>();
+      let beats = 0;
+      coordinator.onHeartbeat(() => {
+        beats++;
+        throw new Error("SQLITE_BUSY: database is locked");
+      });
+      coordinator.onEvent((e) => seen.push(e.trialId));
+      const w = await worker();
+      const beat: Heartbeat = {
+        name: "w1",
+        host: "h",
+        pool: "cpu",
+        backend: "cpu",
+        devices: ["cpu"],
+        concurrency: 1,
+        running: [],
+        state: "idle",
+      };
+      for (let i = 0; i < 3; i++) await w.heartbeat(beat);
+      await w.publishEvent(started(1));
+      await w.heartbeat(beat);
+      await w.publishEvent(started(2));
+      expect(await seen.until(2)).toEqual([1, 2]);
+      expect(beats).toBeGreaterThanOrEqual(1);
+    });
+
+    onBroker("gives a trial up rather than deliver it past its budget after lapsed leases", async () => {
+      const { coordinator, worker } = await make({ ackWaitMs: 500 });
+      coordinator.onEvent(() => {});
+      const given = inbox<Exhausted>();
+      coordinator.onExhausted((x) => given.push(x));
+      const a = await worker();
+      await coordinator.publishTrial(trial(4, "cpu", 1));
+      expect((await a.nextTrial("cpu", within(5000)))?.deliveries).toBe(1);
+      // a stalls (no renewal): the lease lapses; the next delivery would be the second of one allowed.
+      await a.close();
+      const b = await worker();
+      expect(await b.nextTrial("cpu", within(3000))).toBeNull();
+      const [x] = await given.until(1);
+      expect(x).toMatchObject({ sweep: SWEEP, trialId: 4, deliveries: 1 });
+      expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
+    });
+
+    onBroker("keeps namespaces apart, and refuses a second coordinator on one", async () => {
+      const { coordinator, worker, namespace } = await make();
+      await expect(
+        NatsCoordinatorBus.connect({ servers: (coordinator as NatsCoordinatorBus).nc.getServer() }),
+      ).rejects.toThrow(NamespaceHeld);
+      const other = namespace!("alice");
+      const alice = await other.coordinator();
+      const mine = inbox<number>();
+      const hers = inbox<number>();
+      coordinator.onEvent((e) => mine.push(e.trialId));
+      alice.onEvent((e) => hers.push(e.trialId));
+      const w = await worker();
+      const aw = await other.worker();
+      await alice.publishTrial(trial(11));
+      await coordinator.publishTrial(trial(12));
+      const d = await aw.nextTrial("cpu", within(5000));
+      expect(d?.message.trialId).toBe(11);
+      const e = await w.nextTrial("cpu", within(5000));
+      expect(e?.message.trialId).toBe(12);
+      await aw.publishEvent(started(11));
+      await w.publishEvent(started(12));
+      expect(await hers.until(1)).toEqual([11]);
+      expect(await mine.until(1)).toEqual([12]);
+      await d?.ack();
+      await e?.ack();
     });
 
     onBroker("delivers a trial again when its lease lapses, not while it is renewed", async () => {

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { connectNats, DASH_SUBJECTS, REJECTED_PAYLOAD_BYTES, SUBJECTS } from "@mtl/bus";
+import { connectNats, DASH_SUBJECTS, REJECTED_PAYLOAD_BYTES, topologyOf } from "@mtl/bus";
 import { resolveConfig } from "@mtl/scheduler";
 import { type BuiltinTrialConfig, builtinConfig, ExperimentSpec, TrialConfig } from "@mtl/spec";
 import { type DeadLetterRow, Store } from "@mtl/store";
@@ -20,6 +20,9 @@ import { type MtlProcess, type NatsServer, spawnMtl, startNatsServer } from "./h
 const tmp = tempDir("mtl-hostile-");
 afterAll(() => tmp.cleanup());
 const encoder = new TextEncoder();
+const SUBJECTS = topologyOf().subjects;
+/** A sweep no coordinator's database has: what a hostile client would claim. */
+const FOREIGN_SWEEP = "00000000-0000-4000-8000-000000000007";
 
 /** A valid trial config: the tiny experiment's first trial, or a csv trial on `path`. */
 const base = ExperimentSpec.parse(tinyExperiment("hostile"));
@@ -38,7 +41,16 @@ const trial = (config: unknown) => {
   return {
     id,
     bytes: encoder.encode(
-      JSON.stringify({ kind: "trial", sweepId: 7, trialId: id, number: id, pool: "cpu", config }),
+      JSON.stringify({
+        kind: "trial",
+        sweep: FOREIGN_SWEEP,
+        sweepId: 7,
+        trialId: id,
+        number: id,
+        pool: "cpu",
+        maxDeliveries: 1,
+        config,
+      }),
     ),
   };
 };

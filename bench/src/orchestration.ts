@@ -79,14 +79,17 @@ function timed(bus: CoordinatorBus, latencies: number[]): CoordinatorBus {
     },
     publishControl: (m) => bus.publishControl(m),
     onEvent: (h) =>
-      bus.onEvent(async (e: TrialEvent) => {
-        await h(e);
+      bus.onEvent(async (e: TrialEvent, c) => {
+        await h(e, c);
         const t0 = published.get(e.trialId);
         if (e.kind === "started" && t0 !== undefined) latencies.push(performance.now() - t0);
       }),
     onHeartbeat: (h) => bus.onHeartbeat(h),
     onRejected: (h) => bus.onRejected(h),
     onExhausted: (h) => bus.onExhausted(h),
+    onWithheld: (h) => bus.onWithheld(h),
+    setSweepGate: (uid, gate) => bus.setSweepGate(uid, gate),
+    trialFinished: (uid, id) => bus.trialFinished(uid, id),
     queuedTrialIds: () => bus.queuedTrialIds?.() ?? Promise.resolve(new Set()),
     serveDashboard: (s) => bus.serveDashboard(s),
     close: () => bus.close(),

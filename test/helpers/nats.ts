@@ -17,8 +17,11 @@ export interface NatsServer {
   readonly storeDir: string;
   /** Everything the server logged so far, for failure messages. */
   log(): string;
-  /** Stops the server (SIGTERM, then SIGKILL after 5 s) and starts it again on the same port. */
-  restart(): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same port with the same store: by SIGTERM (then
+   * SIGKILL after 5 s), or with `{ signal: "SIGKILL" }` at once, as a crash would.
+   */
+  restart(options?: { signal?: "SIGTERM" | "SIGKILL" }): Promise<void>;
   /** Stops the server and removes its store. */
   stop(): Promise<void>;
 }
@@ -83,11 +86,11 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     });
   };
 
-  const halt = async () => {
+  const halt = async (signal: "SIGTERM" | "SIGKILL" = "SIGTERM") => {
     const child = proc;
     if (child.exitCode !== null && child.exitCode !== undefined) return;
     const killer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.kill("SIGTERM");
+    child.kill(signal);
     await child;
     clearTimeout(killer);
   };
@@ -104,9 +107,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     port,
     storeDir,
     log: () => output,
-    async restart() {
-      await halt();
-      output += "\n--- restart ---\n";
+    async restart(options = {}) {
+      await halt(options.signal);
+      output += `\n--- restart (${options.signal ?? "SIGTERM"}) ---\n`;
       await launch(port);
     },
     async stop() {

@@ -2,7 +2,7 @@
  * NATS connection flags shared by `mtl run --nats`, `mtl coordinator` and `mtl worker`. Each
  * flag can also come from the environment, so that secrets need not appear in a process list.
  */
-import type { NatsBusOptions } from "@mtl/bus";
+import { DEFAULT_NAMESPACE, InvalidNamespace, type NatsBusOptions, topologyOf } from "@mtl/bus";
 import { InputError } from "@mtl/spec";
 import { type Command, Option } from "commander";
 
@@ -16,7 +16,7 @@ export interface NatsFlags {
   tlsCert?: string;
   tlsKey?: string;
   ackWait?: number;
-  maxDeliver?: number;
+  namespace: string;
 }
 
 const positive = (name: string) => (v: string) => {
@@ -25,12 +25,32 @@ const positive = (name: string) => (v: string) => {
   return n;
 };
 
+/** A namespace NATS can use in every name (it prefixes streams, subjects, consumers and buckets). */
+const namespace = (v: string) => {
+  try {
+    return topologyOf(v).namespace;
+  } catch (error) {
+    if (error instanceof InvalidNamespace) throw new InputError(error.message);
+    throw error;
+  }
+};
+
 /**
- * Adds the authentication and TLS flags, and unless `jetstream: false` the lease and delivery
- * flags (the URL flag is each command's own).
+ * Adds the namespace, authentication and TLS flags, and unless `jetstream: false` the lease flag
+ * (the URL flag is each command's own). A trial's retry budget is its experiment's
+ * `sweep.maxAttempts`, not a flag: the bus gives a trial up after that many deliveries.
  */
 export function addNatsFlags(command: Command, options: { jetstream?: boolean } = {}): Command {
   command
+    .addOption(
+      new Option(
+        "--namespace <name>",
+        "prefix of every stream, subject, consumer and bucket on the NATS server: one coordinator per namespace",
+      )
+        .env("MTL_NAMESPACE")
+        .argParser(namespace)
+        .default(DEFAULT_NAMESPACE),
+    )
     .addOption(new Option("--nats-user <user>", "NATS user").env("NATS_USER"))
     .addOption(new Option("--nats-pass <password>", "NATS password").env("NATS_PASSWORD"))
     .addOption(new Option("--nats-token <token>", "NATS token").env("NATS_TOKEN"))
@@ -39,17 +59,11 @@ export function addNatsFlags(command: Command, options: { jetstream?: boolean } 
     .addOption(new Option("--tls-cert <file>", "client certificate (TLS)").env("NATS_TLS_CERT"))
     .addOption(new Option("--tls-key <file>", "client key (TLS)").env("NATS_TLS_KEY"));
   if (options.jetstream === false) return command;
-  return command
-    .addOption(
-      new Option("--ack-wait <ms>", "a worker's lease on a trial, renewed while it trains (default 30000)")
-        .env("MTL_ACK_WAIT_MS")
-        .argParser(positive("--ack-wait")),
-    )
-    .addOption(
-      new Option("--max-deliver <n>", "deliveries of a trial before it is a dead letter (default 10)")
-        .env("MTL_MAX_DELIVER")
-        .argParser(positive("--max-deliver")),
-    );
+  return command.addOption(
+    new Option("--ack-wait <ms>", "a worker's lease on a trial, renewed while it trains (default 30000)")
+      .env("MTL_ACK_WAIT_MS")
+      .argParser(positive("--ack-wait")),
+  );
 }
 
 /** The bus options these flags describe. */
@@ -62,7 +76,7 @@ export function natsOptions(flags: NatsFlags, url: string, log?: (line: string) 
     credsFile: flags.natsCreds,
     tls: { caFile: flags.tlsCa, certFile: flags.tlsCert, keyFile: flags.tlsKey },
     ackWaitMs: flags.ackWait,
-    maxDeliver: flags.maxDeliver,
+    namespace: flags.namespace,
     log,
   };
 }

@@ -1,17 +1,30 @@
 import type { DashboardService } from "./dashboard/protocol.ts";
-import type { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
+import type {
+  ControlMessage,
+  EventIdentity,
+  Heartbeat,
+  SweepGate,
+  TrialEvent,
+  TrialMessage,
+  WithheldMessage,
+} from "./messages.ts";
 
 /** A trial handed to a worker, held under a lease until acked. */
 export interface Delivery {
   readonly message: TrialMessage;
-  /** 1 on the first delivery; more when a lease was lost before. */
+  /** 1 on the first delivery; more when a lease was lost before (never above `maxDeliveries`). */
   readonly deliveries: number;
   /** Keeps the lease alive while the trial trains. */
   working(): void;
   /** The trial is finished (its final event is persisted): remove it from the queue. */
   ack(): Promise<void>;
-  /** Give it back to be delivered again (e.g. this worker is shutting down). */
+  /** Give it back to be delivered again (a retryable failure); past its budget it is given up. */
   nak(): Promise<void>;
+  /**
+   * Let go without settling: this run no longer holds the trial (another delivery of it is
+   * running), so neither acknowledging nor returning it is this run's to do.
+   */
+  release(): void;
 }
 
 /** Something the bus refused to deliver because it failed validation. */
@@ -19,10 +32,14 @@ export interface Rejected {
   source: string;
   payload: string;
   error: string;
+  /** Whose event it was, when that much could be read: the coordinator fails that run's trial. */
+  identity?: EventIdentity;
 }
 
 /** A trial the bus gave up on: it was delivered its maximum number of times without an ack. */
 export interface Exhausted {
+  /** The sweep's identity (uid). */
+  sweep: string;
   trialId: number;
   deliveries: number;
   /** Where it was queued (e.g. a NATS subject). */
@@ -30,9 +47,15 @@ export interface Exhausted {
   payload: string;
 }
 
+/** How the bus hands an event over: `deliveries` counts this event's deliveries (1 the first time). */
+export interface EventContext {
+  deliveries: number;
+}
+
 /**
- * Thrown by an event handler that cannot take the event now (e.g. no coordinator of its sweep
- * runs in this process): the bus delivers it again later instead of acknowledging it.
+ * Thrown by an event handler that cannot take the event now (no coordinator of its sweep runs in
+ * this process, or the epochs a result needs have not arrived): the bus delivers it again later
+ * instead of acknowledging it.
  */
 export class DeferredEvent extends Error {
   constructor(message: string) {
@@ -44,22 +67,37 @@ export class DeferredEvent extends Error {
 /**
  * The coordinator's side of the bus. Handlers run one event at a time, in order; an event is
  * acknowledged only after its handler's promise resolves (i.e. after the SQLite commit). A
- * handler that throws leaves the event unacknowledged, to be delivered again.
+ * handler that throws is called again with the same event (in place, so order holds); one that
+ * throws DeferredEvent gets it again later. No handler's error reaches the transport.
  */
 export interface CoordinatorBus {
   publishTrial(message: TrialMessage): Promise<void>;
   publishControl(message: ControlMessage): Promise<void>;
-  onEvent(handler: (event: TrialEvent) => Promise<void> | void): void;
+  onEvent(handler: (event: TrialEvent, context: EventContext) => Promise<void> | void): void;
   onHeartbeat(handler: (heartbeat: Heartbeat) => void): void;
-  onRejected(handler: (rejected: Rejected) => void): void;
+  onRejected(handler: (rejected: Rejected) => Promise<void> | void): void;
   /** A trial reached its maximum deliveries; acknowledged after the handler resolves. */
   onExhausted(handler: (exhausted: Exhausted) => Promise<void> | void): void;
+  /** A worker took a trial of a paused sweep off the queue unrun (see `setSweepGate`). */
+  onWithheld(handler: (withheld: WithheldMessage) => Promise<void> | void): void;
+  /**
+   * Whether workers may start the queued trials of sweep `uid`: while `paused`, a trial of it
+   * that reaches a worker is withheld (taken off the queue unrun, `onWithheld`), to be published
+   * again on resume.
+   */
+  setSweepGate(uid: string, gate: SweepGate): Promise<void>;
+  /**
+   * The trial is finished for good (its final state is committed): a delivery of it still around
+   * (an acknowledgement lost when the server crashed) is dropped by the workers' bus, not run.
+   */
+  trialFinished(uid: string, trialId: number): Promise<void>;
   /**
    * Trial ids waiting in the queue or held by a worker, to avoid publishing one twice after a
    * restart. Resolves only after every event published before the call has been handled, so a
-   * trial missing from the set whose final event was sent is already terminal in the store.
+   * trial missing from the set whose final event was sent is already terminal in the store;
+   * with `waitMs`, rejects when that takes longer.
    */
-  queuedTrialIds?(): Promise<Set<number>>;
+  queuedTrialIds?(options?: { waitMs?: number }): Promise<Set<number>>;
   /** Answers the dashboard protocol's requests from `service` (see dashboard/protocol.ts). */
   serveDashboard(service: DashboardService): void;
   close(): Promise<void>;
@@ -69,8 +107,16 @@ export interface CoordinatorBus {
 export interface WorkerBus {
   /** How long a delivery's lease lasts without `working()`, when the bus has such a limit. */
   readonly leaseMs?: number;
-  /** Waits for the next trial of `pool`; resolves null when `signal` aborts or the bus closes. */
+  /**
+   * Waits for the next trial of `pool` that may run; resolves null when `signal` aborts or the
+   * bus closes. A trial past its delivery budget is given up, one already finished dropped, and
+   * one of a paused sweep withheld, here: none of them reaches the caller.
+   */
   nextTrial(pool: "cpu" | "gpu", signal: AbortSignal): Promise<Delivery | null>;
+  /**
+   * Publishes an event, durably. Throws InvalidMessage (and publishes nothing) when the event
+   * does not fit its schema: the caller fails its trial with that reason instead.
+   */
   publishEvent(event: TrialEvent): Promise<void>;
   onControl(handler: (message: ControlMessage) => void): void;
   heartbeat(heartbeat: Heartbeat): Promise<void>;

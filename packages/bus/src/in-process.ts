@@ -1,41 +1,63 @@
 /**
  * The embedded transport: the coordinator and its local workers share one process, so the queue
- * is an array and events are function calls. Messages still pass the same schemas as on NATS.
+ * is an array and events are function calls. Messages still pass the same schemas, in the same
+ * wire form, as on NATS.
  */
-import type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from "./bus.ts";
+import {
+  type CoordinatorBus,
+  DeferredEvent,
+  type Delivery,
+  type EventContext,
+  type Exhausted,
+  type Rejected,
+  type WorkerBus,
+} from "./bus.ts";
 import { answerDashboard, DashboardClient, type DashboardService } from "./dashboard/protocol.ts";
 import { boundRejected } from "./limits.ts";
-import { ControlMessage, Heartbeat, TrialEvent, TrialMessage } from "./messages.ts";
+import {
+  ControlMessage,
+  EventIdentity,
+  encodeMessage,
+  Heartbeat,
+  InvalidMessage,
+  type SweepGate,
+  TrialEvent,
+  TrialMessage,
+  type WithheldMessage,
+} from "./messages.ts";
 
 type Waiter = { pool: string; resolve: (d: Delivery | null) => void };
 type Item = { message: TrialMessage; deliveries: number };
 
 export interface InProcessBusOptions {
-  /** Deliveries of one trial (each nak is one) before it is handed to `onExhausted`. @default Infinity */
-  maxDeliver?: number;
-  /** Delay before an event whose handler threw is handled again. @default 1000 */
+  /** Delay before an event whose handler threw (or deferred it) is handled again. @default 1000 */
   retryMs?: number;
+  log?: (line: string) => void;
 }
 
 export class InProcessBus implements CoordinatorBus {
   private queue: Item[] = [];
-  /** Delivered and not yet acked or nakked: what NATS would call ack-pending. */
+  /** Delivered and not yet settled: what NATS would call ack-pending. */
   private held = new Map<number, number>();
   private waiters: Waiter[] = [];
-  private eventHandler: ((e: TrialEvent) => Promise<void> | void) | undefined;
+  private eventHandler: ((e: TrialEvent, c: EventContext) => Promise<void> | void) | undefined;
   private heartbeatHandler: ((h: Heartbeat) => void) | undefined;
-  private rejectedHandler: ((r: Rejected) => void) | undefined;
+  private rejectedHandler: ((r: Rejected) => Promise<void> | void) | undefined;
   private exhaustedHandler: ((e: Exhausted) => Promise<void> | void) | undefined;
   private controlHandlers = new Set<(m: ControlMessage) => void>();
+  /** Sweeps whose queued trials wait (paused), by uid. */
+  private readonly paused = new Set<string>();
+  /** Finished trials, as `uid.trialId`: a copy of one still queued is dropped. */
+  private readonly finished = new Set<string>();
   /** Events are handled strictly one at a time, in the order they were published. */
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly maxDeliver: number;
   private readonly retryMs: number;
+  private readonly log: (line: string) => void;
 
   constructor(options: InProcessBusOptions = {}) {
-    this.maxDeliver = options.maxDeliver ?? Number.POSITIVE_INFINITY;
     this.retryMs = options.retryMs ?? 1000;
+    this.log = options.log ?? (() => {});
   }
 
   async publishTrial(message: TrialMessage): Promise<void> {
@@ -43,11 +65,20 @@ export class InProcessBus implements CoordinatorBus {
   }
 
   private enqueue(item: Item): void {
-    const i = this.waiters.findIndex((w) => w.pool === item.message.pool);
+    const i = this.paused.has(item.message.sweep)
+      ? -1
+      : this.waiters.findIndex((w) => w.pool === item.message.pool);
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);
       w!.resolve(this.deliver(item));
     } else this.queue.push(item);
+  }
+
+  /** The first queued trial of `pool` whose sweep is not paused, taken off the queue. */
+  private take(pool: string): Item | undefined {
+    this.queue = this.queue.filter((q) => !this.finished.has(`${q.message.sweep}.${q.message.trialId}`));
+    const i = this.queue.findIndex((q) => q.message.pool === pool && !this.paused.has(q.message.sweep));
+    return i >= 0 ? this.queue.splice(i, 1)[0] : undefined;
   }
 
   private deliver(item: Item): Delivery {
@@ -72,31 +103,50 @@ export class InProcessBus implements CoordinatorBus {
       },
       nak: async () => {
         if (!settle() || this.closed) return;
-        if (deliveries < this.maxDeliver) this.enqueue({ message: item.message, deliveries });
+        if (deliveries < item.message.maxDeliveries) this.enqueue({ message: item.message, deliveries });
         else await this.exhaust({ message: item.message, deliveries });
+      },
+      release: () => {
+        settle();
       },
     };
   }
 
   private exhaust(item: Item): Promise<void> {
     const exhausted: Exhausted = {
+      sweep: item.message.sweep,
       trialId: item.message.trialId,
       deliveries: item.deliveries,
       source: `in-process.${item.message.pool}`,
       payload: JSON.stringify(item.message),
     };
-    const run = this.chain.then(() => this.exhaustedHandler?.(exhausted));
-    this.chain = run.catch(() => {});
-    return run;
+    return this.enqueueWork(() => this.exhaustedHandler?.(exhausted));
   }
 
-  /** Like an unacknowledged JetStream message, an event whose handler throws is handled again. */
-  private async handle(event: TrialEvent): Promise<void> {
-    for (;;) {
+  /** Runs `work` after everything queued before it; a failure is logged, never thrown to the caller. */
+  private enqueueWork(work: () => Promise<void> | void): Promise<void> {
+    const run = this.chain.then(work);
+    this.chain = run.catch((e) => this.log(`bus handler: ${(e as Error).message}`));
+    return this.chain;
+  }
+
+  /**
+   * Like a JetStream event that was not acknowledged, an event whose handler throws is handled
+   * again (in place, so that order holds); a deferred one goes to the back of the line.
+   */
+  private async handle(event: TrialEvent, deliveries: number): Promise<void> {
+    for (let n = deliveries; ; n++) {
       try {
-        return await this.eventHandler?.(event);
+        return await this.eventHandler?.(event, { deliveries: n });
       } catch (error) {
-        if (this.closed) throw error;
+        if (this.closed) return;
+        if (error instanceof DeferredEvent) {
+          setTimeout(() => {
+            if (!this.closed) void this.enqueueWork(() => this.handle(event, n + 1));
+          }, this.retryMs);
+          return;
+        }
+        this.log(`event ${event.kind} of trial ${event.trialId}: ${(error as Error).message}; retrying`);
         await new Promise((r) => setTimeout(r, this.retryMs));
       }
     }
@@ -107,18 +157,39 @@ export class InProcessBus implements CoordinatorBus {
     for (const h of this.controlHandlers) h(m);
   }
 
-  onEvent(handler: (e: TrialEvent) => Promise<void> | void): void {
+  onEvent(handler: (e: TrialEvent, c: EventContext) => Promise<void> | void): void {
     this.eventHandler = handler;
   }
   onHeartbeat(handler: (h: Heartbeat) => void): void {
     this.heartbeatHandler = handler;
   }
-  onRejected(handler: (r: Rejected) => void): void {
+  onRejected(handler: (r: Rejected) => Promise<void> | void): void {
     // The same bound as over NATS: a dead letter keeps the start of what was rejected.
     this.rejectedHandler = (r) => handler(boundRejected(r));
   }
   onExhausted(handler: (e: Exhausted) => Promise<void> | void): void {
     this.exhaustedHandler = handler;
+  }
+  /** Never called here: a paused sweep's trials simply stay in this queue. */
+  onWithheld(_handler: (w: WithheldMessage) => Promise<void> | void): void {}
+
+  async trialFinished(uid: string, trialId: number): Promise<void> {
+    this.finished.add(`${uid}.${trialId}`);
+  }
+
+  async setSweepGate(uid: string, gate: SweepGate): Promise<void> {
+    if (gate.status === "paused") {
+      this.paused.add(uid);
+      return;
+    }
+    if (!this.paused.delete(uid)) return;
+    // Resumed: hand what waited to the workers waiting.
+    for (const w of [...this.waiters]) {
+      const item = this.take(w.pool);
+      if (!item) continue;
+      this.waiters = this.waiters.filter((x) => x !== w);
+      w.resolve(this.deliver(item));
+    }
   }
 
   private dashboard: DashboardService | undefined;
@@ -150,40 +221,70 @@ export class InProcessBus implements CoordinatorBus {
     return {
       nextTrial(pool, signal) {
         if (bus.closed || signal.aborted) return Promise.resolve(null);
-        const i = bus.queue.findIndex((q) => q.message.pool === pool);
-        if (i >= 0) return Promise.resolve(bus.deliver(bus.queue.splice(i, 1)[0]!));
+        const item = bus.take(pool);
+        if (item) return Promise.resolve(bus.deliver(item));
         return new Promise((resolve) => {
-          const waiter: Waiter = { pool, resolve };
-          bus.waiters.push(waiter);
-          signal.addEventListener("abort", () => {
+          const onAbort = () => {
             bus.waiters = bus.waiters.filter((w) => w !== waiter);
             resolve(null);
-          });
+          };
+          // The listener goes with the wait: a worker's signal outlives thousands of them.
+          const waiter: Waiter = {
+            pool,
+            resolve: (d) => {
+              signal.removeEventListener("abort", onAbort);
+              resolve(d);
+            },
+          };
+          bus.waiters.push(waiter);
+          signal.addEventListener("abort", onAbort, { once: true });
         });
       },
       publishEvent(event) {
-        const parsed = TrialEvent.safeParse(event);
-        if (!parsed.success) {
-          bus.rejectedHandler?.({
-            source: "events",
-            payload: JSON.stringify(event),
-            error: parsed.error.message,
-          });
-          return Promise.resolve();
+        // The wire form and back, as on NATS: what cannot travel there fails here too.
+        let parsed: TrialEvent;
+        try {
+          parsed = TrialEvent.parse(
+            JSON.parse(JSON.stringify(encodeMessage(TrialEvent, event, `${event.kind} event`))),
+          );
+        } catch (error) {
+          const reason = error instanceof InvalidMessage ? error.reason : (error as Error).message;
+          const identity = EventIdentity.safeParse(event);
+          void bus.enqueueWork(() =>
+            bus.rejectedHandler?.({
+              source: "events",
+              payload: JSON.stringify(event),
+              error: reason,
+              ...(identity.success ? { identity: identity.data } : {}),
+            }),
+          );
+          return Promise.reject(
+            error instanceof InvalidMessage ? error : new InvalidMessage("event", reason),
+          );
         }
-        const run = bus.chain.then(() => bus.handle(parsed.data));
-        bus.chain = run.catch(() => {});
-        return run;
+        return bus.enqueueWork(() => bus.handle(parsed, 1));
       },
       onControl(handler) {
-        handlers.push(handler);
-        bus.controlHandlers.add(handler);
+        const safe = (m: ControlMessage) => {
+          try {
+            handler(m);
+          } catch (error) {
+            bus.log(`control handler: ${(error as Error).message}`);
+          }
+        };
+        handlers.push(safe);
+        bus.controlHandlers.add(safe);
       },
       async heartbeat(h) {
-        bus.heartbeatHandler?.(Heartbeat.parse(h));
+        const beat = Heartbeat.parse(h);
+        try {
+          bus.heartbeatHandler?.(beat);
+        } catch (error) {
+          bus.log(`heartbeat handler: ${(error as Error).message}`);
+        }
       },
       async reject(r) {
-        bus.rejectedHandler?.(r);
+        await bus.enqueueWork(() => bus.rejectedHandler?.(r));
       },
       async close() {
         for (const h of handlers) bus.controlHandlers.delete(h);

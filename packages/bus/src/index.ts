@@ -1,4 +1,4 @@
-export type { CoordinatorBus, Delivery, Exhausted, Rejected, WorkerBus } from "./bus.ts";
+export type { CoordinatorBus, Delivery, EventContext, Exhausted, Rejected, WorkerBus } from "./bus.ts";
 export { DeferredEvent } from "./bus.ts";
 export {
   type ActionResult,
@@ -47,24 +47,36 @@ export {
 export {
   ControlMessage,
   decode,
+  EventIdentity,
+  ExhaustedMessage,
+  encodeMessage,
   eventId,
   Heartbeat,
+  InvalidMessage,
+  MetricValue,
   RejectedMessage,
+  SweepGate,
   TrialEvent,
   TrialMessage,
+  WithheldMessage,
 } from "./messages.ts";
 export { connectNats, NatsConnectError, type NatsConnectOptions } from "./nats/connect.ts";
-export { type NatsBusOptions, NatsCoordinatorBus } from "./nats/coordinator-bus.ts";
-export { connectDashboardClient } from "./nats/dashboard-client.ts";
 export {
-  CONSUMERS,
+  type NatsBusOptions,
+  NatsCoordinatorBus,
+  type NatsCoordinatorOptions,
+} from "./nats/coordinator-bus.ts";
+export { connectDashboardClient } from "./nats/dashboard-client.ts";
+export { LOCK_TTL_MS, NamespaceHeld } from "./nats/lock.ts";
+export {
   DEFAULT_ACK_WAIT_MS,
-  DEFAULT_MAX_DELIVER,
+  DEFAULT_NAMESPACE,
+  InvalidNamespace,
   POOLS,
   type Pool,
-  STREAMS,
-  SUBJECTS,
+  type Topology,
   type TopologyOptions,
+  topologyOf,
 } from "./nats/topology.ts";
 export { NatsWorkerBus } from "./nats/worker-bus.ts";
 export { redactUrl, redactUrls } from "./redact.ts";

@@ -37,5 +37,7 @@ export function boundRejected(r: Rejected): Rejected {
     source: cutText(r.source, 256),
     payload: cutText(r.payload, REJECTED_PAYLOAD_BYTES),
     error: cutText(r.error, REJECTED_ERROR_BYTES),
+    // Whose event it was: ids, small, and what lets the coordinator fail that run's trial.
+    ...(r.identity ? { identity: r.identity } : {}),
   };
 }

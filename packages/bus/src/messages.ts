@@ -1,20 +1,46 @@
 /**
  * Everything that crosses the bus, as zod schemas: each message is validated on receipt, and one
- * that fails is rejected and recorded as a dead letter, never executed and never fatal.
+ * that fails is rejected and recorded as a dead letter, never executed and never fatal. Schemas
+ * describe the wire form: `encodeMessage` turns a value into it (what JSON can carry), and parsing
+ * (`decode`) turns it back.
  */
 import { TrialConfig } from "@mtl/spec";
 import { z } from "zod";
 
 const finite = z.number().refine(Number.isFinite, "expected a finite number");
 
+/**
+ * A metric value on the wire. JSON has no NaN or ±Infinity (JSON.stringify writes null), and a
+ * validation loss that overflows is data, not an error: such values travel as the strings "NaN",
+ * "Infinity" and "-Infinity" and decode back to numbers.
+ */
+export const MetricValue = z.codec(
+  z.union([z.number(), z.enum(["NaN", "Infinity", "-Infinity"])]),
+  z.custom<number>((v) => typeof v === "number", "expected a number"),
+  {
+    decode: (wire) => (typeof wire === "string" ? Number(wire) : wire),
+    encode: (value) => (Number.isFinite(value) ? value : (String(value) as "NaN" | "Infinity" | "-Infinity")),
+  },
+);
+
+/** A sweep's identity, unique across databases (the UUID the store minted when it planned it). */
+const sweepUid = z.string().min(1);
+
 /** A trial to run. `runId`s are made by the worker, one per delivery. */
 export const TrialMessage = z
   .object({
     kind: z.literal("trial"),
+    sweep: sweepUid,
     sweepId: z.number().int(),
     trialId: z.number().int(),
     number: z.number().int(),
     pool: z.enum(["cpu", "gpu"]),
+    /**
+     * Deliveries this message may have: the trial's attempts left when it was published (its
+     * `sweep.maxAttempts` less the lost and failed ones). The bus gives it up (`onExhausted`)
+     * instead of delivering it once more.
+     */
+    maxDeliveries: z.number().int().positive(),
     config: TrialConfig,
   })
   .strict();
@@ -24,10 +50,14 @@ const MetricPoint = z.object({
   task: z.string(),
   split: z.enum(["train", "val", "test"]),
   name: z.string(),
-  value: z.number(), // NaN is legal inside a report: the trainer fails the trial on it
+  value: MetricValue,
 });
 
-const base = { trialId: z.number().int(), runId: z.string().min(1), worker: z.string() };
+const base = { sweep: sweepUid, trialId: z.number().int(), runId: z.string().min(1), worker: z.string() };
+
+/** The fields every event carries, read from one that failed validation to know whose it was. */
+export const EventIdentity = z.object(base);
+export type EventIdentity = z.output<typeof EventIdentity>;
 
 export const TrialEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("started"), ...base, backend: z.string() }).strict(),
@@ -44,7 +74,7 @@ export const TrialEvent = z.discriminatedUnion("kind", [
           z.object({
             epoch: z.number().int().positive(),
             metrics: z.array(MetricPoint),
-            weights: z.record(z.string(), z.number()),
+            weights: z.record(z.string(), MetricValue),
             wallMs: finite,
           }),
         )
@@ -57,7 +87,7 @@ export const TrialEvent = z.discriminatedUnion("kind", [
       ...base,
       backend: z.string(),
       epochs: z.number().int(),
-      final: z.record(z.string(), z.record(z.string(), z.record(z.string(), z.number()))),
+      final: z.record(z.string(), z.record(z.string(), z.record(z.string(), MetricValue))),
     })
     .strict(),
   z
@@ -88,12 +118,16 @@ export function eventId(e: TrialEvent): string {
   return first === last ? `${e.runId}.epoch.${first}` : `${e.runId}.epoch.${first}-${last}`;
 }
 
+/**
+ * Tells one run to stop. `cancel` and `prune`: stop and acknowledge the delivery (the trial is
+ * over, or pruned); `release`: this run no longer holds the trial (its lease lapsed and another
+ * worker has it), so stop without acknowledging or returning a delivery that is not its own.
+ */
 export const ControlMessage = z
   .object({
-    kind: z.enum(["cancel", "prune"]),
+    kind: z.enum(["cancel", "prune", "release"]),
     trialId: z.number().int(),
-    /** When set, only this run is stopped. */
-    runId: z.string().optional(),
+    runId: z.string().min(1),
   })
   .strict();
 export type ControlMessage = z.output<typeof ControlMessage>;
@@ -112,11 +146,68 @@ export const Heartbeat = z
   .strict();
 export type Heartbeat = z.output<typeof Heartbeat>;
 
-/** A message a worker rejected, forwarded to the coordinator to be recorded as a dead letter. */
+/**
+ * A message a worker rejected, forwarded to the coordinator to be recorded as a dead letter. An
+ * event of its own that it could not send names its run (`identity`): that run's trial fails.
+ */
 export const RejectedMessage = z
-  .object({ source: z.string(), payload: z.string(), error: z.string() })
+  .object({ source: z.string(), payload: z.string(), error: z.string(), identity: EventIdentity.optional() })
   .strict();
 export type RejectedMessage = z.output<typeof RejectedMessage>;
+
+/**
+ * A worker's bus gave a trial up: it was delivered `deliveries` times, its budget, without
+ * finishing (workers died or lost their leases). The coordinator fails the trial.
+ */
+export const ExhaustedMessage = z
+  .object({
+    sweep: sweepUid,
+    trialId: z.number().int(),
+    deliveries: z.number().int(),
+    source: z.string(),
+    payload: z.string(),
+  })
+  .strict();
+export type ExhaustedMessage = z.output<typeof ExhaustedMessage>;
+
+/**
+ * A worker's bus took a trial of a paused sweep off the queue without running it: the
+ * coordinator publishes it again when the sweep resumes.
+ */
+export const WithheldMessage = z.object({ sweep: sweepUid, trialId: z.number().int() }).strict();
+export type WithheldMessage = z.output<typeof WithheldMessage>;
+
+/** What the bus knows of a sweep: whether its queued trials may start. */
+export const SweepGate = z.object({ status: z.enum(["running", "paused"]) }).strict();
+export type SweepGate = z.output<typeof SweepGate>;
+
+/** A message that does not fit its schema (e.g. a metric that is neither a number nor "NaN"). */
+export class InvalidMessage extends Error {
+  constructor(
+    readonly what: string,
+    readonly reason: string,
+  ) {
+    super(`${what} is not a valid message: ${reason}`);
+    this.name = "InvalidMessage";
+  }
+}
+
+const reasonOf = (error: z.ZodError) =>
+  error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+
+/** The wire form of `value` (JSON-safe: non-finite metrics as strings); throws InvalidMessage. */
+export function encodeMessage<S extends z.ZodType>(
+  schema: S,
+  value: z.output<S>,
+  what = "message",
+): z.input<S> {
+  const r = z.safeEncode(schema, value);
+  if (!r.success) throw new InvalidMessage(what, reasonOf(r.error));
+  return r.data;
+}
 
 /** Parses a raw payload (bytes or text) against a schema, with a one-line reason on failure. */
 export function decode<S extends z.ZodType>(
@@ -131,6 +222,5 @@ export function decode<S extends z.ZodType>(
   }
   const r = schema.safeParse(data);
   if (r.success) return { ok: true, value: r.data };
-  const first = r.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-  return { ok: false, error: first.join("; ") };
+  return { ok: false, error: reasonOf(r.error) };
 }

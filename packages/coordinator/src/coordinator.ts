@@ -1,14 +1,19 @@
-import type { ControlMessage, CoordinatorBus, Exhausted, Heartbeat, TrialEvent } from "@mtl/bus";
-import { createPruner, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
 import {
-  type Experiment,
-  type FinalMetrics,
-  isTerminal,
-  type MetricPoint,
-  methodOf,
-  type TrialConfig,
-} from "@mtl/spec";
-import type { Store, SweepRow, TrialRow } from "@mtl/store";
+  type ControlMessage,
+  type CoordinatorBus,
+  DeferredEvent,
+  type EventContext,
+  type Exhausted,
+  encodeMessage,
+  type Heartbeat,
+  type Rejected,
+  TrialEvent,
+  type WithheldMessage,
+} from "@mtl/bus";
+import { createPruner, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
+import { type Experiment, isTerminal, type MetricPoint, methodOf } from "@mtl/spec";
+import type { Store, SweepRow, Transition, TrialRow } from "@mtl/store";
+import { objectiveVerdict } from "./result.ts";
 import { sweepSampler } from "./sweep-sampler.ts";
 import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
 
@@ -26,6 +31,13 @@ export interface CoordinatorOptions {
   requeueRunning: boolean;
   /** A worker whose heartbeat is older than this is gone. @default 15000 */
   workerTimeoutMs?: number;
+  /**
+   * How often the bus's queue is compared with the store (not on the embedded path): a queued
+   * trial the bus lost is published again, and a running one whose worker is gone and that the
+   * bus no longer holds (its delivery was settled by a run that had lost it) is requeued as lost.
+   * @default 5000
+   */
+  reconcileMs?: number;
   log?: (line: string) => void;
   /** Called after every change, for progress displays. */
   onChange?: () => void;
@@ -38,16 +50,24 @@ export interface SweepSummary {
 }
 
 /**
+ * A result that waits for its epochs is delivered again about once a second; after this many
+ * deliveries it is decided without them (the trial fails rather than waiting forever).
+ */
+const LAST_CHANCE_DELIVERIES = 30;
+
+/**
  * Runs one sweep: asks the sampler for trials, dispatches them on the bus, writes every event to
  * the store (acknowledging only after the commit), prunes with the pruner, and ends when the
  * sampler is exhausted and no trial is outstanding. The same code serves the embedded and the
- * NATS paths; only the bus differs.
+ * NATS paths; only the bus differs. What an event does to a trial is the store's transition (the
+ * rules in @mtl/spec's lifecycle); this class sends what the transition says to send.
  */
 export class Coordinator {
   private readonly store: Store;
   private readonly bus: CoordinatorBus;
   private readonly experiment: Experiment;
   private readonly sweepId: number;
+  private readonly uid: string;
   private readonly sampler: Sampler;
   private readonly pruner: Pruner;
   private readonly objective: ReturnType<typeof objectiveOf>;
@@ -56,10 +76,20 @@ export class Coordinator {
   private readonly known = new Map<number, TrialHistory>();
   private readonly open = new Set<number>();
   private readonly touched = new Set<number>();
-  /** Trials running on a worker as far as the events tell: trial id → run id. */
+  /** Trials running on a worker as far as the events tell: trial id → the holder's run id. */
   private readonly live = new Map<number, string>();
+  /** Trials a worker took off the queue unrun while the sweep was paused: to publish again. */
+  private readonly withheld = new Set<number>();
+  /** Publishes so far, and the count at each trial's last publish (see `reconcile`). */
+  private published = 0;
+  private readonly publishedAt = new Map<number, number>();
+  /** Trials the last reconcile found missing from the bus (see `reconcile`). */
+  private missed = new Set<number>();
+  /** The gate last given to the bus: whether workers may start this sweep's trials. */
+  private gate: "running" | "paused" | undefined;
   private exhausted = false;
   private startedAt = Date.now();
+  private reconciledAt = Date.now();
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: CoordinatorOptions) {
@@ -67,6 +97,7 @@ export class Coordinator {
     this.bus = options.bus;
     this.experiment = options.experiment;
     this.sweepId = options.sweep.id;
+    this.uid = options.sweep.uid;
     this.sampler = sweepSampler(this.experiment);
     this.objective = objectiveOf(this.experiment);
     this.pruner = createPruner(
@@ -75,13 +106,11 @@ export class Coordinator {
       this.experiment.training.epochs,
       (v) => this.objective.scalar(v),
     );
-    this.bus.onEvent((e) => this.handle(e));
+    this.bus.onEvent((e, c) => this.handle(e, c));
     this.bus.onExhausted((x) => this.giveUp(x));
+    this.bus.onWithheld((w) => this.withhold(w));
     this.bus.onHeartbeat((h) => this.heartbeat(h));
-    this.bus.onRejected((r) => {
-      this.store.recordDeadLetter(r.source, r.payload, r.error);
-      this.changed();
-    });
+    this.bus.onRejected((r) => this.rejected(r));
   }
 
   get total(): number | undefined {
@@ -108,12 +137,11 @@ export class Coordinator {
     this.loadCurves();
     if (this.options.requeueRunning)
       for (const t of this.store.trialsOf(this.sweepId, ["running"]))
-        this.store.requeueTrial(t.id, "interrupted", "the run that held it stopped");
+        await this.effects(this.store.requeueTrial(t.id, "interrupted", "the run that held it stopped"));
     // Held by a worker since before this coordinator started: cancels must still reach it.
     for (const t of this.store.trialsOf(this.sweepId, ["running"])) if (t.runId) this.live.set(t.id, t.runId);
-    const inQueue = (await this.bus.queuedTrialIds?.()) ?? new Set<number>();
-    for (const t of this.store.trialsOf(this.sweepId, ["queued"]))
-      if (!inQueue.has(t.id)) await this.publish(t);
+    await this.syncGate();
+    await this.reconcile(false);
     if (this.store.sweepStatus(this.sweepId) !== "paused")
       this.store.setSweepStatus(this.sweepId, "running", this.sampler.total);
     const sweeper = setInterval(() => this.sweepStale(), 1000);
@@ -123,8 +151,17 @@ export class Coordinator {
       while (!signal.aborted) {
         const status = this.store.sweepStatus(this.sweepId);
         if (status === "cancelled") return this.summary("stopped");
-        if (status !== "paused") await this.fill();
+        if (await this.syncGate()) await this.reconcile(false); // resumed: what waited goes out again
+        if (status !== "paused") {
+          await this.fill();
+          await this.publishWithheld();
+        }
         this.forwardCancels();
+        if (
+          !this.options.requeueRunning &&
+          Date.now() - this.reconciledAt > (this.options.reconcileMs ?? 5000)
+        )
+          await this.reconcile(true);
         if (this.exhausted && this.outstanding() === 0) {
           this.store.setSweepStatus(this.sweepId, "completed", this.store.trialsOf(this.sweepId).length);
           this.changed();
@@ -144,6 +181,65 @@ export class Coordinator {
       signal.removeEventListener("abort", onAbort);
       clearInterval(sweeper);
     }
+  }
+
+  /** Tells the bus whether this sweep's queued trials may start; true when it just resumed. */
+  private async syncGate(): Promise<boolean> {
+    const status = this.store.sweepStatus(this.sweepId) === "paused" ? "paused" : "running";
+    if (status === this.gate) return false;
+    const resumed = this.gate === "paused";
+    await this.bus.setSweepGate(this.uid, { status });
+    this.gate = status;
+    return resumed;
+  }
+
+  /**
+   * Compares the bus's queue with the store: queued trials the bus does not hold are published
+   * (unless paused: those wait for the resume); with `lost`, running trials whose worker is gone
+   * and that the bus does not hold either are requeued as lost. A trial published since the scan
+   * began is skipped: an event handler republished it meanwhile. In the periodic check (`lost`),
+   * a trial must be missing from two scans in a row: a scan while nats-server recovers its store
+   * can miss a message that is there.
+   */
+  private async reconcile(lost: boolean): Promise<void> {
+    this.reconciledAt = Date.now();
+    if (!this.bus.queuedTrialIds) return;
+    const mark = this.published;
+    let inQueue: Set<number>;
+    try {
+      // The periodic look must not hold the loop up while events lag (a server restart).
+      inQueue = await this.bus.queuedTrialIds(lost ? { waitMs: 10_000 } : {});
+    } catch (error) {
+      this.log(`looking at the queue: ${(error as Error).message}`);
+      return;
+    }
+    const fresh = (id: number) => (this.publishedAt.get(id) ?? -1) > mark;
+    const missedBefore = this.missed;
+    this.missed = new Set();
+    const missing = (id: number) => {
+      if (inQueue.has(id) || fresh(id)) return false;
+      this.missed.add(id);
+      return !lost || missedBefore.has(id);
+    };
+    if (this.store.sweepStatus(this.sweepId) !== "paused")
+      for (const t of this.store.trialsOf(this.sweepId, ["queued"]))
+        if (missing(t.id)) {
+          this.withheld.delete(t.id);
+          await this.publish(t);
+        }
+    if (!lost) return;
+    const gone = new Set(
+      this.store
+        .listWorkers()
+        .filter((w) => w.state === "gone")
+        .map((w) => w.name),
+    );
+    for (const t of this.store.trialsOf(this.sweepId, ["running"]))
+      if (t.worker && gone.has(t.worker) && missing(t.id)) {
+        const why = `worker ${t.worker} is gone and the bus holds the trial no more`;
+        this.log(`trial ${t.number}: ${why}`);
+        await this.effects(this.store.requeueTrial(t.id, "lost", why));
+      }
   }
 
   /** Per-epoch objective values of the trials already in the store, for pruners after a restart. */
@@ -236,101 +332,147 @@ export class Coordinator {
     this.changed();
   }
 
+  /** Trials withheld while the sweep was paused, published again now that it runs. */
+  private async publishWithheld(): Promise<void> {
+    for (const id of [...this.withheld]) {
+      this.withheld.delete(id);
+      const t = this.store.trial(id);
+      if (t?.state === "queued") await this.publish(t);
+    }
+  }
+
+  /** Queues a trial on the bus, with the attempts it has left as its delivery budget. */
   private publish(t: TrialRow): Promise<void> {
+    this.publishedAt.set(t.id, ++this.published);
     return this.bus.publishTrial({
       kind: "trial",
+      sweep: this.uid,
       sweepId: this.sweepId,
       trialId: t.id,
       number: t.number,
       pool: this.experiment.sweep.pool,
-      config: t.config as TrialConfig,
+      maxDeliveries: Math.max(1, this.store.attemptsLeft(t.id)),
+      config: t.config,
     });
   }
 
   /** Writes one event to the store; the bus acknowledges it once this returns. */
-  private async handle(e: TrialEvent): Promise<void> {
-    this.touched.add(e.trialId);
-    const t = this.store.trial(e.trialId);
+  private async handle(e: TrialEvent, context: EventContext): Promise<void> {
+    const t = e.sweep === this.uid ? this.store.trial(e.trialId) : undefined;
     if (!t || t.sweepId !== this.sweepId) {
-      if (!t) this.store.recordDeadLetter("events", JSON.stringify(e), `no trial ${e.trialId}`);
+      const why =
+        e.sweep === this.uid
+          ? `no trial ${e.trialId} in this sweep`
+          : `event of sweep ${e.sweep}, not this one`;
+      this.store.recordDeadLetter("events", this.payloadOf(e), why);
       return;
     }
+    this.touched.add(t.id);
+    let r: Transition;
     switch (e.kind) {
-      case "started": {
-        const r = this.store.startTrial(t.id, { runId: e.runId, worker: e.worker, backend: e.backend });
-        if (r.applied) this.live.set(t.id, e.runId);
-        else if (isTerminal(r.trial.state))
-          await this.control({ kind: "cancel", trialId: t.id, runId: e.runId });
+      case "started":
+        r = this.store.startTrial(t.id, { runId: e.runId, worker: e.worker, backend: e.backend });
         break;
-      }
-      case "epoch": {
-        const r = this.store.recordEpochs(t.id, e.runId, e.reports);
-        if (!r.applied) {
-          // A run that is not the trial's current one is still training (a lease lost to a
-          // slow worker, a finished or cancelled trial): stop it so one trial never runs twice.
-          if (r.trial.runId !== e.runId || isTerminal(r.trial.state))
-            await this.control({ kind: "cancel", trialId: t.id, runId: e.runId });
-          break;
-        }
-        for (const report of e.reports) {
-          const values = this.objective.extractEpoch(report.metrics);
-          if (!values) continue;
-          const curve = this.curves.get(t.id) ?? [];
-          curve.push({ epoch: report.epoch, values });
-          this.curves.set(t.id, curve);
-          const value = this.objective.scalar(values);
-          if (
-            this.pruner.shouldPrune(
-              { configKey: t.configKey, seed: t.seed, epoch: report.epoch, value },
-              () => this.history(),
-            )
-          ) {
-            await this.control({ kind: "prune", trialId: t.id, runId: e.runId });
-            break;
-          }
-        }
+      case "epoch":
+        r = this.store.recordEpochs(t.id, e.runId, e.reports);
+        if (r.applied && r.trial.state === "running" && r.trial.runId === e.runId)
+          await this.prune(r.trial, e);
         break;
-      }
-      case "completed": {
-        this.live.delete(t.id);
-        const final = e.final as FinalMetrics;
-        const r = this.store.completeTrial(t.id, e.runId, {
-          final,
-          backend: e.backend,
-          objective: this.objective.extract(final),
-        });
-        // Another attempt of this trial may still be training: stop it.
-        if (r.applied && r.trial.runId !== t.runId && t.runId)
-          await this.control({ kind: "cancel", trialId: t.id, runId: t.runId });
+      case "completed":
+        r = this.store.completeTrial(
+          t.id,
+          e.runId,
+          {
+            final: e.final,
+            epochs: e.epochs,
+            backend: e.backend,
+            ...objectiveVerdict(this.objective, this.experiment.sweep.objective.split, e.final),
+          },
+          { lastChance: context.deliveries >= LAST_CHANCE_DELIVERIES },
+        );
         break;
-      }
       case "failed":
-        this.live.delete(t.id);
-        this.store.failTrial(t.id, e.runId, e.error, e.retryable);
+        r = this.store.failTrial(t.id, e.runId, e.error, e.retryable);
         break;
       case "stopped":
-        this.live.delete(t.id);
-        if (e.status === "pruned") this.store.pruneTrial(t.id, e.runId, e.epoch);
-        else if (e.status === "cancelled") this.store.cancelTrial(t.id);
-        else if (t.runId === e.runId)
-          this.store.requeueTrial(t.id, "interrupted", `worker ${e.worker} stopped`);
+        r = this.store.stopTrial(t.id, e.runId, e.status, e.epoch);
         break;
     }
+    if (r.verdict === "reject")
+      this.store.recordDeadLetter("events", this.payloadOf(e), r.reason ?? "rejected");
+    await this.effects(r);
     // An epoch changes no trial's state, so it needs no turn of the scheduling loop (which
     // queries the store): watchers are told, the loop is not woken.
     if (e.kind === "epoch") this.options.onChange?.();
     else this.changed();
   }
 
+  private payloadOf(e: TrialEvent): string {
+    return JSON.stringify(encodeMessage(TrialEvent, e));
+  }
+
+  /** Sends what a transition says to send: stop orders, the trial again, or "later" (deferred). */
+  private async effects(r: Transition): Promise<void> {
+    if (r.verdict === "defer") throw new DeferredEvent(r.reason ?? "deferred");
+    const t = r.trial;
+    if (t.state === "running" && t.runId) this.live.set(t.id, t.runId);
+    else this.live.delete(t.id);
+    for (const o of r.orders) await this.control({ kind: o.kind, trialId: t.id, runId: o.runId });
+    if (r.republish) await this.publish(t);
+    // Idempotent, so also after a duplicate: a marker a failed write left out is written then.
+    if (isTerminal(t.state)) await this.bus.trialFinished(this.uid, t.id);
+  }
+
+  /** Asks the pruner about the holder's new epochs; a prune goes to that run. */
+  private async prune(t: TrialRow, e: Extract<TrialEvent, { kind: "epoch" }>): Promise<void> {
+    for (const report of e.reports) {
+      const values = this.objective.extractEpoch(report.metrics);
+      if (!values) continue;
+      const curve = this.curves.get(t.id) ?? [];
+      curve.push({ epoch: report.epoch, values });
+      this.curves.set(t.id, curve);
+      const value = this.objective.scalar(values);
+      const query = { configKey: t.configKey, seed: t.seed, epoch: report.epoch, value };
+      if (this.pruner.shouldPrune(query, () => this.history())) {
+        await this.control({ kind: "prune", trialId: t.id, runId: e.runId });
+        return;
+      }
+    }
+  }
+
   /** The bus gave up on a trial after its maximum deliveries: a dead letter, and the trial fails. */
   private async giveUp(x: Exhausted): Promise<void> {
     const error = `delivered ${x.deliveries} times without finishing`;
     this.store.recordDeadLetter(x.source, x.payload, error);
-    const t = this.store.trial(x.trialId);
-    if (t && t.sweepId === this.sweepId) {
-      this.live.delete(t.id);
-      this.store.giveUpTrial(t.id, error);
-    }
+    const t = x.sweep === this.uid ? this.store.trial(x.trialId) : undefined;
+    if (t && t.sweepId === this.sweepId) await this.effects(this.store.giveUpTrial(t.id, error));
+    this.changed();
+  }
+
+  /** A worker took a queued trial of this (paused) sweep off the queue: publish it on resume. */
+  private withhold(w: WithheldMessage): void {
+    const t = w.sweep === this.uid ? this.store.trial(w.trialId) : undefined;
+    if (!t || t.sweepId !== this.sweepId) return;
+    this.withheld.add(t.id);
+    this.store.event(
+      this.sweepId,
+      t.id,
+      "trial.withheld",
+      `trial ${t.number} held back: the sweep is paused`,
+    );
+    this.changed();
+  }
+
+  /**
+   * A message that failed validation: a dead letter. If it was an event of one of this sweep's
+   * runs, that run's trial fails with the reason (only if the run holds it: the store decides).
+   */
+  private async rejected(r: Rejected): Promise<void> {
+    this.store.recordDeadLetter(r.source, r.payload, r.error);
+    const id = r.identity;
+    const t = id && id.sweep === this.uid ? this.store.trial(id.trialId) : undefined;
+    if (id && t && t.sweepId === this.sweepId)
+      await this.effects(this.store.rejectEvent(t.id, id.runId, r.error));
     this.changed();
   }
 
@@ -346,16 +488,26 @@ export class Coordinator {
       if (running.has(id) || this.store.trial(id)?.state !== "cancelled") continue;
       this.live.delete(id);
       void this.control({ kind: "cancel", trialId: id, runId });
+      this.bus.trialFinished(this.uid, id).catch((e) => this.log(`trial ${id}: ${(e as Error).message}`));
     }
   }
 
+  /** Heartbeats arrive on a transport callback: a store error here is logged, never thrown. */
   private heartbeat(h: Heartbeat) {
-    recordHeartbeat(this.store, h);
+    try {
+      recordHeartbeat(this.store, h);
+    } catch (error) {
+      this.log(`heartbeat of ${h.name}: ${(error as Error).message}`);
+    }
     this.changed();
   }
 
   /** Workers silent for longer than the timeout are marked gone (their leases expire on the bus). */
   private sweepStale() {
-    markStaleWorkers(this.store, this.options.workerTimeoutMs ?? 15000);
+    try {
+      markStaleWorkers(this.store, this.options.workerTimeoutMs ?? 15000);
+    } catch (error) {
+      this.log(`stale workers: ${(error as Error).message}`);
+    }
   }
 }

@@ -6,8 +6,10 @@ export { recordOf } from "./dashboard/records.ts";
 export { createDashboardService, type DashboardServiceOptions } from "./dashboard/service.ts";
 export { loadSnapshot, loadTrialDetail, seriesOf } from "./dashboard/snapshot.ts";
 export { filterTrials, pageOf, sortTrials } from "./dashboard/trials-page.ts";
-export { SweepRouter } from "./router.ts";
+export { objectiveVerdict } from "./result.ts";
+export { SweepRouter, type SweepRouterOptions } from "./router.ts";
 export {
+  connectCoordinatorBus,
   DEFAULT_NATS_PARALLELISM,
   type DistributedOptions,
   runDistributed,

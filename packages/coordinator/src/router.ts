@@ -1,92 +1,165 @@
 import {
   type CoordinatorBus,
   DeferredEvent,
+  type EventContext,
   type Exhausted,
+  encodeMessage,
   type Heartbeat,
   type Rejected,
-  type TrialEvent,
+  TrialEvent,
+  type WithheldMessage,
 } from "@mtl/bus";
-import { isTerminal } from "@mtl/spec";
-import type { Store } from "@mtl/store";
+import type { Store, SweepRow, Transition } from "@mtl/store";
 import { recordHeartbeat } from "./workers.ts";
 
 type Handler<T> = (value: T) => Promise<void> | void;
+type EventHandler = (e: TrialEvent, c: EventContext) => Promise<void> | void;
+
+interface Route {
+  event?: EventHandler;
+  exhausted?: Handler<Exhausted>;
+  withheld?: Handler<WithheldMessage>;
+  rejected?: Handler<Rejected>;
+}
 
 export interface SweepRouterOptions {
   /** Called after a heartbeat or a rejected message was recorded. */
   onChange?: () => void;
+  log?: (line: string) => void;
 }
 
 /**
  * Shares one bus among the coordinators of several sweeps in one process (`mtl coordinator`
- * resumes every unfinished sweep of its store). Each event goes to the coordinator of its trial's
- * sweep; heartbeats and rejected messages are recorded once; an event of a sweep that no
- * coordinator here runs is deferred (delivered again later), unless its trial is finished.
+ * resumes every unfinished sweep of its store). Messages are routed by the sweep identity they
+ * carry (a UUID per sweep, unique across databases): one of a sweep this database does not have
+ * is a dead letter; one of an unfinished sweep no coordinator here runs yet is deferred
+ * (delivered again later); one of a finished sweep is applied by the store's rules directly
+ * (they stop whatever still trains). Heartbeats are recorded once.
  */
 export class SweepRouter {
-  private readonly events = new Map<number, Handler<TrialEvent>>();
-  private readonly exhausted = new Map<number, Handler<Exhausted>>();
+  private readonly routes = new Map<string, Route>();
+  private readonly log: (line: string) => void;
 
   constructor(
     private readonly store: Store,
     private readonly bus: CoordinatorBus,
-    options: SweepRouterOptions = {},
+    private readonly options: SweepRouterOptions = {},
   ) {
-    bus.onEvent((e) => this.routeEvent(e));
+    this.log = options.log ?? (() => {});
+    bus.onEvent((e, c) => this.routeEvent(e, c));
     bus.onExhausted((x) => this.routeExhausted(x));
+    bus.onWithheld((w) => this.routes.get(w.sweep)?.withheld?.(w));
     bus.onHeartbeat((h: Heartbeat) => {
-      recordHeartbeat(store, h);
+      try {
+        recordHeartbeat(store, h);
+      } catch (error) {
+        this.log(`heartbeat of ${h.name}: ${(error as Error).message}`);
+      }
       options.onChange?.();
     });
-    bus.onRejected((r: Rejected) => {
-      store.recordDeadLetter(r.source, r.payload, r.error);
-      options.onChange?.();
-    });
+    bus.onRejected((r) => this.routeRejected(r));
   }
 
   /** The bus as one sweep's coordinator sees it; `close()` detaches that sweep. */
-  forSweep(sweepId: number): CoordinatorBus {
+  forSweep(sweep: SweepRow): CoordinatorBus {
     const { bus } = this;
+    const route: Route = {};
+    this.routes.set(sweep.uid, route);
     return {
       publishTrial: (m) => bus.publishTrial(m),
       publishControl: (m) => bus.publishControl(m),
-      onEvent: (h) => void this.events.set(sweepId, h),
-      onExhausted: (h) => void this.exhausted.set(sweepId, h),
+      setSweepGate: (uid, gate) => bus.setSweepGate(uid, gate),
+      trialFinished: (uid, id) => bus.trialFinished(uid, id),
+      onEvent: (h) => {
+        route.event = h;
+      },
+      onExhausted: (h) => {
+        route.exhausted = h;
+      },
+      onWithheld: (h) => {
+        route.withheld = h;
+      },
+      onRejected: (h) => {
+        route.rejected = h;
+      },
       onHeartbeat: () => {},
-      onRejected: () => {},
-      queuedTrialIds: bus.queuedTrialIds ? () => bus.queuedTrialIds!() : undefined,
+      queuedTrialIds: bus.queuedTrialIds ? (o) => bus.queuedTrialIds!(o) : undefined,
       serveDashboard: (service) => bus.serveDashboard(service),
       close: async () => {
-        this.events.delete(sweepId);
-        this.exhausted.delete(sweepId);
+        if (this.routes.get(sweep.uid) === route) this.routes.delete(sweep.uid);
       },
     };
   }
 
-  private async routeEvent(e: TrialEvent): Promise<void> {
-    const t = this.store.trial(e.trialId);
-    if (!t) {
-      // Someone queued a trial this store never planned: record it, and stop whoever trains it.
-      this.store.recordDeadLetter("events", JSON.stringify(e), `no trial ${e.trialId}`);
-      if (e.kind === "started")
-        await this.bus.publishControl({ kind: "cancel", trialId: e.trialId, runId: e.runId });
+  private async routeEvent(e: TrialEvent, c: EventContext): Promise<void> {
+    const handler = this.routes.get(e.sweep)?.event;
+    if (handler) return handler(e, c);
+    const sweep = this.store.sweepByUid(e.sweep);
+    if (!sweep) {
+      this.store.recordDeadLetter(
+        "events",
+        JSON.stringify(encodeMessage(TrialEvent, e)),
+        `event of sweep ${e.sweep}, which this database does not have`,
+      );
       return;
     }
-    const handler = this.events.get(t.sweepId);
-    if (handler) return handler(e);
-    if (!isTerminal(t.state))
-      throw new DeferredEvent(`sweep ${t.sweepId} has no coordinator in this process`);
-    // A finished trial still training somewhere (a redelivery): stop it; nothing else changes.
-    if (e.kind === "started" || e.kind === "epoch")
-      await this.bus.publishControl({ kind: "cancel", trialId: t.id, runId: e.runId });
+    if (sweep.status === "running" || sweep.status === "paused")
+      throw new DeferredEvent(`sweep ${sweep.id} has no coordinator in this process yet`);
+    await this.settle(sweep, e);
+  }
+
+  /** An event of a finished sweep: the store's rules apply as ever (they refuse, record, and stop runs). */
+  private async settle(sweep: SweepRow, e: TrialEvent): Promise<void> {
+    const t = this.store.trial(e.trialId);
+    let r: Transition | undefined;
+    if (t && t.sweepId === sweep.id)
+      switch (e.kind) {
+        case "started":
+          r = this.store.startTrial(t.id, { runId: e.runId, worker: e.worker, backend: e.backend });
+          break;
+        case "epoch":
+          r = this.store.recordEpochs(t.id, e.runId, e.reports);
+          break;
+        case "completed":
+          r = this.store.completeTrial(t.id, e.runId, {
+            final: e.final,
+            epochs: e.epochs,
+            backend: e.backend,
+          });
+          break;
+        case "failed":
+          r = this.store.failTrial(t.id, e.runId, e.error, e.retryable);
+          break;
+        case "stopped":
+          r = this.store.stopTrial(t.id, e.runId, e.status, e.epoch);
+          break;
+      }
+    if (!r || r.verdict === "reject")
+      this.store.recordDeadLetter(
+        "events",
+        JSON.stringify(encodeMessage(TrialEvent, e)),
+        r?.reason ?? `no trial ${e.trialId} in sweep ${sweep.id}`,
+      );
+    for (const o of r?.orders ?? [])
+      await this.bus.publishControl({ kind: o.kind, trialId: e.trialId, runId: o.runId });
   }
 
   private async routeExhausted(x: Exhausted): Promise<void> {
-    const t = this.store.trial(x.trialId);
-    const handler = t && this.exhausted.get(t.sweepId);
+    const handler = this.routes.get(x.sweep)?.exhausted;
     if (handler) return handler(x);
     const error = `delivered ${x.deliveries} times without finishing`;
     this.store.recordDeadLetter(x.source, x.payload, error);
-    if (t) this.store.giveUpTrial(t.id, error);
+    const sweep = this.store.sweepByUid(x.sweep);
+    const t = sweep && this.store.trial(x.trialId);
+    if (!t || t.sweepId !== sweep.id) return;
+    for (const o of this.store.giveUpTrial(t.id, error).orders)
+      await this.bus.publishControl({ kind: o.kind, trialId: t.id, runId: o.runId });
+  }
+
+  private async routeRejected(r: Rejected): Promise<void> {
+    const handler = r.identity && this.routes.get(r.identity.sweep)?.rejected;
+    if (handler) return handler(r);
+    this.store.recordDeadLetter(r.source, r.payload, r.error);
+    this.options.onChange?.();
   }
 }

@@ -2,14 +2,16 @@
  * The coordinator service of the distributed path: one process that talks to `mtl worker`
  * processes over NATS JetStream, runs a Coordinator per sweep (the same Coordinator, scheduler and
  * store as the embedded path; only the bus differs, and running trials are left to their workers'
- * leases instead of being requeued) and answers the dashboard.
+ * leases instead of being requeued) and answers the dashboard. It holds its namespace's lock on
+ * the server for as long as it runs (a second coordinator of the namespace is refused).
  */
-import { type NatsBusOptions, NatsCoordinatorBus } from "@mtl/bus";
+import { NatsCoordinatorBus, type NatsCoordinatorOptions } from "@mtl/bus";
 import { type Experiment, ExperimentSpec } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
 import { Coordinator, type SweepSummary } from "./coordinator.ts";
 import { createDashboardService } from "./dashboard/service.ts";
 import { SweepRouter } from "./router.ts";
+import { sleep } from "./sleep.ts";
 import { markStaleWorkers } from "./workers.ts";
 
 /** Trials queued ahead on NATS when the experiment does not say: enough to keep a few workers busy. */
@@ -17,7 +19,10 @@ export const DEFAULT_NATS_PARALLELISM = 16;
 
 export interface DistributedOptions {
   store: Store;
-  nats: NatsBusOptions;
+  /** How to connect (ignored when `bus` is given). */
+  nats: NatsCoordinatorOptions;
+  /** A bus already connected (and so holding the namespace), e.g. to be refused before planning. */
+  bus?: NatsCoordinatorBus;
   /**
    * Run this sweep only and return when it ends (`mtl run --nats`). Without it, every unfinished
    * sweep of the store runs, and sweeps added later are picked up, until `signal` aborts
@@ -35,14 +40,32 @@ export interface DistributedOptions {
   onChange?: () => void;
 }
 
+/** Connects the coordinator's bus: takes the namespace's lock, or throws NamespaceHeld. */
+export function connectCoordinatorBus(nats: NatsCoordinatorOptions): Promise<NatsCoordinatorBus> {
+  return NatsCoordinatorBus.connect(nats);
+}
+
 /**
- * Connects to NATS, answers the dashboard's requests, and runs coordinators until done. Returns
- * the summaries of the sweeps that ended or were stopped.
+ * Connects to NATS (unless given a bus), answers the dashboard's requests, and runs coordinators
+ * until done. Returns the summaries of the sweeps that ended or were stopped.
  */
 export async function runDistributed(o: DistributedOptions): Promise<SweepSummary[]> {
   const log = o.log ?? (() => {});
-  const bus = await NatsCoordinatorBus.connect({ ...o.nats, log: o.nats.log ?? log });
-  const router = new SweepRouter(o.store, bus, { onChange: o.onChange });
+  // The lock lost to another coordinator stops every sweep here.
+  const lost = new AbortController();
+  const bus =
+    o.bus ??
+    (await connectCoordinatorBus({
+      ...o.nats,
+      log: o.nats.log ?? log,
+      onLockLost: () => {
+        o.nats.onLockLost?.();
+        lost.abort();
+      },
+    }));
+  const signal = AbortSignal.any([o.signal, lost.signal]);
+  log(`holding namespace "${bus.topology.namespace}" on the NATS server`);
+  const router = new SweepRouter(o.store, bus, { onChange: o.onChange, log });
   const coordinators = new Set<Coordinator>();
   bus.serveDashboard(
     createDashboardService(o.store, {
@@ -59,7 +82,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
   const summaries: SweepSummary[] = [];
 
   const start = (sweep: SweepRow, experiment: Experiment) => {
-    const sweepBus = router.forSweep(sweep.id);
+    const sweepBus = router.forSweep(sweep);
     const coordinator = new Coordinator({
       store: o.store,
       bus: sweepBus,
@@ -74,7 +97,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
     log(`coordinating sweep ${sweep.id} (${sweep.name})`);
     coordinators.add(coordinator);
     const done = coordinator
-      .run(o.signal)
+      .run(signal)
       .then((s) => {
         summaries.push(s);
         log(`sweep ${sweep.id} ${s.status}`);
@@ -92,11 +115,18 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
   try {
     if (o.only) {
       await start(o.only.sweep, o.only.experiment);
+      if (lost.signal.aborted) throw new Error("another coordinator took this namespace over");
       return summaries;
     }
-    const stale = setInterval(() => markStaleWorkers(o.store, o.workerTimeoutMs ?? 15_000), 1000);
+    const stale = setInterval(() => {
+      try {
+        markStaleWorkers(o.store, o.workerTimeoutMs ?? 15_000);
+      } catch (error) {
+        log(`stale workers: ${(error as Error).message}`);
+      }
+    }, 1000);
     try {
-      while (!o.signal.aborted) {
+      while (!signal.aborted) {
         for (const sweep of o.store.listSweeps()) {
           if (running.has(sweep.id) || (sweep.status !== "running" && sweep.status !== "paused")) continue;
           const parsed = ExperimentSpec.safeParse(sweep.spec);
@@ -107,19 +137,10 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
           // A failure of one sweep's coordinator is reported, not fatal to the others.
           start(sweep, parsed.data).catch((e) => log(`sweep ${sweep.id}: ${(e as Error).message}`));
         }
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, o.pollMs ?? 1000);
-          o.signal.addEventListener(
-            "abort",
-            () => {
-              clearTimeout(t);
-              resolve();
-            },
-            { once: true },
-          );
-        });
+        await sleep(o.pollMs ?? 1000, signal);
       }
       await Promise.allSettled(running.values());
+      if (lost.signal.aborted) throw new Error("another coordinator took this namespace over");
       return summaries;
     } finally {
       clearInterval(stale);
@@ -134,7 +155,7 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
  * run command treats both alike. Workers are separate `mtl worker` processes; `workers` and
  * `backend` are theirs to choose and ignored here.
  */
-export function sweepOverNats(nats: NatsBusOptions, parallelism?: number) {
+export function sweepOverNats(nats: NatsCoordinatorOptions, parallelism?: number, bus?: NatsCoordinatorBus) {
   return async (o: {
     store: Store;
     experiment: Experiment;
@@ -146,6 +167,7 @@ export function sweepOverNats(nats: NatsBusOptions, parallelism?: number) {
     const [summary] = await runDistributed({
       store: o.store,
       nats,
+      bus,
       only: { sweep: o.sweep, experiment: o.experiment },
       parallelism,
       signal: o.signal,

@@ -135,7 +135,12 @@ export function buildFixture(): {
     const runId = `run-${i}`;
     store.startTrial(w(i).id, { runId, worker: "local-1", backend: "wasm" });
     for (let e = 1; e <= 3; e++) store.recordEpoch(w(i).id, runId, epoch(e, acc, mse, weightsOf(i)));
-    store.completeTrial(w(i).id, runId, { final: final(acc, mse), backend: "wasm", objective: [acc] });
+    store.completeTrial(w(i).id, runId, {
+      final: final(acc, mse),
+      epochs: 3,
+      backend: "wasm",
+      objective: [acc],
+    });
   }
   store.startTrial(w(5).id, { runId: "run-5a", worker: "gpu-1", backend: "tensorflow-gpu" });
   store.failTrial(w(5).id, "run-5a", "NaN loss at epoch 2", true);

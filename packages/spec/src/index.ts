@@ -28,13 +28,27 @@ export {
 export { canonicalJson, fnv1a32, fnv1a64, sameValue, shortHash } from "./identity.ts";
 export {
   ATTEMPT_STATES,
+  type AttemptChange,
+  type AttemptFacts,
   type AttemptState,
+  attemptsLeft,
+  attemptsUsed,
+  COUNTED_ATTEMPT_STATES,
+  type Decision,
+  decide,
   isTerminal,
+  type LifecycleEvent,
+  type RunOrder,
+  type RunRole,
+  roleOf,
   SWEEP_STATUSES,
   type SweepStatus,
   TERMINAL_STATES,
   TRIAL_STATES,
+  type TrialChange,
+  type TrialFacts,
   type TrialState,
+  type Verdict,
 } from "./lifecycle.ts";
 export { BASELINE_STRATEGY, isSingleTask, methodOf, SINGLE_TASK } from "./method.ts";
 export { Rng, type RngState, rngStream } from "./rng.ts";

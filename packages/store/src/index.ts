@@ -1,3 +1,5 @@
+export { holderGone, LockHeld, type LockOwner, pidAlive } from "./locks.ts";
+export { parseNumbers, stringifyNumbers } from "./numbers.ts";
 export { type Db, MIGRATIONS_FOLDER, type OpenOptions, openDatabase, ResultsFileError } from "./open.ts";
 export * as schema from "./schema.ts";
 export {
@@ -6,6 +8,7 @@ export {
   type EventRow,
   type MetricRow,
   type PlannedRow,
+  type RunResult,
   Store,
   type SweepRow,
   type SweepTiming,

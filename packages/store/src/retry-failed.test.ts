@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExperimentSpec } from "@mtl/spec";
+import { ExperimentSpec, TrialConfig } from "@mtl/spec";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Store } from "./store.ts";
 
@@ -9,6 +9,16 @@ const experiment = ExperimentSpec.parse({
   name: "retry",
   dataset: { name: "classification" },
   tasks: [{ name: "a", kind: "classification", metric: "accuracy" }],
+});
+
+const config = TrialConfig.parse({
+  experiment: "retry",
+  dataset: { name: "classification" },
+  tasks: [{ name: "a", kind: "classification", metric: "accuracy" }],
+  model: {},
+  strategy: "equal",
+  training: {},
+  seed: 0,
 });
 
 let dir: string;
@@ -25,7 +35,7 @@ afterEach(() => {
 describe("retryFailedTrials", () => {
   it("queues failed trials again with fresh attempts and leaves the others", () => {
     const { sweep } = store.ensureSweep(experiment);
-    const planned = [0, 1].map((seed) => ({ configKey: "k", seed, method: "equal", params: {}, config: {} }));
+    const planned = [0, 1].map((seed) => ({ configKey: "k", seed, method: "equal", params: {}, config }));
     const [a, b] = store.planTrials(sweep.id, planned, 1);
     for (const [t, run] of [
       [a!, "r1"],
@@ -33,7 +43,7 @@ describe("retryFailedTrials", () => {
     ] as const)
       store.startTrial(t.id, { runId: run, worker: "w" });
     store.failTrial(a!.id, "r1", "csv: cannot read data.csv");
-    store.completeTrial(b!.id, "r2", { final: {} });
+    store.completeTrial(b!.id, "r2", { final: {}, epochs: 0 });
     store.setSweepStatus(sweep.id, "completed");
 
     const retried = store.retryFailedTrials(sweep.id, 1);

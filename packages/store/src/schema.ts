@@ -2,10 +2,49 @@
  * The results store's tables. Change this file, then `pnpm --filter @mtl/store db:generate`
  * writes a migration into drizzle/; `openStore` applies pending migrations on open.
  */
-import { SWEEP_STATUSES, TRIAL_STATES } from "@mtl/spec";
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { randomUUID } from "node:crypto";
+import {
+  ATTEMPT_STATES,
+  type Experiment,
+  type FinalMetrics,
+  SWEEP_STATUSES,
+  TRIAL_STATES,
+  type TrialConfig,
+} from "@mtl/spec";
+import {
+  customType,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+import { parseNumbers, stringifyNumbers } from "./numbers.ts";
 
+/** A JSON column typed as what this store writes into it (it is never written from outside). */
 const json = <T>(name: string) => text(name, { mode: "json" }).$type<T>();
+
+/**
+ * JSON whose numbers may be NaN or ±Infinity (final metrics): those are written as the strings
+ * "NaN", "Infinity" and "-Infinity" (plain JSON would turn them into null) and read back as numbers.
+ */
+const jsonNumbers = <T>(name: string) =>
+  customType<{ data: T; driverData: string }>({
+    dataType: () => "text",
+    toDriver: (value) => stringifyNumbers(value),
+    fromDriver: (value) => parseNumbers(value) as T,
+  })(name);
+
+/**
+ * A metric value. SQLite keeps ±Infinity in a REAL but turns NaN into NULL, so NULL is what NaN is
+ * stored as; the store's reads turn a NULL back into NaN (drizzle decodes no NULL itself).
+ */
+const metricValue = customType<{ data: number; driverData: number | null }>({
+  dataType: () => "real",
+  toDriver: (value) => (Number.isNaN(value) ? null : value),
+});
+
 const now = () => Date.now();
 
 export const experiments = sqliteTable("experiments", {
@@ -22,18 +61,23 @@ export const sweeps = sqliteTable(
     experimentId: integer("experiment_id")
       .notNull()
       .references(() => experiments.id),
+    /**
+     * The sweep's identity across databases (a UUID minted when it is planned): trials and events
+     * carry it, so a coordinator never takes another database's events for its own.
+     */
+    uid: text("uid").notNull().$defaultFn(randomUUID),
     name: text("name").notNull(),
     /** Hash of the spec without budget fields: the same file maps to the same sweep. */
     specKey: text("spec_key").notNull(),
     /** The validated experiment (defaults applied), as JSON. */
-    spec: json<unknown>("spec").notNull(),
+    spec: json<Experiment>("spec").notNull(),
     status: text("status", { enum: SWEEP_STATUSES }).notNull().default("running"),
     total: integer("total"),
     createdAt: integer("created_at").notNull().$defaultFn(now),
     updatedAt: integer("updated_at").notNull().$defaultFn(now),
     finishedAt: integer("finished_at"),
   },
-  (t) => [uniqueIndex("sweeps_spec_key").on(t.specKey)],
+  (t) => [uniqueIndex("sweeps_spec_key").on(t.specKey), uniqueIndex("sweeps_uid").on(t.uid)],
 );
 
 export const trials = sqliteTable(
@@ -49,9 +93,10 @@ export const trials = sqliteTable(
     seed: integer("seed").notNull(),
     method: text("method").notNull(),
     params: json<Record<string, unknown>>("params").notNull(),
-    config: json<unknown>("config").notNull(),
+    config: json<TrialConfig>("config").notNull(),
     state: text("state", { enum: TRIAL_STATES }).notNull().default("queued"),
     attempt: integer("attempt").notNull().default(0),
+    /** The retry budget: lost or failed attempts allowed (the experiment's `sweep.maxAttempts`). */
     maxAttempts: integer("max_attempts").notNull().default(3),
     /** Id of the execution that holds the trial now (one per delivery to a worker). */
     runId: text("run_id"),
@@ -61,7 +106,7 @@ export const trials = sqliteTable(
     epoch: integer("epoch").notNull().default(0),
     prunedEpoch: integer("pruned_epoch"),
     error: text("error"),
-    final: json<unknown>("final"),
+    final: jsonNumbers<FinalMetrics>("final"),
     /** Objective value(s) at the end, direction as in the experiment. */
     objective: json<number[]>("objective"),
     queuedAt: integer("queued_at").notNull().$defaultFn(now),
@@ -84,8 +129,8 @@ export const attempts = sqliteTable(
     runId: text("run_id").notNull(),
     worker: text("worker"),
     backend: text("backend"),
-    /** running, then how the attempt ended: completed, failed, pruned, cancelled or lost. */
-    state: text("state").notNull(),
+    /** running, then how the attempt ended (see ATTEMPT_STATES in @mtl/spec). */
+    state: text("state", { enum: ATTEMPT_STATES }).notNull(),
     error: text("error"),
     startedAt: integer("started_at").notNull().$defaultFn(now),
     endedAt: integer("ended_at"),
@@ -104,7 +149,8 @@ export const metrics = sqliteTable(
     task: text("task").notNull(),
     split: text("split").notNull(),
     name: text("name").notNull(),
-    value: real("value").notNull(),
+    /** NaN is stored as NULL (see metricValue). */
+    value: metricValue("value"),
   },
   (t) => [primaryKey({ columns: [t.trialId, t.attempt, t.epoch, t.task, t.split, t.name] })],
 );
@@ -144,4 +190,22 @@ export const deadLetters = sqliteTable("dead_letters", {
   source: text("source").notNull(),
   payload: text("payload").notNull(),
   error: text("error").notNull(),
+});
+
+/**
+ * Who coordinates this database's sweeps now: one row per lock name, with the holder's pid and
+ * host. A second runner refuses while the holder lives; a holder that died (same host, pid gone,
+ * or silent for long on another host) is taken over.
+ */
+export const locks = sqliteTable("locks", {
+  name: text("name").primaryKey(),
+  /** Random per holder: only the holder refreshes or releases its lock. */
+  token: text("token").notNull(),
+  pid: integer("pid").notNull(),
+  host: text("host").notNull(),
+  /** What holds it, for the message a refused runner prints (e.g. `mtl run experiments/x.ts`). */
+  what: text("what").notNull(),
+  acquiredAt: integer("acquired_at").notNull(),
+  /** Refreshed while the holder runs. */
+  seenAt: integer("seen_at").notNull(),
 });

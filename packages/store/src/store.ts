@@ -1,21 +1,42 @@
 import { createHash } from "node:crypto";
 import {
+  type AttemptFacts,
+  attemptsLeft,
+  attemptsUsed,
+  type Decision,
+  decide,
   type EpochReport,
   type Experiment,
   type FinalMetrics,
-  isTerminal,
+  type LifecycleEvent,
+  type RunOrder,
   type SweepStatus,
+  type TrialChange,
+  type TrialConfig,
   type TrialState,
+  type Verdict,
 } from "@mtl/spec";
 import type Database from "better-sqlite3";
-import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, type Placeholder, sql } from "drizzle-orm";
+import { holderGone, LockHeld, type LockOwner, thisProcess } from "./locks.ts";
 import { type Db, type OpenOptions, openDatabase } from "./open.ts";
-import { attempts, deadLetters, events, experiments, metrics, sweeps, trials, workers } from "./schema.ts";
+import {
+  attempts,
+  deadLetters,
+  events,
+  experiments,
+  locks,
+  metrics,
+  sweeps,
+  trials,
+  workers,
+} from "./schema.ts";
 
 export type SweepRow = typeof sweeps.$inferSelect;
 export type TrialRow = typeof trials.$inferSelect;
 export type AttemptRow = typeof attempts.$inferSelect;
-export type MetricRow = typeof metrics.$inferSelect;
+/** A stored metric; `value` may be NaN or ±Infinity. */
+export type MetricRow = Omit<typeof metrics.$inferSelect, "value"> & { value: number };
 export type WorkerRow = typeof workers.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
@@ -27,11 +48,20 @@ export interface SweepTiming {
   meanTrialMs: number | null;
 }
 
-/** What a transition did: `applied` is false when the trial's state made it a no-op (e.g. a duplicate). */
+/**
+ * What a transition did. `applied`: something was written (the trial, one of its attempts, or the
+ * event's epochs); `verdict` says why not otherwise (`ignore`: a duplicate or a late event,
+ * `defer`: handle it again later, `reject`: the run is no attempt of the trial, a dead letter).
+ * `orders` are the runs the caller must tell to stop; `republish`: the trial went back to the
+ * queue and the bus no longer holds it.
+ */
 export interface Transition {
   applied: boolean;
+  verdict: Verdict;
   trial: TrialRow;
   reason?: string;
+  orders: RunOrder[];
+  republish: boolean;
 }
 
 export interface PlannedRow {
@@ -39,7 +69,7 @@ export interface PlannedRow {
   seed: number;
   method: string;
   params: Record<string, unknown>;
-  config: unknown;
+  config: TrialConfig;
 }
 
 export interface WorkerInfo {
@@ -50,6 +80,18 @@ export interface WorkerInfo {
   devices?: string[];
   state?: "idle" | "busy" | "gone";
   currentTrial?: number | null;
+}
+
+/** A finished run's result, as its `completed` event carries it. */
+export interface RunResult {
+  final: FinalMetrics;
+  /** Epochs the run trained and reported: the result is kept only once all of them are stored. */
+  epochs: number;
+  backend?: string;
+  /** Objective value(s), when every part of it is finite. */
+  objective?: number[];
+  /** Set when the objective came out NaN or ±Infinity: the trial fails with this reason. */
+  objectiveError?: string;
 }
 
 /** Budget fields and `baselines` may change between runs of one sweep (both extend it). */
@@ -66,64 +108,191 @@ export function specKeyOf(experiment: Experiment): string {
 }
 
 /**
- * Reuses compiled statements by SQL text. drizzle prepares every query anew, and compiling the
- * same few statements again on every transition was most of a coordinator's time per trial.
+ * A placeholder in a prepared UPDATE's SET. drizzle's types take only values or SQL there, but a
+ * placeholder becomes a parameter bound to its column, so the column's encoder (JSON, NaN) applies.
  */
-function cacheStatements(sqlite: Database.Database): void {
-  const prepare = sqlite.prepare.bind(sqlite);
-  const cache = new Map<string, Database.Statement>();
-  sqlite.prepare = ((source: string) => {
-    let stmt = cache.get(source);
-    if (!stmt) {
-      stmt = prepare(source);
-      if (cache.size < 500) cache.set(source, stmt);
-    } else if (stmt.reader) stmt.raw(false); // drizzle turns raw mode on where it wants it
-    return stmt;
-  }) as typeof sqlite.prepare;
+const ph = <T>(name: string) => sql.placeholder(name) as Placeholder as unknown as T;
+
+/**
+ * The metrics columns as read: drizzle decodes no NULL, and a NULL value is a stored NaN (see
+ * metricValue in schema.ts), so the query itself turns it back into NaN.
+ */
+const metricColumns = {
+  trialId: metrics.trialId,
+  attempt: metrics.attempt,
+  epoch: metrics.epoch,
+  task: metrics.task,
+  split: metrics.split,
+  name: metrics.name,
+  value: sql<number>`coalesce(${metrics.value}, 'NaN')`.mapWith(Number),
+};
+
+/** Extra data an event carries for the store, beside what `decide` looks at. */
+interface Payload {
+  worker?: string;
+  backend?: string;
+  reports?: readonly EpochReport[];
+  result?: RunResult;
+  prunedEpoch?: number;
 }
 
 /**
- * The results store. Every trial transition is one named function and one SQLite transaction,
- * guarded by the trial's current state so that a message delivered twice changes nothing.
+ * The results store. Every trial transition is one named function and one SQLite transaction:
+ * it reads the trial and its attempts, asks `decide` (@mtl/spec, the one set of rules) what the
+ * event does, and writes that with a compare-and-set on the trial's (state, run id, attempt).
  */
 export class Store {
   private readonly sqlite: Database.Database;
   private readonly db: Db;
+  /** Statements of the hot paths, prepared once by drizzle. */
+  private readonly q;
 
-  /** The reads of every transition, built once (drizzle rebuilds a query's SQL on every call). */
-  private readonly hot;
-
-  constructor(path: string, options: OpenOptions = {}) {
+  constructor(
+    private readonly path: string,
+    options: OpenOptions = {},
+  ) {
     ({ sqlite: this.sqlite, db: this.db } = openDatabase(path, options));
-    cacheStatements(this.sqlite);
-    this.hot = {
-      trial: this.db
-        .select()
-        .from(trials)
-        .where(eq(trials.id, sql.placeholder("id")))
-        .prepare(),
-      sweep: this.db
+    const { db } = this;
+    const id = sql.placeholder("id");
+    const trialId = sql.placeholder("trialId");
+    /** The compare-and-set: the trial is still as `decide` saw it. */
+    const unchanged = and(
+      eq(trials.id, id),
+      eq(trials.state, ph<TrialState>("wasState")),
+      sql`${trials.runId} IS ${sql.placeholder("wasRun")}`,
+      eq(trials.attempt, ph<number>("wasAttempt")),
+    );
+    this.q = {
+      trial: db.select().from(trials).where(eq(trials.id, id)).prepare(),
+      sweep: db.select().from(sweeps).where(eq(sweeps.id, id)).prepare(),
+      sweepByUid: db
         .select()
         .from(sweeps)
-        .where(eq(sweeps.id, sql.placeholder("id")))
+        .where(eq(sweeps.uid, sql.placeholder("uid")))
         .prepare(),
-      attemptOfRun: this.db
+      sweepStatus: db.select({ status: sweeps.status }).from(sweeps).where(eq(sweeps.id, id)).prepare(),
+      attemptsOf: db
         .select()
         .from(attempts)
-        .where(eq(attempts.runId, sql.placeholder("runId")))
+        .where(eq(attempts.trialId, trialId))
+        .orderBy(asc(attempts.attempt))
         .prepare(),
-      // Epochs and state counts arrive many times per trial: plain statements, compiled once.
-      insertMetric: this.sqlite.prepare(
-        "INSERT INTO metrics (trial_id, attempt, epoch, task, split, name, value) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-      ),
-      setEpoch: this.sqlite.prepare("UPDATE trials SET epoch = ? WHERE id = ?"),
-      sweepStatus: this.sqlite.prepare("SELECT status FROM sweeps WHERE id = ?").pluck(),
-      outstanding: this.sqlite
-        .prepare("SELECT count(*) FROM trials WHERE sweep_id = ? AND state IN ('queued', 'running')")
-        .pluck(),
-      counts: this.sqlite.prepare(
-        "SELECT state, count(*) AS n FROM trials WHERE sweep_id = ? GROUP BY state",
-      ),
+      epochsOf: db
+        .select({ n: sql<number>`count(distinct ${metrics.epoch})` })
+        .from(metrics)
+        .where(and(eq(metrics.trialId, trialId), eq(metrics.attempt, ph<number>("attempt"))))
+        .prepare(),
+      insertMetric: db
+        .insert(metrics)
+        .values({
+          trialId,
+          attempt: ph<number>("attempt"),
+          epoch: ph<number>("epoch"),
+          task: ph<string>("task"),
+          split: ph<string>("split"),
+          name: ph<string>("name"),
+          value: ph<number>("value"),
+        })
+        .onConflictDoNothing()
+        .prepare(),
+      setEpoch: db
+        .update(trials)
+        .set({ epoch: ph<number>("epoch") })
+        .where(eq(trials.id, id))
+        .prepare(),
+      insertAttempt: db
+        .insert(attempts)
+        .values({
+          trialId,
+          attempt: ph<number>("attempt"),
+          runId: ph<string>("runId"),
+          worker: ph<string | null>("worker"),
+          backend: ph<string | null>("backend"),
+          state: ph<AttemptRow["state"]>("state"),
+          error: ph<string | null>("error"),
+          startedAt: ph<number>("now"),
+          endedAt: ph<number | null>("endedAt"),
+        })
+        .prepare(),
+      endAttempt: db
+        .update(attempts)
+        .set({
+          state: ph<AttemptRow["state"]>("state"),
+          error: ph<string | null>("error"),
+          endedAt: ph<number>("now"),
+        })
+        .where(and(eq(attempts.trialId, trialId), eq(attempts.attempt, ph<number>("attempt"))))
+        .prepare(),
+      toRunning: db
+        .update(trials)
+        .set({
+          state: "running",
+          attempt: ph<number>("attempt"),
+          runId: ph<string>("runId"),
+          worker: ph<string>("worker"),
+          backend: sql`coalesce(${sql.placeholder("backend")}, ${trials.backend})`,
+          startedAt: ph<number>("now"),
+          epoch: 0,
+        })
+        .where(unchanged)
+        .prepare(),
+      toCompleted: db
+        .update(trials)
+        .set({
+          state: "completed",
+          attempt: ph<number>("attempt"),
+          runId: ph<string>("runId"),
+          worker: ph<string | null>("worker"),
+          backend: sql`coalesce(${sql.placeholder("backend")}, ${trials.backend})`,
+          final: ph<FinalMetrics>("final"),
+          objective: ph<number[] | null>("objective"),
+          epoch: ph<number>("epoch"),
+          finishedAt: ph<number>("now"),
+          error: null,
+        })
+        .where(unchanged)
+        .prepare(),
+      toQueued: db
+        .update(trials)
+        .set({ state: "queued", runId: null, queuedAt: ph<number>("now"), error: ph<string | null>("error") })
+        .where(unchanged)
+        .prepare(),
+      toFinished: db
+        .update(trials)
+        .set({
+          state: ph<TrialState>("state"),
+          error: ph<string | null>("error"),
+          prunedEpoch: ph<number | null>("prunedEpoch"),
+          finishedAt: ph<number>("now"),
+        })
+        .where(unchanged)
+        .prepare(),
+      trialDone: db
+        .update(workers)
+        .set({ trialsDone: sql`${workers.trialsDone} + 1` })
+        .where(eq(workers.name, sql.placeholder("name")))
+        .prepare(),
+      insertEvent: db
+        .insert(events)
+        .values({
+          sweepId: ph<number | null>("sweepId"),
+          trialId: ph<number | null>("trialId"),
+          kind: ph<string>("kind"),
+          message: ph<string>("message"),
+          at: ph<number>("now"),
+        })
+        .prepare(),
+      outstanding: db
+        .select({ n: sql<number>`count(*)` })
+        .from(trials)
+        .where(and(eq(trials.sweepId, id), inArray(trials.state, ["queued", "running"])))
+        .prepare(),
+      counts: db
+        .select({ state: trials.state, n: sql<number>`count(*)` })
+        .from(trials)
+        .where(eq(trials.sweepId, id))
+        .groupBy(trials.state)
+        .prepare(),
     };
   }
 
@@ -133,6 +302,97 @@ export class Store {
 
   private tx<T>(fn: () => T): T {
     return this.sqlite.transaction(fn).immediate();
+  }
+
+  // ---- locks --------------------------------------------------------------------------------
+
+  /**
+   * Takes the lock `name` for this process (`what` says what holds it, for whoever is refused), or
+   * throws LockHeld while a live process holds it. A holder that is gone is taken over. Refresh it
+   * every few seconds while running (`refreshLock`) and release it at the end.
+   */
+  acquireLock(
+    name: string,
+    what: string,
+    options: { staleMs?: number; owner?: LockOwner; alive?: (pid: number) => boolean } = {},
+  ): LockOwner {
+    const me = options.owner ?? thisProcess();
+    return this.tx(() => {
+      const now = Date.now();
+      const held = this.db.select().from(locks).where(eq(locks.name, name)).get();
+      if (
+        held &&
+        held.token !== me.token &&
+        !holderGone(held, me, now, options.staleMs ?? 30_000, options.alive)
+      )
+        throw new LockHeld(
+          { pid: held.pid, host: held.host, what: held.what, since: held.acquiredAt },
+          this.path,
+        );
+      const row = { token: me.token, pid: me.pid, host: me.host, what, acquiredAt: now, seenAt: now };
+      this.db
+        .insert(locks)
+        .values({ name, ...row })
+        .onConflictDoUpdate({ target: locks.name, set: row })
+        .run();
+      if (held && held.token !== me.token)
+        this.event(
+          null,
+          null,
+          "lock.taken-over",
+          `${what} took over ${name} from pid ${held.pid} on ${held.host} (gone)`,
+        );
+      return me;
+    });
+  }
+
+  /**
+   * Takes the lock (see `acquireLock`) and keeps it refreshed until `release()`. `onLost` is
+   * called if another process takes it over meanwhile (this one was silent past `staleMs`).
+   */
+  holdLock(
+    name: string,
+    what: string,
+    options: { refreshMs?: number; staleMs?: number; onLost?: () => void } = {},
+  ): { owner: LockOwner; release(): void } {
+    const owner = this.acquireLock(name, what, options);
+    const timer = setInterval(() => {
+      let held: boolean;
+      try {
+        held = this.refreshLock(name, owner);
+      } catch {
+        return; // busy or closing: the next tick tries again
+      }
+      if (!held) {
+        clearInterval(timer);
+        options.onLost?.();
+      }
+    }, options.refreshMs ?? 5000);
+    timer.unref();
+    return {
+      owner,
+      release: () => {
+        clearInterval(timer);
+        this.releaseLock(name, owner);
+      },
+    };
+  }
+
+  /** Marks the lock as still held; false when another process took it over (stop at once). */
+  refreshLock(name: string, owner: LockOwner): boolean {
+    const r = this.db
+      .update(locks)
+      .set({ seenAt: Date.now() })
+      .where(and(eq(locks.name, name), eq(locks.token, owner.token)))
+      .run();
+    return r.changes === 1;
+  }
+
+  releaseLock(name: string, owner: LockOwner): void {
+    this.db
+      .delete(locks)
+      .where(and(eq(locks.name, name), eq(locks.token, owner.token)))
+      .run();
   }
 
   // ---- sweeps -------------------------------------------------------------------------------
@@ -176,12 +436,17 @@ export class Store {
   }
 
   getSweep(id: number): SweepRow | undefined {
-    return this.hot.sweep.get({ id });
+    return this.q.sweep.get({ id });
+  }
+
+  /** The sweep with this identity (the UUID its trials and events carry). */
+  sweepByUid(uid: string): SweepRow | undefined {
+    return this.q.sweepByUid.get({ uid });
   }
 
   /** A sweep's status alone (a coordinator checks it on every turn; the spec need not be parsed). */
   sweepStatus(id: number): SweepStatus | undefined {
-    return this.hot.sweepStatus.get(id) as SweepStatus | undefined;
+    return this.q.sweepStatus.get({ id })?.status;
   }
 
   latestSweep(): SweepRow | undefined {
@@ -194,7 +459,7 @@ export class Store {
 
   /** Trials queued or running in a sweep (by the state index: cheap however long the sweep). */
   outstanding(sweepId: number): number {
-    return this.hot.outstanding.get(sweepId) as number;
+    return this.q.outstanding.get({ id: sweepId })?.n ?? 0;
   }
 
   /** Trials by state for a sweep. */
@@ -207,7 +472,7 @@ export class Store {
       pruned: 0,
       cancelled: 0,
     };
-    for (const r of this.hot.counts.all(sweepId) as { state: TrialState; n: number }[]) out[r.state] = r.n;
+    for (const r of this.q.counts.all({ id: sweepId })) out[r.state] = r.n;
     return out;
   }
 
@@ -233,7 +498,7 @@ export class Store {
   }
 
   trial(id: number): TrialRow | undefined {
-    return this.hot.trial.get({ id });
+    return this.q.trial.get({ id });
   }
 
   trialsOf(sweepId: number, states?: readonly TrialState[]): TrialRow[] {
@@ -254,19 +519,23 @@ export class Store {
   }
 
   attemptsOf(trialId: number): AttemptRow[] {
-    return this.db
-      .select()
-      .from(attempts)
-      .where(eq(attempts.trialId, trialId))
-      .orderBy(asc(attempts.attempt))
-      .all();
+    return this.q.attemptsOf.all({ trialId });
   }
 
-  /** Per-epoch metrics of a trial's attempt (default: its latest). */
+  /**
+   * Attempts the trial may still use (its budget less its lost and failed attempts): how many
+   * times the bus may deliver it, as one message, before giving up.
+   */
+  attemptsLeft(trialId: number): number {
+    const t = this.mustTrial(trialId);
+    return attemptsLeft(t, this.attemptsOf(trialId));
+  }
+
+  /** Per-epoch metrics of a trial's attempt (default: the one that holds or finished it). */
   metricsOf(trialId: number, attempt?: number): MetricRow[] {
     const a = attempt ?? this.trial(trialId)?.attempt ?? 0;
     return this.db
-      .select()
+      .select(metricColumns)
       .from(metrics)
       .where(and(eq(metrics.trialId, trialId), eq(metrics.attempt, a)))
       .orderBy(asc(metrics.epoch))
@@ -279,259 +548,276 @@ export class Store {
     return t;
   }
 
-  private endAttempt(trialId: number, attempt: number, state: string, error?: string) {
-    this.db
-      .update(attempts)
-      .set({ state, error: error ?? null, endedAt: Date.now() })
-      .where(and(eq(attempts.trialId, trialId), eq(attempts.attempt, attempt), eq(attempts.state, "running")))
-      .run();
-  }
-
-  /** Updates trial `t` (read in this transaction) and returns the row as written, without reading it back. */
-  private update(t: TrialRow, values: Partial<typeof trials.$inferInsert>): TrialRow {
-    this.db.update(trials).set(values).where(eq(trials.id, t.id)).run();
-    const changed = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
-    return { ...t, ...changed } as TrialRow;
-  }
-
   /**
-   * queued → running as a new attempt. A start for a trial already running under another run
-   * means its lease was lost (the bus delivered it again): the old attempt ends as lost.
+   * A run's delivery started: it holds the trial now (queued → running, or a lapsed lease's trial
+   * delivered again), or it is refused (the trial is finished or out of attempts).
    */
   startTrial(trialId: number, run: { runId: string; worker: string; backend?: string }): Transition {
-    return this.tx(() => {
-      const t = this.mustTrial(trialId);
-      if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      const seen = this.hot.attemptOfRun.get({ runId: run.runId });
-      if (seen) return { applied: false, trial: t, reason: "duplicate start" };
-      if (t.state === "running") this.endAttempt(t.id, t.attempt, "lost", "lease lost; delivered again");
-      const lost = this.db
-        .select({ n: sql<number>`count(*)` })
-        .from(attempts)
-        .where(and(eq(attempts.trialId, t.id), inArray(attempts.state, ["lost", "failed"])))
-        .get()!.n;
-      if (lost >= t.maxAttempts) {
-        const failed = this.update(t, {
-          state: "failed",
-          error: `gave up after ${lost} lost or failed attempts`,
-          finishedAt: Date.now(),
-        });
-        this.event(t.sweepId, t.id, "trial.failed", `trial ${t.number} gave up after ${lost} attempts`);
-        return { applied: false, trial: failed, reason: "out of attempts" };
-      }
-      const attempt = t.attempt + 1;
-      this.db
-        .insert(attempts)
-        .values({
-          trialId: t.id,
-          attempt,
-          runId: run.runId,
-          worker: run.worker,
-          backend: run.backend,
-          state: "running",
-        })
-        .run();
-      const trial = this.update(t, {
-        state: "running",
-        attempt,
-        runId: run.runId,
-        worker: run.worker,
-        backend: run.backend ?? t.backend,
-        startedAt: Date.now(),
-        epoch: 0,
-      });
-      this.event(
-        t.sweepId,
-        t.id,
-        attempt > 1 ? "trial.retried" : "trial.started",
-        `trial ${t.number} ${attempt > 1 ? `attempt ${attempt}` : "started"} on ${run.worker}`,
-      );
-      return { applied: true, trial };
-    });
+    return this.transition(trialId, { kind: "started", runId: run.runId }, run);
   }
 
-  /** Stores one epoch of the current attempt; a repeated epoch changes nothing. */
+  /** Stores one epoch of a run; a repeated epoch changes nothing. */
   recordEpoch(trialId: number, runId: string, report: EpochReport): Transition {
     return this.recordEpochs(trialId, runId, [report]);
   }
 
-  /** Stores epochs of the current attempt in one transaction; repeated epochs change nothing. */
+  /**
+   * Stores a run's epochs: the holder's, and a former attempt's on its own attempt (so that its
+   * result can be adopted whole). Repeated epochs change nothing.
+   */
   recordEpochs(trialId: number, runId: string, reports: readonly EpochReport[]): Transition {
-    return this.tx(() => {
-      const t = this.mustTrial(trialId);
-      if (t.runId !== runId || t.state !== "running")
-        return { applied: false, trial: t, reason: "not the current run" };
-      const insert = (at: number, task: string, split: string, name: string, value: number) =>
-        this.hot.insertMetric.run(trialId, t.attempt, at, task, split, name, value);
-      let epoch = t.epoch;
-      for (const r of reports) {
-        for (const m of r.metrics) insert(r.epoch, m.task, m.split, m.name, m.value);
-        for (const [task, value] of Object.entries(r.weights))
-          insert(r.epoch, task, "train", "weight", value);
-        insert(r.epoch, "*", "train", "wall_ms", r.wallMs);
-        epoch = Math.max(epoch, r.epoch);
-      }
-      this.hot.setEpoch.run(epoch, t.id);
-      return { applied: true, trial: { ...t, epoch } };
-    });
+    return this.transition(trialId, { kind: "epoch", runId }, { reports });
   }
 
   /**
-   * Any non-terminal trial → completed. A result from a superseded run is still a finished
-   * result, so it is kept; the first result wins and later duplicates change nothing.
+   * A run finished training. The holder's result completes the trial once all its epochs are
+   * stored; a former attempt's result is adopted whole or not at all. A non-finite objective fails
+   * the trial instead.
    */
   completeTrial(
     trialId: number,
     runId: string,
-    result: { final: FinalMetrics; backend?: string; objective?: number[] },
+    result: RunResult,
+    options: { lastChance?: boolean } = {},
   ): Transition {
-    return this.tx(() => {
-      const t = this.mustTrial(trialId);
-      if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      const a = this.hot.attemptOfRun.get({ runId });
-      // Its result is the one kept, so this attempt completed, even if it had been given up as lost.
-      if (a)
-        this.db
-          .update(attempts)
-          .set({ state: "completed", error: null, endedAt: Date.now() })
-          .where(and(eq(attempts.trialId, t.id), eq(attempts.attempt, a.attempt)))
-          .run();
-      if (a && a.attempt !== t.attempt)
-        this.endAttempt(t.id, t.attempt, "cancelled", "another attempt finished first");
-      const trial = this.update(t, {
-        state: "completed",
-        final: result.final,
-        objective: result.objective ?? null,
-        backend: result.backend ?? t.backend,
-        attempt: a?.attempt ?? t.attempt,
+    return this.transition(
+      trialId,
+      {
+        kind: "completed",
         runId,
-        finishedAt: Date.now(),
-        error: null,
-      });
-      this.db
-        .update(workers)
-        .set({ trialsDone: sql`${workers.trialsDone} + 1` })
-        .where(eq(workers.name, a?.worker ?? t.worker ?? ""))
-        .run();
-      this.event(t.sweepId, t.id, "trial.completed", `trial ${t.number} completed`);
-      return { applied: true, trial };
-    });
+        epochs: result.epochs,
+        ...(result.objectiveError ? { objectiveError: result.objectiveError } : {}),
+        ...(options.lastChance ? { lastChance: true } : {}),
+      },
+      { result, backend: result.backend },
+    );
   }
 
-  /** A failed attempt: queued again while attempts remain and the failure is retryable, else failed. */
+  /** A run failed: the trial is queued again while attempts remain and the failure is retryable. */
   failTrial(trialId: number, runId: string, error: string, retryable = false): Transition {
-    return this.tx(() => {
-      const t = this.mustTrial(trialId);
-      if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      if (t.runId !== runId) return { applied: false, trial: t, reason: "not the current run" };
-      this.endAttempt(t.id, t.attempt, "failed", error);
-      if (retryable && t.attempt < t.maxAttempts) {
-        const trial = this.update(t, { state: "queued", runId: null, error, queuedAt: Date.now() });
-        this.event(
-          t.sweepId,
-          t.id,
-          "trial.requeued",
-          `trial ${t.number} attempt ${t.attempt} failed: ${error}`,
-        );
-        return { applied: true, trial };
-      }
-      const trial = this.update(t, { state: "failed", error, finishedAt: Date.now() });
-      this.event(t.sweepId, t.id, "trial.failed", `trial ${t.number} failed: ${error}`);
-      return { applied: true, trial };
-    });
+    return this.transition(trialId, { kind: "failed", runId, error, retryable });
   }
 
-  /**
-   * queued or running → failed for good, whatever attempts remain: the bus gave up delivering
-   * it (a dead letter), so no worker will report on it again.
-   */
-  giveUpTrial(trialId: number, error: string): Transition {
-    return this.tx(() => {
-      const t = this.mustTrial(trialId);
-      if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      if (t.state === "running") this.endAttempt(t.id, t.attempt, "failed", error);
-      const trial = this.update(t, { state: "failed", error, finishedAt: Date.now() });
-      this.event(t.sweepId, t.id, "trial.failed", `trial ${t.number} failed: ${error}`);
-      return { applied: true, trial };
-    });
+  /** A run stopped: pruned at `epoch`, cancelled, or interrupted (its worker stopped). */
+  stopTrial(
+    trialId: number,
+    runId: string,
+    status: "pruned" | "cancelled" | "interrupted",
+    epoch: number,
+  ): Transition {
+    return this.transition(trialId, { kind: "stopped", runId, status }, { prunedEpoch: epoch });
   }
 
-  /** running → pruned at `epoch` (early stopping). */
+  /** The holder stopped at `epoch` because the pruner said so. */
   pruneTrial(trialId: number, runId: string, epoch: number): Transition {
-    return this.tx(() => {
-      const t = this.mustTrial(trialId);
-      if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      this.endAttempt(t.id, t.attempt, "pruned");
-      const trial = this.update(t, { state: "pruned", prunedEpoch: epoch, finishedAt: Date.now(), runId });
-      this.event(t.sweepId, t.id, "trial.pruned", `trial ${t.number} pruned at epoch ${epoch}`);
-      return { applied: true, trial };
-    });
+    return this.stopTrial(trialId, runId, "pruned", epoch);
   }
 
-  /** queued or running → cancelled (by a person). */
+  /** An event of this run could not be decoded or stored: the run's trial fails with the reason. */
+  rejectEvent(trialId: number, runId: string, error: string): Transition {
+    return this.transition(trialId, { kind: "rejected", runId, error });
+  }
+
+  /** queued or running → cancelled (by a person); the holder, if any, is to be told. */
   cancelTrial(trialId: number, reason = "cancelled"): Transition {
-    return this.tx(() => {
-      const t = this.mustTrial(trialId);
-      if (isTerminal(t.state)) return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      if (t.state === "running") this.endAttempt(t.id, t.attempt, "cancelled", reason);
-      const trial = this.update(t, { state: "cancelled", error: reason, finishedAt: Date.now() });
-      this.event(t.sweepId, t.id, "trial.cancelled", `trial ${t.number} cancelled`);
-      return { applied: true, trial };
-    });
+    return this.transition(trialId, { kind: "cancel", reason });
+  }
+
+  /** queued or running → failed for good: the bus gave up delivering it (a dead letter). */
+  giveUpTrial(trialId: number, reason: string): Transition {
+    return this.transition(trialId, { kind: "give-up", reason });
   }
 
   /**
-   * running → queued without counting a failure: the run was interrupted (Ctrl-C, a restart of
-   * the embedded coordinator). `lost` marks a lease lost to a dead worker instead, which counts.
+   * running → queued. `interrupted`: the process that ran it stopped (Ctrl-C, a restart of the
+   * embedded runner), no attempt used up; `lost`: its worker is gone and the bus holds it no more.
    */
-  requeueTrial(trialId: number, how: "interrupted" | "lost", why: string): Transition {
+  requeueTrial(trialId: number, how: "interrupted" | "lost", reason: string): Transition {
+    return this.transition(trialId, how === "lost" ? { kind: "lost", reason } : { kind: "requeue", reason });
+  }
+
+  /** Reads, decides and writes one transition in one IMMEDIATE transaction. */
+  private transition(trialId: number, event: LifecycleEvent, payload: Payload = {}): Transition {
     return this.tx(() => {
       const t = this.mustTrial(trialId);
-      if (t.state !== "running") return { applied: false, trial: t, reason: `trial is ${t.state}` };
-      this.endAttempt(t.id, t.attempt, how, why);
-      const trial = this.update(t, { state: "queued", runId: null, queuedAt: Date.now() });
-      this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} requeued: ${why}`);
-      return { applied: true, trial };
+      const rows = this.q.attemptsOf.all({ trialId });
+      const facts: AttemptFacts[] = rows.map((a) => ({ attempt: a.attempt, runId: a.runId, state: a.state }));
+      if (event.kind === "completed") {
+        const own = facts.find((f) => f.runId === event.runId);
+        if (own) own.epochs = this.q.epochsOf.get({ trialId, attempt: own.attempt })?.n ?? 0;
+      }
+      const d = decide(t, facts, event);
+      const result = (trial: TrialRow, applied: boolean): Transition => ({
+        applied,
+        verdict: d.verdict,
+        trial,
+        ...(d.reason ? { reason: d.reason } : {}),
+        orders: d.orders ?? [],
+        republish: d.republish ?? false,
+      });
+      if (d.verdict !== "apply") return result(t, false);
+      return result(this.apply(t, rows, d, event, payload), true);
     });
   }
 
   /**
-   * failed → queued for every failed trial of a sweep (`mtl run FILE --retry-failed`), each with
-   * `attempts` fresh attempts (its earlier lost and failed ones no longer count), and the sweep
-   * running again. Returns the trials requeued.
+   * failed → queued for every failed trial of a sweep (`mtl run FILE --retry-failed`, a person's
+   * command), each with `freshAttempts` attempts more than it has used, and the sweep running
+   * again. Guarded on the state as every transition is. Returns the trials requeued.
    */
   retryFailedTrials(sweepId: number, freshAttempts: number): TrialRow[] {
     return this.tx(() => {
-      const failed = this.db
-        .select()
-        .from(trials)
-        .where(and(eq(trials.sweepId, sweepId), eq(trials.state, "failed")))
-        .all();
-      const out = failed.map((t) => {
-        const spent = this.db
-          .select({ n: sql<number>`count(*)` })
-          .from(attempts)
-          .where(and(eq(attempts.trialId, t.id), inArray(attempts.state, ["lost", "failed"])))
-          .get()!.n;
-        const trial = this.update(t, {
-          state: "queued",
+      const now = Date.now();
+      const out = this.trialsOf(sweepId, ["failed"]).map((t) => {
+        const values = {
+          state: "queued" as const,
           runId: null,
           error: null,
           finishedAt: null,
-          queuedAt: Date.now(),
-          maxAttempts: spent + freshAttempts,
-        });
+          queuedAt: now,
+          maxAttempts: attemptsUsed(this.q.attemptsOf.all({ trialId: t.id })) + freshAttempts,
+        };
+        const r = this.db
+          .update(trials)
+          .set(values)
+          .where(and(eq(trials.id, t.id), eq(trials.state, "failed")))
+          .run();
+        if (r.changes !== 1) throw new Error(`trial ${t.id} changed under a retry`);
         this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} queued again (--retry-failed)`);
-        return trial;
+        return { ...t, ...values };
       });
       if (out.length > 0)
         this.db
           .update(sweeps)
-          .set({ status: "running", finishedAt: null, updatedAt: Date.now() })
+          .set({ status: "running", finishedAt: null, updatedAt: now })
           .where(eq(sweeps.id, sweepId))
           .run();
       return out;
     });
+  }
+
+  private apply(t: TrialRow, rows: AttemptRow[], d: Decision, event: LifecycleEvent, p: Payload): TrialRow {
+    const now = Date.now();
+    const runId = "runId" in event ? event.runId : null;
+    if (d.newAttempt && runId)
+      this.q.insertAttempt.run({
+        trialId: t.id,
+        attempt: d.newAttempt.attempt,
+        runId,
+        worker: p.worker ?? null,
+        backend: p.backend ?? null,
+        state: d.newAttempt.state,
+        error: d.newAttempt.error ?? null,
+        now,
+        endedAt: d.newAttempt.state === "running" ? null : now,
+      });
+    for (const a of d.attempts ?? [])
+      this.q.endAttempt.run({
+        trialId: t.id,
+        attempt: a.attempt,
+        state: a.state,
+        error: a.error ?? null,
+        now,
+      });
+    let trial = t;
+    if (d.recordEpochsOf !== undefined && p.reports) {
+      const last = this.storeEpochs(t.id, d.recordEpochsOf, p.reports);
+      if (t.state === "running" && t.runId === runId && last > t.epoch) {
+        this.q.setEpoch.run({ id: t.id, epoch: last });
+        trial = { ...t, epoch: last };
+      }
+    }
+    if (d.trial) trial = this.changeTrial(t, rows, d.trial, runId, p, now);
+    if (d.log) this.event(t.sweepId, t.id, d.log.kind, `trial ${t.number} ${d.log.text}`);
+    return trial;
+  }
+
+  /** Writes the trial's next state, if the row is still as read (else the transaction fails). */
+  private changeTrial(
+    t: TrialRow,
+    rows: AttemptRow[],
+    change: TrialChange,
+    runId: string | null,
+    p: Payload,
+    now: number,
+  ): TrialRow {
+    const was = { id: t.id, wasState: t.state, wasRun: t.runId, wasAttempt: t.attempt };
+    let values: Partial<TrialRow>;
+    let changes: number;
+    switch (change.state) {
+      case "running": {
+        values = {
+          state: "running",
+          attempt: change.attempt,
+          runId,
+          worker: p.worker ?? null,
+          backend: p.backend ?? t.backend,
+          startedAt: now,
+          epoch: 0,
+        };
+        changes = this.q.toRunning.run({ ...was, ...values, backend: p.backend ?? null, now }).changes;
+        break;
+      }
+      case "completed": {
+        const by = rows.find((a) => a.attempt === change.attempt)!;
+        const r = p.result!;
+        values = {
+          state: "completed",
+          attempt: by.attempt,
+          runId: by.runId,
+          worker: by.worker,
+          backend: r.backend ?? t.backend,
+          final: r.final,
+          objective: r.objective ?? null,
+          epoch: r.epochs,
+          finishedAt: now,
+          error: null,
+        };
+        changes = this.q.toCompleted.run({
+          ...was,
+          ...values,
+          backend: r.backend ?? null,
+          objective: r.objective ?? null,
+          now,
+        }).changes;
+        if (by.worker) this.q.trialDone.run({ name: by.worker });
+        break;
+      }
+      case "queued": {
+        values = { state: "queued", runId: null, queuedAt: now, error: change.error ?? t.error };
+        changes = this.q.toQueued.run({ ...was, error: values.error ?? null, now }).changes;
+        break;
+      }
+      default: {
+        const prunedEpoch = change.state === "pruned" ? (p.prunedEpoch ?? t.epoch) : t.prunedEpoch;
+        values = { state: change.state, error: change.error, prunedEpoch, finishedAt: now };
+        changes = this.q.toFinished.run({
+          ...was,
+          state: change.state,
+          error: change.error,
+          prunedEpoch,
+          now,
+        }).changes;
+      }
+    }
+    // Inside an IMMEDIATE transaction nothing else writes, so this is a guard against a bug.
+    if (changes !== 1)
+      throw new Error(`trial ${t.id} changed under a transition (${t.state} → ${change.state})`);
+    return { ...t, ...values };
+  }
+
+  /** Stores epoch reports under one attempt; returns the last epoch among them. */
+  private storeEpochs(trialId: number, attempt: number, reports: readonly EpochReport[]): number {
+    let last = 0;
+    const insert = (epoch: number, task: string, split: string, name: string, value: number) =>
+      this.q.insertMetric.run({ trialId, attempt, epoch, task, split, name, value });
+    for (const r of reports) {
+      for (const m of r.metrics) insert(r.epoch, m.task, m.split, m.name, m.value);
+      for (const [task, value] of Object.entries(r.weights)) insert(r.epoch, task, "train", "weight", value);
+      insert(r.epoch, "*", "train", "wall_ms", r.wallMs);
+      last = Math.max(last, r.epoch);
+    }
+    return last;
   }
 
   // ---- read models -------------------------------------------------------------------------
@@ -570,7 +856,7 @@ export class Store {
   /** The metrics one attempt of a trial stored for one epoch (a running trial's latest). */
   epochMetrics(trialId: number, attempt: number, epoch: number): MetricRow[] {
     return this.db
-      .select()
+      .select(metricColumns)
       .from(metrics)
       .where(and(eq(metrics.trialId, trialId), eq(metrics.attempt, attempt), eq(metrics.epoch, epoch)))
       .all();
@@ -622,7 +908,7 @@ export class Store {
   }
 
   event(sweepId: number | null, trialId: number | null, kind: string, message: string): void {
-    this.db.insert(events).values({ sweepId, trialId, kind, message }).run();
+    this.q.insertEvent.run({ sweepId, trialId, kind, message, now: Date.now() });
   }
 
   /** Events after `afterId` (for a live log), newest last; of one sweep plus global ones when given. */

@@ -15,7 +15,9 @@ const message = (
   data: Record<string, unknown> = {},
 ): TrialMessage => ({
   kind: "trial",
+  sweep: "s-1",
   sweepId: 1,
+  maxDeliveries: 3,
   trialId: 1,
   number: 1,
   pool: "cpu",
@@ -85,7 +87,9 @@ describe("a worker over its limits", () => {
       events.push(e);
       if (e.kind === "failed") done();
     });
-    bus.onRejected((r) => rejected.push(r));
+    bus.onRejected((r) => {
+      rejected.push(r);
+    });
     const ran: unknown[] = [];
     const executor: Executor = {
       start: async () => "none",

@@ -99,7 +99,7 @@ export function overLimits(message: TrialMessage, limits: WorkerLimits): OverLim
 export async function refuseTrial(
   bus: WorkerBus,
   delivery: Delivery,
-  ids: { trialId: number; runId: string; worker: string },
+  ids: { sweep: string; trialId: number; runId: string; worker: string },
   backend: string,
   reasons: string[],
 ): Promise<void> {

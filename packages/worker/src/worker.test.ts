@@ -6,7 +6,7 @@
  */
 import { InProcessBus, type TrialEvent } from "@mtl/bus";
 import { type EpochReport, TrialConfig, type TrialOutcome } from "@mtl/spec";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Executor } from "./executor.ts";
 import { runWorker } from "./worker.ts";
 
@@ -39,7 +39,17 @@ function pacedExecutor(epochs: number, everyMs: number): Executor {
   };
 }
 
+/** Runs one paced trial through a worker on fake timers (the clock moves only when told). */
 async function eventsOf(epochs: number, everyMs: number, epochFlushMs: number) {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "performance"] });
+  try {
+    return await paced(epochs, everyMs, epochFlushMs);
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+async function paced(epochs: number, everyMs: number, epochFlushMs: number) {
   const bus = new InProcessBus();
   const events: { at: number; event: TrialEvent }[] = [];
   const t0 = performance.now();
@@ -59,8 +69,21 @@ async function eventsOf(epochs: number, everyMs: number, epochFlushMs: number) {
     epochFlushMs,
     executor: () => pacedExecutor(epochs, everyMs),
   });
-  await bus.publishTrial({ kind: "trial", sweepId: 1, trialId: 1, number: 1, pool: "cpu", config });
-  await finished;
+  await bus.publishTrial({
+    kind: "trial",
+    sweep: "s-1",
+    sweepId: 1,
+    trialId: 1,
+    number: 1,
+    pool: "cpu",
+    maxDeliveries: 3,
+    config,
+  });
+  let ended = false;
+  void finished.then(() => {
+    ended = true;
+  });
+  while (!ended) await vi.advanceTimersByTimeAsync(5);
   stop.abort();
   await worker;
   await bus.close();
@@ -76,15 +99,17 @@ describe("worker epoch events", () => {
     const batches = epochsOf(events);
     expect(batches.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]); // each once, in order
     expect(batches[0]).toEqual([1]); // the first at once
-    expect(batches.length).toBeLessThan(6); // ~240 ms of epochs in 100 ms batches
-    expect(batches.some((b) => b.length >= 3)).toBe(true);
+    // Epochs end at 20, 40, …, 240 ms (fake time). Epoch 1 goes at once (t=20); the next send is
+    // due at 120, when epochs 2–5 wait (6 ends at 120 too, on a timer set after the flush's);
+    // then at 220 with 6–10; 11 and 12 go with the outcome.
+    expect(batches).toEqual([[1], [2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12]]);
     const kinds = events.map(({ event }) => event.kind);
     expect(kinds[0]).toBe("started");
     expect(kinds[kinds.length - 1]).toBe("completed");
-    // Between sends, about the interval (timers are coarse); the last goes with the outcome.
+    // Between sends, at least the interval; the last goes with the outcome.
     const sends = events.filter(({ event }) => event.kind === "epoch").map(({ at }) => at);
     for (let i = 1; i < sends.length - 1; i++)
-      expect((sends[i] as number) - (sends[i - 1] as number)).toBeGreaterThan(60);
+      expect((sends[i] as number) - (sends[i - 1] as number)).toBeGreaterThanOrEqual(100);
   });
 
   it("sends each epoch on its own when epochs are longer than the interval", async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Delivery, TrialEvent, TrialMessage, WorkerBus } from "@mtl/bus";
+import { type Delivery, InvalidMessage, type TrialEvent, type WorkerBus } from "@mtl/bus";
 import type { EpochReport } from "@mtl/spec";
 import { type Executor, ThreadExecutor } from "./executor.ts";
 import {
@@ -54,12 +54,19 @@ interface Running {
   runId: string;
   stop(reason: StopReason): void;
   reason?: StopReason;
+  /** Told it no longer holds the trial: its delivery belongs to another run now. */
+  released?: boolean;
 }
 
 /**
  * A worker: takes trials from the bus, trains each on a thread, and reports every epoch and the
  * outcome as events. A trial is acknowledged only after its final event is published, so a
- * worker that dies mid-trial leaves it to be delivered again.
+ * worker that dies mid-trial leaves it to be delivered again. How a delivery is settled:
+ * completed, failed for good, pruned, cancelled or interrupted → ack (an interrupted trial is
+ * queued again by the coordinator, as a new message: an interruption uses up no attempt); a
+ * retryable failure → nak (it uses one); told `release` (its lease had lapsed and another
+ * worker has the trial) → neither. An event that cannot be sent (it does not fit its schema)
+ * stops the trial, which then fails with that reason.
  */
 export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: number }> {
   const { bus, name, signal } = options;
@@ -101,8 +108,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   // Listening before the first heartbeat: whoever sees the worker can already stop its trials.
   bus.onControl((m) => {
     const r = running.get(m.trialId);
-    if (!r || (m.runId && m.runId !== r.runId)) return;
+    if (!r || m.runId !== r.runId) return;
     r.reason = m.kind === "prune" ? "pruned" : "cancelled";
+    if (m.kind === "release") r.released = true;
     r.stop(r.reason);
   });
   await beat("idle");
@@ -116,9 +124,9 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   signal.addEventListener("abort", interruptAll, { once: true });
 
   async function train(executor: Executor, delivery: Delivery): Promise<void> {
-    const { trialId, config } = delivery.message;
+    const { trialId, config, sweep } = delivery.message;
     const runId = randomUUID();
-    const ids = { trialId, runId, worker: name };
+    const ids = { sweep, trialId, runId, worker: name };
     const over = overLimits(delivery.message, limits).map(describeOverLimit);
     if (over.length > 0) {
       log(`trial ${delivery.message.number} refused: ${over.join("; ")}`);
@@ -127,10 +135,20 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       );
       return;
     }
-    // Events of one run are published in order: each waits for the one before.
+    let entry: Running | undefined;
+    /** Why an event of this run could not be sent; the run stops and fails with it. */
+    let unsendable: string | undefined;
+    // Events of one run are published in order: each waits for the one before. An event that
+    // does not fit its schema is not sent; a bus failure stops the chain (the trial stays unacked).
     let chain: Promise<void> = Promise.resolve();
     const publish = (event: TrialEvent) => {
-      chain = chain.then(() => bus.publishEvent(event));
+      chain = chain.then(() =>
+        bus.publishEvent(event).catch((error) => {
+          if (!(error instanceof InvalidMessage)) throw error;
+          unsendable ??= error.message;
+          entry?.stop("cancelled");
+        }),
+      );
       return chain;
     };
     // Epoch reports wait in `pending` until the flush interval has passed since the last send.
@@ -147,17 +165,18 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       lastFlush = performance.now();
       return publish({ kind: "epoch", ...ids, reports });
     };
+    // A failed flush leaves `chain` rejected: the final `await flush()` below reports it.
     const onEpoch = (report: EpochReport) => {
       pending.push(report);
       const wait = lastFlush + flushMs - performance.now();
-      if (wait <= 0) void flush().catch(() => {});
-      else timer ??= setTimeout(() => void flush().catch(() => {}), wait);
+      if (wait <= 0) flush().catch(() => undefined);
+      else timer ??= setTimeout(() => flush().catch(() => undefined), wait);
     };
     const lease = setInterval(() => delivery.working(), leaseRenewMs());
     try {
       await publish({ kind: "started", ...ids, backend });
       const handle = executor.run(config, onEpoch);
-      const entry: Running = { trialId, runId, stop: handle.stop };
+      entry = { trialId, runId, stop: handle.stop };
       running.set(trialId, entry);
       if (signal.aborted) handle.stop("interrupted");
       let lastEpoch = 0;
@@ -182,7 +201,13 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
             epoch: lastEpoch,
           };
         else
-          final = { kind: "stopped", ...ids, status: entry.reason ?? outcome.status, epoch: outcome.epochs };
+          final = {
+            kind: "stopped",
+            ...ids,
+            status:
+              entry.reason === "interrupted" || entry.reason === "pruned" ? entry.reason : outcome.status,
+            epoch: outcome.epochs,
+          };
       } catch (error) {
         // The trial could not run (bad name, thread died): a thread crash may be transient.
         const message = boundError((error as Error).message);
@@ -195,16 +220,19 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         };
       }
       await flush(); // the last epochs before the outcome
-      await publish(final);
-      // Interrupted and retryable runs go back to the queue as the same message: the bus counts
-      // its deliveries, so a trial that keeps failing this way ends as a dead letter.
-      const again =
-        (final.kind === "stopped" && final.status === "interrupted") ||
-        (final.kind === "failed" && final.retryable);
-      if (again) await delivery.nak();
+      if (!unsendable) await publish(final);
+      if (unsendable) {
+        final = { kind: "failed", ...ids, error: unsendable, retryable: false, epoch: lastEpoch };
+        await publish(final);
+      }
+      // A retryable failure goes back to the queue as the same message: the bus counts its
+      // deliveries against the trial's budget and gives it up past it.
+      if (entry.released) delivery.release();
+      else if (final.kind === "failed" && final.retryable) await delivery.nak();
       else await delivery.ack();
       if (final.kind === "completed") trialsDone++;
-      log(`trial ${delivery.message.number} ${final.kind === "stopped" ? final.status : final.kind}`);
+      const how = entry.released ? "released" : final.kind === "stopped" ? final.status : final.kind;
+      log(`trial ${delivery.message.number} ${how}`);
     } catch (error) {
       // The bus failed under us: leave the trial unacknowledged so it is delivered again.
       log(`trial ${delivery.message.number}: ${(error as Error).message}`);

@@ -4,7 +4,7 @@ import { Store } from "@mtl/store";
 import { type Command, Option } from "commander";
 import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
-import { DEFAULT_DB, positiveInt } from "./run.ts";
+import { COORDINATOR_LOCK, DEFAULT_DB, positiveInt, refusedAsInput } from "./run.ts";
 
 interface CoordinatorFlags extends NatsFlags {
   nats: string;
@@ -29,17 +29,32 @@ export function register(program: Command): void {
     const out = (line: string) => process.stdout.write(`${line}\n`);
     const store = new Store(userPath(opts.db));
     const stop = stopOnSignals(() => out("coordinator: stopping; running trials stay with their workers"));
+    const lost = (what: string) => () => {
+      process.stderr.write(`mtl: ${what}; stopping\n`);
+      process.exitCode = 1;
+      stop.stop();
+    };
+    let lock: { release(): void } | undefined;
     try {
-      out(`coordinator: ${opts.db} over ${redactUrl(opts.nats)}`);
+      lock = store.holdLock(COORDINATOR_LOCK, "mtl coordinator", {
+        onLost: lost(`another process took ${opts.db} over`),
+      });
+      out(`coordinator: ${opts.db} over ${redactUrl(opts.nats)} (namespace ${opts.namespace})`);
       await runDistributed({
         store,
-        nats: natsOptions(opts, opts.nats, (l) => out(`nats: ${l}`)),
+        nats: {
+          ...natsOptions(opts, opts.nats, (l) => out(`nats: ${l}`)),
+          what: `mtl coordinator (${opts.db})`,
+        },
         parallelism: opts.parallelism,
         signal: stop.signal,
         log: out,
       });
+    } catch (error) {
+      throw refusedAsInput(error);
     } finally {
       stop.dispose();
+      lock?.release();
       store.close();
     }
   });

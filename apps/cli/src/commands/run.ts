@@ -1,8 +1,8 @@
 import { availableParallelism } from "node:os";
-import { redactUrl } from "@mtl/bus";
-import { sweepOverNats, sweepSampler } from "@mtl/coordinator";
+import { NamespaceHeld, type NatsCoordinatorBus, redactUrl } from "@mtl/bus";
+import { connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
 import { InputError, isTerminal } from "@mtl/spec";
-import { Store } from "@mtl/store";
+import { LockHeld, Store } from "@mtl/store";
 import type { Command } from "commander";
 import { embeddedDataDirs } from "../data-dirs.ts";
 import { runEmbedded } from "../embedded.ts";
@@ -15,6 +15,19 @@ import { EXIT, EXIT_CODES_HELP, failureReport, rerunCommand } from "../run-summa
 import { assertBackend, assertPlannable, assertValidExperiment } from "../validate.ts";
 
 export const DEFAULT_DB = "mtl.db";
+
+/** The lock row a process running a database's sweeps holds (embedded or coordinating over NATS). */
+export const COORDINATOR_LOCK = "coordinator";
+
+/**
+ * Another process runs this database's sweeps, or coordinates this NATS namespace: the user's
+ * choice of --db or --namespace is what is wrong, so it ends as bad input does (exit 2).
+ */
+export function refusedAsInput(error: unknown): unknown {
+  return error instanceof LockHeld || error instanceof NamespaceHeld
+    ? new InputError(error.message, [], { cause: error })
+    : error;
+}
 
 export const positiveInt = (name: string) => (v: string) => {
   const n = Number(v);
@@ -65,6 +78,32 @@ export function register(program: Command): void {
       assertPlannable(experiment);
       const command = rerunCommand(file, opts);
       const store = new Store(userPath(opts.db));
+      let lock: { release(): void } | undefined;
+      let bus: NatsCoordinatorBus | undefined;
+      // Set once the run starts; a lock lost meanwhile (another process took over) stops it.
+      let stopRun: (() => void) | undefined;
+      const lost = (what: string) => () => {
+        process.stderr.write(`mtl: ${what}; stopping\n`);
+        process.exitCode = 1;
+        stopRun?.();
+      };
+      try {
+        // Taken before the sweep is touched: a second runner on this file changes nothing.
+        if (!opts.submit)
+          lock = store.holdLock(COORDINATOR_LOCK, `mtl run ${file}${opts.nats ? " --nats" : ""}`, {
+            onLost: lost(`another process took ${opts.db} over`),
+          });
+        if (opts.nats && !opts.submit)
+          bus = await connectCoordinatorBus({
+            ...natsOptions(opts, opts.nats, (l) => process.stderr.write(`nats: ${l}\n`)),
+            what: `mtl run ${file} (${opts.db})`,
+            onLockLost: lost(`another coordinator took namespace "${opts.namespace}" over`),
+          });
+      } catch (error) {
+        lock?.release();
+        store.close();
+        throw refusedAsInput(error);
+      }
       try {
         const { sweep } = store.ensureSweep(experiment, path);
         if (opts.retryFailed) {
@@ -85,10 +124,13 @@ export function register(program: Command): void {
           : `${workers} local worker(s)`;
         out(`sweep ${sweep.id} · ${experiment.name} · ${where} · results in ${opts.db}`);
         const natsLog = (l: string) => process.stderr.write(`nats: ${l}\n`);
-        const runSweep = opts.nats ? sweepOverNats(natsOptions(opts, opts.nats, natsLog)) : runEmbedded;
+        const runSweep = opts.nats
+          ? sweepOverNats(natsOptions(opts, opts.nats, natsLog), undefined, bus)
+          : runEmbedded;
         const stopper = stopOnSignals(() =>
           out("stopping: interrupting running trials (Ctrl-C again to force)…"),
         );
+        stopRun = stopper.stop;
         // The grid's size (or the trial budget), for progress and ETA.
         let total = sweepSampler(experiment).total;
         // The live dashboard on a terminal (q stops the run as Ctrl-C does), plain lines otherwise.
@@ -146,6 +188,8 @@ export function register(program: Command): void {
           process.exitCode = EXIT.interrupted;
         }
       } finally {
+        await bus?.close();
+        lock?.release();
         store.close();
       }
     });

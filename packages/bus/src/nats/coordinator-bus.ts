@@ -7,27 +7,45 @@ import type {
   NatsConnection,
   Subscription,
 } from "nats";
-import { z } from "zod";
-import { type CoordinatorBus, DeferredEvent, type Exhausted, type Rejected } from "../bus.ts";
+import {
+  type CoordinatorBus,
+  DeferredEvent,
+  type EventContext,
+  type Exhausted,
+  type Rejected,
+} from "../bus.ts";
 import type { DashboardService } from "../dashboard/protocol.ts";
 import { serveDashboardOn } from "../dashboard/serve.ts";
 import { boundRejected } from "../limits.ts";
-import { ControlMessage, decode, Heartbeat, RejectedMessage, TrialEvent, TrialMessage } from "../messages.ts";
+import {
+  ControlMessage,
+  decode,
+  EventIdentity,
+  ExhaustedMessage,
+  Heartbeat,
+  RejectedMessage,
+  type SweepGate,
+  TrialEvent,
+  TrialMessage,
+  WithheldMessage,
+} from "../messages.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
+import { type NamespaceLock, takeNamespaceLock } from "./lock.ts";
+import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
-import { CONSUMERS, ensureTopology, STREAMS, SUBJECTS, type TopologyOptions } from "./topology.ts";
+import { ensureTopology, type Topology, type TopologyOptions, topologyOf } from "./topology.ts";
 
 export interface NatsBusOptions extends NatsConnectOptions, TopologyOptions {
   log?: (line: string) => void;
 }
 
-/** What the server publishes when a trial reached its maximum deliveries (kept in MTL_DEAD). */
-const MaxDeliveries = z.object({
-  stream: z.string(),
-  stream_seq: z.number().int(),
-  deliveries: z.number().int(),
-});
+export interface NatsCoordinatorOptions extends NatsBusOptions {
+  /** What this coordinator is, for the message a second one gets (e.g. `mtl coordinator`). */
+  what?: string;
+  /** Another coordinator took the namespace over (this one was silent past the lock's TTL): stop. */
+  onLockLost?: () => void;
+}
 
 /**
  * The server (2.9) takes `next_by_subj` on the message-get API: the first message at or after
@@ -38,20 +56,31 @@ const nextBySubject = (seq: number, subject: string) =>
 
 /** Events fetched ahead of the one being handled; they are handled one at a time regardless. */
 const EVENT_BUFFER = 256;
+/** How long a deferred event waits before it is delivered again. */
+const DEFER_MS = 1000;
+/**
+ * A pull request's life. nats.js retries a pull it lost (a server restart) at this pace and
+ * watches heartbeats at half of it: the default (30 s) left the coordinator deaf for that long
+ * after nats-server came back.
+ */
+const PULL_EXPIRES_MS = 5000;
 
 type Handler<T> = (value: T) => Promise<void> | void;
 
 /**
- * The coordinator's end over NATS JetStream. Trials go to the work-queue stream on their pool's
- * subject; events are read from a durable consumer one at a time and acknowledged only after the
- * handler (the SQLite commit) returns; max-deliveries advisories, kept in a stream of their own,
- * become `onExhausted` calls. Consumption starts once `onEvent` is registered.
+ * The coordinator's end over NATS JetStream. It holds its namespace's lock from connect to close
+ * (a second coordinator on the namespace fails to connect with NamespaceHeld). Trials go to the
+ * work-queue stream on their pool's subject; events (and the worker buses' reports of given-up,
+ * withheld and rejected messages) are read from a durable consumer one at a time and acknowledged
+ * only after the handler (the SQLite commit) returns. Consumption starts once `onEvent` is
+ * registered. No handler's error reaches nats.js: a failing handler is retried in place.
  */
 export class NatsCoordinatorBus implements CoordinatorBus {
-  private eventHandler: Handler<TrialEvent> | undefined;
+  private eventHandler: ((e: TrialEvent, c: EventContext) => Promise<void> | void) | undefined;
   private exhaustedHandler: Handler<Exhausted> | undefined;
+  private withheldHandler: Handler<WithheldMessage> | undefined;
   private heartbeatHandler: ((h: Heartbeat) => void) | undefined;
-  private rejectedHandler: ((r: Rejected) => void) | undefined;
+  private rejectedHandler: Handler<Rejected> | undefined;
   private readonly iterators = new Set<ConsumerMessages>();
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
@@ -66,27 +95,44 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
+    private readonly marks: Marks,
+    private readonly lock: NamespaceLock,
+    readonly topology: Topology,
     options: NatsBusOptions,
   ) {
     this.log = options.log ?? (() => {});
   }
 
-  /** Connects, creates or updates the streams and consumers, and listens for heartbeats. */
-  static async connect(options: NatsBusOptions): Promise<NatsCoordinatorBus> {
-    const nc = await connectNats({ name: "mtl-coordinator", ...options });
+  /**
+   * Connects, takes the namespace's lock (throws NamespaceHeld if another coordinator holds it),
+   * creates or updates the streams, consumers and buckets, and listens for heartbeats.
+   */
+  static async connect(options: NatsCoordinatorOptions): Promise<NatsCoordinatorBus> {
+    const t = topologyOf(options.namespace);
+    const nc = await connectNats({ name: `mtl-coordinator.${t.namespace}`, ...options });
+    let lock: NamespaceLock | undefined;
     try {
+      const js = nc.jetstream();
+      // Before anything of the namespace is touched: a second coordinator changes nothing.
+      lock = await takeNamespaceLock(js, t, {
+        what: options.what ?? "a coordinator",
+        onLost: options.onLockLost,
+        log: options.log,
+      });
       const jsm = await nc.jetstreamManager();
       // A fresh events consumer starts over at the oldest unacknowledged event: what a killed
       // coordinator had fetched comes back now, in order, rather than after its ack-wait and
-      // behind newer events of the same run. (Hence one coordinator process per NATS server.)
-      await jsm.consumers.delete(STREAMS.events, CONSUMERS.events).catch(() => false);
-      await ensureTopology(jsm, options, true);
-      const bus = new NatsCoordinatorBus(nc, jsm, nc.jetstream(), options);
+      // behind newer events of the same run. Safe: this process holds the namespace.
+      await jsm.consumers.delete(t.streams.events, t.consumers.events).catch(() => false);
+      await ensureTopology(jsm, t, options, true);
+      const marks = await Marks.open(js, t, options.log);
+      const bus = new NatsCoordinatorBus(nc, jsm, js, marks, lock, t, options);
       bus.listenHeartbeats();
       // Heartbeats sent before this process listened are lost: ask for fresh ones.
-      nc.publish(SUBJECTS.ping);
+      nc.publish(t.subjects.ping);
       return bus;
     } catch (error) {
+      await lock?.release();
       await nc.close();
       throw error;
     }
@@ -95,53 +141,65 @@ export class NatsCoordinatorBus implements CoordinatorBus {
   publishTrial(message: TrialMessage): Promise<void> {
     const m = TrialMessage.parse(message);
     // One id per call, so that only a retry of this very publish is deduplicated.
-    const msgID = `trial.${m.trialId}.${randomUUID()}`;
+    const msgID = `trial.${m.sweep}.${m.trialId}.${randomUUID()}`;
     return retry(
-      () => this.js.publish(SUBJECTS.trials(m.pool), encode(m), { msgID }),
+      () => this.js.publish(this.topology.subjects.trials(m.pool), encode(m), { msgID }),
       this.retryOptions("trial"),
     ).then(() => {});
   }
 
   async publishControl(message: ControlMessage): Promise<void> {
-    this.nc.publish(SUBJECTS.control, encode(ControlMessage.parse(message)));
+    this.nc.publish(this.topology.subjects.control, encode(ControlMessage.parse(message)));
   }
 
-  onEvent(handler: Handler<TrialEvent>): void {
+  async setSweepGate(uid: string, gate: SweepGate): Promise<void> {
+    await retry(() => this.marks.setGate(uid, gate), this.retryOptions("sweep gate"));
+  }
+
+  async trialFinished(uid: string, trialId: number): Promise<void> {
+    await retry(() => this.marks.markFinished(uid, trialId), this.retryOptions("finished trial"));
+  }
+
+  onEvent(handler: (e: TrialEvent, c: EventContext) => Promise<void> | void): void {
     const first = !this.eventHandler;
     this.eventHandler = handler;
     // After the caller's synchronous setup, so that every handler is in place before a message.
-    if (first)
-      queueMicrotask(() =>
-        this.loops.push(this.consumeLoop(STREAMS.events, CONSUMERS.events, (m) => this.onEventMsg(m))),
-      );
+    if (first) queueMicrotask(() => this.loops.push(this.consumeLoop()));
   }
   onExhausted(handler: Handler<Exhausted>): void {
-    const first = !this.exhaustedHandler;
     this.exhaustedHandler = handler;
-    if (first)
-      queueMicrotask(() =>
-        this.loops.push(this.consumeLoop(STREAMS.dead, CONSUMERS.dead, (m) => this.onAdvisory(m))),
-      );
+  }
+  onWithheld(handler: Handler<WithheldMessage>): void {
+    this.withheldHandler = handler;
   }
   onHeartbeat(handler: (h: Heartbeat) => void): void {
     this.heartbeatHandler = handler;
   }
-  onRejected(handler: (r: Rejected) => void): void {
+  onRejected(handler: Handler<Rejected>): void {
     // Whatever arrived, what is recorded is cut to a bound.
     this.rejectedHandler = (r) => handler(boundRejected(r));
   }
 
-  /** Answers the dashboard's requests (core NATS request/reply) from `service`. */
+  /** Answers the dashboard's requests (core NATS request/reply, under the namespace) from `service`. */
   serveDashboard(service: DashboardService): void {
-    this.subscriptions.push(serveDashboardOn(this.nc, service, this.log, (r) => this.rejectedHandler?.(r)));
+    this.subscriptions.push(
+      serveDashboardOn(
+        this.nc,
+        service,
+        this.log,
+        (r) => void this.rejectedHandler?.(r),
+        this.topology.subjects.dash,
+      ),
+    );
   }
 
-  async queuedTrialIds(): Promise<Set<number>> {
+  async queuedTrialIds(options: { waitMs?: number } = {}): Promise<Set<number>> {
+    const { streams, subjects } = this.topology;
     const ids = new Set<number>();
     for (let seq = 1; ; ) {
       let m: Awaited<ReturnType<JetStreamManager["streams"]["getMessage"]>>;
       try {
-        m = await this.jsm.streams.getMessage(STREAMS.trials, nextBySubject(seq, SUBJECTS.allTrials));
+        m = await this.jsm.streams.getMessage(streams.trials, nextBySubject(seq, subjects.allTrials));
       } catch (error) {
         if (/no message found/i.test((error as Error).message)) break;
         throw error;
@@ -152,8 +210,8 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     }
     // A trial acked after the scan above had its final event published before the ack: wait
     // until that event is written, so that the store shows it finished.
-    const events = await this.jsm.streams.info(STREAMS.events);
-    await this.handledUpTo(events.state.last_seq);
+    const events = await this.jsm.streams.info(streams.events);
+    await this.handledUpTo(events.state.last_seq, options.waitMs);
     return ids;
   }
 
@@ -162,11 +220,13 @@ export class NatsCoordinatorBus implements CoordinatorBus {
    * stream) or deferred by this process. Events a killed coordinator had fetched come back only
    * after their ack-wait, so this can take that long after a restart.
    */
-  private async handledUpTo(mark: number): Promise<void> {
-    let logged = Date.now();
+  private async handledUpTo(mark: number, waitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const started = Date.now();
+    let logged = started;
     while (!this.closed) {
       const waiting = await this.unhandledUpTo(mark);
       if (waiting === 0) return;
+      if (Date.now() - started > waitMs) throw new Error(`${waiting} earlier event(s) not handled yet`);
       if (Date.now() - logged > 5000) {
         this.log(`waiting for ${waiting} earlier event(s) before resuming`);
         logged = Date.now();
@@ -183,11 +243,12 @@ export class NatsCoordinatorBus implements CoordinatorBus {
 
   /** Events up to `mark` still in the stream and not deferred by this process. */
   private async unhandledUpTo(mark: number): Promise<number> {
+    const { streams, subjects } = this.topology;
     let n = 0;
     for (let seq = 1; seq <= mark; ) {
       let m: { seq: number };
       try {
-        m = await this.jsm.streams.getMessage(STREAMS.events, nextBySubject(seq, SUBJECTS.allEvents));
+        m = await this.jsm.streams.getMessage(streams.events, nextBySubject(seq, subjects.allEvents));
       } catch (error) {
         if (/no message found/i.test((error as Error).message)) break;
         throw error;
@@ -203,82 +264,91 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     for (const w of this.handledWaiters.splice(0)) w();
   }
 
-  private async onEventMsg(m: JsMsg): Promise<void> {
-    try {
-      if (m.subject === SUBJECTS.rejected) {
-        const d = decode(RejectedMessage, m.data);
-        this.rejectedHandler?.(d.ok ? d.value : { source: m.subject, payload: text(m.data), error: d.error });
-        m.ack();
-        return;
-      }
-      const d = decode(TrialEvent, m.data);
-      if (!d.ok) {
-        this.rejectedHandler?.({ source: m.subject, payload: text(m.data), error: d.error });
-        m.ack();
-        return;
-      }
+  /**
+   * Runs a handler until it succeeds: an error (SQLITE_BUSY, say) is retried in place, so that
+   * the events behind it wait and order holds; the message's ack-wait is kept alive meanwhile.
+   * Returns false for a DeferredEvent (the caller naks) or when the bus closes.
+   */
+  private async untilHandled(m: JsMsg, what: string, run: () => Promise<void> | void): Promise<boolean> {
+    for (let attempt = 1; !this.closed; attempt++) {
       try {
-        await this.eventHandler?.(d.value);
+        await run();
+        return true;
+      } catch (error) {
+        if (error instanceof DeferredEvent) return false;
+        this.log(`${what} ${m.seq}: ${(error as Error).message}; retrying`);
+        m.working();
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** Math.min(attempt - 1, 4))));
+      }
+    }
+    return false;
+  }
+
+  private async onEventMsg(m: JsMsg): Promise<void> {
+    const { subjects } = this.topology;
+    try {
+      let handled: boolean;
+      if (m.subject === subjects.rejected) {
+        const d = decode(RejectedMessage, m.data);
+        const r = d.ok ? d.value : { source: m.subject, payload: text(m.data), error: d.error };
+        handled = await this.untilHandled(m, "rejected message", () => this.rejectedHandler?.(r));
+      } else if (m.subject === subjects.exhausted) {
+        const d = decode(ExhaustedMessage, m.data);
+        handled = d.ok
+          ? await this.untilHandled(m, "given-up trial", () => this.exhaustedHandler?.(d.value))
+          : await this.untilHandled(m, "rejected message", () =>
+              this.rejectedHandler?.({ source: m.subject, payload: text(m.data), error: d.error }),
+            );
+      } else if (m.subject === subjects.withheld) {
+        const d = decode(WithheldMessage, m.data);
+        handled = d.ok
+          ? await this.untilHandled(m, "withheld trial", () => this.withheldHandler?.(d.value))
+          : await this.untilHandled(m, "rejected message", () =>
+              this.rejectedHandler?.({ source: m.subject, payload: text(m.data), error: d.error }),
+            );
+      } else {
+        const d = decode(TrialEvent, m.data);
+        if (d.ok) {
+          const context = { deliveries: m.info.redeliveryCount };
+          handled = await this.untilHandled(m, "event", () => this.eventHandler?.(d.value, context));
+        } else {
+          // Whose event it was, if that much parses: the coordinator fails that run's trial.
+          let identity: EventIdentity | undefined;
+          try {
+            const r = EventIdentity.safeParse(JSON.parse(text(m.data)));
+            if (r.success) identity = r.data;
+          } catch {
+            identity = undefined; // not even JSON
+          }
+          const r: Rejected = {
+            source: m.subject,
+            payload: text(m.data),
+            error: d.error,
+            ...(identity ? { identity } : {}),
+          };
+          handled = await this.untilHandled(m, "rejected event", () => this.rejectedHandler?.(r));
+        }
+      }
+      if (this.closed) return;
+      if (handled) {
         this.deferred.delete(m.seq);
         m.ack();
-      } catch (error) {
-        if (error instanceof DeferredEvent) this.deferred.add(m.seq);
-        else this.log(`event ${m.seq}: ${(error as Error).message}; retrying`);
-        m.nak(error instanceof DeferredEvent ? 2000 : 1000);
+      } else {
+        this.deferred.add(m.seq);
+        m.nak(DEFER_MS);
       }
     } finally {
       this.handled();
     }
   }
 
-  private async onAdvisory(m: JsMsg): Promise<void> {
-    const a = decode(MaxDeliveries, m.data);
-    if (!a.ok || a.value.stream !== STREAMS.trials) {
-      this.rejectedHandler?.({
-        source: m.subject,
-        payload: text(m.data),
-        error: a.ok ? "unexpected stream" : a.error,
-      });
-      m.ack();
-      return;
-    }
-    const seq = a.value.stream_seq;
-    let trial: { data: Uint8Array; subject: string };
-    try {
-      trial = await this.jsm.streams.getMessage(STREAMS.trials, { seq });
-    } catch {
-      m.ack(); // acknowledged late after all: nothing to give up on
-      return;
-    }
-    const d = decode(TrialMessage, trial.data);
-    try {
-      if (d.ok)
-        await this.exhaustedHandler?.({
-          trialId: d.value.trialId,
-          deliveries: a.value.deliveries,
-          source: trial.subject,
-          payload: text(trial.data),
-        });
-      else this.rejectedHandler?.({ source: trial.subject, payload: text(trial.data), error: d.error });
-      // Kept out of the queue from now on: it is a dead letter in the store.
-      await this.jsm.streams.deleteMessage(STREAMS.trials, seq, false).catch(() => false);
-      m.ack();
-    } catch (error) {
-      this.log(`dead letter ${seq}: ${(error as Error).message}; retrying`);
-      m.nak(1000);
-    }
-  }
-
-  /** Pulls from a durable consumer until closed, starting over after errors (server restarts). */
-  private async consumeLoop(
-    stream: string,
-    name: string,
-    handle: (m: JsMsg) => Promise<void>,
-  ): Promise<void> {
+  /** Pulls from the events consumer until closed, starting over after errors (server restarts). */
+  private async consumeLoop(): Promise<void> {
+    const { streams, consumers } = this.topology;
     while (!this.closed) {
       try {
-        const consumer = await this.js.consumers.get(stream, name);
-        const messages = await consumer.consume({ max_messages: EVENT_BUFFER });
+        const consumer = await this.js.consumers.get(streams.events, consumers.events);
+        const messages = await consumer.consume({ max_messages: EVENT_BUFFER, expires: PULL_EXPIRES_MS });
         this.iterators.add(messages);
         try {
           for await (const m of messages) {
@@ -286,24 +356,32 @@ export class NatsCoordinatorBus implements CoordinatorBus {
               m.nak();
               continue;
             }
-            await handle(m);
+            await this.onEventMsg(m);
           }
         } finally {
           this.iterators.delete(messages);
         }
       } catch (error) {
-        if (!this.closed) this.log(`${stream} consumer: ${(error as Error).message}`);
+        if (!this.closed) this.log(`${streams.events} consumer: ${(error as Error).message}`);
       }
       if (!this.closed) await new Promise((r) => setTimeout(r, 500));
     }
   }
 
+  /** Heartbeats are core NATS: a callback error must never reach nats.js's read loop. */
   private listenHeartbeats() {
-    const sub = this.nc.subscribe(SUBJECTS.heartbeat, {
+    const sub = this.nc.subscribe(this.topology.subjects.heartbeat, {
       callback: (_err, msg) => {
-        const d = decode(Heartbeat, msg.data);
-        if (d.ok) this.heartbeatHandler?.(d.value);
-        else this.rejectedHandler?.({ source: msg.subject, payload: text(msg.data), error: d.error });
+        try {
+          const d = decode(Heartbeat, msg.data);
+          if (d.ok) this.heartbeatHandler?.(d.value);
+          else
+            Promise.resolve(
+              this.rejectedHandler?.({ source: msg.subject, payload: text(msg.data), error: d.error }),
+            ).catch((e) => this.log(`heartbeat: ${(e as Error).message}`));
+        } catch (error) {
+          this.log(`heartbeat: ${(error as Error).message}`);
+        }
       },
     });
     this.subscriptions.push(sub);
@@ -322,6 +400,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     for (const it of this.iterators) it.stop();
     for (const s of this.subscriptions) s.unsubscribe();
     await Promise.allSettled(this.loops);
+    await this.lock.release();
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
   }
 }

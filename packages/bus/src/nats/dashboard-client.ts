@@ -1,13 +1,24 @@
-import { DashboardClient } from "../dashboard/protocol.ts";
+import { DASH_SUBJECTS, DashboardClient } from "../dashboard/protocol.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
+import { topologyOf } from "./topology.ts";
+
+/** The protocol's subjects ("mtl.dash.*") before the namespace replaces their first token. */
+const DASH_BASE = DASH_SUBJECTS.all.slice(0, -2);
 
 /**
  * A dashboard client over NATS, connected with the same options (credentials, token, creds file,
- * TLS) as coordinators and workers.
+ * TLS) as coordinators and workers, asking the coordinator of `namespace` (default "mtl").
  */
 export async function connectDashboardClient(
-  options: NatsConnectOptions & { timeoutMs?: number },
+  options: NatsConnectOptions & { timeoutMs?: number; namespace?: string },
 ): Promise<DashboardClient> {
+  const base = topologyOf(options.namespace).subjects.dash;
   const nc = await connectNats({ name: "mtl-dash", ...options });
-  return new DashboardClient(nc, options.timeoutMs);
+  return new DashboardClient(
+    {
+      request: (subject, data, opts) => nc.request(base + subject.slice(DASH_BASE.length), data, opts),
+      close: () => nc.close(),
+    },
+    options.timeoutMs,
+  );
 }

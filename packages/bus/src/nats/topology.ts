@@ -1,70 +1,120 @@
 /**
- * The JetStream layout shared by coordinators and workers: one work-queue stream of trials with a
- * subject and a durable pull consumer per pool, a persisted stream of events with one durable
- * consumer (the coordinator), and a stream that keeps max-deliveries advisories as dead letters.
+ * The JetStream layout shared by coordinators and workers of one namespace: a work-queue stream of
+ * trials with a subject and a durable pull consumer per pool, a persisted stream of events with
+ * one durable consumer (the coordinator), and three KV buckets (the coordinator's lock, each
+ * sweep's gate, and what is settled for good: see marks.ts). Every name is prefixed by the namespace (default "mtl"), so that
+ * several people share one server; consumer names need no prefix, as they live in their stream.
  */
 import { AckPolicy, type JetStreamManager, RetentionPolicy, type StreamConfig } from "nats";
 
 export type Pool = "cpu" | "gpu";
 export const POOLS: readonly Pool[] = ["cpu", "gpu"];
 
-export const STREAMS = { trials: "MTL_TRIALS", events: "MTL_EVENTS", dead: "MTL_DEAD" } as const;
+export const DEFAULT_NAMESPACE = "mtl";
 
-export const SUBJECTS = {
-  trials: (pool: Pool) => `mtl.trials.${pool}`,
-  allTrials: "mtl.trials.>",
-  event: "mtl.events.trial",
-  rejected: "mtl.events.rejected",
-  allEvents: "mtl.events.>",
-  /** Core NATS: cancel and prune, to every worker. */
-  control: "mtl.control",
-  /** Core NATS: worker heartbeats. */
-  heartbeat: "mtl.workers.heartbeat",
-  /** Core NATS: a coordinator that starts asks every worker for a heartbeat now. */
-  ping: "mtl.workers.ping",
-  maxDeliveries: `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${"MTL_TRIALS"}.*`,
-} as const;
+/** Lower-case letters, digits, `-` and `_`: valid in subjects, stream names and KV bucket names. */
+const NAMESPACE = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-export const CONSUMERS = {
-  trials: (pool: Pool) => `trials-${pool}`,
-  events: "coordinator",
-  dead: "coordinator-dead",
-} as const;
+/** The namespace is not one NATS can use in every name. */
+export class InvalidNamespace extends Error {
+  constructor(namespace: string) {
+    super(
+      `--namespace: expected 1-32 lower-case letters, digits, '-' or '_' (starting with a letter or digit), got "${namespace}"`,
+    );
+    this.name = "InvalidNamespace";
+  }
+}
+
+/** The names of one namespace's streams, subjects, consumers and buckets. */
+export interface Topology {
+  namespace: string;
+  streams: { trials: string; events: string };
+  subjects: {
+    trials(pool: Pool): string;
+    allTrials: string;
+    event: string;
+    rejected: string;
+    exhausted: string;
+    withheld: string;
+    allEvents: string;
+    /** Core NATS: cancel, prune and release, to every worker. */
+    control: string;
+    /** Core NATS: worker heartbeats. */
+    heartbeat: string;
+    /** Core NATS: a coordinator that starts asks every worker for a heartbeat now. */
+    ping: string;
+    /** Core NATS: the dashboard protocol's subjects start with this instead of "mtl.dash". */
+    dash: string;
+  };
+  consumers: { trials(pool: Pool): string; events: string };
+  buckets: {
+    /** The coordinator's lock on the namespace (one key, with a TTL it refreshes). */
+    lock: string;
+    /** Per sweep uid: may its queued trials start (`SweepGate`). */
+    gates: string;
+    /** Finished trials and acknowledged trial messages (marks.ts). */
+    settled: string;
+  };
+}
+
+export function topologyOf(namespace = DEFAULT_NAMESPACE): Topology {
+  if (!NAMESPACE.test(namespace)) throw new InvalidNamespace(namespace);
+  const up = namespace.toUpperCase();
+  const ns = namespace;
+  return {
+    namespace,
+    streams: { trials: `${up}_TRIALS`, events: `${up}_EVENTS` },
+    subjects: {
+      trials: (pool) => `${ns}.trials.${pool}`,
+      allTrials: `${ns}.trials.>`,
+      event: `${ns}.events.trial`,
+      rejected: `${ns}.events.rejected`,
+      exhausted: `${ns}.events.exhausted`,
+      withheld: `${ns}.events.withheld`,
+      allEvents: `${ns}.events.>`,
+      control: `${ns}.control`,
+      heartbeat: `${ns}.workers.heartbeat`,
+      ping: `${ns}.workers.ping`,
+      dash: `${ns}.dash`,
+    },
+    consumers: { trials: (pool) => `trials-${pool}`, events: "coordinator" },
+    buckets: { lock: `${up}_coordinator`, gates: `${up}_gates`, settled: `${up}_settled` },
+  };
+}
 
 export interface TopologyOptions {
+  /** Streams, subjects, consumers and buckets are prefixed by it. @default "mtl" */
+  namespace?: string;
   /** How long a worker holds a trial without renewing its lease. @default 30000 */
   ackWaitMs?: number;
-  /** Deliveries of one trial before it becomes a dead letter. @default 10 */
-  maxDeliver?: number;
 }
 
 export const DEFAULT_ACK_WAIT_MS = 30_000;
-export const DEFAULT_MAX_DELIVER = 10;
 /** Events are handled in milliseconds: a coordinator holding one for this long has died. */
 export const EVENTS_ACK_WAIT_MS = 10_000;
 
 const ns = (ms: number) => ms * 1_000_000;
 
-const streams: Partial<StreamConfig>[] = [
-  { name: STREAMS.trials, subjects: [SUBJECTS.allTrials], retention: RetentionPolicy.Workqueue },
-  { name: STREAMS.events, subjects: [SUBJECTS.allEvents], retention: RetentionPolicy.Workqueue },
-  { name: STREAMS.dead, subjects: [SUBJECTS.maxDeliveries], retention: RetentionPolicy.Workqueue },
-];
-
 const isNotFound = (e: unknown) => /not found/i.test((e as Error).message ?? "");
 
 /**
- * Creates what is missing. With `authoritative` (the coordinator) it also brings the trial
- * consumers' ack-wait and max-deliveries in line with `options`; a worker only fills gaps, so
- * whichever process starts first can take work.
+ * Creates what is missing. With `authoritative` (the coordinator, which holds the namespace's
+ * lock) it also brings the trial consumers' ack-wait in line with `options`; a worker only fills
+ * gaps, so whichever process starts first can take work. Deliveries are not limited by the
+ * server: each trial message carries its own budget (`maxDeliveries`), which the workers' bus
+ * enforces.
  */
 export async function ensureTopology(
   jsm: JetStreamManager,
+  t: Topology,
   options: TopologyOptions,
   authoritative: boolean,
-): Promise<{ ackWaitMs: number; maxDeliver: number }> {
+): Promise<{ ackWaitMs: number }> {
   const ackWait = ns(options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
-  const maxDeliver = options.maxDeliver ?? DEFAULT_MAX_DELIVER;
+  const streams: Partial<StreamConfig>[] = [
+    { name: t.streams.trials, subjects: [t.subjects.allTrials], retention: RetentionPolicy.Workqueue },
+    { name: t.streams.events, subjects: [t.subjects.allEvents], retention: RetentionPolicy.Workqueue },
+  ];
   for (const config of streams) {
     try {
       await jsm.streams.info(config.name!);
@@ -90,19 +140,17 @@ export async function ensureTopology(
       return (await jsm.consumers.add(stream, full).catch(() => jsm.consumers.info(stream, name))).config;
     }
   };
-  let effective = { ackWaitMs: ackWait / 1e6, maxDeliver };
+  let ackWaitMs = ackWait / 1e6;
   for (const pool of POOLS) {
-    const c = await durable(STREAMS.trials, CONSUMERS.trials(pool), {
-      filter_subject: SUBJECTS.trials(pool),
+    const c = await durable(t.streams.trials, t.consumers.trials(pool), {
+      filter_subject: t.subjects.trials(pool),
       ack_wait: ackWait,
-      max_deliver: maxDeliver,
+      max_deliver: -1,
     });
-    if (pool === "cpu")
-      effective = { ackWaitMs: (c.ack_wait ?? ackWait) / 1e6, maxDeliver: c.max_deliver ?? maxDeliver };
+    if (pool === "cpu") ackWaitMs = (c.ack_wait ?? ackWait) / 1e6;
   }
   // Events are never given up on: an event that cannot be written now is written later. A short
   // ack-wait, because the events a killed coordinator had fetched wait that long to come back.
-  await durable(STREAMS.events, CONSUMERS.events, { ack_wait: ns(EVENTS_ACK_WAIT_MS), max_deliver: -1 });
-  await durable(STREAMS.dead, CONSUMERS.dead, { ack_wait: ns(30_000), max_deliver: -1 });
-  return effective;
+  await durable(t.streams.events, t.consumers.events, { ack_wait: ns(EVENTS_ACK_WAIT_MS), max_deliver: -1 });
+  return { ackWaitMs };
 }

@@ -1,21 +1,36 @@
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, NatsConnection, Subscription } from "nats";
 import type { Delivery, Rejected, WorkerBus } from "../bus.ts";
 import { boundRejected } from "../limits.ts";
-import { ControlMessage, decode, eventId, Heartbeat, TrialEvent, TrialMessage } from "../messages.ts";
+import {
+  ControlMessage,
+  decode,
+  EventIdentity,
+  type ExhaustedMessage,
+  encodeMessage,
+  eventId,
+  Heartbeat,
+  InvalidMessage,
+  TrialEvent,
+  TrialMessage,
+  type WithheldMessage,
+} from "../messages.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats } from "./connect.ts";
 import type { NatsBusOptions } from "./coordinator-bus.ts";
+import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
-import { CONSUMERS, ensureTopology, type Pool, STREAMS, SUBJECTS } from "./topology.ts";
+import { ensureTopology, type Pool, type Topology, topologyOf } from "./topology.ts";
 
 /** How long one pull request waits on the server for a trial before it is renewed. */
 const PULL_EXPIRES_MS = 5000;
 
 /**
  * The worker's end over NATS JetStream. Trials are pulled one at a time from the pool's durable
- * consumer (a message waiting in a client buffer would use up its lease); events are published
- * with their id as the JetStream message id and retried until the server takes them, so a
- * nats-server restart costs a delay and never a duplicate.
+ * consumer (a message waiting in a client buffer would use up its lease); before one is handed
+ * over, its budget (`maxDeliveries`) and its sweep's gate are checked: a trial delivered past its
+ * budget is given up, one of a paused sweep withheld, both reported to the coordinator on the
+ * events stream. Events are published with their id as the JetStream message id and retried
+ * until the server takes them, so a nats-server restart costs a delay and never a duplicate.
  */
 export class NatsWorkerBus implements WorkerBus {
   private readonly consumers = new Map<Pool, Consumer>();
@@ -29,6 +44,8 @@ export class NatsWorkerBus implements WorkerBus {
     readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    private readonly marks: Marks,
+    readonly topology: Topology,
     /** The ack-wait of a trial: renew a lease well within it. */
     public leaseMs: number,
     options: NatsBusOptions,
@@ -37,11 +54,14 @@ export class NatsWorkerBus implements WorkerBus {
   }
 
   static async connect(options: NatsBusOptions): Promise<NatsWorkerBus> {
-    const nc = await connectNats({ name: "mtl-worker", ...options });
+    const t = topologyOf(options.namespace);
+    const nc = await connectNats({ name: `mtl-worker.${t.namespace}`, ...options });
     try {
       const jsm = await nc.jetstreamManager();
-      const { ackWaitMs } = await ensureTopology(jsm, options, false);
-      const bus = new NatsWorkerBus(nc, nc.jetstream(), jsm, ackWaitMs, options);
+      const { ackWaitMs } = await ensureTopology(jsm, t, options, false);
+      const js = nc.jetstream();
+      const marks = await Marks.open(js, t, options.log);
+      const bus = new NatsWorkerBus(nc, js, jsm, marks, t, ackWaitMs, options);
       bus.answerPings();
       return bus;
     } catch (error) {
@@ -75,21 +95,74 @@ export class NatsWorkerBus implements WorkerBus {
         msg.term();
         continue;
       }
+      const m = d.value;
+      try {
+        const marks = await this.marks.of(m, msg.seq);
+        // Back after it was settled: an acknowledgement lost in a server crash, or a copy of a
+        // trial that is finished. Acknowledged again, not run.
+        if (marks.acked || marks.finished) {
+          await msg.ackAck();
+          this.log(`trial ${m.number}: already ${marks.acked ? "acknowledged" : "finished"}; dropped`);
+          continue;
+        }
+        if (msg.info.redeliveryCount > m.maxDeliveries) {
+          await this.giveUp(msg, m, msg.info.redeliveryCount - 1);
+          continue;
+        }
+        if (marks.paused) {
+          await this.withhold(msg, m);
+          continue;
+        }
+      } catch (e) {
+        // The server went away mid-report: leave the message, it comes back after its ack-wait.
+        this.log(`trial ${m.trialId}: ${(e as Error).message}`);
+        continue;
+      }
       this.checkLease(pool);
-      return this.delivery(msg, d.value);
+      return this.delivery(msg, m);
     }
     return null;
+  }
+
+  /** Reports the trial as given up (durably, before the message goes), then removes it. */
+  private async giveUp(msg: JsMsg, m: TrialMessage, deliveries: number): Promise<void> {
+    const x: ExhaustedMessage = {
+      sweep: m.sweep,
+      trialId: m.trialId,
+      deliveries,
+      source: msg.subject,
+      payload: text(msg.data),
+    };
+    await retry(
+      () => this.js.publish(this.topology.subjects.exhausted, encode(x), { msgID: `exhausted.${msg.seq}` }),
+      { deadlineMs: 30_000, stopped: () => this.closed },
+    );
+    await msg.ackAck();
+    this.log(`trial ${m.number}: given up after ${deliveries} deliveries`);
+  }
+
+  /** Reports the trial as withheld (durably, before the message goes), then removes it. */
+  private async withhold(msg: JsMsg, m: TrialMessage): Promise<void> {
+    const w: WithheldMessage = { sweep: m.sweep, trialId: m.trialId };
+    await retry(
+      () =>
+        this.js.publish(this.topology.subjects.withheld, encode(w), {
+          msgID: `withheld.${msg.seq}.${msg.info.redeliveryCount}`,
+        }),
+      { deadlineMs: 30_000, stopped: () => this.closed },
+    );
+    await msg.ackAck();
   }
 
   /** Picks up a lease (ack-wait) the coordinator changed since this worker connected. */
   private checkLease(pool: Pool) {
     if (Date.now() - this.leaseCheckedAt < 10_000) return;
     this.leaseCheckedAt = Date.now();
-    this.jsm.consumers.info(STREAMS.trials, CONSUMERS.trials(pool)).then(
+    this.jsm.consumers.info(this.topology.streams.trials, this.topology.consumers.trials(pool)).then(
       (info) => {
         if (info.config.ack_wait) this.leaseMs = info.config.ack_wait / 1e6;
       },
-      () => {},
+      (e) => this.log(`lease check: ${(e as Error).message}`),
     );
   }
 
@@ -97,7 +170,10 @@ export class NatsWorkerBus implements WorkerBus {
   private async pull(pool: Pool, signal: AbortSignal): Promise<JsMsg | null> {
     let consumer = this.consumers.get(pool);
     if (!consumer) {
-      consumer = await this.js.consumers.get(STREAMS.trials, CONSUMERS.trials(pool));
+      consumer = await this.js.consumers.get(
+        this.topology.streams.trials,
+        this.topology.consumers.trials(pool),
+      );
       this.consumers.set(pool, consumer);
     }
     const next = consumer.next({ expires: PULL_EXPIRES_MS });
@@ -106,7 +182,7 @@ export class NatsWorkerBus implements WorkerBus {
         resolve(null);
         next.then(
           (m) => m?.nak(),
-          () => {},
+          (e) => this.log(`pull ${pool}: ${(e as Error).message}`),
         );
       };
       signal.addEventListener("abort", onAbort, { once: true });
@@ -127,45 +203,77 @@ export class NatsWorkerBus implements WorkerBus {
   }
 
   private delivery(msg: JsMsg, message: TrialMessage): Delivery {
-    const settle = (how: "ack" | "nak") =>
-      retry(
+    const deliveries = msg.info.redeliveryCount;
+    let settled = false;
+    const settle = (how: "ack" | "nak") => {
+      settled = true;
+      return retry(
         async () => {
-          if (how === "ack") await msg.ackAck();
-          else msg.nak();
+          // The mark first: if the server loses the acknowledgement, the message that comes
+          // back is recognised and dropped (marks.ts).
+          if (how === "ack") {
+            await this.marks.markAcked(msg.seq);
+            await msg.ackAck();
+          } else msg.nak();
         },
         { deadlineMs: 30_000, stopped: () => this.closed },
       ).catch((e) => this.log(`${how} trial ${message.trialId}: ${(e as Error).message}`));
+    };
     return {
       message,
-      deliveries: msg.info.redeliveryCount,
-      working: () => msg.working(),
+      deliveries,
+      working: () => {
+        if (!settled) msg.working();
+      },
       ack: () => settle("ack"),
-      nak: () => settle("nak"),
+      // The last delivery the budget allows is given up here, not handed to another worker.
+      nak: async () => {
+        if (deliveries < message.maxDeliveries) return settle("nak");
+        settled = true;
+        await this.giveUp(msg, message, deliveries).catch((e) =>
+          this.log(`give up trial ${message.trialId}: ${(e as Error).message}`),
+        );
+      },
+      release: () => {
+        settled = true;
+      },
     };
   }
 
   async publishEvent(event: TrialEvent): Promise<void> {
-    const parsed = TrialEvent.safeParse(event);
-    if (!parsed.success)
-      return this.reject({
-        source: SUBJECTS.event,
+    let wire: unknown;
+    try {
+      wire = encodeMessage(TrialEvent, event, `${event.kind} event`);
+    } catch (error) {
+      if (!(error instanceof InvalidMessage)) throw error;
+      const identity = EventIdentity.safeParse(event);
+      await this.reject({
+        source: this.topology.subjects.event,
         payload: JSON.stringify(event),
-        error: parsed.error.message,
+        error: error.reason,
+        ...(identity.success ? { identity: identity.data } : {}),
       });
-    const data = encode(parsed.data);
-    const msgID = eventId(parsed.data);
-    await retry(() => this.js.publish(SUBJECTS.event, data, { msgID }), {
+      throw error;
+    }
+    const data = encode(wire);
+    const msgID = eventId(event);
+    await retry(() => this.js.publish(this.topology.subjects.event, data, { msgID }), {
       stopped: () => this.closed,
       onRetry: (e, n) => this.log(`publish ${event.kind} (attempt ${n}): ${(e as Error).message}`),
     });
   }
 
+  /** Control messages are core NATS: a handler's error must never reach nats.js's read loop. */
   onControl(handler: (message: ControlMessage) => void): void {
-    const sub = this.nc.subscribe(SUBJECTS.control, {
+    const sub = this.nc.subscribe(this.topology.subjects.control, {
       callback: (_err, msg) => {
-        const d = decode(ControlMessage, msg.data);
-        if (d.ok) handler(d.value);
-        else void this.reject({ source: msg.subject, payload: text(msg.data), error: d.error });
+        try {
+          const d = decode(ControlMessage, msg.data);
+          if (d.ok) handler(d.value);
+          else void this.reject({ source: msg.subject, payload: text(msg.data), error: d.error });
+        } catch (error) {
+          this.log(`control: ${(error as Error).message}`);
+        }
       },
     });
     this.subscriptions.push(sub);
@@ -173,14 +281,18 @@ export class NatsWorkerBus implements WorkerBus {
 
   async heartbeat(heartbeat: Heartbeat): Promise<void> {
     this.lastHeartbeat = encode(Heartbeat.parse(heartbeat));
-    this.nc.publish(SUBJECTS.heartbeat, this.lastHeartbeat);
+    this.nc.publish(this.topology.subjects.heartbeat, this.lastHeartbeat);
   }
 
   /** A coordinator that just started learns about this worker now, not at the next beat. */
   private answerPings() {
-    const sub = this.nc.subscribe(SUBJECTS.ping, {
+    const sub = this.nc.subscribe(this.topology.subjects.ping, {
       callback: () => {
-        if (this.lastHeartbeat) this.nc.publish(SUBJECTS.heartbeat, this.lastHeartbeat);
+        try {
+          if (this.lastHeartbeat) this.nc.publish(this.topology.subjects.heartbeat, this.lastHeartbeat);
+        } catch (error) {
+          this.log(`ping: ${(error as Error).message}`);
+        }
       },
     });
     this.subscriptions.push(sub);
@@ -189,7 +301,7 @@ export class NatsWorkerBus implements WorkerBus {
   async reject(rejected: Rejected): Promise<void> {
     // Cut first: a report as large as the message it rejects would not fit the server either.
     const data = encode(boundRejected(rejected));
-    await retry(() => this.js.publish(SUBJECTS.rejected, data), {
+    await retry(() => this.js.publish(this.topology.subjects.rejected, data), {
       deadlineMs: 30_000,
       stopped: () => this.closed,
     }).catch((e) => this.log(`could not report a rejected message: ${(e as Error).message}`));

@@ -159,7 +159,7 @@ describe("Dashboard", () => {
         seed: i,
         method: "equal",
         params: first.params,
-        config: { ...(first.config as object), seed: i },
+        config: { ...first.config, seed: i },
       })),
     );
     const inner = new SqliteSource({ store: f.store });

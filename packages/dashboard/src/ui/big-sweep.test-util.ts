@@ -57,6 +57,7 @@ export function buildBigSweep(n: number): { store: Store; sweepId: number; clean
         task1: { val: { accuracy: acc }, test: { accuracy: acc } },
         task2: { val: { mse }, test: { mse } },
       },
+      epochs: 0,
       backend: "wasm",
       objective: [acc],
     });

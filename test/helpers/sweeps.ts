@@ -1,0 +1,166 @@
+/**
+ * What the end-to-end tests of the distributed path share: experiments small enough to train in
+ * seconds, worker processes, polling the results file other processes write, and the data-safety
+ * invariants every test checks at its end.
+ */
+import { Store } from "@mtl/store";
+import { expect } from "vitest";
+import { type MtlProcess, spawnMtl } from "./nats.ts";
+
+/** Two classification tasks; `seeds` × `strategies` trials of `epochs` epochs on `samples` samples. */
+export function twoTasks(
+  name: string,
+  o: { seeds: number; epochs: number; samples: number; strategies?: string[]; hidden?: number[] },
+) {
+  return {
+    name,
+    dataset: {
+      name: "classification",
+      options: { n_samples: o.samples, n_features: 16, n_informative: 5, n_tasks: 2 },
+    },
+    tasks: [
+      { name: "task1", kind: "classification", metric: "accuracy" },
+      { name: "task2", kind: "classification", metric: "accuracy" },
+    ],
+    model: { architecture: "hard-sharing", hidden: o.hidden ?? [64, 64] },
+    strategies: o.strategies ?? ["equal"],
+    seeds: Array.from({ length: o.seeds }, (_, i) => i),
+    training: { epochs: o.epochs, batchSize: 32, learningRate: 0.01 },
+  };
+}
+
+/** The `mtl` processes a test started: killed at its end if still running. */
+export class Processes {
+  private readonly all: MtlProcess[] = [];
+
+  start(args: string[], env: Record<string, string> = {}): MtlProcess {
+    const p = spawnMtl(args, env);
+    this.all.push(p);
+    return p;
+  }
+
+  /** Starts `mtl worker`s and resolves once each has loaded its backend. */
+  async workers(
+    url: string,
+    names: string[],
+    extra: string[] = [],
+    env: Record<string, string> = {},
+  ): Promise<MtlProcess[]> {
+    const started = names.map((name) => this.start(["worker", "--nats", url, "--name", name, ...extra], env));
+    await Promise.all(
+      started.map((p, i) => p.waitFor(new RegExp(`worker ${names[i]}: \\d thread\\(s\\) on`))),
+    );
+    return started;
+  }
+
+  killAll(): void {
+    for (const p of this.all.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
+  }
+
+  /** The last lines each process printed, for a failed test's report. */
+  tails(lines = 15): string {
+    return this.all
+      .map(
+        (p) =>
+          `--- ${p.spawnargs.slice(3, 6).join(" ")} (pid ${p.pid}, exit ${p.exitCode ?? "-"})\n${p.output().split("\n").slice(-lines).join("\n")}`,
+      )
+      .join("\n");
+  }
+}
+
+/** Reads the results file (read-only) once it exists; undefined while it is not readable yet. */
+export function read<T>(db: string, f: (s: Store) => T): T | undefined {
+  let store: Store;
+  try {
+    store = new Store(db, { readonly: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    return f(store);
+  } catch {
+    return undefined; // not migrated yet
+  } finally {
+    store.close();
+  }
+}
+
+/** Polls the results file until `f` returns something truthy: other processes write it. */
+export async function until<T>(
+  db: string,
+  f: (s: Store) => T | undefined | false,
+  what: string,
+  timeoutMs = 90_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = read(db, f);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** What a sweep's data-safety check counted (the figures a fault test reports). */
+export interface Soundness {
+  trials: number;
+  attempts: number;
+  /** Attempts whose lease lapsed with nothing heard from them (killed workers). */
+  lost: number;
+  /** Attempts that started after their trial was finished, told to stop at once. */
+  refused: number;
+  /** Results kept from a run whose lease had lapsed (adopted whole). */
+  adopted: number;
+}
+
+/**
+ * The data-safety invariants, checked on a finished sweep: every trial completed exactly once (one
+ * completed attempt, one completion event), every completed trial has all its epochs, no trial
+ * ended by a run that did not hold it (none cancelled, failed or pruned, the finishing attempt is
+ * the trial's own), and no finished trial run again (what started after a trial finished was
+ * refused and trained nothing).
+ */
+export function expectSound(
+  store: Store,
+  o: { sweepId?: number; trials: number; epochs: number },
+): Soundness {
+  const sweepId = o.sweepId ?? 1;
+  const trials = store.trialsOf(sweepId);
+  expect(trials.map((t) => `${t.number}:${t.state}`)).toEqual(trials.map((t) => `${t.number}:completed`));
+  expect(trials).toHaveLength(o.trials);
+  const out: Soundness = { trials: trials.length, attempts: 0, lost: 0, refused: 0, adopted: 0 };
+  const epochs = Array.from({ length: o.epochs }, (_, i) => i + 1);
+  for (const t of trials) {
+    const attempts = store.attemptsOf(t.id);
+    out.attempts += attempts.length;
+    const done = attempts.filter((a) => a.state === "completed");
+    expect(
+      done.map((a) => a.attempt),
+      `trial ${t.number}: one completed attempt`,
+    ).toEqual([t.attempt]);
+    expect(done[0]?.runId, `trial ${t.number}: finished by its own attempt`).toBe(t.runId);
+    expect(t.final, `trial ${t.number}: a result`).toBeTruthy();
+    const kept = [...new Set(store.metricsOf(t.id).map((m) => m.epoch))].sort((a, b) => a - b);
+    expect(kept, `trial ${t.number}: every epoch of the kept result`).toEqual(epochs);
+    for (const a of attempts) {
+      if (a.state === "lost") out.lost++;
+      if (a.startedAt > (t.finishedAt ?? Number.POSITIVE_INFINITY)) {
+        expect(a.state, `trial ${t.number} attempt ${a.attempt} started after it finished`).toBe("refused");
+        expect(store.metricsOf(t.id, a.attempt), `trial ${t.number}: trained again`).toEqual([]);
+        out.refused++;
+      }
+    }
+  }
+  const events = store.eventsSince(0, sweepId, 100_000);
+  const completions = events.filter((e) => e.kind === "trial.completed");
+  expect(completions.map((e) => e.trialId).sort()).toEqual(trials.map((t) => t.id).sort());
+  out.adopted = completions.filter((e) => /lease had lapsed/.test(e.message)).length;
+  expect(events.filter((e) => /^trial\.(cancelled|failed|pruned)$/.test(e.kind))).toEqual([]);
+  return out;
+}
+
+/** Lines a fault test prints for the record (kills survived, trials, attempts). */
+export function report(what: string, figures: Record<string, number | string>): void {
+  const parts = Object.entries(figures).map(([k, v]) => `${k}=${v}`);
+  process.stdout.write(`[faults] ${what}: ${parts.join(" ")}\n`);
+}
