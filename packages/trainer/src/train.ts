@@ -6,12 +6,15 @@
  * the trial from `ownLoopRunner`.
  */
 
-import type { TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { TrialConfig } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchSampler } from "./batches.ts";
+import { openCheckpoint } from "./checkpoint/checkpoint.ts";
+import { checkpointSession } from "./checkpoint/session.ts";
+import { restoreTrial, savedRng, type TrialParts } from "./checkpoint/trial-state.ts";
 import { denseStep } from "./dense-step.ts";
 import { evaluate } from "./evaluate.ts";
-import { epochsOf, type TrainHooks } from "./hooks.ts";
+import { epochsOf, type TrainHooks, type TrainOutcome } from "./hooks.ts";
 import { runEpochs } from "./loop.ts";
 import { ownLoopRunner } from "./meta/dispatch.ts";
 import { allVariables, type Model } from "./models/types.ts";
@@ -23,13 +26,18 @@ import { prepareTrial } from "./trial-data.ts";
 
 export type { TrainHooks };
 
-export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Promise<TrialOutcome> {
+/**
+ * Trains `config` and reports each epoch to `hooks`; with `hooks.resume`, from a checkpoint (a
+ * checkpoint of another trial rejects with CheckpointError before any work).
+ */
+export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   // Meta-learning, transfer and distillation strategies run their own loop (src/meta).
   const ownLoop = ownLoopRunner(config);
   if (ownLoop) return ownLoop(config, hooks);
   // Resolve everything named in the config first: unknown names and bad options reject here.
   const arch = architectures.resolve(config.model.architecture, config.model.options);
   const strat = strategies.resolve(config.strategy.name, config.strategy.options);
+  const resumed = hooks.resume ? openCheckpoint(hooks.resume, config) : undefined;
   const prepared = await prepareTrial(config, hooks);
   const { tasks, splits } = prepared;
   const names = tasks.map((t) => t.spec.name);
@@ -42,10 +50,13 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
       rng: prepared.rng.fork("init"),
     });
     disposables.push(...allVariables(model));
+    // Forked either way, so that the trial's stream is where an uninterrupted trial's is.
+    const freshStrategyRng = prepared.rng.fork("strategy");
+    const strategyRng = resumed ? savedRng(resumed, "strategy") : freshStrategyRng;
     const strategy = strat.item.create(strat.options, {
       tasks: names,
       initialWeights: names.map((n) => config.weights?.[n] ?? 1),
-      rng: prepared.rng.fork("strategy"),
+      rng: strategyRng,
     });
     disposables.push({ dispose: () => strategy.dispose?.() });
     if (strategy.kind === "gradients" && strategy.wrt === "representation" && !model.split)
@@ -54,6 +65,16 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
       );
     const optimizer = createOptimizer(config.training);
     disposables.push(optimizer);
+    const parts: TrialParts = {
+      parameters: [...allVariables(model), ...((strategy.kind === "loss" && strategy.variables) || [])],
+      optimizers: [{ optimizer, rule: config.training.optimizer }],
+      rngs: () => ({ "data order": prepared.dataOrder, strategy: strategyRng }),
+      strategy,
+    };
+    if (resumed) {
+      prepared.dataOrder = savedRng(resumed, "data order");
+      await restoreTrial(resumed, parts);
+    }
     const step = makeStep(model, strategy, tasks, optimizer, config.training.weightDecay);
     const n = splits.train.n;
     const batch = Math.min(config.training.batchSize, n);
@@ -66,6 +87,13 @@ export async function runTrial(config: TrialConfig, hooks: TrainHooks = {}): Pro
       backend: prepared.backend,
       tasks: names,
       hooks,
+      checkpoints: checkpointSession(
+        hooks,
+        parts,
+        { config, backend: prepared.backend, io: prepared.io },
+        allVariables(model),
+        resumed,
+      ),
       work: {
         begin() {
           order = prepared.dataOrder.permutation(n);
