@@ -204,6 +204,11 @@ export function openCheckpoint(bytes: Uint8Array, config: TrialConfig): Checkpoi
 function mismatch(c: Checkpoint, config: TrialConfig): string | undefined {
   if (c.kind !== "trial")
     return "these are kept model weights, not a trial checkpoint (no optimizer or random state)";
+  return sameTrial(c, config);
+}
+
+/** Why `c` was not written by `config`'s trial (configuration or seed), or undefined if it was. */
+export function sameTrial(c: Checkpoint, config: TrialConfig): string | undefined {
   if (configKeyOf(c.config) === configKeyOf(config) && c.config.seed === config.seed) return undefined;
   const { params: _a, ...saved } = c.config;
   const { params: _b, ...wanted } = config;
