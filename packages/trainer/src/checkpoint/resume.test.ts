@@ -62,8 +62,11 @@ async function run(c: TrialConfig, opts: { resume?: Uint8Array; cancelIn?: numbe
 
 const withoutWall = (reports: EpochReport[]) => reports.map(({ wallMs: _, ...rest }) => rest);
 
-/** Interrupts `c` in epoch 3, resumes from its last checkpoint, and compares with a whole run. */
-async function expectResumesExactly(c: TrialConfig): Promise<void> {
+/**
+ * Interrupts `c` (4 epochs) in epoch 3, resumes from its last checkpoint, and compares with a
+ * whole run. `kept`: whether the trial keeps weights (episodic strategies keep none).
+ */
+async function expectResumesExactly(c: TrialConfig, kept = true): Promise<void> {
   const whole = await run(c);
   expect(whole.outcome.status).toBe("completed");
   // Checkpoints after epochs 1..3, none after the last.
@@ -81,6 +84,10 @@ async function expectResumesExactly(c: TrialConfig): Promise<void> {
   expect(resumed.reports.map((r) => r.epoch)).toEqual([3, 4]);
   expect(withoutWall(resumed.reports)).toEqual(withoutWall(whole.reports.slice(2)));
   expect(resumed.outcome.final).toEqual(whole.outcome.final);
+  if (!kept) {
+    expect(resumed.finalModel).toBeUndefined();
+    return;
+  }
   expect(resumed.finalModel).toBeDefined();
   expect(Buffer.from(resumed.finalModel ?? [])).toEqual(Buffer.from(whole.finalModel ?? []));
 }
@@ -125,6 +132,27 @@ describe("a trial resumed from a checkpoint ends as if never interrupted", () =>
         training: { ...BASE.training, optimizer: "momentum", weightDecay: 1e-3 },
       }),
     );
+  });
+
+  it("phased strategies: transfer resumed inside pretraining, distill inside the student's phase", async () => {
+    await expectResumesExactly(config({ strategy: { name: "transfer", options: { pretrainEpochs: 3 } } }));
+    // The student's soft targets are the restored teacher's.
+    await expectResumesExactly(config({ strategy: { name: "distill", options: { teacherEpochs: 1 } } }));
+  });
+
+  it("episodic strategies: maml, reptile (its step size decays with the iteration), pretrain-finetune", async () => {
+    const episodic = (strategy: string) =>
+      TrialConfig.parse({
+        ...BASE,
+        dataset: { name: "sinusoid", options: { evalTasks: 5 } },
+        tasks: [{ name: "sinusoid", kind: "regression", metric: "mse" }],
+        model: { hidden: [8] },
+        strategy: { name: strategy, options: { iterationsPerEpoch: 4, metaBatch: 3 } },
+        training: { epochs: 4, learningRate: 3e-3, batchSize: 20 },
+      });
+    await expectResumesExactly(episodic("maml"), false);
+    await expectResumesExactly(episodic("reptile"), false);
+    await expectResumesExactly(episodic("pretrain-finetune"), false);
   });
 
   it("frees every tensor it restores", async () => {

@@ -153,6 +153,12 @@ export async function restoreTrial(c: Checkpoint, parts: TrialParts): Promise<vo
   }
   if (parts.loop) {
     if (c.loop === undefined) throw new CheckpointError("the checkpoint holds no state of the trial's loop");
-    parts.loop.load(c.loop);
+    try {
+      parts.loop.load(c.loop);
+    } catch (error) {
+      throw new CheckpointError(`the loop's saved state does not fit: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 }

@@ -1,13 +1,13 @@
 /** runTrial's hand-off to strategies that bring their own training loop (meta, transfer, distill). */
-import type { TrialConfig, TrialOutcome } from "@mtl/spec";
-import type { TrainHooks } from "../hooks.ts";
+import type { TrialConfig } from "@mtl/spec";
+import type { TrainHooks, TrainOutcome } from "../hooks.ts";
 import { architectures, datasets, strategies } from "../registries.ts";
 import { isMetaStrategy } from "./types.ts";
 
 /** The runner of the trial's strategy when it has its own loop, else undefined. */
 export function ownLoopRunner(
   config: TrialConfig,
-): ((config: TrialConfig, hooks: TrainHooks) => Promise<TrialOutcome>) | undefined {
+): ((config: TrialConfig, hooks: TrainHooks) => Promise<TrainOutcome>) | undefined {
   if (!strategies.has(config.strategy.name)) return undefined;
   const module = strategies.get(config.strategy.name);
   if (!isMetaStrategy(module)) return undefined;

@@ -129,7 +129,11 @@ export const implementation: StrategyImplementation<typeof Options> = {
           },
         },
       ];
-      return await runPhases(prepared, config.training.batchSize, phases, hooks);
+      return await runPhases(prepared, config.training.batchSize, phases, hooks, {
+        config,
+        parameters: [...allVariables(teacher), ...allVariables(student)],
+        model: allVariables(student),
+      });
     } finally {
       for (const opt of optimizers) opt.dispose();
       tf.dispose([...allVariables(teacher), ...allVariables(student), ...Object.values(soft).flat()]);

@@ -76,7 +76,11 @@ export const implementation: StrategyImplementation<typeof Options> = {
           weights: weights([target]),
         },
       ];
-      return await runPhases(prepared, config.training.batchSize, phases, hooks);
+      return await runPhases(prepared, config.training.batchSize, phases, hooks, {
+        config,
+        parameters: allVariables(model),
+        model: allVariables(model),
+      });
     } finally {
       for (const opt of optimizers) opt.dispose();
       tf.dispose(allVariables(model));
