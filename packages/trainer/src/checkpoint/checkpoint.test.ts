@@ -10,7 +10,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { initBackend } from "../backend.ts";
 import { applyAll, headBlocks, trunkBlocks, varsOf } from "../models/layers.ts";
-import { registerArchitecture } from "../registries.ts";
+import { registerArchitecture, registerStrategy } from "../registries.ts";
 import { runTrial } from "../train.ts";
 import { CheckpointCadence } from "./cadence.ts";
 import { CheckpointError, checkCheckpoint, decodeCheckpoint } from "./checkpoint.ts";
@@ -213,6 +213,39 @@ describe("runTrial with a checkpoint that does not fit", () => {
     } finally {
       flexWidth = 8;
     }
+  });
+});
+
+// A strategy with a loop of its own that knows nothing of checkpoints (a registered one).
+const seenHooks: object[] = [];
+registerStrategy({
+  name: "test-own-loop",
+  description: "test only",
+  options: z.object({}).strict(),
+  create: () => {
+    throw new Error("own loop");
+  },
+  run: async (_config: unknown, _o: unknown, hooks: object) => {
+    seenHooks.push(hooks);
+    return { status: "completed", epochs: 0, backend: "wasm" };
+  },
+} as Parameters<typeof registerStrategy>[0]);
+
+describe("a strategy whose own loop keeps no checkpoints", () => {
+  it("refuses to resume, and is not handed the checkpoint and keep hooks", async () => {
+    const c = config({ strategy: "test-own-loop" });
+    const [bytes] = (await checkpointsOf(config())) as [Uint8Array];
+    await expect(runTrial(c, { resume: bytes })).rejects.toThrow(
+      new CheckpointError('strategy "test-own-loop" cannot resume from a checkpoint: its loop keeps none'),
+    );
+    expect(seenHooks).toEqual([]);
+    const outcome = await runTrial(c, {
+      checkpoint: { save: () => {} },
+      keep: { save: () => {} },
+      backend: "wasm",
+    });
+    expect(outcome.status).toBe("completed");
+    expect(seenHooks).toEqual([{ backend: "wasm" }]);
   });
 });
 

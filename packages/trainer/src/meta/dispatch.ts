@@ -1,5 +1,6 @@
 /** runTrial's hand-off to strategies that bring their own training loop (meta, transfer, distill). */
 import type { TrialConfig } from "@mtl/spec";
+import { CheckpointError } from "../checkpoint/checkpoint.ts";
 import type { TrainHooks, TrainOutcome } from "../hooks.ts";
 import { architectures, datasets, strategies } from "../registries.ts";
 import { isMetaStrategy } from "./types.ts";
@@ -11,9 +12,15 @@ export function ownLoopRunner(
   if (!strategies.has(config.strategy.name)) return undefined;
   const module = strategies.get(config.strategy.name);
   if (!isMetaStrategy(module)) return undefined;
-  return (c, hooks) => {
+  return async (c, hooks) => {
     const { options } = strategies.resolve(c.strategy.name, c.strategy.options);
-    return module.run(c, options, hooks, { datasets, architectures });
+    if (module.checkpoints) return module.run(c, options, hooks, { datasets, architectures });
+    if (hooks.resume)
+      throw new CheckpointError(
+        `strategy "${c.strategy.name}" cannot resume from a checkpoint: its loop keeps none`,
+      );
+    const { checkpoint: _c, keep: _k, ...rest } = hooks;
+    return module.run(c, options, rest, { datasets, architectures });
   };
 }
 

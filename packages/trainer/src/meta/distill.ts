@@ -46,6 +46,7 @@ export function distillLoss(
 
 export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("distill"),
+  checkpoints: true,
   async run(config, o, hooks, env) {
     const epochs = config.training.epochs;
     const teacherEpochs = o.teacherEpochs ?? Math.max(1, Math.floor(epochs / 2));

@@ -40,6 +40,7 @@ export function episodic<S extends z.ZodType<EpisodicOptions>>(
     create: () => ownLoop(name),
     run: (config, options, hooks, env) =>
       runEpisodic(config, options, hooks, env, (ctx) => createLearner(options, ctx)),
+    checkpoints: true,
   };
 }
 

@@ -17,6 +17,7 @@ import { ownLoop } from "./types.ts";
 
 export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("transfer"),
+  checkpoints: true,
   async run(config, o, hooks, env) {
     const names = config.tasks.map((t) => t.name);
     const target = o.target ?? (names[names.length - 1] as string);

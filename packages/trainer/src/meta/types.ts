@@ -111,6 +111,12 @@ export interface EpisodicOptions {
  */
 export interface MetaStrategyModule<S extends z.ZodType = z.ZodType> extends StrategyModule<S> {
   run(config: TrialConfig, options: z.output<S>, hooks: TrainHooks, env: MetaEnv): Promise<TrainOutcome>;
+  /**
+   * Whether `run` honours TrainHooks.checkpoint, resume and keep. Without it runTrial refuses
+   * `resume` (CheckpointError) and does not hand `run` the checkpoint and keep hooks, rather than
+   * let a trial that resumes nothing look resumed.
+   */
+  checkpoints?: boolean;
 }
 
 /** What runTrial hands a strategy with its own loop (passed in, so no module cycle forms). */
