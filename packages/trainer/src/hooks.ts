@@ -36,8 +36,9 @@ export interface TrainHooks {
    * epoch up to a checkpoint has been reported), at most one an epoch, never after the last.
    * `every`: every that many epochs; `everyMs`: once that much training time has passed since
    * the last (default: DEFAULT_CHECKPOINT_MS when `every` is not given), and never sooner than 50
-   * times the last save took, so saving costs at most ~2% of the trial. `save` is awaited; a
-   * rejection fails the trial with its error. The bytes are decodeCheckpoint's format.
+   * times the last save took, so saving costs at most ~2% of the trial. `save` is awaited (and
+   * training waits: queue a slow upload and return); a rejection fails the trial with its error.
+   * The bytes are decodeCheckpoint's format, a fresh buffer the caller may transfer.
    */
   checkpoint?: {
     every?: number;

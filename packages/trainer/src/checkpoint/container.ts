@@ -32,10 +32,14 @@ export interface Container {
   arrays: Float32Array[];
 }
 
-if (endianness() !== "LE")
-  throw new Error("checkpoints: float32 arrays are stored little-endian; this host is not");
+/** Float32Array views are host-endian; the format is little-endian (every Node target is). */
+function assertLittleEndian(): void {
+  if (endianness() !== "LE")
+    throw new Error("checkpoints: float32 arrays are stored little-endian; this host is not");
+}
 
 export function encodeContainer({ body, arrays }: Container): Uint8Array {
+  assertLittleEndian();
   const json = new TextEncoder().encode(
     JSON.stringify(
       { format: "mtl-checkpoint", version: FORMAT_VERSION, arrays: arrays.map((a) => a.length), body },
@@ -60,6 +64,7 @@ export function encodeContainer({ body, arrays }: Container): Uint8Array {
 
 /** Reads a container; throws CheckpointError saying what is wrong with the bytes. */
 export function decodeContainer(bytes: Uint8Array): Container {
+  assertLittleEndian();
   if (!(bytes instanceof Uint8Array)) throw new CheckpointError("a checkpoint is bytes (a Uint8Array)");
   if (bytes.length < MAGIC.length + 4 + DIGEST || MAGIC.some((b, i) => bytes[i] !== b))
     throw new CheckpointError("not an MTL Lab checkpoint (its first bytes are not MTLCKPT)");
