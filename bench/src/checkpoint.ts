@@ -6,7 +6,7 @@
  * wall time of the same trial without checkpoints, at the default cadence and at one an epoch,
  * run side by side: the share of each run's wall time spent taking checkpoints (measured in the
  * run) and the ratio of the fastest wall times (noise from other work on the machine only ever
- * adds time). "mnist long" is the mnist trial on 4,000 digits for 5 epochs: long enough for the
+ * adds time; the order of the three rotates each round). "mnist long" is the mnist trial on 4,000 digits for 5 epochs: long enough for the
  * default cadence to save at all.
  * Options: --rounds N (default 3).
  */
@@ -123,11 +123,15 @@ export async function main(args: string[]): Promise<void> {
     const none: number[] = [];
     const byDefault: Sample[] = [];
     const every: Sample[] = [];
-    for (let r = 0; r < rounds; r++) {
-      none.push((await timed(config)).wallMs);
-      byDefault.push(await timed(config, {}));
-      every.push(await timed(config, { every: 1 }));
-    }
+    // The three side by side, in a rotating order: a trial run after others in a row was
+    // slower whatever it did (garbage of the ones before), which a fixed order would charge to one.
+    const runs = [
+      async () => none.push((await timed(config)).wallMs),
+      async () => byDefault.push(await timed(config, {})),
+      async () => every.push(await timed(config, { every: 1 })),
+    ];
+    for (let r = 0; r < rounds; r++)
+      for (let k = 0; k < runs.length; k++) await runs[(r + k) % runs.length]?.();
     const k = await kept(config);
     const base = Math.min(...none);
     const column = (xs: Sample[]) => {

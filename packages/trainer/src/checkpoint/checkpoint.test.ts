@@ -199,6 +199,20 @@ describe("runTrial with a checkpoint that does not fit", () => {
     expect(reports).toEqual([]);
   });
 
+  it("rejects a checkpoint whose tensors are named otherwise than the model's", async () => {
+    const c = config();
+    const [bytes] = (await checkpointsOf(c)) as [Uint8Array];
+    const renamed = resealed(bytes, (h) => {
+      const body = h.body as { parameters: { name: string }[] };
+      (body.parameters[2] as { name: string }).name = "head0_h0_W";
+    });
+    // Intact and of this trial's config: only the model as built can tell.
+    expect(checkCheckpoint(renamed, c).ok).toBe(true);
+    await expect(runTrial(c, { resume: renamed })).rejects.toThrow(
+      new CheckpointError("parameter #2 is head0_h0_W in the checkpoint, head0_out_W in the model as built"),
+    );
+  });
+
   it("rejects a checkpoint whose tensors do not fit the model as built, naming the tensor", async () => {
     const c = config({ model: { architecture: "test-flex", hidden: [8] } });
     const [bytes] = (await checkpointsOf(c)) as [Uint8Array];
