@@ -13,7 +13,7 @@ import type { StrategyModule } from "./strategies/types.ts";
 
 /** A strategy's implementation: `create` (trained by runTrial's loop) or `run` (its own loop). */
 export type StrategyImplementation<S extends z.ZodType = z.ZodType> = Pick<StrategyModule<S>, "create"> &
-  Partial<Pick<MetaStrategyModule<S>, "run">>;
+  Partial<Pick<MetaStrategyModule<S>, "run" | "checkpoints">>;
 
 /** What an experiment needs for a strategy with these options. */
 export interface StrategyNeeds {

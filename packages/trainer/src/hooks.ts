@@ -1,4 +1,4 @@
-import type { EpochReport } from "@mtl/spec";
+import type { Direction, EpochReport, MetricPoint, TrialOutcome } from "@mtl/spec";
 
 /** What the caller of runTrial gives and is told, besides the trial config. */
 export interface TrainHooks {
@@ -31,7 +31,46 @@ export interface TrainHooks {
     task: string;
     outputs: Float32Array;
   }) => void;
+  /**
+   * Save checkpoints while training: after an epoch (and after its `onEpoch` returned, so every
+   * epoch up to a checkpoint has been reported), at most one an epoch, never after the last.
+   * `every`: every that many epochs; `everyMs`: once that much training time has passed since
+   * the last (default: DEFAULT_CHECKPOINT_MS when `every` is not given), and never sooner than 50
+   * times the last save took, so saving costs at most ~2% of the trial. `save` is awaited (and
+   * training waits: queue a slow upload and return); a rejection fails the trial with its error.
+   * The bytes are decodeCheckpoint's format, a fresh buffer the caller may transfer.
+   */
+  checkpoint?: {
+    every?: number;
+    everyMs?: number;
+    save(c: { epoch: number; bytes: Uint8Array }): void | Promise<void>;
+  };
+  /**
+   * A checkpoint of this trial to start from (see checkCheckpoint): training goes on at the
+   * epoch after it, `onEpoch` first reports that epoch, and the outcome says `resumedFrom`.
+   * A checkpoint that does not fit the trial rejects with CheckpointError before training.
+   */
+  resume?: Uint8Array;
+  /**
+   * Keep the model's weights: `save({ kind: "best" })` each time an epoch's `objective` beats
+   * every earlier one (strictly, in `direction`; undefined or non-finite values never count),
+   * and `save({ kind: "final" })` when the trial completes. The bytes are kept weights for
+   * exportModel (decodeCheckpoint's format, kind "model").
+   */
+  keep?: {
+    objective?: (metrics: readonly MetricPoint[]) => number | undefined;
+    direction?: Direction;
+    save(m: { kind: "final" | "best"; epoch: number; bytes: Uint8Array }): void | Promise<void>;
+  };
 }
+
+/** runTrial's outcome: spec's TrialOutcome, and the epoch it resumed after, if it did. */
+export interface TrainOutcome extends TrialOutcome {
+  resumedFrom?: number;
+}
+
+/** The default cadence of checkpoints: a few seconds of training (TrainHooks.checkpoint). */
+export const DEFAULT_CHECKPOINT_MS = 5000;
 
 /** The epochs a trial trains: the config's, or at most the smoke run's. */
 export function epochsOf(configured: number, hooks: TrainHooks): number {

@@ -11,9 +11,10 @@
  * V8 optimises it once, where a whole trial loop inside one async function was compiled again
  * (~0.1 s of compiler time each) as trials started.
  */
-import type { EpochReport, FinalMetrics, MetricPoint, TrialOutcome } from "@mtl/spec";
+import type { EpochReport, FinalMetrics, MetricPoint } from "@mtl/spec";
+import type { EpochCheckpoints } from "./checkpoint/session.ts";
 import { toFinal } from "./evaluate.ts";
-import type { TrainHooks } from "./hooks.ts";
+import type { TrainHooks, TrainOutcome } from "./hooks.ts";
 
 /** One strategy's training, epoch by epoch. */
 export interface EpochWork {
@@ -60,24 +61,31 @@ function runSlice(
   return { next: k };
 }
 
-/** Trains `epochs` epochs of `work` under `hooks`; `tasks` names the losses step() returns. */
+/**
+ * Trains `epochs` epochs of `work` under `hooks`; `tasks` names the losses step() returns.
+ * With `checkpoints`, it starts after the epoch resumed from and hands each epoch to them after
+ * `onEpoch` (checkpoints, kept weights).
+ */
 export async function runEpochs(run: {
   epochs: number;
   backend: string;
   tasks: readonly string[];
   hooks: TrainHooks;
   work: EpochWork;
-}): Promise<TrialOutcome> {
-  const { hooks, work, tasks, backend } = run;
-  let final: FinalMetrics | undefined;
-  const outcome = (status: TrialOutcome["status"], epochs: number, error?: string): TrialOutcome => ({
+  checkpoints?: EpochCheckpoints;
+}): Promise<TrainOutcome> {
+  const { hooks, work, tasks, backend, checkpoints } = run;
+  const resumedFrom = checkpoints?.start.epoch ?? 0;
+  let final: FinalMetrics | undefined = checkpoints?.start.final;
+  const outcome = (status: TrainOutcome["status"], epochs: number, error?: string): TrainOutcome => ({
     status,
     epochs,
     backend,
     ...(final ? { final } : {}),
     ...(error ? { error } : {}),
+    ...(resumedFrom > 0 ? { resumedFrom } : {}),
   });
-  for (let epoch = 1; epoch <= run.epochs; epoch++) {
+  for (let epoch = resumedFrom + 1; epoch <= run.epochs; epoch++) {
     const started = performance.now();
     const count = work.begin(epoch);
     const sums: Sums = { losses: new Float64Array(tasks.length), units: 0 };
@@ -98,6 +106,8 @@ export async function runEpochs(run: {
     final = toFinal(metrics);
     const report: EpochReport = { epoch, metrics, weights, wallMs: performance.now() - started };
     await hooks.onEpoch?.(report);
+    await checkpoints?.afterEpoch(epoch, metrics, final, epoch === run.epochs);
   }
-  return outcome("completed", run.epochs);
+  await checkpoints?.completed(Math.max(run.epochs, resumedFrom));
+  return outcome("completed", Math.max(run.epochs, resumedFrom));
 }

@@ -223,6 +223,45 @@ export class FusedOptimizer extends tf.Optimizer {
     return tf.tensor(values, variable.shape);
   }
 
+  /**
+   * Its whole state, for a checkpoint: the step count, Adam's β powers as it holds them, and each
+   * variable's slot arrays (by variable name, in the order it first updated them).
+   */
+  async exportState(): Promise<{
+    iterations: number;
+    betaPowers: [number, number];
+    slots: [string, Float32Array[]][];
+  }> {
+    const slots: [string, Float32Array[]][] = [];
+    for (const [name, tensors] of this.state)
+      slots.push([name, await Promise.all(tensors.map(async (t) => Float32Array.from(await t.data())))]);
+    return { iterations: this.iterations, betaPowers: [this.accBeta1, this.accBeta2], slots };
+  }
+
+  /** Replaces its state by an exported one (variables by their current names). */
+  importState(state: {
+    iterations: number;
+    betaPowers: [number, number];
+    slots: [string, Float32Array[]][];
+  }): void {
+    for (const tensors of this.state.values()) tf.dispose(tensors);
+    this.state.clear();
+    for (const [name, values] of state.slots) {
+      const variable = tf.engine().registeredVariables[name];
+      if (!variable) throw new Error(`optimizer: no variable named ${name}`);
+      if (values.length !== SLOTS[this.rule])
+        throw new Error(
+          `optimizer: ${this.rule} keeps ${SLOTS[this.rule]} slots per variable, not ${values.length}`,
+        );
+      this.state.set(
+        name,
+        values.map((v) => tf.keep(tf.tensor(v, variable.shape))),
+      );
+    }
+    [this.accBeta1, this.accBeta2] = state.betaPowers;
+    this.iterations_ = state.iterations;
+  }
+
   override dispose(): void {
     for (const slots of this.state.values()) tf.dispose(slots);
     this.state.clear();

@@ -6,12 +6,15 @@
  * the trial from `ownLoopRunner`.
  */
 
-import { builtinConfig, type TrialConfig, type TrialOutcome } from "@mtl/spec";
+import { builtinConfig, type TrialConfig } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchSampler } from "./batches.ts";
+import { openCheckpoint } from "./checkpoint/checkpoint.ts";
+import { checkpointSession } from "./checkpoint/session.ts";
+import { restoreTrial, savedRng, type TrialParts } from "./checkpoint/trial-state.ts";
 import { denseStep } from "./dense-step.ts";
 import { evaluate } from "./evaluate.ts";
-import { epochsOf, type TrainHooks } from "./hooks.ts";
+import { epochsOf, type TrainHooks, type TrainOutcome } from "./hooks.ts";
 import { runEpochs } from "./loop.ts";
 import { ownLoopRunner } from "./meta/dispatch.ts";
 import { allVariables, type Model } from "./models/types.ts";
@@ -23,7 +26,11 @@ import { prepareTrial } from "./trial-data.ts";
 
 export type { TrainHooks };
 
-export async function runTrial(trial: TrialConfig, hooks: TrainHooks = {}): Promise<TrialOutcome> {
+/**
+ * Trains `config` and reports each epoch to `hooks`; with `hooks.resume`, from a checkpoint (a
+ * checkpoint of another trial rejects with CheckpointError before any work).
+ */
+export async function runTrial(trial: TrialConfig, hooks: TrainHooks = {}): Promise<TrainOutcome> {
   // A program's trial never reaches here: a worker runs it with the program runner.
   const config = builtinConfig(trial);
   // Meta-learning, transfer and distillation strategies run their own loop (src/meta).
@@ -32,6 +39,7 @@ export async function runTrial(trial: TrialConfig, hooks: TrainHooks = {}): Prom
   // Resolve everything named in the config first: unknown names and bad options reject here.
   const arch = architectures.resolve(config.model.architecture, config.model.options);
   const strat = strategies.resolve(config.strategy.name, config.strategy.options);
+  const resumed = hooks.resume ? openCheckpoint(hooks.resume, config) : undefined;
   const prepared = await prepareTrial(config, hooks);
   const { tasks, splits } = prepared;
   const names = tasks.map((t) => t.spec.name);
@@ -44,10 +52,13 @@ export async function runTrial(trial: TrialConfig, hooks: TrainHooks = {}): Prom
       rng: prepared.rng.fork("init"),
     });
     disposables.push(...allVariables(model));
+    // Forked either way, so that the trial's stream is where an uninterrupted trial's is.
+    const freshStrategyRng = prepared.rng.fork("strategy");
+    const strategyRng = resumed ? savedRng(resumed, "strategy") : freshStrategyRng;
     const strategy = strat.item.create(strat.options, {
       tasks: names,
       initialWeights: names.map((n) => config.weights?.[n] ?? 1),
-      rng: prepared.rng.fork("strategy"),
+      rng: strategyRng,
     });
     disposables.push({ dispose: () => strategy.dispose?.() });
     if (strategy.kind === "gradients" && strategy.wrt === "representation" && !model.split)
@@ -56,6 +67,16 @@ export async function runTrial(trial: TrialConfig, hooks: TrainHooks = {}): Prom
       );
     const optimizer = createOptimizer(config.training);
     disposables.push(optimizer);
+    const parts: TrialParts = {
+      parameters: [...allVariables(model), ...((strategy.kind === "loss" && strategy.variables) || [])],
+      optimizers: [{ optimizer, rule: config.training.optimizer }],
+      rngs: () => ({ "data order": prepared.dataOrder, strategy: strategyRng }),
+      strategy,
+    };
+    if (resumed) {
+      prepared.dataOrder = savedRng(resumed, "data order");
+      await restoreTrial(resumed, parts);
+    }
     const step = makeStep(model, strategy, tasks, optimizer, config.training.weightDecay);
     const n = splits.train.n;
     const batch = Math.min(config.training.batchSize, n);
@@ -68,6 +89,13 @@ export async function runTrial(trial: TrialConfig, hooks: TrainHooks = {}): Prom
       backend: prepared.backend,
       tasks: names,
       hooks,
+      checkpoints: checkpointSession(
+        hooks,
+        parts,
+        { config, backend: prepared.backend, io: prepared.io },
+        allVariables(model),
+        resumed,
+      ),
       work: {
         begin() {
           order = prepared.dataOrder.permutation(n);

@@ -6,6 +6,7 @@
 import { type BuiltinTrialConfig, type Rng, rngStream } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
+import type { ModelIO } from "./checkpoint/checkpoint.ts";
 import { loadDataset } from "./data/load.ts";
 import { sampleSplits } from "./data/split.ts";
 import type { SplitData, SplitDataset, Target } from "./data/types.ts";
@@ -18,6 +19,8 @@ export interface PreparedTrial {
   data: SplitDataset;
   tasks: BoundTask[];
   splits: Record<"train" | "val" | "test", DeviceSplit>;
+  /** The model's inputs and outputs, as checkpoints and kept weights describe them. */
+  io: ModelIO;
   /** The trial's stream: fork it by purpose (init, strategy, …). */
   rng: Rng;
   /**
@@ -62,8 +65,22 @@ export async function prepareTrial(config: BuiltinTrialConfig, hooks: TrainHooks
     data,
     tasks,
     splits,
+    io: modelIO(data, tasks),
     rng: rngStream("trial", config.seed),
     dataOrder: rngStream("trial", config.seed, "data order"),
     dispose: () => tf.dispose(Object.values(splits).flatMap((s) => [s.x, ...s.y])),
+  };
+}
+
+export function modelIO(data: SplitDataset, tasks: readonly BoundTask[]): ModelIO {
+  const s = data.standardization;
+  return {
+    inputShape: [...data.inputShape],
+    ...(s ? { standardize: { mean: Array.from(s.mean), std: Array.from(s.std) } } : {}),
+    outputs: tasks.map((t) => ({
+      task: t.spec.name,
+      kind: t.classes > 0 ? "classification" : "regression",
+      units: t.units,
+    })),
   };
 }

@@ -39,6 +39,7 @@ export function splitDataset(
   if (ds.standardize) {
     const { mean, std } = columnStats(train.x, d);
     for (const s of [train, val, test]) standardizeInPlace(s.x, d, mean, std);
+    return { inputShape: ds.inputShape, train, val, test, standardization: { mean, std } };
   }
   return { inputShape: ds.inputShape, train, val, test };
 }
@@ -85,7 +86,7 @@ export function sampleSplits(data: SplitDataset, samples: number, seed: number):
     return selectRows(s, rows, d);
   };
   return {
-    inputShape: data.inputShape,
+    ...data,
     train: sample(data.train, "train"),
     val: sample(data.val, "val"),
     test: sample(data.test, "test"),

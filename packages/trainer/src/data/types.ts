@@ -70,6 +70,8 @@ export interface SplitData {
 
 export interface SplitDataset {
   inputShape: number[];
+  /** The per-feature mean and std the features were standardised with (training split), if they were. */
+  standardization?: { mean: Float64Array; std: Float64Array };
   train: SplitData;
   val: SplitData;
   test: SplitData;

@@ -46,6 +46,7 @@ export function distillLoss(
 
 export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("distill"),
+  checkpoints: true,
   async run(config, o, hooks, env) {
     const epochs = config.training.epochs;
     const teacherEpochs = o.teacherEpochs ?? Math.max(1, Math.floor(epochs / 2));
@@ -129,7 +130,11 @@ export const implementation: StrategyImplementation<typeof Options> = {
           },
         },
       ];
-      return await runPhases(prepared, config.training.batchSize, phases, hooks);
+      return await runPhases(prepared, config.training.batchSize, phases, hooks, {
+        config,
+        parameters: [...allVariables(teacher), ...allVariables(student)],
+        model: allVariables(student),
+      });
     } finally {
       for (const opt of optimizers) opt.dispose();
       tf.dispose([...allVariables(teacher), ...allVariables(student), ...Object.values(soft).flat()]);

@@ -7,18 +7,15 @@
  * it is. Every tensor is disposed.
  */
 
-import {
-  type BuiltinTrialConfig,
-  type MetricPoint,
-  rngStream,
-  type TaskSpec,
-  type TrialOutcome,
-} from "@mtl/spec";
+import { type BuiltinTrialConfig, type MetricPoint, type Rng, rngStream, type TaskSpec } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import { initBackend } from "../backend.ts";
+import { openCheckpoint } from "../checkpoint/checkpoint.ts";
+import { checkpointSession } from "../checkpoint/session.ts";
+import { restoreTrial, savedRng, type TrialParts } from "../checkpoint/trial-state.ts";
 import type { StrategyImplementation } from "../descriptors.ts";
-import { epochsOf, type TrainHooks } from "../hooks.ts";
+import { epochsOf, type TrainHooks, type TrainOutcome } from "../hooks.ts";
 import { runEpochs } from "../loop.ts";
 import { evaluateFamily } from "./adapt.ts";
 import { familyTaskRule } from "./episodic-options.ts";
@@ -43,6 +40,7 @@ export function episodic<S extends z.ZodType<EpisodicOptions>>(
     create: () => ownLoop(name),
     run: (config, options, hooks, env) =>
       runEpisodic(config, options, hooks, env, (ctx) => createLearner(options, ctx)),
+    checkpoints: true,
   };
 }
 
@@ -68,7 +66,8 @@ async function runEpisodic(
   hooks: TrainHooks,
   env: MetaEnv,
   createLearner: (ctx: LearnerContext) => EpisodicLearner,
-): Promise<TrialOutcome> {
+): Promise<TrainOutcome> {
+  const resumed = hooks.resume ? openCheckpoint(hooks.resume, config) : undefined;
   const backend = await initBackend(hooks.backend ?? config.backend);
   registerSecondOrderGradients();
   const { item, options: dataOptions } = env.datasets.resolve(config.dataset.name, config.dataset.options);
@@ -92,20 +91,57 @@ async function runEpisodic(
   // A smoke run: one meta-iteration an epoch, and held-out scores on about `samples` points.
   const iterations = hooks.smoke ? 1 : options.iterationsPerEpoch;
   const tensorsBefore = tf.memory().numTensors;
+  const meta = rngStream("trial", config.seed).fork("meta");
+  const streams: Record<string, Rng> = {};
   const learner = createLearner({
     family,
     net,
     training: config.training,
-    rng: rngStream("trial", config.seed).fork("meta"),
+    stream(purpose) {
+      // Forked either way, so the streams asked for later are an uninterrupted trial's.
+      const fresh = meta.fork(purpose);
+      streams[purpose] = resumed ? savedRng(resumed, purpose) : fresh;
+      return streams[purpose];
+    },
     totalIterations: epochs * iterations,
   });
   let iteration = 0;
+  const parts: TrialParts = {
+    ...learner.state,
+    rngs: () => streams,
+    loop: {
+      save: () => ({ iteration }),
+      load(state) {
+        const i = (state as { iteration?: unknown } | null)?.iteration;
+        if (!Number.isInteger(i) || (i as number) < 0)
+          throw new Error("episodic loop state: no iteration count");
+        iteration = i as number;
+      },
+    },
+  };
   try {
+    if (resumed) await restoreTrial(resumed, parts);
     return await runEpochs({
       epochs,
       backend,
       tasks: [task.name],
       hooks,
+      // No kept weights: a meta-learned initialisation predicts nothing until it is adapted to a
+      // task, so there is no one model to export.
+      checkpoints: checkpointSession(
+        hooks,
+        parts,
+        {
+          config,
+          backend,
+          io: {
+            inputShape: [family.features],
+            outputs: [{ task: task.name, kind: family.kind, units: family.outputs }],
+          },
+        },
+        null,
+        resumed,
+      ),
       work: {
         begin: () => iterations,
         step: () => [learner.step(iteration++)],

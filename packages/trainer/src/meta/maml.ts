@@ -74,11 +74,11 @@ export function mamlGradients(
 }
 
 function createMaml(o: z.output<MamlOptions>, ctx: LearnerContext): EpisodicLearner {
-  const { family, net, rng } = ctx;
-  const theta = initParams(net, rng.fork("init"), "maml");
+  const { family, net } = ctx;
+  const theta = initParams(net, ctx.stream("init"), "maml");
   const optimizer = createOptimizer(ctx.training);
   const classes = family.kind === "classification" ? family.outputs : 0;
-  const taskRng = rng.fork("tasks");
+  const taskRng = ctx.stream("tasks");
   return {
     step() {
       const e = toTensors(family.sampleTrain(o.metaBatch, taskRng));
@@ -102,6 +102,7 @@ function createMaml(o: z.output<MamlOptions>, ctx: LearnerContext): EpisodicLear
     },
     adaptFrom: () => theta,
     adaptRule: () => ({ optimizer: "sgd", lr: o.evalLr ?? o.innerLr, headOnly: false }),
+    state: { parameters: theta, optimizers: [{ optimizer, rule: ctx.training.optimizer }] },
     dispose() {
       optimizer.dispose();
       tf.dispose(theta);

@@ -6,11 +6,14 @@
  * runTrial does (`loss`, then `accuracy`/`f1` or `mse`/`mae`). Honours TrainHooks the same way.
  */
 
-import type { BuiltinTrialConfig, MetricPoint, TrialOutcome } from "@mtl/spec";
+import type { BuiltinTrialConfig, MetricPoint } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
 import { batchSampler } from "../batches.ts";
+import { openCheckpoint } from "../checkpoint/checkpoint.ts";
+import { checkpointSession } from "../checkpoint/session.ts";
+import { restoreTrial, savedRng, type TrialParts } from "../checkpoint/trial-state.ts";
 import { evaluate, type Forward } from "../evaluate.ts";
-import { epochsOf, type TrainHooks } from "../hooks.ts";
+import { epochsOf, type TrainHooks, type TrainOutcome } from "../hooks.ts";
 import { runEpochs } from "../loop.ts";
 import type { BoundTask } from "../tasks.ts";
 import { type PreparedTrial, prepareTrial } from "../trial-data.ts";
@@ -37,16 +40,38 @@ export interface Phase {
   start?(): void;
 }
 
+/** What checkpoints of a phased trial hold (TrainHooks.checkpoint, resume, keep). */
+export interface PhasedState {
+  config: BuiltinTrialConfig;
+  /** Every tensor any phase trains, in a fixed order. */
+  parameters: tf.Variable[];
+  /** The trial's model (its kept weights): distill's student, transfer's model. */
+  model: tf.Variable[];
+}
+
 /**
  * Runs phases in order (in a smoke run each for at most the smoke's epochs); the returned
- * outcome's `final` is the last epoch's metrics.
+ * outcome's `final` is the last epoch's metrics. Resumes from `hooks.resume` (every phase's
+ * tensors and optimiser, the data order; the phase follows from the epoch, and a phase's
+ * `start` runs again when a trial resumes inside it).
  */
 export async function runPhases(
   prepared: PreparedTrial,
   batchSize: number,
   phases: Phase[],
   hooks: TrainHooks,
-): Promise<TrialOutcome> {
+  state: PhasedState,
+): Promise<TrainOutcome> {
+  const resumed = hooks.resume ? openCheckpoint(hooks.resume, state.config) : undefined;
+  const parts: TrialParts = {
+    parameters: state.parameters,
+    optimizers: phases.map((p) => ({ optimizer: p.optimizer, rule: state.config.training.optimizer })),
+    rngs: () => ({ "data order": prepared.dataOrder }),
+  };
+  if (resumed) {
+    prepared.dataOrder = savedRng(resumed, "data order");
+    await restoreTrial(resumed, parts);
+  }
   const { splits, tasks } = prepared;
   const n = splits.train.n;
   const batch = Math.min(batchSize, n);
@@ -67,6 +92,13 @@ export async function runPhases(
     backend: prepared.backend,
     tasks: tasks.map((t) => t.spec.name),
     hooks,
+    checkpoints: checkpointSession(
+      hooks,
+      parts,
+      { config: state.config, backend: prepared.backend, io: prepared.io },
+      state.model,
+      resumed,
+    ),
     work: {
       begin(epoch) {
         const phase = phaseAt(epoch);

@@ -15,11 +15,11 @@ import type { Options } from "./pretrain-finetune.info.ts";
 import type { EpisodicLearner, LearnerContext } from "./types.ts";
 
 function createPretrain(o: z.output<Options>, ctx: LearnerContext): EpisodicLearner {
-  const { family, net, rng } = ctx;
+  const { family, net } = ctx;
   const classification = family.kind === "classification";
-  const theta = initParams({ ...net, output: family.pooledOutputs }, rng.fork("init"), "pretrain");
+  const theta = initParams({ ...net, output: family.pooledOutputs }, ctx.stream("init"), "pretrain");
   const optimizer = createOptimizer(ctx.training);
-  const dataRng = rng.fork("tasks");
+  const dataRng = ctx.stream("tasks");
   let head: tf.Tensor[] | undefined;
   return {
     step() {
@@ -55,6 +55,7 @@ function createPretrain(o: z.output<Options>, ctx: LearnerContext): EpisodicLear
       return [...theta.slice(0, -2), ...head];
     },
     adaptRule: () => ({ optimizer: o.fineTuneOptimizer, lr: o.fineTuneLr, headOnly: o.fineTune === "head" }),
+    state: { parameters: theta, optimizers: [{ optimizer, rule: ctx.training.optimizer }] },
     dispose() {
       optimizer.dispose();
       tf.dispose([...theta, ...(head ?? [])]);

@@ -16,10 +16,10 @@ import type { Options } from "./reptile.info.ts";
 import type { AdaptRule, EpisodicLearner, LearnerContext } from "./types.ts";
 
 function createReptile(o: z.output<Options>, ctx: LearnerContext): EpisodicLearner {
-  const { family, net, rng } = ctx;
-  const theta = initParams(net, rng.fork("init"), "reptile");
+  const { family, net } = ctx;
+  const theta = initParams(net, ctx.stream("init"), "reptile");
   const classes = family.kind === "classification" ? family.outputs : 0;
-  const taskRng = rng.fork("tasks");
+  const taskRng = ctx.stream("tasks");
   const inner: AdaptRule = { optimizer: o.innerOptimizer, lr: o.innerLr, headOnly: false };
   return {
     step(iteration) {
@@ -52,6 +52,7 @@ function createReptile(o: z.output<Options>, ctx: LearnerContext): EpisodicLearn
     },
     adaptFrom: () => theta,
     adaptRule: () => ({ ...inner, lr: o.evalLr ?? o.innerLr }),
+    state: { parameters: theta, optimizers: [] },
     dispose: () => tf.dispose(theta),
   };
 }

@@ -17,6 +17,7 @@ import { ownLoop } from "./types.ts";
 
 export const implementation: StrategyImplementation<typeof Options> = {
   create: () => ownLoop("transfer"),
+  checkpoints: true,
   async run(config, o, hooks, env) {
     const names = config.tasks.map((t) => t.name);
     const target = o.target ?? (names[names.length - 1] as string);
@@ -76,7 +77,11 @@ export const implementation: StrategyImplementation<typeof Options> = {
           weights: weights([target]),
         },
       ];
-      return await runPhases(prepared, config.training.batchSize, phases, hooks);
+      return await runPhases(prepared, config.training.batchSize, phases, hooks, {
+        config,
+        parameters: allVariables(model),
+        model: allVariables(model),
+      });
     } finally {
       for (const opt of optimizers) opt.dispose();
       tf.dispose(allVariables(model));

@@ -1,10 +1,10 @@
 /** Shapes shared by the meta-learning, transfer and distillation strategies. */
 
-import type { BuiltinTrialConfig, Rng, TrainingSpec, TrialOutcome } from "@mtl/spec";
+import type { BuiltinTrialConfig, Rng, TrainingSpec } from "@mtl/spec";
 import type * as tf from "@tensorflow/tfjs-core";
 import type { z } from "zod";
 import type { DatasetModule } from "../data/types.ts";
-import type { TrainHooks } from "../hooks.ts";
+import type { TrainHooks, TrainOutcome } from "../hooks.ts";
 import type { ArchitectureModule } from "../models/types.ts";
 import type { Registry } from "../registry.ts";
 import type { StrategyModule } from "../strategies/types.ts";
@@ -75,7 +75,11 @@ export interface LearnerContext {
   family: TaskFamily;
   net: NetShape;
   training: TrainingSpec;
-  rng: Rng;
+  /**
+   * The random stream for `purpose` ("init", "tasks", …), forked from the trial's in the order
+   * asked; in a resumed trial, each goes on where the checkpoint left it.
+   */
+  stream(purpose: string): Rng;
   /** Meta-iterations in the whole trial (epochs × iterationsPerEpoch). */
   totalIterations: number;
 }
@@ -87,6 +91,11 @@ export interface EpisodicLearner {
   /** Unbatched parameters to start adaptation from (the caller disposes nothing). */
   adaptFrom(): tf.Tensor[];
   adaptRule(): AdaptRule;
+  /** What a checkpoint saves: its trained tensors and its optimisers (none for reptile). */
+  state: {
+    parameters: tf.Variable[];
+    optimizers: { optimizer: tf.Optimizer; rule: TrainingSpec["optimizer"] }[];
+  };
   dispose(): void;
 }
 
@@ -106,7 +115,13 @@ export interface MetaStrategyModule<S extends z.ZodType = z.ZodType> extends Str
     options: z.output<S>,
     hooks: TrainHooks,
     env: MetaEnv,
-  ): Promise<TrialOutcome>;
+  ): Promise<TrainOutcome>;
+  /**
+   * Whether `run` honours TrainHooks.checkpoint, resume and keep. Without it runTrial refuses
+   * `resume` (CheckpointError) and does not hand `run` the checkpoint and keep hooks, rather than
+   * let a trial that resumes nothing look resumed.
+   */
+  checkpoints?: boolean;
 }
 
 /** What runTrial hands a strategy with its own loop (passed in, so no module cycle forms). */

@@ -45,7 +45,19 @@ export function variable(values: Float32Array, shape: number[], name: string): t
   const init = tf.tensor(values, shape);
   const v = tf.variable(init, true, unique);
   init.dispose(); // the variable holds its own reference to the data
+  requested.set(v, name);
   return v;
+}
+
+const requested = new WeakMap<tf.Variable, string>();
+
+/**
+ * The name a parameter was asked for (`trunk_h0_W`, never the `_2` that a clash on the thread
+ * added): what checkpoints and exported models call it, the same on every thread. A variable
+ * made without `variable()` (a registered architecture's own) goes by its registered name.
+ */
+export function paramName(v: tf.Variable): string {
+  return requested.get(v) ?? v.name;
 }
 
 export function glorot(shape: number[], fanIn: number, fanOut: number, rng: Rng, name: string): tf.Variable {

@@ -3,6 +3,7 @@
  * w_i = L_i(t−1)/L_i(t−2), λ_i = T·exp(w_i/τ)/Σ_j exp(w_j/τ); λ = 1 for the first two epochs.
  */
 
+import { z } from "zod";
 import type { StrategyImplementation } from "../descriptors.ts";
 import type { Options } from "./dwa.info.ts";
 import { weightedSum } from "./weighted.ts";
@@ -29,6 +30,15 @@ export const implementation: StrategyImplementation<typeof Options> = {
       afterEpoch(mean) {
         history.push(mean);
         w = dwaWeights(history, o.temperature) ?? w;
+      },
+      // Only the last two epochs' losses are ever read.
+      saveState: () => ({ w, history: history.slice(-2) }),
+      loadState(state) {
+        const T = ctx.tasks.length;
+        const row = z.array(z.number()).length(T);
+        const s = z.object({ w: row, history: z.array(row).max(2) }).parse(state);
+        w = s.w;
+        history.splice(0, history.length, ...s.history);
       },
     };
   },

@@ -6,6 +6,7 @@
  * updated with Σ λ_i·L_i (heads included).
  */
 
+import { z } from "zod";
 import type { StrategyImplementation } from "../descriptors.ts";
 import type { Options } from "./gradnorm.info.ts";
 import { at } from "./linalg.ts";
@@ -45,6 +46,26 @@ export const implementation: StrategyImplementation<typeof Options> = {
         return { shared: used, heads: used };
       },
       weights: () => used,
+      saveState: () => ({ lambda, used, initial: initial ?? null, m, v, step }),
+      loadState(state) {
+        const row = z.array(z.number()).length(T);
+        const s = z
+          .object({
+            lambda: row,
+            used: row,
+            initial: row.nullable(),
+            m: row,
+            v: row,
+            step: z.number().int().min(0),
+          })
+          .parse(state);
+        lambda = s.lambda;
+        used = s.used;
+        initial = s.initial ?? undefined;
+        m.splice(0, T, ...s.m);
+        v.splice(0, T, ...s.v);
+        step = s.step;
+      },
     };
   },
 };

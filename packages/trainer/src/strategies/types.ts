@@ -28,6 +28,15 @@ export interface LossStrategy {
   weights(): number[];
   /** Called with the epoch-mean training loss of each task. */
   afterEpoch?(meanLosses: number[]): void;
+  /**
+   * Its own state between steps as JSON, for checkpoints (dwa's loss history, gradnorm's λ and
+   * their Adam moments). Absent: it keeps none beyond `variables` and the draws of `ctx.rng`,
+   * which the trainer saves itself. A strategy with such state must have both methods, or a
+   * resumed trial continues without it.
+   */
+  saveState?(): unknown;
+  /** Restores what saveState returned (from storage: validate it, throw on a mismatch). */
+  loadState?(state: unknown): void;
   dispose?(): void;
 }
 
@@ -54,6 +63,10 @@ export interface GradientStrategy {
   combine(input: GradientInput): { shared: number[]; heads?: number[] };
   weights(): number[];
   afterEpoch?(meanLosses: number[]): void;
+  /** As LossStrategy.saveState. */
+  saveState?(): unknown;
+  /** As LossStrategy.loadState. */
+  loadState?(state: unknown): void;
   dispose?(): void;
 }
 
