@@ -194,11 +194,11 @@ for (const transport of [inProcess, nats]) {
       const gpu = await worker();
       await coordinator.publishTrial(trial(1, "gpu"));
       await coordinator.publishTrial(trial(2, "cpu"));
-      const c = await cpu.nextTrial("cpu", within(5000));
+      const c = await cpu.nextTrial([{ pool: "cpu" }], within(5000));
       expect(c?.message.trialId).toBe(2);
       await c?.ack();
-      expect(await cpu.nextTrial("cpu", within(600))).toBeNull();
-      const g = await gpu.nextTrial("gpu", within(5000));
+      expect(await cpu.nextTrial([{ pool: "cpu" }], within(600))).toBeNull();
+      const g = await gpu.nextTrial([{ pool: "gpu" }], within(5000));
       expect(g?.message).toEqual(trial(1, "gpu"));
       expect(g?.deliveries).toBe(1);
       await g?.ack();
@@ -246,14 +246,14 @@ for (const transport of [inProcess, nats]) {
       coordinator.onExhausted((x) => given.push(x));
       const w = await worker();
       await coordinator.publishTrial(trial(3, "cpu", 2));
-      const first = await w.nextTrial("cpu", within(5000));
+      const first = await w.nextTrial([{ pool: "cpu" }], within(5000));
       expect(first?.deliveries).toBe(1);
       await first?.nak();
-      const second = await w.nextTrial("cpu", within(5000));
+      const second = await w.nextTrial([{ pool: "cpu" }], within(5000));
       expect(second?.deliveries).toBe(2);
       await second?.nak();
       // Keep pulling, as a live worker does: the server decides on the next delivery.
-      const third = w.nextTrial("cpu", within(3000));
+      const third = w.nextTrial([{ pool: "cpu" }], within(3000));
       const [x] = await given.until(1);
       expect(x).toMatchObject({ sweep: SWEEP, trialId: 3, deliveries: 2 });
       expect(JSON.parse(x!.payload)).toEqual(trial(3, "cpu", 2));
@@ -266,8 +266,8 @@ for (const transport of [inProcess, nats]) {
       coordinator.onEvent(() => {});
       const w = await worker();
       for (const id of [1, 2, 3]) await coordinator.publishTrial(trial(id));
-      const d1 = await w.nextTrial("cpu", within(5000));
-      const d2 = await w.nextTrial("cpu", within(5000));
+      const d1 = await w.nextTrial([{ pool: "cpu" }], within(5000));
+      const d2 = await w.nextTrial([{ pool: "cpu" }], within(5000));
       await d1?.ack();
       expect(await coordinator.queuedTrialIds?.()).toEqual(new Set([d2!.message.trialId, 3]));
       await d2?.ack();
@@ -282,7 +282,7 @@ for (const transport of [inProcess, nats]) {
       });
       const w = await worker();
       await coordinator.publishTrial(trial(4));
-      const d = await w.nextTrial("cpu", within(5000));
+      const d = await w.nextTrial([{ pool: "cpu" }], within(5000));
       const events = [started(4), started(5), started(6)];
       // As a worker does at the end of a trial: the final event is durable, then the ack.
       await Promise.all(events.map((e) => w.publishEvent(e)));
@@ -342,7 +342,7 @@ for (const transport of [inProcess, nats]) {
       const w = await worker();
       const stop = new AbortController();
       for (const id of [1, 2, 3]) {
-        const next = w.nextTrial("cpu", stop.signal);
+        const next = w.nextTrial([{ pool: "cpu" }], stop.signal);
         await coordinator.publishTrial(trial(id));
         await (await next)?.ack();
       }
@@ -402,7 +402,7 @@ for (const transport of [inProcess, nats]) {
       const idle = await worker();
       await coordinator.setSweepGate(SWEEP, { status: "paused" });
       await coordinator.publishTrial(trial(6));
-      expect(await idle.nextTrial("cpu", within(1500))).toBeNull();
+      expect(await idle.nextTrial([{ pool: "cpu" }], within(1500))).toBeNull();
       // Its abandoned pull must not take the trial when it comes back: it leaves.
       await idle.close();
       const w = await worker();
@@ -413,7 +413,7 @@ for (const transport of [inProcess, nats]) {
         expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
         await coordinator.publishTrial(trial(6));
       } else expect(withheld.items).toEqual([]);
-      const d = await w.nextTrial("cpu", within(5000));
+      const d = await w.nextTrial([{ pool: "cpu" }], within(5000));
       expect(d?.message.trialId).toBe(6);
       expect(d?.deliveries).toBe(1);
       await d?.ack();
@@ -454,11 +454,11 @@ for (const transport of [inProcess, nats]) {
       coordinator.onExhausted((x) => given.push(x));
       const a = await worker();
       await coordinator.publishTrial(trial(4, "cpu", 1));
-      expect((await a.nextTrial("cpu", within(5000)))?.deliveries).toBe(1);
+      expect((await a.nextTrial([{ pool: "cpu" }], within(5000)))?.deliveries).toBe(1);
       // a stalls (no renewal): the lease lapses; the next delivery would be the second of one allowed.
       await a.close();
       const b = await worker();
-      expect(await b.nextTrial("cpu", within(3000))).toBeNull();
+      expect(await b.nextTrial([{ pool: "cpu" }], within(3000))).toBeNull();
       const [x] = await given.until(1);
       expect(x).toMatchObject({ sweep: SWEEP, trialId: 4, deliveries: 1 });
       expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
@@ -479,9 +479,9 @@ for (const transport of [inProcess, nats]) {
       const aw = await other.worker();
       await alice.publishTrial(trial(11));
       await coordinator.publishTrial(trial(12));
-      const d = await aw.nextTrial("cpu", within(5000));
+      const d = await aw.nextTrial([{ pool: "cpu" }], within(5000));
       expect(d?.message.trialId).toBe(11);
-      const e = await w.nextTrial("cpu", within(5000));
+      const e = await w.nextTrial([{ pool: "cpu" }], within(5000));
       expect(e?.message.trialId).toBe(12);
       await aw.publishEvent(started(11));
       await w.publishEvent(started(12));
@@ -498,15 +498,15 @@ for (const transport of [inProcess, nats]) {
       const b = await worker();
       expect(a.leaseMs).toBe(800);
       await coordinator.publishTrial(trial(1));
-      const held = await a.nextTrial("cpu", within(5000));
+      const held = await a.nextTrial([{ pool: "cpu" }], within(5000));
       const renew = setInterval(() => held?.working(), 200);
-      expect(await b.nextTrial("cpu", within(2000))).toBeNull();
+      expect(await b.nextTrial([{ pool: "cpu" }], within(2000))).toBeNull();
       // b's abandoned pull request must not swallow the redelivery: b leaves.
       await b.close();
       clearInterval(renew);
       // Now a dies silently (no ack, no renewal): c gets it as a second delivery.
       const c = await worker();
-      const again = await c.nextTrial("cpu", within(5000));
+      const again = await c.nextTrial([{ pool: "cpu" }], within(5000));
       expect(again?.message.trialId).toBe(1);
       expect(again?.deliveries).toBe(2);
       await again?.ack();
@@ -522,7 +522,7 @@ for (const transport of [inProcess, nats]) {
       await raw!("mtl.trials.cpu", JSON.stringify({ ...trial(1), config: { run: "rm -rf /" } }));
       await raw!("mtl.trials.cpu", JSON.stringify(trial(2, "gpu"))); // a GPU trial on the CPU subject
       await coordinator.publishTrial(trial(3));
-      const d = await w.nextTrial("cpu", within(5000));
+      const d = await w.nextTrial([{ pool: "cpu" }], within(5000));
       expect(d?.message.trialId).toBe(3);
       await d?.ack();
       const r = await rejected.until(3);

@@ -114,11 +114,11 @@ describe("hostile messages on the trial, event and control subjects", () => {
     const bulky = trial({ ...valid(), params: { pad: "x".repeat(600_000) } });
     const invalid = encoder.encode(`{"kind":"trial",${"9".repeat(900_000)}`);
     const sends: [string, Uint8Array][] = [
-      [SUBJECTS.trials("cpu"), epochs.bytes],
-      [SUBJECTS.trials("cpu"), widths.bytes],
-      [SUBJECTS.trials("cpu"), samples.bytes],
-      [SUBJECTS.trials("cpu"), bulky.bytes],
-      [SUBJECTS.trials("cpu"), invalid],
+      [SUBJECTS.trials({ pool: "cpu" }), epochs.bytes],
+      [SUBJECTS.trials({ pool: "cpu" }), widths.bytes],
+      [SUBJECTS.trials({ pool: "cpu" }), samples.bytes],
+      [SUBJECTS.trials({ pool: "cpu" }), bulky.bytes],
+      [SUBJECTS.trials({ pool: "cpu" }), invalid],
       [SUBJECTS.control, encoder.encode('{"kind":"rm -rf","trialId":"all"}')],
       [SUBJECTS.heartbeat, encoder.encode(`{"name":"${"w".repeat(900_000)}"}`)],
       [SUBJECTS.event, encoder.encode('{"kind":"completed","trialId":1}')],
@@ -140,7 +140,7 @@ describe("hostile messages on the trial, event and control subjects", () => {
         have(refused(widths.id)) &&
         have(refused(samples.id)) &&
         have((d) => d.source === "trial" && /\(message\): \d+ bytes, over the limit/.test(d.error)) &&
-        have((d) => d.source === SUBJECTS.trials("cpu") && d.error === "invalid JSON") &&
+        have((d) => d.source === SUBJECTS.trials({ pool: "cpu" }) && d.error === "invalid JSON") &&
         have((d) => d.source === SUBJECTS.control) &&
         have((d) => d.source === SUBJECTS.heartbeat) &&
         have((d) => d.source === SUBJECTS.event) &&
@@ -171,7 +171,7 @@ describe("hostile messages on the trial, event and control subjects", () => {
     ].map((path) => trial(csvTrial(path)));
     // The worker trains one trial at a time: the canary starts only once every hostile one is done.
     const canary = trial(csvTrial(join(data, "good.csv")));
-    for (const t of [...hostile, canary]) nc.publish(SUBJECTS.trials("cpu"), t.bytes);
+    for (const t of [...hostile, canary]) nc.publish(SUBJECTS.trials({ pool: "cpu" }), t.bytes);
     await nc.flush();
     await nc.close();
     const eventOf = (d: DeadLetterRow) =>

@@ -2,7 +2,7 @@ import { InProcessBus } from "@mtl/bus";
 import { Coordinator, type SweepSummary } from "@mtl/coordinator";
 import type { Experiment } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
-import { runWorker, type WorkerLimits } from "@mtl/worker";
+import { type RegisteredProgram, runWorker, type WorkerLimits } from "@mtl/worker";
 
 export interface EmbeddedOptions {
   store: Store;
@@ -15,6 +15,10 @@ export interface EmbeddedOptions {
   dataDirs?: string[];
   /** What the workers refuse to train (epochs, samples, parameters, message bytes). */
   limits?: WorkerLimits;
+  /** The experiment's own programs (its `programs` map), for a program's trials. */
+  programs?: Record<string, RegisteredProgram>;
+  /** SIGTERM → SIGKILL for a stopped program. */
+  graceMs?: number;
   signal: AbortSignal;
   log?: (line: string) => void;
   onChange?: () => void;
@@ -46,6 +50,8 @@ export async function runEmbedded(o: EmbeddedOptions): Promise<SweepSummary> {
       backend: o.backend,
       dataDirs: o.dataDirs,
       limits: o.limits,
+      programs: o.programs,
+      graceMs: o.graceMs,
       signal: stopWorkers.signal,
       heartbeatMs: 1000,
       log: o.log,

@@ -325,6 +325,8 @@ function asExperiment(experiment: BuiltinExperiment, config: TrialConfig): Exper
 function limitProblems(config: TrialConfig, limits: WorkerLimits): string[] {
   const message = TrialMessage.parse({
     kind: "trial",
+    sweep: "validation",
+    maxDeliveries: 1,
     sweepId: 1,
     trialId: 1,
     number: 1,

@@ -8,6 +8,7 @@ import type {
   TrialMessage,
   WithheldMessage,
 } from "./messages.ts";
+import type { Queue } from "./queue.ts";
 
 /** A trial handed to a worker, held under a lease until acked. */
 export interface Delivery {
@@ -108,11 +109,11 @@ export interface WorkerBus {
   /** How long a delivery's lease lasts without `working()`, when the bus has such a limit. */
   readonly leaseMs?: number;
   /**
-   * Waits for the next trial of `pool` that may run; resolves null when `signal` aborts or the
-   * bus closes. A trial past its delivery budget is given up, one already finished dropped, and
+   * Waits for the next trial of any of `queues` (the worker's pool, and its pool with each program
+   * it registered: queue.ts) that may run; resolves null when `signal` aborts or the bus closes. A trial past its delivery budget is given up, one already finished dropped, and
    * one of a paused sweep withheld, here: none of them reaches the caller.
    */
-  nextTrial(pool: "cpu" | "gpu", signal: AbortSignal): Promise<Delivery | null>;
+  nextTrial(queues: readonly Queue[], signal: AbortSignal): Promise<Delivery | null>;
   /**
    * Publishes an event, durably. Throws InvalidMessage (and publishes nothing) when the event
    * does not fit its schema: the caller fails its trial with that reason instead.

@@ -25,8 +25,10 @@ import {
   TrialMessage,
   type WithheldMessage,
 } from "./messages.ts";
+import { queueKey, queueOf } from "./queue.ts";
 
-type Waiter = { pool: string; resolve: (d: Delivery | null) => void };
+/** A worker waiting for a trial of any of `queues` (queue keys). */
+type Waiter = { queues: readonly string[]; resolve: (d: Delivery | null) => void };
 type Item = { message: TrialMessage; deliveries: number };
 
 export interface InProcessBusOptions {
@@ -67,17 +69,19 @@ export class InProcessBus implements CoordinatorBus {
   private enqueue(item: Item): void {
     const i = this.paused.has(item.message.sweep)
       ? -1
-      : this.waiters.findIndex((w) => w.pool === item.message.pool);
+      : this.waiters.findIndex((w) => w.queues.includes(queueKey(queueOf(item.message))));
     if (i >= 0) {
       const [w] = this.waiters.splice(i, 1);
       w!.resolve(this.deliver(item));
     } else this.queue.push(item);
   }
 
-  /** The first queued trial of `pool` whose sweep is not paused, taken off the queue. */
-  private take(pool: string): Item | undefined {
+  /** The first queued trial of one of `queues` whose sweep is not paused, taken off the queue. */
+  private take(queues: readonly string[]): Item | undefined {
     this.queue = this.queue.filter((q) => !this.finished.has(`${q.message.sweep}.${q.message.trialId}`));
-    const i = this.queue.findIndex((q) => q.message.pool === pool && !this.paused.has(q.message.sweep));
+    const i = this.queue.findIndex(
+      (q) => queues.includes(queueKey(queueOf(q.message))) && !this.paused.has(q.message.sweep),
+    );
     return i >= 0 ? this.queue.splice(i, 1)[0] : undefined;
   }
 
@@ -185,7 +189,7 @@ export class InProcessBus implements CoordinatorBus {
     if (!this.paused.delete(uid)) return;
     // Resumed: hand what waited to the workers waiting.
     for (const w of [...this.waiters]) {
-      const item = this.take(w.pool);
+      const item = this.take(w.queues);
       if (!item) continue;
       this.waiters = this.waiters.filter((x) => x !== w);
       w.resolve(this.deliver(item));
@@ -219,9 +223,10 @@ export class InProcessBus implements CoordinatorBus {
     const bus = this;
     const handlers: ((m: ControlMessage) => void)[] = [];
     return {
-      nextTrial(pool, signal) {
+      nextTrial(queues, signal) {
         if (bus.closed || signal.aborted) return Promise.resolve(null);
-        const item = bus.take(pool);
+        const keys = queues.map(queueKey);
+        const item = bus.take(keys);
         if (item) return Promise.resolve(bus.deliver(item));
         return new Promise((resolve) => {
           const onAbort = () => {
@@ -230,7 +235,7 @@ export class InProcessBus implements CoordinatorBus {
           };
           // The listener goes with the wait: a worker's signal outlives thousands of them.
           const waiter: Waiter = {
-            pool,
+            queues: keys,
             resolve: (d) => {
               signal.removeEventListener("abort", onAbort);
               resolve(d);

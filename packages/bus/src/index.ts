@@ -72,11 +72,10 @@ export {
   DEFAULT_ACK_WAIT_MS,
   DEFAULT_NAMESPACE,
   InvalidNamespace,
-  POOLS,
-  type Pool,
   type Topology,
   type TopologyOptions,
   topologyOf,
 } from "./nats/topology.ts";
 export { NatsWorkerBus } from "./nats/worker-bus.ts";
+export { describeQueue, POOLS, type Pool, type Queue, queueKey, queueOf } from "./queue.ts";
 export { redactUrl, redactUrls } from "./redact.ts";

@@ -61,7 +61,12 @@ describe("namespaces", () => {
   it("prefix every stream, subject, consumer's stream and bucket; the default keeps the old names", () => {
     const mtl = topologyOf();
     expect(mtl.streams).toEqual({ trials: "MTL_TRIALS", events: "MTL_EVENTS" });
-    expect(mtl.subjects.trials("cpu")).toBe("mtl.trials.cpu");
+    expect(mtl.subjects.trials({ pool: "cpu" })).toBe("mtl.trials.cpu");
+    // A program's trials wait in a queue of their own: one subject token, one consumer.
+    expect(mtl.subjects.trials({ pool: "gpu", program: "torch_mtl" })).toBe(
+      "mtl.trials.gpu-program-torch_mtl",
+    );
+    expect(mtl.consumers.trials({ pool: "gpu", program: "torch_mtl" })).toBe("trials-gpu-program-torch_mtl");
     const alice = topologyOf("alice-2");
     expect(alice.streams).toEqual({ trials: "ALICE-2_TRIALS", events: "ALICE-2_EVENTS" });
     expect([alice.subjects.control, alice.subjects.dash, alice.buckets.lock]).toEqual([

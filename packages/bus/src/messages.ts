@@ -139,6 +139,8 @@ export const Heartbeat = z
     pool: z.enum(["cpu", "gpu"]),
     backend: z.string(),
     devices: z.array(z.string()),
+    /** The user's programs it registered (it takes their trials). */
+    programs: z.array(z.string()).optional(),
     concurrency: z.number().int().positive(),
     running: z.array(z.number().int()),
     state: z.enum(["idle", "busy", "gone"]),

@@ -78,7 +78,7 @@ function start(
 }
 
 const take = async (): Promise<Delivery> => {
-  const d = await worker.nextTrial("cpu", AbortSignal.timeout(5000));
+  const d = await worker.nextTrial([{ pool: "cpu" }], AbortSignal.timeout(5000));
   if (!d) throw new Error("no trial was delivered");
   return d;
 };
@@ -288,7 +288,7 @@ describe("Coordinator", () => {
     });
     running = coordinator.run(stop.signal);
     // Paused before anything was planned: nothing reaches the worker.
-    expect(await worker.nextTrial("cpu", AbortSignal.timeout(700))).toBeNull();
+    expect(await worker.nextTrial([{ pool: "cpu" }], AbortSignal.timeout(700))).toBeNull();
     store.setSweepStatus(sweep.id, "running");
     coordinator.poke();
     const d = await take();
@@ -299,7 +299,7 @@ describe("Coordinator", () => {
     store.setSweepStatus(sweep.id, "paused");
     coordinator.poke();
     await new Promise((r) => setTimeout(r, 50));
-    expect(await worker.nextTrial("cpu", AbortSignal.timeout(700))).toBeNull();
+    expect(await worker.nextTrial([{ pool: "cpu" }], AbortSignal.timeout(700))).toBeNull();
     store.setSweepStatus(sweep.id, "running");
     coordinator.poke();
     const again = await take();

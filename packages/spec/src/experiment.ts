@@ -170,15 +170,26 @@ export const SweepSpec = z
   .strict();
 export type SweepSpec = z.output<typeof SweepSpec>;
 
+/**
+ * A program's name: letters, digits, '_' and '-' only, because it names the queue (a NATS subject
+ * token and consumer name) its trials wait in for the workers that registered it.
+ */
+export const ProgramName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/,
+    "expected a program name: letters, digits, '_' or '-' (at most 64)",
+  );
+
 /** A user's own training program (`trainer: { program: "NAME" }`), in place of a built-in model. */
-export const ProgramRef = z.object({ program: name }).strict();
+export const ProgramRef = z.object({ program: ProgramName }).strict();
 
 /**
  * Commands by program name, for the embedded path (`mtl run` on this machine): `{ NAME: ["python3",
  * "train.py", …] }`, run in the experiment file's folder. Never sent to a worker: a NATS worker runs
  * only the programs it registered itself (`mtl worker --program NAME="…"`).
  */
-export const ProgramsMap = z.record(name, z.array(z.string().min(1)).min(1));
+export const ProgramsMap = z.record(ProgramName, z.array(z.string().min(1)).min(1));
 
 const DEFAULT_MODEL = {
   architecture: "hard-sharing",
@@ -203,7 +214,7 @@ export const ExperimentSpec = z
     model: ModelSpec.optional(),
     // The normalised form a stored experiment has (see the transform below) parses again.
     kind: z.enum(["builtin", "program"]).optional(),
-    program: name.optional(),
+    program: ProgramName.optional(),
     strategies: z
       .array(StrategyRef)
       .min(1)

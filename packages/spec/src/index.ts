@@ -17,6 +17,7 @@ export {
   metricDirection,
   Objective,
   type ProgramExperiment,
+  ProgramName,
   ProgramRef,
   ProgramsMap,
   PrunerSpec,

@@ -3,7 +3,7 @@
  * architectures and strategies. Nothing in it is executed.
  */
 import { z } from "zod";
-import { DatasetSpec, ModelSpec, StrategyRef, TaskSpec, TrainingSpec } from "./experiment.ts";
+import { DatasetSpec, ModelSpec, ProgramName, StrategyRef, TaskSpec, TrainingSpec } from "./experiment.ts";
 import { shortHash } from "./identity.ts";
 
 const common = {
@@ -31,7 +31,7 @@ export type BuiltinTrialConfig = z.output<typeof BuiltinTrialConfig>;
 export const ProgramTrialConfig = z
   .object({
     ...common,
-    program: z.string().regex(/^[A-Za-z0-9_.-]+$/, "expected a program name"),
+    program: ProgramName,
     /**
      * The sampled values that are neither training fields, task weights nor strategy options (a
      * program's model and data settings, e.g. `hidden`): part of the configuration's identity,

@@ -12,6 +12,12 @@ const bootstrap = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
   return import(${JSON.stringify(new URL("./thread.ts", import.meta.url).href)});
 });`;
 
+/** Which trial a run is, as the user sees it: its number in the sweep and its attempt (1 = first). */
+export interface RunContext {
+  number: number;
+  attempt: number;
+}
+
 export interface RunHandle {
   outcome: Promise<TrialOutcome>;
   stop(reason: StopReason): void;
@@ -26,7 +32,7 @@ export interface Executor {
   start(): Promise<string>;
   /** How long start() spent warming up, if it did. */
   readonly warmUpMs?: number;
-  run(config: TrialConfig, onEpoch: (r: EpochReport) => void): RunHandle;
+  run(config: TrialConfig, onEpoch: (r: EpochReport) => void, context: RunContext): RunHandle;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+export { detectDevices, parseNvidiaSmi } from "./devices.ts";
 export { type Executor, type RunHandle, ThreadExecutor } from "./executor.ts";
 export {
   DEFAULT_LIMITS,
@@ -16,6 +17,7 @@ export {
   programTrialOf,
   runProgram,
 } from "./program/program-executor.ts";
+export { ProgramExecutor, type RegisteredProgram } from "./program/program-pool.ts";
 export { type ProgramReport, parseReportLine } from "./program/report-line.ts";
 export type { StopReason } from "./protocol.ts";
 export { runWorker, type WorkerOptions } from "./worker.ts";

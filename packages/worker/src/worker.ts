@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { type Delivery, InvalidMessage, type TrialEvent, type WorkerBus } from "@mtl/bus";
-import type { EpochReport } from "@mtl/spec";
+import { type Delivery, InvalidMessage, type Queue, type TrialEvent, type WorkerBus } from "@mtl/bus";
+import { type EpochReport, isProgramTrial } from "@mtl/spec";
+import { detectDevices } from "./devices.ts";
 import { type Executor, ThreadExecutor } from "./executor.ts";
 import {
   boundError,
@@ -11,6 +12,7 @@ import {
   refuseTrial,
   type WorkerLimits,
 } from "./limits.ts";
+import { ProgramExecutor, type RegisteredProgram } from "./program/program-pool.ts";
 import type { StopReason } from "./protocol.ts";
 
 export interface WorkerOptions {
@@ -46,6 +48,17 @@ export interface WorkerOptions {
   limits?: Partial<WorkerLimits>;
   /** Makes the executor of each slot. @default a training thread (`ThreadExecutor`) */
   executor?: (slot: number) => Executor;
+  /**
+   * The user's programs this worker runs, by name: it takes the trials of these programs (and only
+   * these) besides built-in ones. Registered here, never taken from a trial. @default none
+   */
+  programs?: Readonly<Record<string, RegisteredProgram>>;
+  /** Built-in (TensorFlow.js) trials too; false makes a worker of programs alone. @default true */
+  builtin?: boolean;
+  /** A program asked to stop gets SIGTERM, then SIGKILL this many ms later. @default 10000 */
+  graceMs?: number;
+  /** Each line a program prints (its log), with the trial it belongs to. @default dropped */
+  programLog?: (line: string) => void;
   log?: (line: string) => void;
 }
 
@@ -73,10 +86,19 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   const pool = options.pool ?? "cpu";
   const concurrency = options.concurrency ?? 1;
   const log = options.log ?? (() => {});
+  const builtin = options.builtin ?? true;
+  const programNames = Object.keys(options.programs ?? {}).sort();
+  if (!builtin && programNames.length === 0) throw new Error("a worker of programs alone needs a program");
+  const queues: Queue[] = [
+    ...(builtin ? [{ pool }] : []),
+    ...programNames.map((program) => ({ pool, program })),
+  ];
+  // Built-in trials train on a thread per slot; a program runs in a process of its own.
   const executors = Array.from(
-    { length: concurrency },
+    { length: builtin ? concurrency : 0 },
     (_, i) => options.executor?.(i) ?? new ThreadExecutor(options.backend, options.warmUp, options.dataDirs),
   );
+  const programs = new ProgramExecutor(options.programs ?? {}, options.graceMs, options.programLog);
   const limits: WorkerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   // Read per trial: the coordinator may change the lease while this worker runs.
   const leaseRenewMs = () =>
@@ -84,11 +106,14 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   const running = new Map<number, Running>();
   let trialsDone = 0;
 
-  const backend = await executors[0]!.start();
+  const backend = executors[0] ? await executors[0].start() : await programs.start();
   await Promise.all(executors.slice(1).map((e) => e.start()));
   const warmed = executors.flatMap((e) => (e.warmUpMs !== undefined ? [e.warmUpMs] : []));
+  const devices = await detectDevices(pool);
   log(
-    `worker ${name}: ${concurrency} thread(s) on ${backend}, pool ${pool}` +
+    `worker ${name}: ${builtin ? `${concurrency} thread(s) on ${backend}` : `${concurrency} slot(s)`}, pool ${pool}` +
+      (programNames.length ? `, programs ${programNames.join(", ")}` : "") +
+      ` · devices ${devices.join(", ")}` +
       (warmed.length ? ` (warmed up in ${(Math.max(...warmed) / 1000).toFixed(1)} s)` : ""),
   );
 
@@ -99,7 +124,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         host: hostname(),
         pool,
         backend,
-        devices: pool === "gpu" ? ["gpu:0"] : ["cpu"],
+        devices,
+        ...(programNames.length ? { programs: programNames } : {}),
         concurrency,
         running: [...running.keys()],
         state,
@@ -123,8 +149,11 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   };
   signal.addEventListener("abort", interruptAll, { once: true });
 
-  async function train(executor: Executor, delivery: Delivery): Promise<void> {
+  async function train(threadExecutor: Executor | undefined, delivery: Delivery): Promise<void> {
     const { trialId, config, sweep } = delivery.message;
+    // A slot without a thread (a worker of programs alone) reads no built-in queue; were a built-in
+    // trial to reach it anyway, the program executor fails it.
+    const executor = isProgramTrial(config) ? programs : (threadExecutor ?? programs);
     const runId = randomUUID();
     const ids = { sweep, trialId, runId, worker: name };
     const over = overLimits(delivery.message, limits).map(describeOverLimit);
@@ -174,8 +203,12 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     };
     const lease = setInterval(() => delivery.working(), leaseRenewMs());
     try {
-      await publish({ kind: "started", ...ids, backend });
-      const handle = executor.run(config, onEpoch);
+      const runBackend = isProgramTrial(config) ? `program:${config.program}` : backend;
+      await publish({ kind: "started", ...ids, backend: runBackend });
+      const handle = executor.run(config, onEpoch, {
+        number: delivery.message.number,
+        attempt: delivery.deliveries,
+      });
       entry = { trialId, runId, stop: handle.stop };
       running.set(trialId, entry);
       if (signal.aborted) handle.stop("interrupted");
@@ -243,16 +276,16 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     }
   }
 
-  async function slot(executor: Executor): Promise<void> {
+  async function slot(executor: Executor | undefined): Promise<void> {
     while (!signal.aborted) {
-      const delivery = await bus.nextTrial(pool, signal);
+      const delivery = await bus.nextTrial(queues, signal);
       if (!delivery) break;
       await train(executor, delivery);
     }
   }
 
   try {
-    await Promise.all(executors.map(slot));
+    await Promise.all(Array.from({ length: concurrency }, (_, i) => slot(executors[i])));
   } finally {
     signal.removeEventListener("abort", interruptAll);
     clearInterval(heartbeat);

@@ -10,6 +10,7 @@ import { leaderboard } from "../leaderboard.ts";
 import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
 import { loadExperiment, userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
+import { embeddedPrograms } from "../programs.ts";
 import { progressDisplay } from "../progress-view.ts";
 import { EXIT, EXIT_CODES_HELP, failureReport, rerunCommand } from "../run-summary.ts";
 import { assertBackend, assertPlannable, assertValidExperiment } from "../validate.ts";
@@ -35,8 +36,17 @@ export const positiveInt = (name: string) => (v: string) => {
   return n;
 };
 
+/** `--grace <seconds>`: how long a stopped program has between SIGTERM and SIGKILL. */
+export function graceMsOf(v: string): number {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InputError(`--grace: expected seconds (a number ≥ 0), got "${v}"`);
+  return Math.round(n * 1000);
+}
+
 interface RunFlags extends NatsFlags, LimitFlags {
   db: string;
+  grace: string;
   workers?: number;
   backend?: string;
   maxTrials?: number;
@@ -59,10 +69,12 @@ export function register(program: Command): void {
     .option("--nats <url>", "coordinate here and train on `mtl worker` processes over NATS JetStream")
     .option("--submit", "only record the sweep, for a running `mtl coordinator` on the same --db")
     .option("--retry-failed", "queue the sweep's failed trials again and run them")
+    .option("--grace <seconds>", "a stopped program gets SIGTERM, then SIGKILL this much later", "10")
     .addHelpText("after", EXIT_CODES_HELP)
     .action(async (file: string, opts: RunFlags) => {
       // Everything is checked before the results file is opened: bad input writes nothing.
       assertBackend(opts.backend);
+      const graceMs = graceMsOf(opts.grace);
       const { experiment, path } = await loadExperiment(file);
       if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
       const dataDirs = embeddedDataDirs(experiment, path);
@@ -150,6 +162,8 @@ export function register(program: Command): void {
           backend: opts.backend,
           dataDirs,
           limits,
+          programs: embeddedPrograms(experiment, path),
+          graceMs,
           signal: stopper.signal,
           log: (l) => {
             if (process.env.MTL_DEBUG) out(l);

@@ -7,8 +7,9 @@ import { type Command, Option } from "commander";
 import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
 import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
+import { programsOfFile, programsOfFlags } from "../programs.ts";
 import { assertBackend } from "../validate.ts";
-import { positiveInt } from "./run.ts";
+import { graceMsOf, positiveInt } from "./run.ts";
 
 interface WorkerFlags extends NatsFlags, LimitFlags {
   dataDir: string[];
@@ -18,6 +19,10 @@ interface WorkerFlags extends NatsFlags, LimitFlags {
   concurrency: number;
   name?: string;
   warmUp: boolean;
+  program: string[];
+  programs: string[];
+  onlyPrograms?: boolean;
+  grace: string;
 }
 
 export function register(program: Command): void {
@@ -37,12 +42,35 @@ export function register(program: Command): void {
       "a folder trials may read data files from (repeatable; none by default: only generated datasets)",
       (dir: string, dirs: string[]) => [...dirs, dir],
       [] as string[],
-    );
+    )
+    .option(
+      "--program <NAME=command>",
+      'run trials of your program NAME with this command, e.g. torch="python3 /opt/lab/train.py" (repeatable)',
+      (p: string, ps: string[]) => [...ps, p],
+      [] as string[],
+    )
+    .option(
+      "--programs <file>",
+      'a JSON file of programs: { "NAME": "command" | ["argv", …] }, run in its folder (repeatable)',
+      (p: string, ps: string[]) => [...ps, p],
+      [] as string[],
+    )
+    .option("--only-programs", "take only the trials of --program/--programs, not built-in ones")
+    .option("--grace <seconds>", "a stopped program gets SIGTERM, then SIGKILL this much later", "10");
   addLimitFlags(addNatsFlags(command)).action(async (opts: WorkerFlags) => {
     const name = opts.name ?? `${hostname()}-${process.pid}`;
     if (!/^[\w.-]+$/.test(name))
       throw new InputError(`--name: expected letters, digits, '_', '.' or '-', got "${name}"`);
     assertBackend(opts.backend);
+    const graceMs = graceMsOf(opts.grace);
+    const programs = {
+      ...programsOfFlags(opts.program),
+      ...Object.assign({}, ...opts.programs.map(programsOfFile)),
+    };
+    if (opts.onlyPrograms && Object.keys(programs).length === 0)
+      throw new InputError(
+        "--only-programs: register a program with --program NAME=command or --programs FILE",
+      );
     const dataDirs = opts.dataDir.map((d) => {
       const dir = userPath(d);
       if (!existsSync(dir) || !statSync(dir).isDirectory())
@@ -61,6 +89,10 @@ export function register(program: Command): void {
         backend: opts.backend,
         warmUp: opts.warmUp,
         dataDirs,
+        programs,
+        builtin: !opts.onlyPrograms,
+        graceMs,
+        programLog: out,
         limits: limitsOf(opts),
         signal: stop.signal,
         log: out,

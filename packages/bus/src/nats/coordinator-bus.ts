@@ -29,12 +29,20 @@ import {
   TrialMessage,
   WithheldMessage,
 } from "../messages.ts";
+import { queueKey, queueOf } from "../queue.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
 import { type NamespaceLock, takeNamespaceLock } from "./lock.ts";
 import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
-import { ensureTopology, type Topology, type TopologyOptions, topologyOf } from "./topology.ts";
+import {
+  DEFAULT_ACK_WAIT_MS,
+  ensureQueue,
+  ensureTopology,
+  type Topology,
+  type TopologyOptions,
+  topologyOf,
+} from "./topology.ts";
 
 export interface NatsBusOptions extends NatsConnectOptions, TopologyOptions {
   log?: (line: string) => void;
@@ -90,6 +98,9 @@ export class NatsCoordinatorBus implements CoordinatorBus {
   private handledWaiters: (() => void)[] = [];
   private closed = false;
   private readonly log: (line: string) => void;
+  /** Program queues whose consumer this coordinator has made sure of (see queue.ts). */
+  private readonly programQueues = new Set<string>();
+  private readonly ackWaitMs: number;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -98,9 +109,10 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     private readonly marks: Marks,
     private readonly lock: NamespaceLock,
     readonly topology: Topology,
-    options: NatsBusOptions,
+    options: NatsCoordinatorOptions,
   ) {
     this.log = options.log ?? (() => {});
+    this.ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   }
 
   /**
@@ -138,14 +150,23 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     }
   }
 
-  publishTrial(message: TrialMessage): Promise<void> {
+  async publishTrial(message: TrialMessage): Promise<void> {
     const m = TrialMessage.parse(message);
+    const queue = queueOf(m);
+    // A program's queue gets its consumer (with this namespace's lease) before its first trial.
+    if (queue.program && !this.programQueues.has(queueKey(queue))) {
+      await retry(
+        () => ensureQueue(this.jsm, this.topology, queue, this.ackWaitMs, true),
+        this.retryOptions("program queue"),
+      );
+      this.programQueues.add(queueKey(queue));
+    }
     // One id per call, so that only a retry of this very publish is deduplicated.
     const msgID = `trial.${m.sweep}.${m.trialId}.${randomUUID()}`;
-    return retry(
-      () => this.js.publish(this.topology.subjects.trials(m.pool), encode(m), { msgID }),
+    await retry(
+      () => this.js.publish(this.topology.subjects.trials(queue), encode(m), { msgID }),
       this.retryOptions("trial"),
-    ).then(() => {});
+    );
   }
 
   async publishControl(message: ControlMessage): Promise<void> {

@@ -1,14 +1,19 @@
 /**
  * The JetStream layout shared by coordinators and workers of one namespace: a work-queue stream of
- * trials with a subject and a durable pull consumer per pool, a persisted stream of events with
+ * trials with a subject and a durable pull consumer per queue (a pool, or a pool and program: see
+ * queue.ts), a persisted stream of events with
  * one durable consumer (the coordinator), and three KV buckets (the coordinator's lock, each
  * sweep's gate, and what is settled for good: see marks.ts). Every name is prefixed by the namespace (default "mtl"), so that
  * several people share one server; consumer names need no prefix, as they live in their stream.
  */
-import { AckPolicy, type JetStreamManager, RetentionPolicy, type StreamConfig } from "nats";
-
-export type Pool = "cpu" | "gpu";
-export const POOLS: readonly Pool[] = ["cpu", "gpu"];
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  type JetStreamManager,
+  RetentionPolicy,
+  type StreamConfig,
+} from "nats";
+import { POOLS, type Queue, queueKey } from "../queue.ts";
 
 export const DEFAULT_NAMESPACE = "mtl";
 
@@ -30,7 +35,7 @@ export interface Topology {
   namespace: string;
   streams: { trials: string; events: string };
   subjects: {
-    trials(pool: Pool): string;
+    trials(queue: Queue): string;
     allTrials: string;
     event: string;
     rejected: string;
@@ -46,7 +51,7 @@ export interface Topology {
     /** Core NATS: the dashboard protocol's subjects start with this instead of "mtl.dash". */
     dash: string;
   };
-  consumers: { trials(pool: Pool): string; events: string };
+  consumers: { trials(queue: Queue): string; events: string };
   buckets: {
     /** The coordinator's lock on the namespace (one key, with a TTL it refreshes). */
     lock: string;
@@ -65,7 +70,7 @@ export function topologyOf(namespace = DEFAULT_NAMESPACE): Topology {
     namespace,
     streams: { trials: `${up}_TRIALS`, events: `${up}_EVENTS` },
     subjects: {
-      trials: (pool) => `${ns}.trials.${pool}`,
+      trials: (queue) => `${ns}.trials.${queueKey(queue)}`,
       allTrials: `${ns}.trials.>`,
       event: `${ns}.events.trial`,
       rejected: `${ns}.events.rejected`,
@@ -77,7 +82,7 @@ export function topologyOf(namespace = DEFAULT_NAMESPACE): Topology {
       ping: `${ns}.workers.ping`,
       dash: `${ns}.dash`,
     },
-    consumers: { trials: (pool) => `trials-${pool}`, events: "coordinator" },
+    consumers: { trials: (queue) => `trials-${queueKey(queue)}`, events: "coordinator" },
     buckets: { lock: `${up}_coordinator`, gates: `${up}_gates`, settled: `${up}_settled` },
   };
 }
@@ -126,31 +131,61 @@ export async function ensureTopology(
       });
     }
   }
-  const durable = async (stream: string, name: string, config: Record<string, unknown>) => {
-    const full = { durable_name: name, ack_policy: AckPolicy.Explicit, ...config };
-    try {
-      const info = await jsm.consumers.info(stream, name);
-      const stale = Object.entries(config).some(
-        ([k, v]) => (info.config as unknown as Record<string, unknown>)[k] !== v,
-      );
-      if (authoritative && stale) return (await jsm.consumers.update(stream, name, config)).config;
-      return info.config;
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      return (await jsm.consumers.add(stream, full).catch(() => jsm.consumers.info(stream, name))).config;
-    }
-  };
   let ackWaitMs = ackWait / 1e6;
   for (const pool of POOLS) {
-    const c = await durable(t.streams.trials, t.consumers.trials(pool), {
-      filter_subject: t.subjects.trials(pool),
-      ack_wait: ackWait,
-      max_deliver: -1,
-    });
+    const c = await ensureQueue(jsm, t, { pool }, ackWait / 1e6, authoritative);
     if (pool === "cpu") ackWaitMs = (c.ack_wait ?? ackWait) / 1e6;
   }
   // Events are never given up on: an event that cannot be written now is written later. A short
   // ack-wait, because the events a killed coordinator had fetched wait that long to come back.
-  await durable(t.streams.events, t.consumers.events, { ack_wait: ns(EVENTS_ACK_WAIT_MS), max_deliver: -1 });
+  await durable(
+    jsm,
+    t.streams.events,
+    t.consumers.events,
+    { ack_wait: ns(EVENTS_ACK_WAIT_MS), max_deliver: -1 },
+    authoritative,
+  );
   return { ackWaitMs };
+}
+
+/**
+ * The durable consumer of one queue, created when missing. A program's queue is made on demand:
+ * by the coordinator when it first publishes to it, by a worker that registers the program.
+ */
+export function ensureQueue(
+  jsm: JetStreamManager,
+  t: Topology,
+  queue: Queue,
+  ackWaitMs: number,
+  authoritative: boolean,
+): Promise<ConsumerConfig> {
+  return durable(
+    jsm,
+    t.streams.trials,
+    t.consumers.trials(queue),
+    { filter_subject: t.subjects.trials(queue), ack_wait: ns(ackWaitMs), max_deliver: -1 },
+    authoritative,
+  );
+}
+
+/** A durable pull consumer; `authoritative` brings an existing one's settings in line. */
+async function durable(
+  jsm: JetStreamManager,
+  stream: string,
+  name: string,
+  config: Record<string, unknown>,
+  authoritative: boolean,
+): Promise<ConsumerConfig> {
+  const full = { durable_name: name, ack_policy: AckPolicy.Explicit, ...config };
+  try {
+    const info = await jsm.consumers.info(stream, name);
+    const stale = Object.entries(config).some(
+      ([k, v]) => (info.config as unknown as Record<string, unknown>)[k] !== v,
+    );
+    if (authoritative && stale) return (await jsm.consumers.update(stream, name, config)).config;
+    return info.config;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return (await jsm.consumers.add(stream, full).catch(() => jsm.consumers.info(stream, name))).config;
+  }
 }

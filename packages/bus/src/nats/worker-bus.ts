@@ -14,15 +14,18 @@ import {
   TrialMessage,
   type WithheldMessage,
 } from "../messages.ts";
+import { describeQueue, type Queue, queueKey, queueOf } from "../queue.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats } from "./connect.ts";
 import type { NatsBusOptions } from "./coordinator-bus.ts";
 import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
-import { ensureTopology, type Pool, type Topology, topologyOf } from "./topology.ts";
+import { ensureQueue, ensureTopology, type Topology, topologyOf } from "./topology.ts";
 
 /** How long one pull request waits on the server for a trial before it is renewed. */
 const PULL_EXPIRES_MS = 5000;
+/** The same, when a worker reads several queues (its pool's and its programs'): it takes turns. */
+const TURN_EXPIRES_MS = 1000;
 
 /**
  * The worker's end over NATS JetStream. Trials are pulled one at a time from the pool's durable
@@ -33,7 +36,10 @@ const PULL_EXPIRES_MS = 5000;
  * until the server takes them, so a nats-server restart costs a delay and never a duplicate.
  */
 export class NatsWorkerBus implements WorkerBus {
-  private readonly consumers = new Map<Pool, Consumer>();
+  /** By queue key. */
+  private readonly consumers = new Map<string, Consumer>();
+  /** Which queue the next pull reads, when there are several. */
+  private turn = 0;
   private readonly subscriptions: Subscription[] = [];
   private closed = false;
   private readonly log: (line: string) => void;
@@ -70,24 +76,28 @@ export class NatsWorkerBus implements WorkerBus {
     }
   }
 
-  async nextTrial(pool: Pool, signal: AbortSignal): Promise<Delivery | null> {
+  async nextTrial(queues: readonly Queue[], signal: AbortSignal): Promise<Delivery | null> {
+    if (queues.length === 0) throw new Error("nextTrial: no queue to read");
     while (!this.closed && !signal.aborted) {
+      const queue = queues[this.turn++ % queues.length]!;
       let msg: JsMsg | null;
       try {
-        msg = await this.pull(pool, signal);
+        msg = await this.pull(queue, queues.length > 1 ? TURN_EXPIRES_MS : PULL_EXPIRES_MS, signal);
       } catch (error) {
         if (this.closed || signal.aborted) break;
-        this.log(`pull ${pool}: ${(error as Error).message}`);
-        this.consumers.delete(pool);
+        this.log(`pull ${describeQueue(queue)}: ${(error as Error).message}`);
+        this.consumers.delete(queueKey(queue));
         await new Promise((r) => setTimeout(r, 500));
         continue;
       }
       if (!msg) continue;
       const d = decode(TrialMessage, msg.data);
+      // A trial in a queue not its own (a program's trial in the pool's queue) is refused: run
+      // there, it would reach a worker that never registered its program.
       const error = !d.ok
         ? d.error
-        : d.value.pool !== pool
-          ? `pool ${d.value.pool} on ${msg.subject}`
+        : queueKey(queueOf(d.value)) !== queueKey(queue)
+          ? `a trial for queue ${describeQueue(queueOf(d.value))} on ${msg.subject}`
           : undefined;
       if (error || !d.ok) {
         // Never retried: the same bytes would fail the same way.
@@ -118,7 +128,7 @@ export class NatsWorkerBus implements WorkerBus {
         this.log(`trial ${m.trialId}: ${(e as Error).message}`);
         continue;
       }
-      this.checkLease(pool);
+      this.checkLease(queue);
       return this.delivery(msg, m);
     }
     return null;
@@ -155,10 +165,10 @@ export class NatsWorkerBus implements WorkerBus {
   }
 
   /** Picks up a lease (ack-wait) the coordinator changed since this worker connected. */
-  private checkLease(pool: Pool) {
+  private checkLease(queue: Queue) {
     if (Date.now() - this.leaseCheckedAt < 10_000) return;
     this.leaseCheckedAt = Date.now();
-    this.jsm.consumers.info(this.topology.streams.trials, this.topology.consumers.trials(pool)).then(
+    this.jsm.consumers.info(this.topology.streams.trials, this.topology.consumers.trials(queue)).then(
       (info) => {
         if (info.config.ack_wait) this.leaseMs = info.config.ack_wait / 1e6;
       },
@@ -167,16 +177,20 @@ export class NatsWorkerBus implements WorkerBus {
   }
 
   /** One pull; a trial that arrives after `signal` aborted is handed straight back. */
-  private async pull(pool: Pool, signal: AbortSignal): Promise<JsMsg | null> {
-    let consumer = this.consumers.get(pool);
+  private async pull(queue: Queue, expires: number, signal: AbortSignal): Promise<JsMsg | null> {
+    const key = queueKey(queue);
+    let consumer = this.consumers.get(key);
     if (!consumer) {
+      // A program's queue may not exist yet: the first worker that registers the program makes it.
+      if (queue.program) await ensureQueue(this.jsm, this.topology, queue, this.leaseMs, false);
       consumer = await this.js.consumers.get(
         this.topology.streams.trials,
-        this.topology.consumers.trials(pool),
+        this.topology.consumers.trials(queue),
       );
-      this.consumers.set(pool, consumer);
+      this.consumers.set(key, consumer);
     }
-    const next = consumer.next({ expires: PULL_EXPIRES_MS });
+    const pool = describeQueue(queue);
+    const next = consumer.next({ expires });
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         resolve(null);

@@ -138,7 +138,8 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
   let stopped: StopReason | undefined;
   let failure: string | undefined;
   const stderr: string[] = [];
-  let epoch = 0;
+  /** Epochs reported with at least one metric: what the store will count for the result. */
+  const reported = new Set<number>();
   let lastMetrics: ProgramMetrics | undefined;
   let final: ProgramMetrics | undefined;
   let started = performance.now();
@@ -157,6 +158,8 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
         failure ??= r.error;
         return kill();
       }
+      // Told to stop, its later reports do not count: a pruned trial ends at the epoch it was pruned.
+      if (stopped && ("final" in r || "epoch" in r)) return;
       if ("final" in r) final = r.final;
       else if ("epoch" in r) {
         const bad = divergedTask(r.metrics);
@@ -164,12 +167,13 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
           failure ??= `non-finite training loss in task ${bad} at epoch ${r.epoch}`;
           return kill();
         }
-        epoch = r.epoch;
         lastMetrics = r.metrics;
         const now = performance.now();
+        const points = pointsOf(r.metrics);
+        if (points.length > 0) reported.add(r.epoch);
         options.onEpoch?.({
           epoch: r.epoch,
-          metrics: pointsOf(r.metrics),
+          metrics: points,
           weights: r.weights ?? {},
           wallMs: now - started,
         });
@@ -193,7 +197,8 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
     rmSync(dir, { recursive: true, force: true });
     const backend = `program:${file}`;
     const finalMetrics = (final ?? lastMetrics) as FinalMetrics | undefined;
-    const base = { epochs: epoch, backend, ...(finalMetrics ? { final: finalMetrics } : {}) };
+    // Epochs counted, not the last number: a program may report every other epoch.
+    const base = { epochs: reported.size, backend, ...(finalMetrics ? { final: finalMetrics } : {}) };
     if (stopped === "pruned" || stopped === "cancelled") return { status: stopped, ...base };
     if (stopped === "interrupted") return { status: "cancelled", ...base };
     if (failure) return { status: "failed", error: failure, ...base };
