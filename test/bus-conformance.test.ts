@@ -132,6 +132,12 @@ function trial(trialId: number, pool: "cpu" | "gpu" = "cpu", maxDeliveries = 3):
   });
 }
 
+/** A trial of the user's program `program`: it names the program, never a command. */
+function programTrial(trialId: number, program: string): TrialMessage {
+  const { dataset: _d, model: _m, ...common } = trial(trialId).config as Record<string, unknown>;
+  return TrialMessage.parse({ ...trial(trialId), config: { ...common, program, settings: {} } });
+}
+
 const started = (trialId: number, runId = `run-${trialId}`): TrialEvent => ({
   kind: "started",
   sweep: SWEEP,
@@ -202,6 +208,26 @@ for (const transport of [inProcess, nats]) {
       expect(g?.message).toEqual(trial(1, "gpu"));
       expect(g?.deliveries).toBe(1);
       await g?.ack();
+    });
+
+    it("delivers a program's trial only to a worker that reads its program's queue", async () => {
+      const { coordinator, worker } = await make();
+      coordinator.onEvent(() => {});
+      const plain = await worker();
+      const other = await worker();
+      const owner = await worker();
+      await coordinator.publishTrial(programTrial(1, "torch"));
+      await coordinator.publishTrial(trial(2));
+      // A built-in worker and a worker of another program never see it.
+      const b = await plain.nextTrial([{ pool: "cpu" }], within(5000));
+      expect(b?.message.trialId).toBe(2);
+      await b?.ack();
+      expect(await plain.nextTrial([{ pool: "cpu" }], within(600))).toBeNull();
+      expect(await other.nextTrial([{ pool: "cpu", program: "sklearn" }], within(1200))).toBeNull();
+      // A worker reading its pool and its program takes turns between the queues.
+      const p = await owner.nextTrial([{ pool: "cpu" }, { pool: "cpu", program: "torch" }], within(8000));
+      expect(p?.message).toEqual(programTrial(1, "torch"));
+      await p?.ack();
     });
 
     it("hands events to the coordinator one at a time, in order", async () => {

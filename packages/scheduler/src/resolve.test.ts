@@ -1,4 +1,4 @@
-import { builtinConfig, choice, configKeyOf, simplex } from "@mtl/spec";
+import { builtinConfig, choice, configKeyOf, ExperimentSpec, isProgramTrial, simplex } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
 import { SearchSpaceError } from "./errors.ts";
 import { baselineParams, resolveConfig } from "./resolve.ts";
@@ -104,5 +104,65 @@ describe("analyzeSpace", () => {
       name: "fixed",
       options: { a: 2 },
     });
+  });
+});
+
+describe("a program's trials", () => {
+  const program = ExperimentSpec.parse({
+    name: "p",
+    trainer: { program: "torch" },
+    tasks: [
+      { name: "a", kind: "classification", metric: "accuracy" },
+      { name: "b", kind: "regression", metric: "mse" },
+    ],
+    strategies: ["equal", "pcgrad"],
+    dataset: { name: "digits", options: { path: "data/" } },
+    model: { hidden: [32] },
+    space: { "model.hidden": choice([16, 64]), learningRate: choice([0.01]), "dataset.size": choice([100]) },
+  });
+
+  it("carry the program's name, its settings (dataset and model as data) and no command", () => {
+    const c = resolveConfig(
+      program,
+      { strategy: "pcgrad", "model.hidden": 64, learningRate: 0.01, "dataset.size": 100 },
+      3,
+    );
+    expect(isProgramTrial(c)).toBe(true);
+    if (!isProgramTrial(c)) return;
+    expect(c.program).toBe("torch");
+    expect(c.strategy.name).toBe("pcgrad");
+    expect(c.training.learningRate).toBe(0.01);
+    expect(c.settings).toMatchObject({
+      dataset: { name: "digits", options: { path: "data/" } },
+      model: { hidden: [32] },
+      "model.hidden": 64,
+      "dataset.size": 100,
+    });
+    expect(JSON.stringify(c)).not.toMatch(/python|\.py/);
+  });
+
+  it("settings are part of the configuration; the seed is not", () => {
+    const at = (hidden: number, seed: number) =>
+      configKeyOf(
+        resolveConfig(
+          program,
+          { strategy: "equal", "model.hidden": hidden, learningRate: 0.01, "dataset.size": 100 },
+          seed,
+        ),
+      );
+    expect(at(16, 0)).toBe(at(16, 1));
+    expect(at(16, 0)).not.toBe(at(64, 0));
+  });
+
+  it("have single-task baselines told by their strategy", () => {
+    const params = baselineParams(program, {
+      strategy: "equal",
+      "model.hidden": 16,
+      learningRate: 0.01,
+      "dataset.size": 100,
+    });
+    const c = resolveConfig(program, params, 0);
+    expect(c.strategy.name).toBe("single-task");
+    expect(isProgramTrial(c) && c.settings.architecture).toBeFalsy();
   });
 });

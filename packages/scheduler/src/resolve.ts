@@ -52,7 +52,14 @@ export function resolveConfig(
     : { options: {} };
   const options: Record<string, unknown> = { ...ref.options };
   const datasetOptions: Record<string, unknown> = { ...builtin?.dataset.options };
-  const settings: Record<string, unknown> = {};
+  // A program's own dataset and model, when the experiment gives them: data it reads.
+  const settings: Record<string, unknown> =
+    experiment.kind === "program"
+      ? {
+          ...(experiment.dataset ? { dataset: experiment.dataset } : {}),
+          ...(experiment.model ? { model: experiment.model } : {}),
+        }
+      : {};
   let weights: Record<string, number> | undefined;
 
   for (const [key, value] of Object.entries(params)) {

@@ -207,10 +207,10 @@ export const ExperimentSpec = z
     /** A program of the user's that trains each trial instead of a built-in model. */
     trainer: ProgramRef.optional(),
     programs: ProgramsMap.optional(),
-    /** Built-in trials: the data (with a program, the program loads its own). */
+    /** Built-in trials: the data (with a program, optional: passed to it as `settings.dataset`). */
     dataset: DatasetSpec.optional(),
     tasks: z.array(TaskSpec).min(1),
-    /** Built-in trials: the network (default: hard sharing over an MLP trunk). */
+    /** Built-in trials: the network (default: hard sharing over an MLP trunk); a program gets it as `settings.model`. */
     model: ModelSpec.optional(),
     // The normalised form a stored experiment has (see the transform below) parses again.
     kind: z.enum(["builtin", "program"]).optional(),
@@ -248,20 +248,6 @@ export const ExperimentSpec = z
         path: ["dataset"],
         message: "expected a dataset (or trainer: { program } for a program of your own)",
       });
-    if (program !== undefined) {
-      if (e.model !== undefined)
-        ctx.addIssue({
-          code: "custom",
-          path: ["model"],
-          message: "a program trains its own model: leave model out (sweep its settings in space)",
-        });
-      if (e.dataset !== undefined)
-        ctx.addIssue({
-          code: "custom",
-          path: ["dataset"],
-          message: "a program loads its own data: leave dataset out",
-        });
-    }
     const names = e.tasks.map((t) => t.name);
     names.forEach((n, i) => {
       if (names.indexOf(n) !== i)
@@ -294,7 +280,15 @@ export const ExperimentSpec = z
   .transform((e): Experiment => {
     const { trainer, kind: _kind, program: stored, dataset, model, ...common } = e;
     const program = trainer?.program ?? stored;
-    if (program !== undefined) return { ...common, kind: "program", program };
+    // A program may be given a dataset and model too: data it reads (its trials' `settings`).
+    if (program !== undefined)
+      return {
+        ...common,
+        kind: "program",
+        program,
+        ...(dataset ? { dataset } : {}),
+        ...(model ? { model } : {}),
+      };
     return {
       ...common,
       kind: "builtin",
@@ -331,6 +325,10 @@ export interface BuiltinExperiment extends ExperimentCommon {
 export interface ProgramExperiment extends ExperimentCommon {
   kind: "program";
   program: string;
+  /** Passed to the program as `settings.dataset` when given: it loads its own data. */
+  dataset?: DatasetSpec;
+  /** Passed to the program as `settings.model` when given: it builds its own model. */
+  model?: ModelSpec;
 }
 
 /** A validated experiment with every default filled in. */
