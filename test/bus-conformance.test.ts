@@ -556,7 +556,7 @@ for (const transport of [inProcess, nats]) {
       expect(r.map((x) => x.error)).toEqual([
         "invalid JSON",
         expect.stringMatching(/config/),
-        "pool gpu on mtl.trials.cpu",
+        "a trial for queue gpu on mtl.trials.cpu",
       ]);
       // Rejected messages are removed, never delivered again.
       expect(await coordinator.queuedTrialIds?.()).toEqual(new Set());
