@@ -92,6 +92,7 @@ describe("distributed sweeps over NATS JetStream", () => {
       "two",
       experiment("two", { seeds: 2, epochs: 3, samples: 400, strategies: ["equal", "fixed"] }),
     );
+    const startedAt = Date.now();
     await workers(url, ["w1", "w2"]);
     const run = mtl(["run", file, "--nats", url, "--db", db, "--ack-wait", ACK_WAIT]);
     await run;
@@ -111,10 +112,13 @@ describe("distributed sweeps over NATS JetStream", () => {
       const workers = store.listWorkers();
       expect(workers.map((w) => w.name)).toEqual(["w1", "w2"]);
       for (const w of workers) {
-        expect(w).toMatchObject({ pool: "cpu", devices: ["cpu"] });
+        expect(w).toMatchObject({ pool: "cpu" });
+        // The cores it found, not a hard-coded name.
+        expect(w.devices).toEqual([expect.stringMatching(/^cpu: \d+ core\(s\)/)]);
         expect(w.host).toBeTruthy();
         expect(w.backend).toMatch(/^(wasm|cpu|tensorflow)$/);
-        expect(Date.now() - w.lastSeen).toBeLessThan(30_000);
+        // Heard from during this test (an order, not a duration).
+        expect(w.lastSeen).toBeGreaterThanOrEqual(startedAt);
       }
       expect(workers.reduce((n, w) => n + w.trialsDone, 0)).toBe(4);
     } finally {
