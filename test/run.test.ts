@@ -288,3 +288,22 @@ describe("machine-readable output", () => {
     expect((JSON.parse(list.stdout) as { name: string }[]).map((s) => s.name)).toContain("pcgrad");
   });
 });
+
+describe("mtl trials, as a table", () => {
+  it("tells strategy variants apart (mgda and mgda{ub=true} are two rows that read differently)", async () => {
+    const db = join(tmp.dir, "variants.db");
+    const spec = tinyExperiment("variants", {
+      strategies: ["mgda", { name: "mgda", options: { ub: true } }],
+      seeds: [0],
+      training: { epochs: 1, batchSize: 32 },
+    });
+    const run = await mtl(["run", writeExperiment(tmp.dir, "variants", spec), "--db", db, "--workers", "1"]);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    const r = await mtl(["trials", "--db", db]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const rows = r.stdout.split("\n").filter((l) => /^\s*\d+\s+completed/.test(l));
+    expect(rows).toHaveLength(2);
+    expect(rows.some((l) => /mgda\{ub=true\}/.test(l))).toBe(true);
+    expect(rows.some((l) => /\bmgda\s/.test(l))).toBe(true);
+  });
+});

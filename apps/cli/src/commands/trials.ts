@@ -1,5 +1,5 @@
-import { columnFormat, fmtDuration } from "@mtl/analysis";
-import { InputError } from "@mtl/spec";
+import { columnFormat, fmtDuration, strategyLabel } from "@mtl/analysis";
+import { InputError, isSingleTask } from "@mtl/spec";
 import { type MetricRow, Store, type TrialRow } from "@mtl/store";
 import type { Command } from "commander";
 import { describeParams } from "../leaderboard.ts";
@@ -90,7 +90,8 @@ export function register(program: Command): void {
         const rows = trials.map((t) => [
           t.number,
           t.state,
-          t.method,
+          // With its options (mgda{ub=true}), as the dashboard and compare label it.
+          strategyLabel({ config: t.config, method: t.method, isBaseline: isSingleTask(t.config) }),
           t.seed,
           describeParams(t.params) || "—",
           t.objective ? t.objective.map((v) => objective(v)).join(", ") : "—",
