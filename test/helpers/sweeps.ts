@@ -105,8 +105,14 @@ export async function until<T>(
 export interface Soundness {
   trials: number;
   attempts: number;
-  /** Attempts whose lease lapsed with nothing heard from them (killed workers). */
-  lost: number;
+  /** Trials without their result (each counted before the assertion that it is 0). */
+  resultsLost: number;
+  /** Results recorded more than once. */
+  duplicated: number;
+  /** Epochs of kept results missing from the store. */
+  epochsMissing: number;
+  /** Attempts whose lease lapsed with nothing heard from them (killed workers): costs, not losses. */
+  lostAttempts: number;
   /** Attempts that started after their trial was finished, told to stop at once. */
   refused: number;
   /** Results kept from a run whose lease had lapsed (adopted whole). */
@@ -128,8 +134,22 @@ export function expectSound(
   const trials = store.trialsOf(sweepId);
   expect(trials.map((t) => `${t.number}:${t.state}`)).toEqual(trials.map((t) => `${t.number}:completed`));
   expect(trials).toHaveLength(o.trials);
-  const out: Soundness = { trials: trials.length, attempts: 0, lost: 0, refused: 0, adopted: 0 };
   const epochs = Array.from({ length: o.epochs }, (_, i) => i + 1);
+  const events = store.eventsSince(0, sweepId, 100_000);
+  const completions = events.filter((e) => e.kind === "trial.completed");
+  // The figures first, so that a report shows them; each is then asserted to be what it must be.
+  const keptEpochs = (id: number) => new Set(store.metricsOf(id).map((m) => m.epoch));
+  const out: Soundness = {
+    trials: trials.length,
+    attempts: 0,
+    resultsLost: o.trials - trials.filter((t) => t.state === "completed" && t.final).length,
+    duplicated: completions.length - new Set(completions.map((e) => e.trialId)).size,
+    epochsMissing: trials.reduce((n, t) => n + epochs.filter((e) => !keptEpochs(t.id).has(e)).length, 0),
+    lostAttempts: 0,
+    refused: 0,
+    adopted: 0,
+  };
+  expect([out.resultsLost, out.duplicated, out.epochsMissing]).toEqual([0, 0, 0]);
   for (const t of trials) {
     const attempts = store.attemptsOf(t.id);
     out.attempts += attempts.length;
@@ -143,7 +163,7 @@ export function expectSound(
     const kept = [...new Set(store.metricsOf(t.id).map((m) => m.epoch))].sort((a, b) => a - b);
     expect(kept, `trial ${t.number}: every epoch of the kept result`).toEqual(epochs);
     for (const a of attempts) {
-      if (a.state === "lost") out.lost++;
+      if (a.state === "lost") out.lostAttempts++;
       if (a.startedAt > (t.finishedAt ?? Number.POSITIVE_INFINITY)) {
         expect(a.state, `trial ${t.number} attempt ${a.attempt} started after it finished`).toBe("refused");
         expect(store.metricsOf(t.id, a.attempt), `trial ${t.number}: trained again`).toEqual([]);
@@ -151,8 +171,6 @@ export function expectSound(
       }
     }
   }
-  const events = store.eventsSince(0, sweepId, 100_000);
-  const completions = events.filter((e) => e.kind === "trial.completed");
   expect(completions.map((e) => e.trialId).sort()).toEqual(trials.map((t) => t.id).sort());
   out.adopted = completions.filter((e) => /lease had lapsed/.test(e.message)).length;
   expect(events.filter((e) => /^trial\.(cancelled|failed|pruned)$/.test(e.kind))).toEqual([]);

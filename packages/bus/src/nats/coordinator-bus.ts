@@ -208,7 +208,11 @@ export class NatsCoordinatorBus implements CoordinatorBus {
         this.nc,
         service,
         this.log,
-        (r) => void this.rejectedHandler?.(r),
+        // Recording a dead letter can fail (a busy database): logged, never an unhandled rejection.
+        (r) =>
+          void Promise.resolve()
+            .then(() => this.rejectedHandler?.(r))
+            .catch((e) => this.log(`recording a rejected dashboard request: ${(e as Error).message}`)),
         this.topology.subjects.dash,
       ),
     );
