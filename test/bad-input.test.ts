@@ -12,6 +12,7 @@ import {
   openSync,
   readFileSync,
   statSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
@@ -279,6 +280,19 @@ describe("experiment files that do not compile or import", () => {
     expect(r.stderr).toContain('    dataset: { name: "csv" ,, },\n');
     expect(r.stderr).not.toContain("Transform failed");
     expect(existsSync(db)).toBe(false);
+  });
+
+  it("shows the same through a symlinked folder (the compiler names the real path)", async () => {
+    const real = join(tmp.dir, "real-folder");
+    mkdirSync(real, { recursive: true });
+    const link = join(tmp.dir, "linked-folder");
+    symlinkSync(real, link);
+    writeFileSync(join(real, "syntax.ts"), 'export default {\n  name: "x"\n  tasks: [],\n};\n');
+    const file = join(link, "syntax.ts");
+    const r = await mtl(["run", file, "--db", join(tmp.dir, "linked.db")]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`${file}:3:3: Expected "}" but found "tasks"`);
+    expect(r.stderr).not.toContain("Transform failed");
   });
 
   it("shows where an import names a module that does not exist", async () => {

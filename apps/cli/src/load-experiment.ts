@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Experiment, ExperimentSpec, formatIssues, InputError } from "@mtl/spec";
@@ -25,8 +25,9 @@ export async function loadExperiment(file: string): Promise<{ experiment: Experi
   const spec = mod.default ?? mod.experiment;
   if (spec === undefined)
     throw new InputError(`${file} has no experiment: export default defineExperiment({ ... })`);
-  const parsed = ExperimentSpec.safeParse(spec);
-  if (!parsed.success) throw new InputError(`invalid experiment file ${file}:`, formatIssues(parsed.error));
+  const parsed = ExperimentSpec.safeParse(spec, { reportInput: true });
+  if (!parsed.success)
+    throw new InputError(`invalid experiment file ${file}:`, formatIssues(parsed.error, ExperimentSpec));
   return { experiment: parsed.data, path };
 }
 
@@ -55,8 +56,11 @@ function excerpt(path: string, line: number, column: number): string[] {
  */
 function locate(error: unknown, path: string): Located[] {
   const message = String((error as Error)?.message ?? error);
-  const escaped = path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const syntax = [...message.matchAll(new RegExp(`^${escaped}:(\\d+):(\\d+): ERROR: (.*)$`, "gm"))];
+  // esbuild and stack frames name the file by its real path: through a symlinked folder (macOS's
+  // /tmp is one) the path as typed would not match.
+  const paths = [...new Set([path, realpathOr(path)])];
+  const escaped = paths.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const syntax = [...message.matchAll(new RegExp(`^(?:${escaped}):(\\d+):(\\d+): ERROR: (.*)$`, "gm"))];
   if (syntax.length > 0)
     return syntax.map((m) => ({ line: Number(m[1]), column: Number(m[2]), message: m[3] ?? "" }));
   const missing = /Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1];
@@ -72,10 +76,18 @@ function locate(error: unknown, path: string): Located[] {
         },
       ];
   }
-  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(String((error as Error)?.stack ?? ""));
+  const frame = new RegExp(`(?:${escaped}):(\\d+):(\\d+)`).exec(String((error as Error)?.stack ?? ""));
   if (frame)
     return [{ line: Number(frame[1]), column: Number(frame[2]) - 1, message: message.split("\n")[0] ?? "" }];
   return [];
+}
+
+function realpathOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 function loadError(error: unknown, file: string, path: string): InputError {

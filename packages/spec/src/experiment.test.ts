@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ExperimentSpec, formatIssues, metricDirection, simplex } from "./index.ts";
+import { ExperimentSpec, fieldsAt, formatIssues, metricDirection, simplex } from "./index.ts";
 
 const valid = {
   name: "t",
@@ -69,5 +69,41 @@ describe("metricDirection", () => {
     expect(
       ["loss", "mse", "mae", "query_mse@10", "query_loss@0", "teacher_kl", "wall_ms"].map(metricDirection),
     ).toEqual(Array(7).fill("min"));
+  });
+});
+
+describe("schema errors suggest what was meant", () => {
+  it("an unknown field gets the closest allowed field at its path; an enum value the closest value", () => {
+    const parsed = ExperimentSpec.safeParse(
+      {
+        name: "x",
+        dataset: { name: "classification" },
+        tasks: [{ name: "a", kind: "classification", metric: "acuracy" }],
+        stratgies: ["equal"],
+        training: { epochs: 2, optimizer: "adma", batchsize: 3 },
+      },
+      { reportInput: true },
+    );
+    expect(parsed.success).toBe(false);
+    if (parsed.success) return;
+    const lines = formatIssues(parsed.error, ExperimentSpec);
+    expect(lines).toContain('(root): unknown field stratgies — did you mean "strategies"?');
+    expect(lines).toContain('training: unknown field batchsize — did you mean "batchSize"?');
+    expect(lines).toContain(
+      'training.optimizer: expected one of adam, sgd, momentum, rmsprop — did you mean "adam"?',
+    );
+    expect(lines).toContain(
+      'tasks[0].metric: expected one of accuracy, f1, mse, mae — did you mean "accuracy"?',
+    );
+  });
+
+  it("finds the fields allowed inside arrays, defaults and the experiment's pipe; none for records", () => {
+    expect(fieldsAt(ExperimentSpec, ["tasks", 0])).toEqual(
+      expect.arrayContaining(["name", "kind", "metric"]),
+    );
+    expect(fieldsAt(ExperimentSpec, ["sweep"])).toEqual(
+      expect.arrayContaining(["sampler", "pruner", "pool"]),
+    );
+    expect(fieldsAt(ExperimentSpec, ["space"])).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 export type { ArchitectureInfo, Catalog, DatasetInfo, StrategyInfo } from "./catalog.ts";
-export { formatIssues, formatPath, InputError } from "./errors.ts";
+export { fieldsAt, formatIssues, formatPath, InputError } from "./errors.ts";
 export {
   type BuiltinExperiment,
   DatasetSpec,
