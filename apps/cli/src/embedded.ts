@@ -67,6 +67,9 @@ export async function runEmbedded(o: EmbeddedOptions): Promise<SweepSummary> {
   const onAbort = async () => {
     stopWorkers.abort();
     await Promise.allSettled(workers);
+    // The workers' last events (each interrupted trial) are written before the coordinator stops:
+    // the results file is left with no trial marked running.
+    await bus.queuedTrialIds().catch(() => undefined);
     stopCoordinator.abort();
   };
   o.signal.addEventListener("abort", onAbort, { once: true });
