@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   type AttemptFacts,
   attemptsLeft,
@@ -10,6 +9,7 @@ import {
   type FinalMetrics,
   type LifecycleEvent,
   type RunOrder,
+  shortHash,
   type SweepStatus,
   type TrialChange,
   type TrialConfig,
@@ -99,12 +99,8 @@ export function specKeyOf(experiment: Experiment): string {
   const { maxTrials: _m, timeLimit: _t, parallelism: _p, ...sweep } = experiment.sweep;
   // Adding single-task baselines extends a sweep rather than starting another.
   const { baselines: _b, ...rest } = experiment;
-  const canonical = JSON.stringify({ ...rest, sweep }, (_k, v) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
-  return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+  // spec's one identity hash (canonical JSON), as for configurations.
+  return shortHash({ ...rest, sweep });
 }
 
 /**
