@@ -64,13 +64,18 @@ const WARM_UP = [
  * Trains the warm-up configurations on `backend` (default: the best that loads), stopping after
  * `budgetMs` (a slow backend would otherwise train for many seconds); returns its milliseconds.
  */
-export async function warmUp(backend?: string, budgetMs = 2500): Promise<number> {
-  const started = performance.now();
-  const shouldStop = () => (performance.now() - started > budgetMs ? "cancelled" : null);
+export async function warmUp(
+  backend?: string,
+  budgetMs = 2500,
+  /** The clock (injectable, so a test can stop it at its budget without timing anything). */
+  now: () => number = () => performance.now(),
+): Promise<number> {
+  const started = now();
+  const shouldStop = () => (now() - started > budgetMs ? "cancelled" : null);
   for (const config of WARM_UP) {
     const outcome = await runTrial(config, { ...(backend ? { backend } : {}), shouldStop });
     if (outcome.status === "failed") throw new Error(`warm-up failed: ${outcome.error ?? ""}`);
     if (outcome.status === "cancelled") break;
   }
-  return performance.now() - started;
+  return now() - started;
 }
