@@ -50,6 +50,24 @@ describe("mtl check", () => {
     ]);
   });
 
+  it("mtl run reads a csv named relative to the experiment file, and shows its feature columns", async () => {
+    const folder = join(tmp.dir, "relative");
+    mkdirSync(folder);
+    const rows = Array.from({ length: 80 }, (_, i) => `${i / 10},${(i * 7) % 13},${i % 2}`);
+    writeFileSync(join(folder, "points.csv"), ["x1,x2,label", ...rows].join("\n"));
+    const spec = tinyExperiment("relative", {
+      dataset: { name: "csv", options: { path: "points.csv", targets: { label: "classification" } } },
+      tasks: [{ name: "label", kind: "classification", metric: "accuracy" }],
+      strategies: ["equal"],
+      seeds: [0],
+      training: { epochs: 1, batchSize: 16 },
+    });
+    // The CLI runs from the repository root: the path must resolve from the file's folder.
+    const r = await mtl(["run", writeExperiment(folder, "relative", spec), "--db", join(folder, "r.db")]);
+    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^sweep 1 · relative · features x1, x2 · /m);
+  });
+
   it("fails (exit 3) when a configuration cannot train, naming it and why", async () => {
     const file = writeExperiment(
       tmp.dir,

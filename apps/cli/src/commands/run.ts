@@ -3,6 +3,7 @@ import { NamespaceHeld, type NatsCoordinatorBus, redactUrl } from "@mtl/bus";
 import { connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
 import { InputError, isTerminal } from "@mtl/spec";
 import { LockHeld, Store } from "@mtl/store";
+import { describeDataset } from "@mtl/trainer/catalog";
 import type { Command } from "commander";
 import { embeddedDataDirs } from "../data-dirs.ts";
 import { runEmbedded } from "../embedded.ts";
@@ -88,6 +89,18 @@ export function register(program: Command): void {
           : { limits, programs: "embedded" as const }),
       });
       assertPlannable(experiment);
+      // A csv dataset's feature columns, shown with the sweep: a label among them would leak.
+      // (Display only: validation has checked the data, and a path swept in the space is not here.)
+      const features =
+        experiment.kind === "builtin"
+          ? await describeDataset(experiment.dataset, {
+              baseDir: dataDirs[0] ?? process.cwd(),
+              dataDirs,
+            }).then(
+              (d) => d.features,
+              () => undefined,
+            )
+          : undefined;
       const command = rerunCommand(file, opts);
       const store = new Store(userPath(opts.db));
       let lock: { release(): void } | undefined;
@@ -134,7 +147,8 @@ export function register(program: Command): void {
         const where = opts.nats
           ? `workers over NATS at ${redactUrl(opts.nats)}`
           : `${workers} local worker(s)`;
-        out(`sweep ${sweep.id} · ${experiment.name} · ${where} · results in ${opts.db}`);
+        const shown = features ? ` · features ${features.join(", ")}` : "";
+        out(`sweep ${sweep.id} · ${experiment.name}${shown} · ${where} · results in ${opts.db}`);
         const natsLog = (l: string) => process.stderr.write(`nats: ${l}\n`);
         const runSweep = opts.nats
           ? sweepOverNats(natsOptions(opts, opts.nats, natsLog), undefined, bus)
