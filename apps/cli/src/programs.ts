@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from "node:
 import { delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import { type Experiment, InputError, ProgramName } from "@mtl/spec";
 import type { RegisteredProgram } from "@mtl/worker";
-import { parseCommandString } from "execa";
+import { parse as parseShellWords } from "shell-quote";
 import { userPath } from "./load-experiment.ts";
 
 export type Programs = Record<string, RegisteredProgram>;
@@ -18,6 +18,22 @@ export function embeddedPrograms(experiment: Experiment, experimentPath: string)
   return Object.fromEntries(
     Object.entries(experiment.programs ?? {}).map(([name, command]) => [name, { command, cwd }]),
   );
+}
+
+/**
+ * A command line split into words as a shell would (quotes, escapes), but never run by a shell:
+ * operators (`|`, `&&`, `>`…) are refused and `$VARS` stay as typed.
+ */
+function words(command: string, where: string, name: string): string[] {
+  const out: string[] = [];
+  for (const w of parseShellWords(command, (key) => `$${key}`)) {
+    if (typeof w !== "string")
+      throw new InputError(
+        `${where}: program "${name}": ${"op" in w ? `"${w.op}"` : "a pattern"} needs a shell, and programs are not run by one (put it in a script)`,
+      );
+    out.push(w);
+  }
+  return out;
 }
 
 /** Whether `file` can be run: a path that exists (relative to `cwd`), or a name found on PATH. */
@@ -55,7 +71,7 @@ export function programsOfFlags(flags: readonly string[]): Programs {
     const eq = flag.indexOf("=");
     if (eq <= 0) throw new InputError(`--program: expected NAME="command and arguments", got "${flag}"`);
     const name = flag.slice(0, eq);
-    const command = parseCommandString(flag.slice(eq + 1).trim());
+    const command = words(flag.slice(eq + 1).trim(), "--program", name);
     if (out[name]) throw new InputError(`--program: "${name}" is given twice`);
     const [k, v] = program(name, command, cwd, "--program");
     out[k] = v;
@@ -83,7 +99,7 @@ export function programsOfFile(file: string): Programs {
   for (const [name, value] of Object.entries(json)) {
     const command =
       typeof value === "string"
-        ? parseCommandString(value.trim())
+        ? words(value.trim(), `--programs ${file}`, name)
         : Array.isArray(value) && value.every((v) => typeof v === "string" && v.length > 0)
           ? (value as string[])
           : undefined;
