@@ -41,7 +41,7 @@ describe("mtl dash on a finished sweep, in tmux", () => {
     expect(s.split("\n")[0]).toMatch(/^MTL Lab/); // drawn from the top row, nothing shifted
 
     tmux.keys("dash", ["Down", "Enter"]);
-    s = await tmux.waitFor("dash", /attempts 1\/3/);
+    s = await tmux.waitFor("dash", /attempt 1\/3/);
     expect(s).toMatch(/trial 1 · equal · seed 1/);
     expect(s).toMatch(/task1 accuracy ━ train ━ val/);
     expect(s).toMatch(/λ weights ━ task1 ━ task2/);

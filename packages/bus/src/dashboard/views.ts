@@ -44,6 +44,8 @@ export interface TrialInfo {
   /** Task weights λ (absent = 1 each). */
   weights: Record<string, number> | null;
   attempt: number;
+  /** Lost and failed attempts so far: the part of the retry budget (maxAttempts) used up. */
+  attemptsUsed: number;
   maxAttempts: number;
   worker: string | null;
   backend: string | null;

@@ -22,7 +22,14 @@ import {
   type WorkerInfo,
 } from "@mtl/bus";
 import { objectiveOf } from "@mtl/scheduler";
-import { type Experiment, type FinalMetrics, isSingleTask, SINGLE_TASK, type TrialConfig } from "@mtl/spec";
+import {
+  attemptsUsed,
+  type Experiment,
+  type FinalMetrics,
+  isSingleTask,
+  SINGLE_TASK,
+  type TrialConfig,
+} from "@mtl/spec";
 import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
 import { AnalysisCache, type SweepAnalysis } from "./comparison.ts";
 import { DEFAULT_MAX_POINTS, downsampleSeries } from "./downsample.ts";
@@ -103,6 +110,7 @@ function trialInfo(
     params: keyParams(t.params),
     weights: config.weights ?? null,
     attempt: t.attempt,
+    attemptsUsed: attemptsUsed(store.attemptsOf(t.id)),
     maxAttempts: t.maxAttempts,
     worker: t.worker,
     backend: t.backend,

@@ -19,6 +19,7 @@ function trial(number: number, over: Partial<TrialInfo>): TrialInfo {
     params: {},
     weights: null,
     attempt: 1,
+    attemptsUsed: 0,
     maxAttempts: 3,
     worker: "local-1",
     backend: "wasm",

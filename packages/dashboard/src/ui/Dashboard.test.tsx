@@ -64,7 +64,7 @@ describe("Dashboard", () => {
     const { frame, press } = mount();
     await until(frame, /strategy/);
     await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.enter);
-    const text = await until(frame, /attempts 1\/3/);
+    const text = await until(frame, /attempt 1\/3/);
     expect(text).toMatch(/trial 4 · fixed · seed 0 · λ 0\.5\/1\.5/);
     expect(text).toMatch(/task1 accuracy ━ train ━ val/);
     expect(text).toMatch(/task2 mse ━ train ━ val/);

@@ -4,6 +4,7 @@ import type { TrialDetail, TrialInfo } from "@mtl/bus";
 import { Box, Text } from "ink";
 import { fit, fmtDuration, fmtNum, fmtParams, fmtPct, fmtWeights } from "../calc/format.ts";
 import { Chart, type ChartLine } from "./Chart.tsx";
+import { budgetTry } from "./TrialsView.tsx";
 import { SERIES_COLORS, SPLIT_COLOR, STATE_COLOR } from "./theme.ts";
 
 export interface TrialDetailViewProps {
@@ -104,8 +105,8 @@ export function TrialDetailView({ detail, row, curve, width, height }: TrialDeta
         {!fitsCharts && chartArea > 0 ? <Text dimColor> enlarge the terminal to see the charts</Text> : null}
       </Box>
       <Text bold wrap="truncate">
-        {/* Attempts made of the trial's stored budget (what the store retries up to). */}
-        {fit(`attempts ${t.attempt}/${t.maxAttempts}`, width)}
+        {/* The try of the trial's retry budget (interruptions use none). */}
+        {fit(`attempt ${budgetTry(t)}/${t.maxAttempts}`, width)}
       </Text>
       {attemptLines.length === 0 ? <Text dimColor> none yet</Text> : null}
       {attemptLines.map((a) => (

@@ -29,6 +29,14 @@ export function trialTime(
   return (t.finishedAt ?? (t.state === "running" ? now : t.startedAt)) - t.startedAt;
 }
 
+/**
+ * Which try of its retry budget a trial is on (or ended on): lost and failed attempts use the
+ * budget, interruptions do not, so a resumed trial is not shown past its budget.
+ */
+export function budgetTry(t: Pick<TrialInfo, "state" | "attemptsUsed" | "maxAttempts">): number {
+  return Math.min(t.maxAttempts, t.state === "failed" ? Math.max(1, t.attemptsUsed) : t.attemptsUsed + 1);
+}
+
 /** The selected trial in one line: every parameter in full, its attempts and where it ran. */
 export function selectedLine(t: TrialInfo, tasks: readonly string[]): string {
   return [
@@ -36,7 +44,7 @@ export function selectedLine(t: TrialInfo, tasks: readonly string[]): string {
     `seed ${t.seed}`,
     t.weights ? `λ ${fmtWeights(t.weights, tasks)}` : "",
     fmtParams(t.params),
-    `attempt ${t.attempt}/${t.maxAttempts}`,
+    `attempt ${budgetTry(t)}/${t.maxAttempts}`,
     t.worker ?? "",
     t.error ? `error: ${t.error}` : "",
   ]
@@ -107,7 +115,8 @@ export function TrialsView({ snapshot, cursor, width, height }: TrialsViewProps)
       number: { text: String(t.number) },
       state: {
         // A retried trial says which attempt of how many it is on.
-        text: t.state === "running" && t.attempt > 1 ? `running ${t.attempt}/${t.maxAttempts}` : t.state,
+        text:
+          t.state === "running" && budgetTry(t) > 1 ? `running ${budgetTry(t)}/${t.maxAttempts}` : t.state,
         color: STATE_COLOR[t.state],
       },
       method: { text: t.strategy },
