@@ -54,7 +54,7 @@ export function analyze(sweep: SweepRow, rows: readonly TrialRow[]): SweepAnalys
   try {
     const cmp = compare(
       rows.map((t) => recordOf(t, false)),
-      sweep.spec as Experiment,
+      sweep.spec,
     );
     for (const r of cmp.rows)
       for (const id of r.trialIds)

@@ -9,7 +9,7 @@ import type { TrialRow } from "@mtl/store";
  * sweep on every change, trusts the configs its own coordinator validated.
  */
 export function recordOf(t: TrialRow, validate = true): TrialRecord {
-  let config = t.config as TrialConfig;
+  let config = t.config;
   if (validate) {
     const parsed = TrialConfig.safeParse(t.config);
     if (!parsed.success)
@@ -25,7 +25,7 @@ export function recordOf(t: TrialRow, validate = true): TrialRecord {
     seed: t.seed,
     config,
     params: t.params,
-    ...(t.final ? { final: t.final as FinalMetrics } : {}),
+    ...(t.final ? { final: t.final } : {}),
     error: t.error,
     prunedEpoch: t.prunedEpoch,
     startedAt: t.startedAt,

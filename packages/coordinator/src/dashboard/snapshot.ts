@@ -47,7 +47,7 @@ interface SweepView {
 
 /** Tasks, split and objective of a sweep, from its stored (validated) experiment and the scheduler's `objectiveOf`. */
 function viewOf(sweep: SweepRow | undefined): SweepView {
-  const spec = sweep?.spec as Experiment | undefined;
+  const spec = sweep?.spec;
   if (!spec) return { tasks: [], split: "val", objectiveNames: [], objectiveDirections: [] };
   const tasks: TaskInfo[] = spec.tasks.map((t) => ({
     name: t.name,
@@ -83,8 +83,8 @@ function trialInfo(
   view: SweepView,
   analysis: SweepAnalysis | undefined,
 ): TrialInfo {
-  const config = t.config as TrialConfig;
-  const final = t.final as FinalMetrics | null;
+  const config = t.config;
+  const final = t.final;
   const metrics: Record<string, number | null> = {};
   let live = false;
   if (final) {
