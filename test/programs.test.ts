@@ -224,11 +224,77 @@ describe("programs over NATS", () => {
       const again = store.attemptsOf(target.id);
       expect(again.some((a) => a.worker === "p1" && a.state !== "completed")).toBe(true);
       expect(again.filter((a) => a.state === "completed").map((a) => a.worker)).toEqual(["p2"]);
+      // Each run was told the attempt the store recorded for it (the toy writes pid-TRIAL-ATTEMPT).
+      for (const a of again)
+        expect(existsSync(join(dir, `pid-${target.number}-${a.attempt}`)), `attempt ${a.attempt}`).toBe(true);
     } finally {
       store.close();
     }
     expect(plain[0]!.exitCode).toBeNull();
     second.kill("SIGTERM");
     await second;
+  });
+
+  it("over NATS too: a non-zero exit fails with its stderr line, a NaN loss fails, ASHA prunes with SIGTERM then SIGKILL", async () => {
+    server = await startNatsServer();
+    const dir = toyFolder("nats-faults");
+    const env = { MTL_TOY_LOG: dir };
+    const programFlag = `toy=python3 ${join(dir, "toy.py")}`;
+    await procs.workers(
+      server.url,
+      ["w1", "w2"],
+      ["--no-warm-up", "--program", programFlag, "--grace", "0.5"],
+      env,
+    );
+    const failing = toyExperiment("toy-nats-bad", { strategies: ["equal", "crash", "nan"], seeds: [0] });
+    delete (failing as { programs?: unknown }).programs;
+    const bad = procs.start([
+      "run",
+      writeExperiment(dir, "bad", failing),
+      "--nats",
+      server.url,
+      "--db",
+      join(dir, "bad.db"),
+    ]);
+    await bad;
+    expect(bad.exitCode, bad.output()).toBe(3);
+    const byStrategy = new Map<string, { state: string; error: string | null }>();
+    const store = new Store(join(dir, "bad.db"), { readonly: true });
+    for (const t of store.trialsOf(1)) byStrategy.set(t.config.strategy.name, t);
+    store.close();
+    expect(byStrategy.get("equal")?.state).toBe("completed");
+    expect(byStrategy.get("crash")?.error).toMatch(/exited with code 3: .*boom: the data folder is missing/);
+    expect(byStrategy.get("nan")?.error).toMatch(/non-finite training loss in task digit at epoch 2/);
+
+    const asha = toyExperiment("toy-nats-asha", {
+      strategies: ["equal"],
+      seeds: [0],
+      space: {
+        learningRate: { kind: "loguniform", low: 1e-5, high: 1 },
+        stubborn: { kind: "choice", values: [true] },
+        sleep: { kind: "choice", values: [0.25] },
+      },
+      training: { epochs: 9 },
+      sweep: {
+        sampler: "random",
+        maxTrials: 8,
+        seed: 3,
+        pruner: { kind: "asha", reduction: 3, minEpochs: 1 },
+      },
+    });
+    delete (asha as { programs?: unknown }).programs;
+    const db = join(dir, "asha.db");
+    const run = procs.start(["run", writeExperiment(dir, "asha", asha), "--nats", server.url, "--db", db]);
+    await run;
+    expect(run.exitCode, run.output()).toBe(0);
+    const s = new Store(db, { readonly: true });
+    const pruned = s.trialsOf(1, ["pruned"]);
+    s.close();
+    expect(pruned.length).toBeGreaterThan(0);
+    const termed = readFileSync(join(dir, "sigterm.log"), "utf8").trim().split("\n");
+    for (const t of pruned)
+      expect(termed, `trial ${t.number} got SIGTERM`).toContain(`${t.number}-${t.attempt}`);
+    for (const f of readdirSync(dir).filter((x) => x.startsWith("pid-")))
+      expect(alive(Number(readFileSync(join(dir, f), "utf8"))), f).toBe(false);
   });
 });

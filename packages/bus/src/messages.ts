@@ -41,6 +41,8 @@ export const TrialMessage = z
      * instead of delivering it once more.
      */
     maxDeliveries: z.number().int().positive(),
+    /** Attempts of the trial started before this message: a delivery's attempt is this + its delivery count. */
+    priorAttempts: z.number().int().nonnegative().optional(),
     config: TrialConfig,
   })
   .strict();

@@ -352,6 +352,7 @@ export class Coordinator {
       number: t.number,
       pool: this.experiment.sweep.pool,
       maxDeliveries: Math.max(1, this.store.attemptsLeft(t.id)),
+      priorAttempts: t.attempt,
       config: t.config,
     });
   }

@@ -207,7 +207,8 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       await publish({ kind: "started", ...ids, backend: runBackend });
       const handle = executor.run(config, onEpoch, {
         number: delivery.message.number,
-        attempt: delivery.deliveries,
+        // The store's attempt number: attempts before this message (interrupted runs) and its deliveries.
+        attempt: (delivery.message.priorAttempts ?? 0) + delivery.deliveries,
       });
       entry = { trialId, runId, stop: handle.stop };
       running.set(trialId, entry);

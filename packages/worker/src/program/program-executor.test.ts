@@ -43,6 +43,26 @@ function run(command: string[], options: { graceMs?: number } = {}) {
 }
 
 describe("runProgram", () => {
+  it("counts epochs from 1 for a program that counts from 0, and reads the reason's last stderr line whole", async () => {
+    const { handle, epochs } = run(
+      script(
+        "zero",
+        `import sys, mtl_report as mtl
+for e in range(3):
+    mtl.report(e, {"a": {"val": {"accuracy": 0.5 + e / 10}}})
+sys.stderr.write("half of a ")
+sys.stderr.flush()
+sys.stderr.write("reason\\n")
+sys.exit(2)
+`,
+      ),
+    );
+    const outcome = await handle.outcome;
+    expect(epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(outcome.epochs).toBe(3);
+    expect(outcome.error).toBe("exited with code 2: half of a reason");
+  });
+
   it("gives the program its trial and reads its epochs; the last epoch is the result", async () => {
     const { handle, epochs } = run(
       script(

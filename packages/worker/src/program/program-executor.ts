@@ -133,8 +133,14 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
     },
     stdin: "ignore",
     reject: false,
-    forceKillAfterDelay: options.graceMs ?? 10_000,
+    // Read line by line below; buffered too, a long chatty run would grow without bound.
+    buffer: false,
+    // A process group of its own: a stop reaches what it started (a shell wrapper, data loader
+    // workers), and a Ctrl-C at the worker's terminal does not, before the worker's SIGTERM.
+    detached: true,
+    forceKillAfterDelay: false,
   });
+  const graceMs = options.graceMs ?? 10_000;
   let stopped: StopReason | undefined;
   let failure: string | undefined;
   const stderr: string[] = [];
@@ -144,9 +150,27 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
   let final: ProgramMetrics | undefined;
   let started = performance.now();
 
-  const kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  let exited = false;
+  child.once("exit", () => {
+    exited = true;
+  });
+  /** The program's whole process group; if the group is gone, the program itself. */
+  const signal = (name: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      child.kill(name);
+    }
   };
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  const kill = () => {
+    if (exited || killTimer) return;
+    signal("SIGTERM");
+    killTimer = setTimeout(() => signal("SIGKILL"), graceMs);
+  };
+  /** Epoch numbers as the store counts them, from 1: a program counting from 0 is shifted. */
+  let epochShift: number | undefined;
 
   const stdoutDone = new Promise<void>((resolve) => {
     if (!child.stdout) return resolve();
@@ -162,17 +186,23 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
       if (stopped && ("final" in r || "epoch" in r)) return;
       if ("final" in r) final = r.final;
       else if ("epoch" in r) {
+        epochShift ??= r.epoch === 0 ? 1 : 0;
+        const epoch = r.epoch + epochShift;
+        if (epoch === 0) {
+          failure ??= "@mtl line: epoch 0 after epoch numbers that started at 1";
+          return kill();
+        }
         const bad = divergedTask(r.metrics);
         if (bad) {
-          failure ??= `non-finite training loss in task ${bad} at epoch ${r.epoch}`;
+          failure ??= `non-finite training loss in task ${bad} at epoch ${epoch}`;
           return kill();
         }
         lastMetrics = r.metrics;
         const now = performance.now();
         const points = pointsOf(r.metrics);
-        if (points.length > 0) reported.add(r.epoch);
+        if (points.length > 0) reported.add(epoch);
         options.onEpoch?.({
-          epoch: r.epoch,
+          epoch,
           metrics: points,
           weights: r.weights ?? {},
           wallMs: now - started,
@@ -182,18 +212,23 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
     });
     lines.on("close", () => resolve());
   });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line.trim() === "") continue;
+  // By line, as stdout: a reason written in two chunks is still one line.
+  const stderrDone = new Promise<void>((resolve) => {
+    if (!child.stderr) return resolve();
+    const lines = createInterface({ input: child.stderr, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on("line", (line) => {
+      if (line.trim() === "") return;
       stderr.push(line);
       if (stderr.length > STDERR_LINES) stderr.shift();
       options.onLog?.(line, "stderr");
-    }
+    });
+    lines.on("close", () => resolve());
   });
 
   const outcome = (async (): Promise<TrialOutcome> => {
     const result = await child;
-    await stdoutDone;
+    clearTimeout(killTimer);
+    await Promise.all([stdoutDone, stderrDone]);
     rmSync(dir, { recursive: true, force: true });
     const backend = `program:${file}`;
     const finalMetrics = (final ?? lastMetrics) as FinalMetrics | undefined;

@@ -26,8 +26,12 @@ describe("parseReportLine", () => {
 
   it("names what is wrong with a malformed report", () => {
     expect(parseReportLine("@mtl {epoch: 1")).toMatchObject({ error: expect.stringMatching(/not JSON/) });
-    expect(parseReportLine('@mtl {"epoch": 0, "metrics": {}}')).toMatchObject({
+    expect(parseReportLine('@mtl {"epoch": -1, "metrics": {}}')).toMatchObject({
       error: expect.stringMatching(/epoch/),
+    });
+    // A split MTL Lab does not know would be dropped silently: it is named instead.
+    expect(parseReportLine('@mtl {"epoch": 1, "metrics": {"a": {"validation": {"acc": 1}}}}')).toMatchObject({
+      error: expect.stringMatching(/metrics\.a: Unrecognized key: "validation"/),
     });
     expect(parseReportLine('@mtl {"epoch": 1, "metrics": {"a": {"val": {"acc": "high"}}}}')).toMatchObject({
       error: expect.stringMatching(/a\.val\.acc/),

@@ -12,11 +12,16 @@ import { z } from "zod";
 
 // Any number, NaN and ±Infinity included (zod's number() refuses them): a diverged metric is data.
 const value = z.custom<number>((v) => typeof v === "number", "expected a number");
-const metrics = z.record(z.string(), z.record(z.string(), z.record(z.string(), value)));
+// TASK → SPLIT → METRIC: a split other than these would be dropped silently, so it is an error.
+const metrics = z.record(
+  z.string(),
+  z.partialRecord(z.enum(["train", "val", "test"]), z.record(z.string(), value)),
+);
 
 const EpochLine = z
   .object({
-    epoch: z.number().int().positive(),
+    /** From 1; a program that counts from 0 is shifted by one (program-executor.ts). */
+    epoch: z.number().int().nonnegative(),
     metrics,
     weights: z.record(z.string(), value).optional(),
   })
@@ -62,7 +67,15 @@ export function parseReportLine(line: string): ProgramReport | { error: string }
   const r = schema.safeParse(data);
   if (!r.success)
     return {
-      error: `@mtl line: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
+      error: `@mtl line: ${r.error.issues
+        .map((i) => {
+          const where = i.path.join(".") || "(root)";
+          // A split under a task: say which ones there are.
+          const hint =
+            i.code === "unrecognized_keys" && i.path[0] === "metrics" ? " (splits: train, val, test)" : "";
+          return `${where}: ${i.message}${hint}`;
+        })
+        .join("; ")}`,
     };
   return r.data;
 }
