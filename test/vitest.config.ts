@@ -5,7 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     testTimeout: 240_000,
-    hookTimeout: 60_000,
+    // A beforeAll may run whole sweeps (agreement, report-browser) on a busy machine.
+    hookTimeout: 300_000,
     fileParallelism: false,
   },
 });

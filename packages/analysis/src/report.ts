@@ -102,6 +102,8 @@ export function renderReport(
   const slices = slicePlot(scored, params);
   if (params.length === 0)
     notes.push("No parameter plots: no parameter took more than one value over the multi-task trials.");
+  else if (params.length === 1 && !importance)
+    notes.push("No parameter importance: only one parameter varies, so there is nothing to rank it against.");
   else if (!importance)
     notes.push("No parameter importance: it needs six or more multi-task trials with an objective.");
 

@@ -109,6 +109,8 @@ describe("Dashboard", () => {
     const events = await until(frame, /event\s+message/);
     expect(events).toMatch(/trial\.failed\s+trial 5 failed: NaN loss/);
     expect(events).toMatch(/worker\.left/);
+    // A trial's start and end are events too, not only its failures.
+    expect(events).toMatch(/trial\.(started|completed)\s+trial \d+/);
     await press(KEY.tab);
     const compare = await until(frame, /rank configuration/);
     expect(compare).toMatch(/equal .*\+3\.\d%/);

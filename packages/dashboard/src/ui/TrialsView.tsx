@@ -1,6 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 
-import { columnFormat } from "@mtl/analysis";
+import { columnFormat, wrapText } from "@mtl/analysis";
 import type { Snapshot, TrialInfo } from "@mtl/bus";
 import { Box, Text } from "ink";
 import type { Column } from "../calc/columns.ts";
@@ -36,6 +36,8 @@ export function trialTime(
 export function budgetTry(t: Pick<TrialInfo, "state" | "attemptsUsed" | "maxAttempts">): number {
   return Math.min(t.maxAttempts, t.state === "failed" ? Math.max(1, t.attemptsUsed) : t.attemptsUsed + 1);
 }
+
+const MAX_FOOTER_LINES = 3;
 
 /** The selected trial in one line: every parameter in full, its attempts and where it ran. */
 export function selectedLine(t: TrialInfo, tasks: readonly string[]): string {
@@ -140,10 +142,19 @@ export function TrialsView({ snapshot, cursor, width, height }: TrialsViewProps)
     return row;
   });
   const selected = trials[cursor - page.offset];
+  // The selected trial in full: its line wraps (up to three lines, taken from the table's height)
+  // rather than being cut, so every parameter can be read.
+  const wrapped = (text: string) =>
+    wrapText(text, Math.max(1, width))
+      .split("\n")
+      .slice(0, MAX_FOOTER_LINES)
+      .map((l) => fit(l, width));
+  const line = selected ? selectedLine(selected, taskNames) : "";
   // Where the screenful is in the whole list: on the selected trial's line, where it is never cut.
-  const body = Math.max(0, height - 2);
+  const body = Math.max(0, height - 1 - wrapped(line).length);
   const first = page.offset + scrollStart(trials.length, cursor - page.offset, body);
   const range = page.total > body ? `${first + 1}–${Math.min(page.total, first + body)}/${page.total} ` : "";
+  const footer = wrapped(`${range}${line}`);
   return (
     <Box flexDirection="column" height={height}>
       <Table
@@ -153,13 +164,11 @@ export function TrialsView({ snapshot, cursor, width, height }: TrialsViewProps)
         cursor={cursor - page.offset}
         offset={page.offset}
         total={page.total}
-        height={height - 1}
+        height={height - footer.length}
         range={false}
         empty={snapshot.trialCount === 0 ? "  no trials yet" : "  no trial matches the filter"}
       />
-      <Text dimColor wrap="truncate">
-        {fit(`${range}${selected ? selectedLine(selected, taskNames) : ""}`, width) || " "}
-      </Text>
+      <Text dimColor>{footer.join("\n") || " "}</Text>
     </Box>
   );
 }

@@ -10,5 +10,8 @@ describe("a trial's try of its retry budget", () => {
     // Failed for good: it ended on the try that failed.
     expect(budgetTry({ state: "failed", attemptsUsed: 3, maxAttempts: 3 })).toBe(3);
     expect(budgetTry({ state: "queued", attemptsUsed: 5, maxAttempts: 3 })).toBe(3);
+    // The sweep's own budget, not a default.
+    expect(budgetTry({ state: "running", attemptsUsed: 0, maxAttempts: 10 })).toBe(1);
+    expect(budgetTry({ state: "running", attemptsUsed: 4, maxAttempts: 10 })).toBe(5);
   });
 });
