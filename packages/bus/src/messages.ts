@@ -123,11 +123,13 @@ export function eventId(e: TrialEvent): string {
 /**
  * Tells one run to stop. `cancel` and `prune`: stop and acknowledge the delivery (the trial is
  * over, or pruned); `release`: this run no longer holds the trial (its lease lapsed and another
- * worker has it), so stop without acknowledging or returning a delivery that is not its own.
+ * worker has it), so stop without acknowledging or returning a delivery that is not its own;
+ * `interrupt`: stop and give the trial back unfinished (its sweep was paused): it is queued again
+ * and uses no attempt.
  */
 export const ControlMessage = z
   .object({
-    kind: z.enum(["cancel", "prune", "release"]),
+    kind: z.enum(["cancel", "prune", "release", "interrupt"]),
     trialId: z.number().int(),
     runId: z.string().min(1),
   })

@@ -309,6 +309,29 @@ describe("Coordinator", () => {
     expect((await running)?.status).toBe("completed");
   });
 
+  it("pausing stops the running trials too: they go back to the queue unfinished, using no attempt", async () => {
+    const { sweep, coordinator } = start(1);
+    const d = await take();
+    await worker.publishEvent({ ...ids(d, "r1"), kind: "started", backend: "none" });
+    store.setSweepStatus(sweep.id, "paused");
+    coordinator.poke();
+    await vi.waitFor(() =>
+      expect(controls).toContainEqual({ kind: "interrupt", trialId: d.message.trialId, runId: "r1" }),
+    );
+    // The worker stops it as interrupted (a program gets SIGTERM) and acknowledges.
+    await worker.publishEvent({ ...ids(d, "r1"), kind: "stopped", status: "interrupted", epoch: 0 });
+    await d.ack();
+    await vi.waitFor(() => expect(store.trialsOf(sweep.id)[0]?.state).toBe("queued"));
+    expect(store.attemptsLeft(d.message.trialId)).toBe(3);
+    expect(await worker.nextTrial([{ pool: "cpu" }], AbortSignal.timeout(700))).toBeNull();
+    store.setSweepStatus(sweep.id, "running");
+    coordinator.poke();
+    const again = await take();
+    await completeRun(again, "r2");
+    await again.ack();
+    expect((await running)?.status).toBe("completed");
+  });
+
   it("spends one budget: retryable failures count, and the bus gives the trial up at its end", async () => {
     const { sweep } = start(1, { maxAttempts: 2 });
     for (const run of ["r1", "r2"]) {

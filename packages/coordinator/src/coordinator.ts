@@ -190,6 +190,11 @@ export class Coordinator {
     const resumed = this.gate === "paused";
     await this.bus.setSweepGate(this.uid, { status });
     this.gate = status;
+    // Paused: running trials stop too (a program gets SIGTERM, then SIGKILL after its grace) and
+    // go back to the queue unfinished, using no attempt; they wait there for the resume.
+    if (status === "paused")
+      for (const t of this.store.trialsOf(this.sweepId, ["running"]))
+        if (t.runId) await this.control({ kind: "interrupt", trialId: t.id, runId: t.runId });
     return resumed;
   }
 

@@ -4,8 +4,8 @@ MTL Lab launches your program once per trial with the trial as JSON in the envir
 variable MTL_TRIAL (and in the file named by MTL_TRIAL_FILE). Read it with ``trial()``, train,
 and call ``report(epoch, metrics)`` after every epoch; the last report is the trial's result
 unless you call ``final(metrics)``. Exit 0 when training succeeded; any other exit fails the trial
-(the last lines of stderr are kept as the reason). On SIGTERM (pruned, cancelled, interrupted) you
-have a grace period to save your state in ``checkpoint_dir()`` before SIGKILL.
+(the last lines of stderr are kept as the reason). On SIGTERM (pruned, cancelled, paused, interrupted)
+you have a grace period to save your state in ``checkpoint_dir()`` before SIGKILL.
 
     import mtl_report as mtl
     t = mtl.trial()                    # {"trial", "attempt", "seed", "strategy", "params",

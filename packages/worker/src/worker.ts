@@ -135,7 +135,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   bus.onControl((m) => {
     const r = running.get(m.trialId);
     if (!r || m.runId !== r.runId) return;
-    r.reason = m.kind === "prune" ? "pruned" : "cancelled";
+    r.reason = m.kind === "prune" ? "pruned" : m.kind === "interrupt" ? "interrupted" : "cancelled";
     if (m.kind === "release") r.released = true;
     r.stop(r.reason);
   });
