@@ -94,11 +94,11 @@ export interface RunResult {
   objectiveError?: string;
 }
 
-/** Budget fields and `baselines` may change between runs of one sweep (both extend it). */
+/** Budget fields, `baselines` and `checkpoint` may change between runs of one sweep (none changes a result). */
 export function specKeyOf(experiment: Experiment): string {
   const { maxTrials: _m, timeLimit: _t, parallelism: _p, ...sweep } = experiment.sweep;
   // Adding single-task baselines extends a sweep rather than starting another.
-  const { baselines: _b, ...rest } = experiment;
+  const { baselines: _b, checkpoint: _c, ...rest } = experiment;
   const canonical = JSON.stringify({ ...rest, sweep }, (_k, v) =>
     v && typeof v === "object" && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
@@ -134,6 +134,9 @@ interface Payload {
   reports?: readonly EpochReport[];
   result?: RunResult;
   prunedEpoch?: number;
+  /** A start's checkpoint: the epoch it resumes from, and why others were not used. */
+  resumedFrom?: number;
+  resumeNotes?: readonly string[];
 }
 
 /**
@@ -210,6 +213,7 @@ export class Store {
           backend: ph<string | null>("backend"),
           state: ph<AttemptRow["state"]>("state"),
           error: ph<string | null>("error"),
+          resumedFrom: ph<number | null>("resumedFrom"),
           startedAt: ph<number>("now"),
           endedAt: ph<number | null>("endedAt"),
         })
@@ -552,7 +556,18 @@ export class Store {
    * A run's delivery started: it holds the trial now (queued → running, or a lapsed lease's trial
    * delivered again), or it is refused (the trial is finished or out of attempts).
    */
-  startTrial(trialId: number, run: { runId: string; worker: string; backend?: string }): Transition {
+  startTrial(
+    trialId: number,
+    run: {
+      runId: string;
+      worker: string;
+      backend?: string;
+      /** The epoch of the checkpoint it resumes from (0: it looked, none fitted). */
+      resumedFrom?: number;
+      /** Why checkpoints were refused: each becomes a `checkpoint.refused` event. */
+      resumeNotes?: readonly string[];
+    },
+  ): Transition {
     return this.transition(trialId, { kind: "started", runId: run.runId }, run);
   }
 
@@ -708,6 +723,7 @@ export class Store {
         backend: p.backend ?? null,
         state: d.newAttempt.state,
         error: d.newAttempt.error ?? null,
+        resumedFrom: p.resumedFrom ?? null,
         now,
         endedAt: d.newAttempt.state === "running" ? null : now,
       });
@@ -729,6 +745,18 @@ export class Store {
     }
     if (d.trial) trial = this.changeTrial(t, rows, d.trial, runId, p, now);
     if (d.log) this.event(t.sweepId, t.id, d.log.kind, `trial ${t.number} ${d.log.text}`);
+    if (d.newAttempt?.state === "running") {
+      const a = d.newAttempt.attempt;
+      for (const note of p.resumeNotes ?? [])
+        this.event(t.sweepId, t.id, "checkpoint.refused", `trial ${t.number} attempt ${a}: ${note}`);
+      if (p.resumedFrom)
+        this.event(
+          t.sweepId,
+          t.id,
+          "checkpoint.resumed",
+          `trial ${t.number} attempt ${a} resumed from epoch ${p.resumedFrom}`,
+        );
+    }
     return trial;
   }
 
