@@ -1,6 +1,12 @@
 import { Worker } from "node:worker_threads";
 import type { EpochReport, TrialConfig, TrialOutcome } from "@mtl/spec";
-import { STOP_CODES, type StopReason, type ThreadReply } from "./protocol.ts";
+import {
+  type CheckpointCadence,
+  STOP_CODES,
+  type StopReason,
+  type ThreadReply,
+  type ThreadRequest,
+} from "./protocol.ts";
 
 /**
  * The thread's entry: it registers the TypeScript loader, then imports thread.ts, so the same
@@ -16,6 +22,12 @@ const bootstrap = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
 export interface RunContext {
   number: number;
   attempt: number;
+  /** The trainer's checkpoint to resume from (one `check` found fitting). */
+  resume?: Uint8Array;
+  /** Save checkpoints at this cadence, each handed to `onCheckpoint` (after its epoch's report). */
+  checkpoint?: CheckpointCadence & { onCheckpoint(c: { epoch: number; bytes: Uint8Array }): void };
+  /** The trainer refused `resume` once it built the model: the run started from epoch 0. */
+  onResumeRefused?(reason: string): void;
 }
 
 export interface RunHandle {
@@ -33,6 +45,11 @@ export interface Executor {
   /** How long start() spent warming up, if it did. */
   readonly warmUpMs?: number;
   run(config: TrialConfig, onEpoch: (r: EpochReport) => void, context: RunContext): RunHandle;
+  /**
+   * Whether a trainer's checkpoint fits the trial: undefined, or why not. An executor without it
+   * neither saves nor resumes checkpoints.
+   */
+  check?(config: TrialConfig, bytes: Uint8Array): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -91,14 +108,40 @@ export class ThreadExecutor implements Executor {
     return this.ready;
   }
 
-  run(config: TrialConfig, onEpoch: (r: EpochReport) => void): RunHandle {
+  async check(config: TrialConfig, bytes: Uint8Array): Promise<string | undefined> {
+    await this.start();
+    const worker = this.worker!;
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: ThreadReply) => {
+        if (m.type !== "checked") return;
+        done();
+        resolve(m.reason);
+      };
+      const onExit = (code: number) => {
+        done();
+        reject(new Error(`training thread died (exit code ${code}) checking a checkpoint`));
+      };
+      const done = () => {
+        worker.off("message", onMessage);
+        worker.off("exit", onExit);
+      };
+      worker.on("message", onMessage);
+      worker.once("exit", onExit);
+      worker.postMessage({ type: "check", config, bytes } satisfies ThreadRequest);
+    });
+  }
+
+  run(config: TrialConfig, onEpoch: (r: EpochReport) => void, context?: RunContext): RunHandle {
     Atomics.store(this.stopFlag, 0, 0);
+    const { onCheckpoint, ...cadence } = context?.checkpoint ?? { onCheckpoint: undefined };
     const outcome = this.start().then(
       (backend) =>
         new Promise<TrialOutcome>((resolve, reject) => {
           const worker = this.worker!;
           const onMessage = (m: ThreadReply) => {
             if (m.type === "epoch") onEpoch(m.report);
+            else if (m.type === "checkpoint") onCheckpoint?.({ epoch: m.epoch, bytes: m.bytes });
+            else if (m.type === "resume-refused") context?.onResumeRefused?.(m.reason);
             else if (m.type === "done") finish(() => resolve(m.outcome));
             else if (m.type === "error") finish(() => reject(new Error(m.error)));
           };
@@ -111,7 +154,12 @@ export class ThreadExecutor implements Executor {
           };
           worker.on("message", onMessage);
           worker.once("exit", onExit);
-          worker.postMessage({ type: "run", config });
+          worker.postMessage({
+            type: "run",
+            config,
+            ...(context?.resume ? { resume: context.resume } : {}),
+            ...(onCheckpoint ? { checkpoint: cadence } : {}),
+          } satisfies ThreadRequest);
         }),
     );
     return {
