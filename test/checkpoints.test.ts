@@ -4,6 +4,7 @@
  * the last checkpoint (at most one interval lost) and the trial ends with the metrics, epoch by
  * epoch, of an uninterrupted run of the same experiment on this machine (same backend).
  */
+import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   checkpointFolderOf,
@@ -14,7 +15,7 @@ import {
 } from "@mtl/bus";
 import { Store } from "@mtl/store";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mtl, tempDir, writeExperiment } from "./helpers/cli.ts";
+import { mtl, ROOT, tempDir, writeExperiment } from "./helpers/cli.ts";
 import { type NatsServer, startNatsServer } from "./helpers/nats.ts";
 import { expectSound, Processes, read, report, twoTasks, until } from "./helpers/sweeps.ts";
 
@@ -162,5 +163,67 @@ describe("checkpoints", { timeout: 240_000 }, () => {
     ]);
     expect(result.final).toEqual(reference.final);
     expect(result.epochs).toEqual(reference.epochs);
+  });
+
+  it("a program resumes from its MTL_CHECKPOINT_DIR: restored before launch, saved at each checkpoint line and after SIGTERM", async () => {
+    const PROGRAM_EPOCHS = 6;
+    const program = (name: string, dir: string) => {
+      copyFileSync(join(ROOT, "test", "fixtures", "checkpoint_program.py"), join(dir, "train.py"));
+      return writeExperiment(dir, name, {
+        name,
+        trainer: { program: "ckpt" },
+        programs: { ckpt: ["python3", "train.py"] },
+        tasks: [{ name: "a", kind: "classification", metric: "accuracy" }],
+        space: { sleep: { kind: "choice", values: [0.4] } },
+        training: { epochs: PROGRAM_EPOCHS },
+      });
+    };
+    const refDir = tempDir("mtl-ckpt-program-ref-");
+    const tmp = tempDir("mtl-ckpt-program-");
+    cleanups.push(refDir.cleanup, tmp.cleanup);
+    const env = { MTL_TOY_LOG: tmp.dir };
+    const refDb = join(refDir.dir, "results.db");
+    const r = await mtl(["run", program("prog", refDir.dir), "--db", refDb, "--workers", "1"], {
+      env: { MTL_TOY_LOG: refDir.dir },
+    });
+    expect(r.exitCode, r.all ?? r.stderr).toBe(0);
+    const file = program("prog", tmp.dir);
+    const db = join(tmp.dir, "results.db");
+    const first = procs.start(["run", file, "--db", db, "--workers", "1"], env);
+    await until(
+      db,
+      (s) => s.trialsOf(1, ["running"]).find((t) => t.epoch >= 3),
+      "the program half way",
+      60_000,
+    );
+    first.kill("SIGINT");
+    await first;
+    const saved = await new FolderCheckpointStore(checkpointFolderOf(db)).list();
+    expect(saved.length).toBeGreaterThan(0);
+    const last = saved[0]!.epoch;
+    expect(last).toBeGreaterThanOrEqual(3);
+    expect(last).toBeLessThan(PROGRAM_EPOCHS);
+
+    const second = await mtl(["run", file, "--db", db, "--workers", "1"], { env });
+    expect(second.exitCode, second.all ?? second.stderr).toBe(0);
+    const store = new Store(db, { readonly: true });
+    try {
+      expectSound(store, { trials: 1, epochs: PROGRAM_EPOCHS });
+    } finally {
+      store.close();
+    }
+    // The second launch found its state in the folder: it started at the checkpoint's epoch.
+    expect(readFileSync(join(tmp.dir, "starts.log"), "utf8").trim().split("\n")).toEqual([
+      "start 0",
+      `start ${last}`,
+    ]);
+    const result = resultOf(db);
+    const refResult = resultOf(refDb);
+    expect(result.attempts.map((a) => [a.state, a.resumedFrom])).toEqual([
+      ["interrupted", 0],
+      ["completed", last],
+    ]);
+    expect(result.final).toEqual(refResult.final);
+    expect(result.epochs).toEqual(refResult.epochs);
   });
 });

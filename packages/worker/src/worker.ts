@@ -10,9 +10,9 @@ import {
 } from "@mtl/bus";
 import { type EpochReport, isProgramTrial } from "@mtl/spec";
 import { chooseCheckpoint } from "./checkpoint/choose.ts";
-import { encodeRecord, TRAINER_PART } from "./checkpoint/record.ts";
+import { encodeRecord } from "./checkpoint/record.ts";
 import { detectDevices } from "./devices.ts";
-import { type Executor, ThreadExecutor } from "./executor.ts";
+import { type CheckpointPart, type Executor, ThreadExecutor } from "./executor.ts";
 import {
   boundError,
   DEFAULT_LIMITS,
@@ -221,26 +221,23 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       else timer ??= setTimeout(() => flush().catch(() => undefined), wait);
     };
     const lease = setInterval(() => delivery.working(), leaseRenewMs());
-    // Checkpoints: a built-in trial on a thread that checks them, with a store, unless the
-    // experiment turned them off.
+    // Checkpoints: with a store, on an executor that checks them, unless the experiment turned
+    // them off.
     const store = options.checkpoints;
     const cadence = delivery.message.checkpoint;
     const check = executor.check?.bind(executor);
-    const checkpointing = store && check && !isProgramTrial(config) && cadence?.enabled !== false;
+    const checkpointing = store && check && cadence?.enabled !== false;
     const attempt = delivery.deliveries;
     /** Every epoch report of this run so far, the resumed checkpoint's included: a record's history. */
     const reported: EpochReport[] = [];
     let saving: Promise<void> = Promise.resolve();
-    const onCheckpoint = ({ epoch, bytes }: { epoch: number; bytes: Uint8Array }) => {
+    const onCheckpoint = ({ epoch, parts }: { epoch: number; parts: CheckpointPart[] }) => {
       const reports = reported.filter((r) => r.epoch <= epoch);
       saving = saving
         .then(async () => {
           // Its epochs go out first: no checkpoint exists whose epochs could be missing.
           await flush();
-          await store!.put(
-            { sweep, trialId, attempt, epoch },
-            encodeRecord({ epoch, reports, parts: [{ name: TRAINER_PART, bytes }] }),
-          );
+          await store!.put({ sweep, trialId, attempt, epoch }, encodeRecord({ epoch, reports, parts }));
           const old = (await store!.list(sweep, trialId)).slice(options.keepCheckpoints ?? 2);
           if (old.length) await store!.delete(old);
         })
@@ -252,14 +249,13 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     };
     try {
       const runBackend = isProgramTrial(config) ? `program:${config.program}` : backend;
-      let resume: Uint8Array | undefined;
+      let resume: CheckpointPart[] | undefined;
       const resumeInfo: { resumedFrom?: number; resumeNotes?: string[] } = {};
       if (checkpointing) {
-        const chosen = await chooseCheckpoint(store, sweep, trialId, (r) => {
-          const part = r.parts.find((p) => p.name === TRAINER_PART);
-          return part ? check(config, part.bytes) : Promise.resolve(`no ${TRAINER_PART} part`);
-        }).catch((e) => ({ notes: [`checkpoints unreadable: ${(e as Error).message}`], record: undefined }));
-        resume = chosen.record?.parts.find((p) => p.name === TRAINER_PART)?.bytes;
+        const chosen = await chooseCheckpoint(store, sweep, trialId, (r) => check(config, r.parts)).catch(
+          (e) => ({ notes: [`checkpoints unreadable: ${(e as Error).message}`], record: undefined }),
+        );
+        resume = chosen.record?.parts;
         resumeInfo.resumedFrom = chosen.record?.epoch ?? 0;
         if (chosen.notes.length)
           resumeInfo.resumeNotes = chosen.notes.map((n) => boundError(n).slice(0, 500));
@@ -282,7 +278,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         {
           number: delivery.message.number,
           attempt,
-          ...(resume ? { resume } : {}),
+          ...(resume ? { resume, resumedEpochs: reported.map((r) => r.epoch) } : {}),
           ...(checkpointing
             ? {
                 checkpoint: {

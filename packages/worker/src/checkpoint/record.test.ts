@@ -28,7 +28,7 @@ describe("checkpoint record", () => {
     ]);
   });
 
-  it("refuses a corrupted record, another format, and reports that are not epochs 1..epoch", () => {
+  it("refuses a corrupted record, another format, and reports out of order or past its epoch", () => {
     const bytes = encodeRecord({
       epoch: 1,
       reports: [report(1, 1)],
@@ -41,7 +41,10 @@ describe("checkpoint record", () => {
     expect(() =>
       decodeRecord(new TextEncoder().encode("MTLCKPT\n and then some more bytes, enough of them")),
     ).toThrow(/not a worker checkpoint/);
-    const gap = encodeRecord({ epoch: 2, reports: [report(2, 1)], parts: [] });
-    expect(() => decodeRecord(gap)).toThrow(/reports are not epochs 1..2/);
+    const late = encodeRecord({ epoch: 2, reports: [report(3, 1)], parts: [] });
+    expect(() => decodeRecord(late)).toThrow(/reports are not increasing epochs up to 2/);
+    const twice = encodeRecord({ epoch: 2, reports: [report(2, 1), report(2, 1)], parts: [] });
+    expect(() => decodeRecord(twice)).toThrow(/not increasing/);
+    expect(decodeRecord(encodeRecord({ epoch: 4, reports: [report(2, 1)], parts: [] })).epoch).toBe(4);
   });
 });

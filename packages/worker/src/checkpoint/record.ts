@@ -16,20 +16,18 @@
 import { createHash } from "node:crypto";
 import type { EpochReport } from "@mtl/spec";
 import { z } from "zod";
+import type { CheckpointPart } from "../executor.ts";
 
 const MAGIC = new TextEncoder().encode("MTLWREC\n");
 const DIGEST = 32;
 const VERSION = 1;
 
-/** The name of a built-in trial's one part. */
-export const TRAINER_PART = "trainer";
-
 export interface CheckpointRecord {
   /** Epochs completed when it was taken. */
   epoch: number;
-  /** The trial's epoch reports 1..epoch, oldest first. */
+  /** The trial's epoch reports up to `epoch`, oldest first (a built-in trial's: every one). */
   reports: EpochReport[];
-  parts: { name: string; bytes: Uint8Array }[];
+  parts: CheckpointPart[];
 }
 
 /** A record that cannot be used, and why. */
@@ -94,7 +92,7 @@ export function encodeRecord(r: CheckpointRecord): Uint8Array {
   return out;
 }
 
-/** Reads a record, checking its seal and that its reports are epochs 1..epoch; throws RecordError. */
+/** Reads a record, checking its seal and its reports' epochs; throws RecordError. */
 export function decodeRecord(bytes: Uint8Array): CheckpointRecord {
   if (bytes.length < MAGIC.length + 4 + DIGEST || !MAGIC.every((b, i) => bytes[i] === b))
     throw new RecordError("not a worker checkpoint (bad magic or too short)");
@@ -112,8 +110,9 @@ export function decodeRecord(bytes: Uint8Array): CheckpointRecord {
   }
   if (header.parts.reduce((s, p) => s + p.bytes, start) !== size)
     throw new RecordError("parts do not fill the record");
-  if (header.reports.length !== header.epoch || header.reports.some((r, i) => r.epoch !== i + 1))
-    throw new RecordError(`reports are not epochs 1..${header.epoch}`);
+  // Increasing and up to its epoch; a program may report only some epochs.
+  if (header.reports.some((r, i) => r.epoch > header.epoch || r.epoch <= (header.reports[i - 1]?.epoch ?? 0)))
+    throw new RecordError(`reports are not increasing epochs up to ${header.epoch}`);
   let offset = start;
   const parts = header.parts.map((p) => {
     const part = { name: p.name, bytes: bytes.slice(offset, offset + p.bytes) };
