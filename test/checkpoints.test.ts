@@ -163,6 +163,33 @@ describe("checkpoints", { timeout: 240_000 }, () => {
     ]);
     expect(result.final).toEqual(reference.final);
     expect(result.epochs).toEqual(reference.epochs);
+
+    // mtl du and mtl gc: the finished trial's checkpoints go, another database's sweep's stay.
+    const folder = new FolderCheckpointStore(checkpointFolderOf(db));
+    const stranger = { sweep: "7c9e6679-7425-40de-944b-e07fc1f90ae7", trialId: 1, attempt: 1, epoch: 2 };
+    await folder.put(stranger, new Uint8Array(100));
+    const du = await mtl(["du", "--db", db, "--json"]);
+    expect(du.exitCode, du.stderr).toBe(0);
+    const sizes = JSON.parse(du.stdout) as { sweeps: { sweep: string; bytes: number; finished: number }[] };
+    const ours = sizes.sweeps.find((r) => r.sweep === "1 ckpt");
+    const stored = (await folder.list()).filter((e) => e.sweep !== stranger.sweep);
+    expect(ours).toMatchObject({ bytes: stored.reduce((n, e) => n + e.bytes, 0) });
+    expect(ours?.finished).toBe(ours?.bytes);
+    expect(sizes.sweeps.find((r) => r.sweep.includes(stranger.sweep))).toMatchObject({
+      bytes: 100,
+      finished: 0,
+    });
+    const dry = await mtl(["gc", "--db", db, "--dry-run"]);
+    expect(dry.stdout).toMatch(`would delete ${stored.length} checkpoint(s)`);
+    expect(await folder.list()).toHaveLength(stored.length + 1);
+    const gc = await mtl(["gc", "--db", db]);
+    expect(gc.exitCode, gc.stderr).toBe(0);
+    expect(gc.stdout).toMatch(`deleted ${stored.length} checkpoint(s) of finished trials`);
+    expect((await folder.list()).map((e) => e.sweep)).toEqual([stranger.sweep]);
+    const missing = await mtl(["du", "--db", join(tmp.dir, "nope.db")]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/cannot open results database/);
+    expect(missing.stderr).not.toMatch(/    at /); // no stack trace
   });
 
   it("a program resumes from its MTL_CHECKPOINT_DIR: restored before launch, saved at each checkpoint line and after SIGTERM", async () => {
