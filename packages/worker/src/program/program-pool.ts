@@ -49,7 +49,9 @@ export class ProgramExecutor implements Executor {
     const save = (epoch: number) => {
       if (!ck || !dir) return;
       try {
-        ck.onCheckpoint({ epoch, parts: readCheckpointDir(dir.path) });
+        const parts = readCheckpointDir(dir.path);
+        // An empty folder is no checkpoint: a program that keeps none would "resume" from nothing.
+        if (parts.length > 0) ck.onCheckpoint({ epoch, parts });
       } catch (error) {
         this.log?.(`${tag}: checkpoint folder not saved: ${(error as Error).message}`);
       }
