@@ -1,4 +1,4 @@
-import { InProcessBus } from "@mtl/bus";
+import { type CheckpointStore, InProcessBus } from "@mtl/bus";
 import { Coordinator, type SweepSummary } from "@mtl/coordinator";
 import type { Experiment } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
@@ -19,6 +19,8 @@ export interface EmbeddedOptions {
   programs?: Record<string, RegisteredProgram>;
   /** SIGTERM → SIGKILL for a stopped program. */
   graceMs?: number;
+  /** Where trials' checkpoints go (the folder beside the results file); none: no checkpoints. */
+  checkpoints?: CheckpointStore;
   signal: AbortSignal;
   log?: (line: string) => void;
   onChange?: () => void;
@@ -52,6 +54,7 @@ export async function runEmbedded(o: EmbeddedOptions): Promise<SweepSummary> {
       limits: o.limits,
       programs: o.programs,
       graceMs: o.graceMs,
+      ...(o.checkpoints ? { checkpoints: o.checkpoints } : {}),
       signal: stopWorkers.signal,
       heartbeatMs: 1000,
       log: o.log,

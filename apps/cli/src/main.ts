@@ -7,6 +7,8 @@ import * as check from "./commands/check.ts";
 import * as compare from "./commands/compare.ts";
 import * as coordinator from "./commands/coordinator.ts";
 import * as dash from "./commands/dash.ts";
+import * as du from "./commands/du.ts";
+import * as gc from "./commands/gc.ts";
 import * as list from "./commands/list.ts";
 import * as report from "./commands/report.ts";
 import * as run from "./commands/run.ts";
@@ -24,7 +26,7 @@ const program = new Command("mtl")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, check, dash, trials, list, compare, report, coordinator, worker])
+for (const command of [run, check, dash, trials, list, compare, report, coordinator, worker, du, gc])
   command.register(program);
 
 /**

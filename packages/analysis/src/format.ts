@@ -108,6 +108,12 @@ export function fmtValue(v: unknown, sig = 3): string {
   return String(v);
 }
 
+/** A size: "512 B", "3.4 KiB", "12.0 MiB". */
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  return n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
+}
+
 /** A duration: "850ms", "42s", "3m05s", "2h10m"; "—" when unknown. */
 export function fmtDuration(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms) || ms < 0) return MISSING;

@@ -17,6 +17,7 @@ export {
   decimalsFor,
   decimalsFromSpread,
   fmt,
+  fmtBytes,
   fmtDuration,
   fmtNumber,
   fmtP,

@@ -1,5 +1,15 @@
 export type { CoordinatorBus, Delivery, EventContext, Exhausted, Rejected, WorkerBus } from "./bus.ts";
 export { DeferredEvent } from "./bus.ts";
+export { checkpointFolderOf, FolderCheckpointStore } from "./checkpoints/folder.ts";
+export {
+  byRecency,
+  type CheckpointEntry,
+  type CheckpointKey,
+  type CheckpointStore,
+  checkpointName,
+  InvalidCheckpointKey,
+  parseCheckpointName,
+} from "./checkpoints/store.ts";
 export {
   type ActionResult,
   type AnswerOptions,
@@ -60,6 +70,7 @@ export {
   TrialMessage,
   WithheldMessage,
 } from "./messages.ts";
+export { NatsCheckpointStore } from "./nats/checkpoints.ts";
 export { connectNats, NatsConnectError, type NatsConnectOptions } from "./nats/connect.ts";
 export {
   type NatsBusOptions,

@@ -44,6 +44,15 @@ export const TrialMessage = z
     /** Attempts of the trial started before this message: a delivery's attempt is this + its delivery count. */
     priorAttempts: z.number().int().nonnegative().optional(),
     config: TrialConfig,
+    /** The experiment's checkpoint cadence (`checkpoint`); absent: the worker's default. */
+    checkpoint: z
+      .object({
+        enabled: z.boolean(),
+        every: z.number().int().positive().optional(),
+        everyMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type TrialMessage = z.output<typeof TrialMessage>;
@@ -62,7 +71,17 @@ export const EventIdentity = z.object(base);
 export type EventIdentity = z.output<typeof EventIdentity>;
 
 export const TrialEvent = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("started"), ...base, backend: z.string() }).strict(),
+  z
+    .object({
+      kind: z.literal("started"),
+      ...base,
+      backend: z.string(),
+      /** The epoch of the checkpoint this run resumes from (0: none fitted, it starts afresh). */
+      resumedFrom: z.number().int().nonnegative().optional(),
+      /** Why checkpoints of the trial were not used (corrupted, another trial's), newest first. */
+      resumeNotes: z.array(z.string().max(500)).max(8).optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal("epoch"),

@@ -359,6 +359,7 @@ export class Coordinator {
       maxDeliveries: Math.max(1, this.store.attemptsLeft(t.id)),
       priorAttempts: t.attempt,
       config: t.config,
+      ...(this.experiment.checkpoint ? { checkpoint: this.experiment.checkpoint } : {}),
     });
   }
 
@@ -377,7 +378,13 @@ export class Coordinator {
     let r: Transition;
     switch (e.kind) {
       case "started":
-        r = this.store.startTrial(t.id, { runId: e.runId, worker: e.worker, backend: e.backend });
+        r = this.store.startTrial(t.id, {
+          runId: e.runId,
+          worker: e.worker,
+          backend: e.backend,
+          ...(e.resumedFrom !== undefined ? { resumedFrom: e.resumedFrom } : {}),
+          ...(e.resumeNotes ? { resumeNotes: e.resumeNotes } : {}),
+        });
         break;
       case "epoch":
         r = this.store.recordEpochs(t.id, e.runId, e.reports);

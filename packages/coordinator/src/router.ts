@@ -115,7 +115,13 @@ export class SweepRouter {
     if (t && t.sweepId === sweep.id)
       switch (e.kind) {
         case "started":
-          r = this.store.startTrial(t.id, { runId: e.runId, worker: e.worker, backend: e.backend });
+          r = this.store.startTrial(t.id, {
+            runId: e.runId,
+            worker: e.worker,
+            backend: e.backend,
+            ...(e.resumedFrom !== undefined ? { resumedFrom: e.resumedFrom } : {}),
+            ...(e.resumeNotes ? { resumeNotes: e.resumeNotes } : {}),
+          });
           break;
         case "epoch":
           r = this.store.recordEpochs(t.id, e.runId, e.reports);

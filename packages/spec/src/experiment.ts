@@ -171,6 +171,21 @@ export const SweepSpec = z
 export type SweepSpec = z.output<typeof SweepSpec>;
 
 /**
+ * How often a trial saves a checkpoint (built-in trials; a program decides for itself): every
+ * `every` epochs, or (without `every`) once `everyMs` of training have passed, at most once an
+ * epoch; `enabled: false` saves none. It changes no trial's result, so it is no part of the
+ * sweep's identity. Absent: the trainer's default (a few seconds of training).
+ */
+export const CheckpointSpec = z
+  .object({
+    enabled: z.boolean().default(true),
+    every: z.number().int().positive().optional(),
+    everyMs: z.number().int().positive().optional(),
+  })
+  .strict();
+export type CheckpointSpec = z.output<typeof CheckpointSpec>;
+
+/**
  * A program's name: letters, digits, '_' and '-' only, because it names the queue (a NATS subject
  * token and consumer name) its trials wait in for the workers that registered it.
  */
@@ -230,6 +245,7 @@ export const ExperimentSpec = z
       learningRate: 1e-3,
       weightDecay: 0,
     }),
+    checkpoint: CheckpointSpec.optional(),
     sweep: SweepSpec.default({
       sampler: "grid",
       objective: { task: "mean", split: "val" },
@@ -311,6 +327,7 @@ export interface ExperimentCommon {
   seeds: number[];
   training: TrainingSpec;
   sweep: SweepSpec;
+  checkpoint?: CheckpointSpec;
   programs?: Record<string, string[]>;
 }
 

@@ -2,6 +2,7 @@ export type { ArchitectureInfo, Catalog, DatasetInfo, StrategyInfo } from "./cat
 export { fieldsAt, formatIssues, formatPath, InputError } from "./errors.ts";
 export {
   type BuiltinExperiment,
+  CheckpointSpec,
   DatasetSpec,
   type Direction,
   defaultDirection,

@@ -132,6 +132,12 @@ export const attempts = sqliteTable(
     /** running, then how the attempt ended (see ATTEMPT_STATES in @mtl/spec). */
     state: text("state", { enum: ATTEMPT_STATES }).notNull(),
     error: text("error"),
+    /**
+     * The epoch of the checkpoint the attempt resumed from (its epochs up to it are the
+     * checkpoint's, reported again); 0 when it looked for one and none fitted; null when it did
+     * not look (no checkpoints, a program without them, an older worker).
+     */
+    resumedFrom: integer("resumed_from"),
     startedAt: integer("started_at").notNull().$defaultFn(now),
     endedAt: integer("ended_at"),
   },

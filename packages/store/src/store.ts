@@ -9,8 +9,8 @@ import {
   type FinalMetrics,
   type LifecycleEvent,
   type RunOrder,
-  shortHash,
   type SweepStatus,
+  shortHash,
   type TrialChange,
   type TrialConfig,
   type TrialState,
@@ -94,11 +94,11 @@ export interface RunResult {
   objectiveError?: string;
 }
 
-/** Budget fields and `baselines` may change between runs of one sweep (both extend it). */
+/** Budget fields, `baselines` and `checkpoint` may change between runs of one sweep (none changes a result). */
 export function specKeyOf(experiment: Experiment): string {
   const { maxTrials: _m, timeLimit: _t, parallelism: _p, ...sweep } = experiment.sweep;
   // Adding single-task baselines extends a sweep rather than starting another.
-  const { baselines: _b, ...rest } = experiment;
+  const { baselines: _b, checkpoint: _c, ...rest } = experiment;
   // spec's one identity hash (canonical JSON), as for configurations.
   return shortHash({ ...rest, sweep });
 }
@@ -130,6 +130,9 @@ interface Payload {
   reports?: readonly EpochReport[];
   result?: RunResult;
   prunedEpoch?: number;
+  /** A start's checkpoint: the epoch it resumes from, and why others were not used. */
+  resumedFrom?: number;
+  resumeNotes?: readonly string[];
 }
 
 /**
@@ -206,6 +209,7 @@ export class Store {
           backend: ph<string | null>("backend"),
           state: ph<AttemptRow["state"]>("state"),
           error: ph<string | null>("error"),
+          resumedFrom: ph<number | null>("resumedFrom"),
           startedAt: ph<number>("now"),
           endedAt: ph<number | null>("endedAt"),
         })
@@ -548,7 +552,18 @@ export class Store {
    * A run's delivery started: it holds the trial now (queued → running, or a lapsed lease's trial
    * delivered again), or it is refused (the trial is finished or out of attempts).
    */
-  startTrial(trialId: number, run: { runId: string; worker: string; backend?: string }): Transition {
+  startTrial(
+    trialId: number,
+    run: {
+      runId: string;
+      worker: string;
+      backend?: string;
+      /** The epoch of the checkpoint it resumes from (0: it looked, none fitted). */
+      resumedFrom?: number;
+      /** Why checkpoints were refused: each becomes a `checkpoint.refused` event. */
+      resumeNotes?: readonly string[];
+    },
+  ): Transition {
     return this.transition(trialId, { kind: "started", runId: run.runId }, run);
   }
 
@@ -704,6 +719,7 @@ export class Store {
         backend: p.backend ?? null,
         state: d.newAttempt.state,
         error: d.newAttempt.error ?? null,
+        resumedFrom: p.resumedFrom ?? null,
         now,
         endedAt: d.newAttempt.state === "running" ? null : now,
       });
@@ -725,6 +741,18 @@ export class Store {
     }
     if (d.trial) trial = this.changeTrial(t, rows, d.trial, runId, p, now);
     if (d.log) this.event(t.sweepId, t.id, d.log.kind, `trial ${t.number} ${d.log.text}`);
+    if (d.newAttempt?.state === "running") {
+      const a = d.newAttempt.attempt;
+      for (const note of p.resumeNotes ?? [])
+        this.event(t.sweepId, t.id, "checkpoint.refused", `trial ${t.number} attempt ${a}: ${note}`);
+      if (p.resumedFrom)
+        this.event(
+          t.sweepId,
+          t.id,
+          "checkpoint.resumed",
+          `trial ${t.number} attempt ${a} resumed from epoch ${p.resumedFrom}`,
+        );
+    }
     return trial;
   }
 

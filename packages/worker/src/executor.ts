@@ -1,6 +1,12 @@
 import { Worker } from "node:worker_threads";
 import type { EpochReport, TrialConfig, TrialOutcome } from "@mtl/spec";
-import { STOP_CODES, type StopReason, type ThreadReply } from "./protocol.ts";
+import {
+  type CheckpointCadence,
+  STOP_CODES,
+  type StopReason,
+  type ThreadReply,
+  type ThreadRequest,
+} from "./protocol.ts";
 
 /**
  * The thread's entry: it registers the TypeScript loader, then imports thread.ts, so the same
@@ -12,10 +18,33 @@ const bootstrap = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))})
   return import(${JSON.stringify(new URL("./thread.ts", import.meta.url).href)});
 });`;
 
+/** One named piece of a checkpoint: the trainer's sealed bytes, or one file of a program's folder. */
+export interface CheckpointPart {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** The part that holds a built-in trial's checkpoint (the trainer's own sealed format). */
+export const TRAINER_PART = "trainer";
+
 /** Which trial a run is, as the user sees it: its number in the sweep and its attempt (1 = first). */
 export interface RunContext {
   number: number;
   attempt: number;
+  /**
+   * The parts of the checkpoint to resume from (one `check` found fitting): a built-in trial's
+   * `trainer` part, a program's files. Its epoch reports were already reported.
+   */
+  resume?: CheckpointPart[];
+  /** The epochs already reported (the checkpoint's): a program's outcome counts them. */
+  resumedEpochs?: readonly number[];
+  /**
+   * Save checkpoints (a built-in trial at this cadence; a program when it says so), each handed to
+   * `onCheckpoint` after its epoch's report.
+   */
+  checkpoint?: CheckpointCadence & { onCheckpoint(c: { epoch: number; parts: CheckpointPart[] }): void };
+  /** The trainer refused `resume` once it built the model: the run started from epoch 0. */
+  onResumeRefused?(reason: string): void;
 }
 
 export interface RunHandle {
@@ -33,6 +62,11 @@ export interface Executor {
   /** How long start() spent warming up, if it did. */
   readonly warmUpMs?: number;
   run(config: TrialConfig, onEpoch: (r: EpochReport) => void, context: RunContext): RunHandle;
+  /**
+   * Whether a checkpoint's parts fit the trial: undefined, or why not. An executor without it
+   * neither saves nor resumes checkpoints.
+   */
+  check?(config: TrialConfig, parts: readonly CheckpointPart[]): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -91,14 +125,44 @@ export class ThreadExecutor implements Executor {
     return this.ready;
   }
 
-  run(config: TrialConfig, onEpoch: (r: EpochReport) => void): RunHandle {
+  async check(config: TrialConfig, parts: readonly CheckpointPart[]): Promise<string | undefined> {
+    const bytes = parts.find((p) => p.name === TRAINER_PART)?.bytes;
+    if (!bytes) return `no ${TRAINER_PART} part (not a built-in trial's checkpoint)`;
+    await this.start();
+    const worker = this.worker!;
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: ThreadReply) => {
+        if (m.type !== "checked") return;
+        done();
+        resolve(m.reason);
+      };
+      const onExit = (code: number) => {
+        done();
+        reject(new Error(`training thread died (exit code ${code}) checking a checkpoint`));
+      };
+      const done = () => {
+        worker.off("message", onMessage);
+        worker.off("exit", onExit);
+      };
+      worker.on("message", onMessage);
+      worker.once("exit", onExit);
+      worker.postMessage({ type: "check", config, bytes } satisfies ThreadRequest);
+    });
+  }
+
+  run(config: TrialConfig, onEpoch: (r: EpochReport) => void, context?: RunContext): RunHandle {
     Atomics.store(this.stopFlag, 0, 0);
+    const { onCheckpoint, ...cadence } = context?.checkpoint ?? { onCheckpoint: undefined };
+    const resume = context?.resume?.find((p) => p.name === TRAINER_PART)?.bytes;
     const outcome = this.start().then(
       (backend) =>
         new Promise<TrialOutcome>((resolve, reject) => {
           const worker = this.worker!;
           const onMessage = (m: ThreadReply) => {
             if (m.type === "epoch") onEpoch(m.report);
+            else if (m.type === "checkpoint")
+              onCheckpoint?.({ epoch: m.epoch, parts: [{ name: TRAINER_PART, bytes: m.bytes }] });
+            else if (m.type === "resume-refused") context?.onResumeRefused?.(m.reason);
             else if (m.type === "done") finish(() => resolve(m.outcome));
             else if (m.type === "error") finish(() => reject(new Error(m.error)));
           };
@@ -111,7 +175,12 @@ export class ThreadExecutor implements Executor {
           };
           worker.on("message", onMessage);
           worker.once("exit", onExit);
-          worker.postMessage({ type: "run", config });
+          worker.postMessage({
+            type: "run",
+            config,
+            ...(resume ? { resume } : {}),
+            ...(onCheckpoint ? { checkpoint: cadence } : {}),
+          } satisfies ThreadRequest);
         }),
     );
     return {

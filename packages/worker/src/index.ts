@@ -1,5 +1,11 @@
 export { detectDevices, parseNvidiaSmi } from "./devices.ts";
-export { type Executor, type RunHandle, ThreadExecutor } from "./executor.ts";
+export {
+  type CheckpointPart,
+  type Executor,
+  type RunHandle,
+  ThreadExecutor,
+  TRAINER_PART,
+} from "./executor.ts";
 export {
   DEFAULT_LIMITS,
   describeOverLimit,

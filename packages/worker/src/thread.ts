@@ -4,8 +4,15 @@
  * Stop requests arrive through shared memory, which the trainer can poll without yielding.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { TrialConfig } from "@mtl/spec";
-import { initBackend, runTrial, type TrainHooks, warmUp } from "@mtl/trainer";
+import { type BuiltinTrialConfig, isProgramTrial, TrialConfig } from "@mtl/spec";
+import {
+  CheckpointError,
+  checkCheckpoint,
+  initBackend,
+  runTrial,
+  type TrainHooks,
+  warmUp,
+} from "@mtl/trainer";
 import { STOP_CODES, type ThreadReply, type ThreadRequest } from "./protocol.ts";
 
 const port = parentPort!;
@@ -33,6 +40,17 @@ async function main() {
     ...(warmUpMs !== undefined ? { warmUpMs } : {}),
   } satisfies ThreadReply);
   port.on("message", async (req: ThreadRequest) => {
+    if (req.type === "check") {
+      const config = TrialConfig.parse(req.config);
+      const check = isProgramTrial(config)
+        ? { ok: false as const, reason: "a program's trial has no trainer checkpoint" }
+        : checkCheckpoint(req.bytes, config as BuiltinTrialConfig);
+      port.postMessage({
+        type: "checked",
+        ...(check.ok ? {} : { reason: check.reason }),
+      } satisfies ThreadReply);
+      return;
+    }
     if (req.type !== "run") return;
     try {
       // Parsed again though the bus validated it: a structured clone reaches the thread with
@@ -48,7 +66,25 @@ async function main() {
           return code === 0 ? null : STOP_CODES[code] === "pruned" ? "pruned" : "cancelled";
         },
       };
-      const outcome = await runTrial(TrialConfig.parse(req.config), hooks);
+      if (req.checkpoint)
+        hooks.checkpoint = {
+          ...req.checkpoint,
+          // Copied out by the structured clone; the trainer's buffer is its own.
+          save: ({ epoch, bytes }) =>
+            port.postMessage({ type: "checkpoint", epoch, bytes } satisfies ThreadReply),
+        };
+      const config = TrialConfig.parse(req.config);
+      let outcome: Awaited<ReturnType<typeof runTrial>>;
+      try {
+        outcome = await runTrial(config, { ...hooks, ...(req.resume ? { resume: req.resume } : {}) });
+      } catch (error) {
+        // checkCheckpoint passed, but its tensors do not fit the model as built (another trainer's):
+        // nothing was trained, so the trial starts afresh. Its epochs come out as an uninterrupted
+        // run's, so those the worker reported again from the checkpoint are written over as equal.
+        if (!(error instanceof CheckpointError) || !req.resume) throw error;
+        port.postMessage({ type: "resume-refused", reason: error.message } satisfies ThreadReply);
+        outcome = await runTrial(config, hooks);
+      }
       port.postMessage({ type: "done", outcome } satisfies ThreadReply);
     } catch (error) {
       port.postMessage({ type: "error", error: (error as Error).message } satisfies ThreadReply);

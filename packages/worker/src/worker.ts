@@ -1,9 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { type Delivery, InvalidMessage, type Queue, type TrialEvent, type WorkerBus } from "@mtl/bus";
+import {
+  type CheckpointStore,
+  type Delivery,
+  InvalidMessage,
+  type Queue,
+  type TrialEvent,
+  type WorkerBus,
+} from "@mtl/bus";
 import { type EpochReport, isProgramTrial } from "@mtl/spec";
+import { chooseCheckpoint } from "./checkpoint/choose.ts";
+import { encodeRecord } from "./checkpoint/record.ts";
 import { detectDevices } from "./devices.ts";
-import { type Executor, ThreadExecutor } from "./executor.ts";
+import { type CheckpointPart, type Executor, ThreadExecutor } from "./executor.ts";
 import {
   boundError,
   DEFAULT_LIMITS,
@@ -59,8 +68,18 @@ export interface WorkerOptions {
   graceMs?: number;
   /** Each line a program prints (its log), with the trial it belongs to. @default dropped */
   programLog?: (line: string) => void;
+  /**
+   * Where built-in trials' checkpoints go and are resumed from (a folder beside the results file,
+   * or the namespace's object store). None: no checkpoints, every attempt starts at epoch 0.
+   */
+  checkpoints?: CheckpointStore;
+  /** Checkpoints kept per trial: the newest, and older ones to fall back on. @default 2 */
+  keepCheckpoints?: number;
   log?: (line: string) => void;
 }
+
+/** Epoch reports a resumed run sends again in one message, at most. */
+const HISTORY_CHUNK = 64;
 
 interface Running {
   trialId: number;
@@ -153,7 +172,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     const { trialId, config, sweep } = delivery.message;
     // A slot without a thread (a worker of programs alone) reads no built-in queue; were a built-in
     // trial to reach it anyway, the program executor fails it.
-    const executor = isProgramTrial(config) ? programs : (threadExecutor ?? programs);
+    const executor: Executor = isProgramTrial(config) ? programs : (threadExecutor ?? programs);
     const runId = randomUUID();
     const ids = { sweep, trialId, runId, worker: name };
     const over = overLimits(delivery.message, limits).map(describeOverLimit);
@@ -202,14 +221,77 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       else timer ??= setTimeout(() => flush().catch(() => undefined), wait);
     };
     const lease = setInterval(() => delivery.working(), leaseRenewMs());
+    // Checkpoints: with a store, on an executor that checks them, unless the experiment turned
+    // them off.
+    const store = options.checkpoints;
+    const cadence = delivery.message.checkpoint;
+    const check = executor.check?.bind(executor);
+    const checkpointing = store && check && cadence?.enabled !== false;
+    // The store's attempt number: attempts before this message (interrupted runs) and its deliveries.
+    const attempt = (delivery.message.priorAttempts ?? 0) + delivery.deliveries;
+    /** Every epoch report of this run so far, the resumed checkpoint's included: a record's history. */
+    const reported: EpochReport[] = [];
+    let saving: Promise<void> = Promise.resolve();
+    const onCheckpoint = ({ epoch, parts }: { epoch: number; parts: CheckpointPart[] }) => {
+      const reports = reported.filter((r) => r.epoch <= epoch);
+      saving = saving
+        .then(async () => {
+          // Its epochs go out first: no checkpoint exists whose epochs could be missing.
+          await flush();
+          await store!.put({ sweep, trialId, attempt, epoch }, encodeRecord({ epoch, reports, parts }));
+          const old = (await store!.list(sweep, trialId)).slice(options.keepCheckpoints ?? 2);
+          if (old.length) await store!.delete(old);
+        })
+        .catch((e) =>
+          log(
+            `trial ${delivery.message.number}: checkpoint at epoch ${epoch} not saved: ${(e as Error).message}`,
+          ),
+        );
+    };
     try {
       const runBackend = isProgramTrial(config) ? `program:${config.program}` : backend;
-      await publish({ kind: "started", ...ids, backend: runBackend });
-      const handle = executor.run(config, onEpoch, {
-        number: delivery.message.number,
-        // The store's attempt number: attempts before this message (interrupted runs) and its deliveries.
-        attempt: (delivery.message.priorAttempts ?? 0) + delivery.deliveries,
-      });
+      let resume: CheckpointPart[] | undefined;
+      const resumeInfo: { resumedFrom?: number; resumeNotes?: string[] } = {};
+      if (checkpointing) {
+        const chosen = await chooseCheckpoint(store, sweep, trialId, (r) => check(config, r.parts)).catch(
+          (e) => ({ notes: [`checkpoints unreadable: ${(e as Error).message}`], record: undefined }),
+        );
+        resume = chosen.record?.parts;
+        resumeInfo.resumedFrom = chosen.record?.epoch ?? 0;
+        if (chosen.notes.length)
+          resumeInfo.resumeNotes = chosen.notes.map((n) => boundError(n).slice(0, 500));
+        for (const n of chosen.notes) log(`trial ${delivery.message.number}: checkpoint refused: ${n}`);
+        if (chosen.record) {
+          log(`trial ${delivery.message.number}: resumes from epoch ${chosen.record.epoch}`);
+          reported.push(...chosen.record.reports);
+        }
+      }
+      await publish({ kind: "started", ...ids, backend: runBackend, ...resumeInfo });
+      // The checkpoint's epochs, reported again under this attempt (see checkpoint/record.ts).
+      for (let i = 0; i < reported.length; i += HISTORY_CHUNK)
+        await publish({ kind: "epoch", ...ids, reports: reported.slice(i, i + HISTORY_CHUNK) });
+      const handle = executor.run(
+        config,
+        (r) => {
+          reported.push(r);
+          onEpoch(r);
+        },
+        {
+          number: delivery.message.number,
+          attempt,
+          ...(resume ? { resume, resumedEpochs: reported.map((r) => r.epoch) } : {}),
+          ...(checkpointing
+            ? {
+                checkpoint: {
+                  ...(cadence?.every !== undefined ? { every: cadence.every } : {}),
+                  ...(cadence?.everyMs !== undefined ? { everyMs: cadence.everyMs } : {}),
+                  onCheckpoint,
+                },
+              }
+            : {}),
+          onResumeRefused: (reason) => log(`trial ${delivery.message.number}: starts afresh: ${reason}`),
+        },
+      );
       entry = { trialId, runId, stop: handle.stop };
       running.set(trialId, entry);
       if (signal.aborted) handle.stop("interrupted");
@@ -254,6 +336,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         };
       }
       await flush(); // the last epochs before the outcome
+      await saving;
       if (!unsendable) await publish(final);
       if (unsendable) {
         final = { kind: "failed", ...ids, error: unsendable, retryable: false, epoch: lastEpoch };

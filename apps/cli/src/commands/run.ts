@@ -1,5 +1,11 @@
 import { availableParallelism } from "node:os";
-import { NamespaceHeld, type NatsCoordinatorBus, redactUrl } from "@mtl/bus";
+import {
+  checkpointFolderOf,
+  FolderCheckpointStore,
+  NamespaceHeld,
+  type NatsCoordinatorBus,
+  redactUrl,
+} from "@mtl/bus";
 import { connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
 import { InputError, isTerminal } from "@mtl/spec";
 import { LockHeld, Store } from "@mtl/store";
@@ -178,6 +184,10 @@ export function register(program: Command): void {
           limits,
           programs: embeddedPrograms(experiment, path),
           graceMs,
+          // Embedded: beside the results file (over NATS each worker uses the namespace's store).
+          ...(opts.nats
+            ? {}
+            : { checkpoints: new FolderCheckpointStore(checkpointFolderOf(userPath(opts.db))) }),
           signal: stopper.signal,
           log: (l) => {
             if (process.env.MTL_DEBUG) out(l);

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { hostname } from "node:os";
-import { NatsWorkerBus } from "@mtl/bus";
+import { NatsCheckpointStore, NatsWorkerBus } from "@mtl/bus";
 import { InputError } from "@mtl/spec";
 import { runWorker } from "@mtl/worker";
 import { type Command, Option } from "commander";
@@ -94,6 +94,7 @@ export function register(program: Command): void {
         graceMs,
         programLog: out,
         limits: limitsOf(opts),
+        checkpoints: await NatsCheckpointStore.open(bus.nc, bus.topology),
         signal: stop.signal,
         log: out,
       });

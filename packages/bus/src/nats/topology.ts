@@ -2,7 +2,7 @@
  * The JetStream layout shared by coordinators and workers of one namespace: a work-queue stream of
  * trials with a subject and a durable pull consumer per queue (a pool, or a pool and program: see
  * queue.ts), a persisted stream of events with
- * one durable consumer (the coordinator), and three KV buckets (the coordinator's lock, each
+ * one durable consumer (the coordinator), an object store of checkpoints, and three KV buckets (the coordinator's lock, each
  * sweep's gate, and what is settled for good: see marks.ts). Every name is prefixed by the namespace (default "mtl"), so that
  * several people share one server; consumer names need no prefix, as they live in their stream.
  */
@@ -59,6 +59,8 @@ export interface Topology {
     gates: string;
     /** Finished trials and acknowledged trial messages (marks.ts). */
     settled: string;
+    /** Object store: trials' checkpoints, named sweep/trial/attempt/epoch (../checkpoints). */
+    checkpoints: string;
   };
 }
 
@@ -83,7 +85,12 @@ export function topologyOf(namespace = DEFAULT_NAMESPACE): Topology {
       dash: `${ns}.dash`,
     },
     consumers: { trials: (queue) => `trials-${queueKey(queue)}`, events: "coordinator" },
-    buckets: { lock: `${up}_coordinator`, gates: `${up}_gates`, settled: `${up}_settled` },
+    buckets: {
+      lock: `${up}_coordinator`,
+      gates: `${up}_gates`,
+      settled: `${up}_settled`,
+      checkpoints: `${up}_checkpoints`,
+    },
   };
 }
 

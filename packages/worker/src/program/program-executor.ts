@@ -85,6 +85,12 @@ export interface ProgramRunOptions {
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
   /** Each epoch the program reports, as it reports it. */
   onEpoch?: (report: EpochReport) => void;
+  /** Given to the program as `MTL_CHECKPOINT_DIR`: a folder its checkpoints survive a restart in. */
+  checkpointDir?: string;
+  /** At each `@mtl {"checkpoint": true}`, with the last epoch reported (0 before any). */
+  onCheckpoint?: (epoch: number) => void;
+  /** Epochs reported before this run (a resumed checkpoint's): counted in the outcome's `epochs`. */
+  reportedEpochs?: readonly number[];
 }
 
 export interface ProgramRun {
@@ -129,6 +135,7 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
       ...options.env,
       MTL_TRIAL: json,
       MTL_TRIAL_FILE: trialFile,
+      ...(options.checkpointDir ? { MTL_CHECKPOINT_DIR: options.checkpointDir } : {}),
       PYTHONPATH: pythonPath,
     },
     stdin: "ignore",
@@ -145,7 +152,8 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
   let failure: string | undefined;
   const stderr: string[] = [];
   /** Epochs reported with at least one metric: what the store will count for the result. */
-  const reported = new Set<number>();
+  const reported = new Set<number>(options.reportedEpochs);
+  let lastEpoch = Math.max(0, ...reported);
   let lastMetrics: ProgramMetrics | undefined;
   let final: ProgramMetrics | undefined;
   let started = performance.now();
@@ -185,6 +193,7 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
       // Told to stop, its later reports do not count: a pruned trial ends at the epoch it was pruned.
       if (stopped && ("final" in r || "epoch" in r)) return;
       if ("final" in r) final = r.final;
+      else if ("checkpoint" in r) options.onCheckpoint?.(lastEpoch);
       else if ("epoch" in r) {
         epochShift ??= r.epoch === 0 ? 1 : 0;
         const epoch = r.epoch + epochShift;
@@ -201,6 +210,7 @@ export function runProgram(trial: ProgramTrial, options: ProgramRunOptions): Pro
         const now = performance.now();
         const points = pointsOf(r.metrics);
         if (points.length > 0) reported.add(epoch);
+        lastEpoch = Math.max(lastEpoch, epoch);
         options.onEpoch?.({
           epoch,
           metrics: points,

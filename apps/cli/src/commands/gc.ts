@@ -1,0 +1,37 @@
+import { fmtBytes } from "@mtl/analysis";
+import { isTerminal } from "@mtl/spec";
+import type { Command } from "commander";
+import { addStoreFlags, describeEntry, openCheckpoints, type StoreFlags } from "../checkpoint-stores.ts";
+import { openExisting } from "./trials.ts";
+
+export function register(program: Command): void {
+  addStoreFlags(
+    program
+      .command("gc")
+      .description(
+        "delete the checkpoints of finished trials (completed, failed, pruned, cancelled); those of trials that may still run, and of sweeps this file does not know, stay",
+      )
+      .option("--dry-run", "say what would be deleted, delete nothing"),
+  ).action(async (opts: StoreFlags & { dryRun?: boolean }) => {
+    const results = openExisting(opts.db);
+    const checkpoints = await openCheckpoints(opts);
+    try {
+      // Only what this file knows is finished: a checkpoint of an unknown sweep may be another
+      // database's on the same namespace.
+      const doomed = (await checkpoints.store.list()).filter((e) => {
+        const { trial } = describeEntry(results, e);
+        return trial !== undefined && isTerminal(trial.state);
+      });
+      const bytes = doomed.reduce((s, e) => s + e.bytes, 0);
+      const deleted = opts.dryRun ? 0 : await checkpoints.store.delete(doomed);
+      process.stdout.write(
+        opts.dryRun
+          ? `would delete ${doomed.length} checkpoint(s) of finished trials (${fmtBytes(bytes)})\n`
+          : `deleted ${deleted} checkpoint(s) of finished trials (${fmtBytes(bytes)})\n`,
+      );
+    } finally {
+      results.close();
+      await checkpoints.close();
+    }
+  });
+}

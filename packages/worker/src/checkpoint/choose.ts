@@ -1,0 +1,48 @@
+import type { CheckpointKey, CheckpointStore } from "@mtl/bus";
+import { type CheckpointRecord, decodeRecord } from "./record.ts";
+
+/** Checkpoints a resume looks at, newest first, before it starts afresh. */
+export const MAX_TRIED = 4;
+
+export interface Chosen {
+  /** The record to resume from, if one fitted. */
+  record?: CheckpointRecord;
+  key?: CheckpointKey;
+  /** Why each newer checkpoint was not used (`epoch 6 (attempt 2): checksum mismatch`). */
+  notes: string[];
+}
+
+/**
+ * The latest checkpoint of a trial that is intact and fits it (`fits` answers undefined, or why
+ * not: the trainer's own check of the trial's identity), trying older ones when one does not.
+ */
+export async function chooseCheckpoint(
+  store: CheckpointStore,
+  sweep: string,
+  trialId: number,
+  fits: (record: CheckpointRecord) => Promise<string | undefined>,
+): Promise<Chosen> {
+  const notes: string[] = [];
+  for (const entry of (await store.list(sweep, trialId)).slice(0, MAX_TRIED)) {
+    const { bytes: _size, ...key } = entry;
+    const name = `epoch ${key.epoch} (attempt ${key.attempt})`;
+    try {
+      const bytes = await store.get(key);
+      if (!bytes) {
+        notes.push(`${name}: gone before it was read`);
+        continue;
+      }
+      const record = decodeRecord(bytes);
+      if (record.epoch !== key.epoch) {
+        notes.push(`${name}: holds epoch ${record.epoch}`);
+        continue;
+      }
+      const why = await fits(record);
+      if (why === undefined) return { record, key, notes };
+      notes.push(`${name}: ${why}`);
+    } catch (error) {
+      notes.push(`${name}: ${(error as Error).message}`);
+    }
+  }
+  return { notes };
+}

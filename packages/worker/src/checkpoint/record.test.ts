@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { decodeRecord, encodeRecord, RecordError } from "./record.ts";
+
+const report = (epoch: number, value: number) => ({
+  epoch,
+  metrics: [{ task: "a", split: "val" as const, name: "loss", value }],
+  weights: { a: 1 },
+  wallMs: 3,
+});
+
+describe("checkpoint record", () => {
+  it("round-trips its epoch, reports (non-finite values too) and parts", () => {
+    const bytes = encodeRecord({
+      epoch: 2,
+      reports: [report(1, 0.5), report(2, Number.NaN)],
+      parts: [
+        { name: "trainer", bytes: new Uint8Array([1, 2, 3]) },
+        { name: "sub/x.pt", bytes: new Uint8Array([]) },
+      ],
+    });
+    const r = decodeRecord(bytes);
+    expect(r.epoch).toBe(2);
+    expect(r.reports[0]!.metrics[0]!.value).toBe(0.5);
+    expect(r.reports[1]!.metrics[0]!.value).toBeNaN();
+    expect(r.parts.map((p) => [p.name, [...p.bytes]])).toEqual([
+      ["trainer", [1, 2, 3]],
+      ["sub/x.pt", []],
+    ]);
+  });
+
+  it("refuses a corrupted record, another format, and reports out of order or past its epoch", () => {
+    const bytes = encodeRecord({
+      epoch: 1,
+      reports: [report(1, 1)],
+      parts: [{ name: "trainer", bytes: new Uint8Array(8) }],
+    });
+    const flipped = bytes.slice();
+    flipped[flipped.length - 40]! ^= 1;
+    expect(() => decodeRecord(flipped)).toThrow(/checksum mismatch/);
+    expect(() => decodeRecord(bytes.slice(0, 20))).toThrow(RecordError);
+    expect(() =>
+      decodeRecord(new TextEncoder().encode("MTLCKPT\n and then some more bytes, enough of them")),
+    ).toThrow(/not a worker checkpoint/);
+    const late = encodeRecord({ epoch: 2, reports: [report(3, 1)], parts: [] });
+    expect(() => decodeRecord(late)).toThrow(/reports are not increasing epochs up to 2/);
+    const twice = encodeRecord({ epoch: 2, reports: [report(2, 1), report(2, 1)], parts: [] });
+    expect(() => decodeRecord(twice)).toThrow(/not increasing/);
+    expect(decodeRecord(encodeRecord({ epoch: 4, reports: [report(2, 1)], parts: [] })).epoch).toBe(4);
+  });
+});
