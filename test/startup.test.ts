@@ -12,7 +12,8 @@ const tmp = tempDir("mtl-startup-");
 afterAll(() => tmp.cleanup());
 
 /** The CLI with TensorFlow.js made unloadable. */
-const withoutTf = (args: string[]) => mtl(args, { env: { NODE_OPTIONS: `--import=${DENY}` } });
+const withoutTf = (args: string[], via: "tsx" | "built" = "tsx") =>
+  mtl(args, { via, env: { NODE_OPTIONS: `--import=${DENY}` } });
 
 describe("start-up without TensorFlow.js", () => {
   const db = join(tmp.dir, "results.db");
@@ -62,5 +63,37 @@ describe("start-up without TensorFlow.js", () => {
     expect(r.stderr).not.toMatch(/tf loaded/);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/no-such-strategy/);
+  });
+});
+
+describe("the built CLI (apps/cli/bin/mtl.mjs)", () => {
+  it("runs a sweep from a TypeScript file outside the repo, training in threads from the sources", async () => {
+    const db = join(tmp.dir, "built.db");
+    const file = writeExperiment(tmp.dir, "built", tinyExperiment("built", { seeds: [0] }));
+    const r = await mtl(["run", file, "--db", db, "--workers", "1"], { via: "built" });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(r.stdout).toMatch(/sweep 1 complete: 2 completed, 0 failed/);
+    const trials = await mtl(["trials", "--json", "--db", db], { via: "built" });
+    expect(JSON.parse(trials.stdout)).toHaveLength(2);
+  });
+
+  it("lists strategies without loading @tensorflow, like the sources", async () => {
+    const r = await withoutTf(["list", "strategies", "--json"], "built");
+    expect(r.stderr).not.toMatch(/tf loaded/);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const fromSource = await mtl(["list", "strategies", "--json"]);
+    expect(r.stdout).toBe(fromSource.stdout);
+  });
+
+  it("reports a bad experiment file as the sources do (exit 2, no stack)", async () => {
+    const bad = writeExperiment(
+      tmp.dir,
+      "bad-built",
+      tinyExperiment("bad", { strategies: ["no-such-strategy"] }),
+    );
+    const built = await mtl(["run", bad, "--db", join(tmp.dir, "bad.db")], { via: "built" });
+    const source = await mtl(["run", bad, "--db", join(tmp.dir, "bad.db")]);
+    expect(built.exitCode).toBe(2);
+    expect(built.stderr).toBe(source.stderr);
   });
 });
