@@ -6,7 +6,7 @@
  * message, and every rejected message is recorded, cut to a bound.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectNats, DASH_SUBJECTS, REJECTED_PAYLOAD_BYTES, topologyOf } from "@mtl/bus";
@@ -14,7 +14,7 @@ import { resolveConfig } from "@mtl/scheduler";
 import { type BuiltinTrialConfig, builtinConfig, ExperimentSpec, TrialConfig } from "@mtl/spec";
 import { type DeadLetterRow, Store } from "@mtl/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, tempDir, tinyExperiment } from "./helpers/cli.ts";
+import { tempDir, tinyExperiment } from "./helpers/cli.ts";
 import { type MtlProcess, type NatsServer, spawnMtl, startNatsServer } from "./helpers/nats.ts";
 
 const tmp = tempDir("mtl-hostile-");

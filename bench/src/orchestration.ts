@@ -50,7 +50,11 @@ const quantile = (xs: number[], q: number) => {
 };
 
 /** `n` trials: one configuration, `n` seeds. */
-function experiment(name: string, n: number, o: { parallelism: number; epochs?: number; samples?: number }) {
+export function experiment(
+  name: string,
+  n: number,
+  o: { parallelism: number; epochs?: number; samples?: number },
+) {
   return ExperimentSpec.parse({
     name,
     dataset: {

@@ -7,15 +7,17 @@ import { execa } from "execa";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const MAIN = join(ROOT, "apps", "cli", "src", "main.ts");
+const BUILT = join(ROOT, "apps", "cli", "bin", "mtl.mjs");
 
 export interface MtlOptions {
   env?: Record<string, string>;
   timeout?: number;
   /**
    * How to launch it: `tsx` (the default, straight to the CLI) or `readme`, the launch form the
-   * README gives users (`pnpm -s mtl …`), to check that it prints nothing of its own.
+   * README gives users (`pnpm -s mtl …`), to check that it prints nothing of its own, or `built`,
+   * the esbuild bundle (apps/cli/bin/mtl.mjs, the `mtl` in node_modules/.bin).
    */
-  via?: "tsx" | "readme";
+  via?: "tsx" | "readme" | "built";
   /** Run as this user id (and its group), e.g. to meet permissions root would ignore. @default this process's */
   uid?: number;
 }
@@ -23,7 +25,11 @@ export interface MtlOptions {
 /** Runs the real `mtl` CLI as a child process (never throws on a non-zero exit); stdout is a pipe. */
 export function mtl(args: string[], options: MtlOptions = {}) {
   const [command, argv] =
-    options.via === "readme" ? ["pnpm", ["-s", "mtl", ...args]] : [TSX, [MAIN, ...args]];
+    options.via === "readme"
+      ? ["pnpm", ["-s", "mtl", ...args]]
+      : options.via === "built"
+        ? [process.execPath, [BUILT, ...args]]
+        : [TSX, [MAIN, ...args]];
   return execa(command as string, argv as string[], {
     cwd: ROOT,
     reject: false,

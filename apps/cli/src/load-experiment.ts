@@ -8,6 +8,29 @@ export function userPath(path: string): string {
   return resolve(process.env.INIT_CWD || process.cwd(), path);
 }
 
+function isTranspiledCommonJs(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === "object" && value !== null && (value as { __esModule?: unknown }).__esModule === true
+  );
+}
+
+let typescript: Promise<void> | undefined;
+
+/**
+ * Registers tsx's loader, once: from the sources the CLI already runs under it, but the built CLI
+ * (bin/mtl.mjs; esbuild sets `process.env.MTL_BUNDLED` at build time) has none until it meets
+ * a TypeScript file, since registering it up front costs more than the rest of the start-up.
+ */
+function registerTypeScript(): Promise<void> {
+  // What `node --import tsx` loads: the ESM and the CommonJS hooks (a .ts file outside any
+  // package with "type": "module" is CommonJS to Node).
+  typescript ??= Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]).then(([esm, cjs]) => {
+    cjs.register();
+    esm.register();
+  });
+  return typescript;
+}
+
 /**
  * Imports an experiment file and validates its default export. Every failure becomes an
  * InputError (exit 2) with one clear message: for syntax and import errors the file, line,
@@ -18,10 +41,14 @@ export async function loadExperiment(file: string): Promise<{ experiment: Experi
   if (!existsSync(path)) throw new InputError(`experiment file not found: ${file}`);
   let mod: Record<string, unknown>;
   try {
+    if (process.env.MTL_BUNDLED && /\.[cm]?tsx?$/.test(path)) await registerTypeScript();
     mod = await import(pathToFileURL(path).href);
   } catch (error) {
     throw loadError(error, file, path);
   }
+  // A file Node reads as CommonJS (no "type": "module" above it) arrives as its exports object
+  // when tsx's loader was registered late (the built CLI): unwrap it as interop does.
+  if (isTranspiledCommonJs(mod.default)) mod = mod.default;
   const spec = mod.default ?? mod.experiment;
   if (spec === undefined)
     throw new InputError(`${file} has no experiment: export default defineExperiment({ ... })`);

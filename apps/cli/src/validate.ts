@@ -31,8 +31,7 @@ import {
   type ProgramExperiment,
   type TrialConfig,
 } from "@mtl/spec";
-import { BACKENDS } from "@mtl/trainer";
-import { catalog, checkExperiment, type Issue } from "@mtl/trainer/catalog";
+import { BACKENDS, catalog, checkExperiment, type Issue } from "@mtl/trainer/catalog";
 import { describeOverLimit, overLimits, type WorkerLimits } from "@mtl/worker";
 
 /** The option names a cataloged module takes, or undefined when the catalog has no such module. */

@@ -17,7 +17,7 @@ import {
   type Verdict,
 } from "@mtl/spec";
 import type Database from "better-sqlite3";
-import { and, asc, desc, eq, gt, inArray, type Placeholder, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, type Placeholder, sql } from "drizzle-orm";
 import { holderGone, LockHeld, type LockOwner, thisProcess } from "./locks.ts";
 import { type Db, type OpenOptions, openDatabase } from "./open.ts";
 import {
@@ -506,6 +506,16 @@ export class Store {
       ? and(eq(trials.sweepId, sweepId), inArray(trials.state, [...states]))
       : eq(trials.sweepId, sweepId);
     return this.db.select().from(trials).where(where).orderBy(asc(trials.number)).all();
+  }
+
+  /** A sweep's trials numbered `from` or later, by number (the unique index): what was planned since. */
+  trialsFrom(sweepId: number, from: number): TrialRow[] {
+    return this.db
+      .select()
+      .from(trials)
+      .where(and(eq(trials.sweepId, sweepId), gte(trials.number, from)))
+      .orderBy(asc(trials.number))
+      .all();
   }
 
   /** Ids of a sweep's trials in these states: a cheap check for a coordinator's loop. */

@@ -8,10 +8,10 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { installAccel } from "./accel.ts";
+import { BACKENDS, type BackendName } from "./backend-names.ts";
 import { registerGradients } from "./gradients.ts";
 
-export const BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName };
 
 export class BackendError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

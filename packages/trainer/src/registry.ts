@@ -65,14 +65,19 @@ export class Registry<T extends Registrable> {
   }
 
   list(): RegistryEntry[] {
-    return [...this.#items.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((item) => ({
-        name: item.name,
-        description: item.description,
-        options: describeOptions(item.options),
-      }));
+    return listEntries(this.#items.values());
   }
+}
+
+/** Modules as `mtl list` shows them, sorted by name (the registries and the catalog list alike). */
+export function listEntries(items: Iterable<Registrable>): RegistryEntry[] {
+  return [...items]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((item) => ({
+      name: item.name,
+      description: item.description,
+      options: describeOptions(item.options),
+    }));
 }
 
 /** Reads option names, types, defaults and descriptions from the schema itself, so docs cannot drift. */

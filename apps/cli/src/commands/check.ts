@@ -5,7 +5,6 @@
  */
 import { dirname } from "node:path";
 import { InputError, isProgramTrial, type ProgramExperiment, type TrialConfig } from "@mtl/spec";
-import { runTrial } from "@mtl/trainer";
 import { describeDataset } from "@mtl/trainer/catalog";
 import { programTrialOf, runProgram } from "@mtl/worker";
 import type { Command } from "commander";
@@ -63,6 +62,8 @@ async function checkFile(file: string, opts: CheckFlags, out: (l: string) => voi
     `${file}: ${experiment.name} · dataset ${experiment.dataset.name}${features} · ${configs.length} configuration(s), ${opts.epochs} epoch(s) on ≤ ${opts.samples} samples each`,
   );
   const smoke = { samples: opts.samples, epochs: opts.epochs };
+  // TensorFlow.js loads only here, once a valid file is about to train: validation stays fast.
+  const { runTrial } = await import("@mtl/trainer");
   let failed = 0;
   for (const { label, config } of configs) {
     const started = performance.now();

@@ -1,20 +1,18 @@
 import { InputError } from "@mtl/spec";
-import { listArchitectures, listDatasets, listStrategies } from "@mtl/trainer";
+// The catalog, not the trainer: listing modules must not load TensorFlow.js.
+import { CATALOG_KINDS, type CatalogKind, listCatalog } from "@mtl/trainer/catalog";
 import type { Command } from "commander";
-
-const KINDS = { strategies: listStrategies, datasets: listDatasets, architectures: listArchitectures };
 
 export function register(program: Command): void {
   program
     .command("list")
     .description("show the registered strategies, datasets or architectures and their options")
-    .argument("<kind>", Object.keys(KINDS).join("|"))
+    .argument("<kind>", CATALOG_KINDS.join("|"))
     .option("--json", "print JSON")
     .action((kind: string, opts: { json?: boolean }) => {
-      const list = KINDS[kind as keyof typeof KINDS];
-      if (!list)
-        throw new InputError(`list: expected one of ${Object.keys(KINDS).join(", ")}, got "${kind}"`);
-      const entries = list();
+      if (!(CATALOG_KINDS as readonly string[]).includes(kind))
+        throw new InputError(`list: expected one of ${CATALOG_KINDS.join(", ")}, got "${kind}"`);
+      const entries = listCatalog(kind as CatalogKind);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         return;

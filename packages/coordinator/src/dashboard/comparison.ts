@@ -6,7 +6,6 @@
  */
 import { type Comparison, compare } from "@mtl/analysis";
 import type { StrategyTable } from "@mtl/bus";
-import type { Experiment } from "@mtl/spec";
 import type { SweepRow, TrialRow } from "@mtl/store";
 import { recordOf } from "./records.ts";
 

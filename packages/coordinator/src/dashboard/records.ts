@@ -1,6 +1,6 @@
 /** The store's trial rows as the analysis package takes them. */
 import type { TrialRecord } from "@mtl/analysis";
-import { type FinalMetrics, TrialConfig } from "@mtl/spec";
+import { TrialConfig } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
 
 /**

@@ -22,14 +22,7 @@ import {
   type WorkerInfo,
 } from "@mtl/bus";
 import { objectiveOf } from "@mtl/scheduler";
-import {
-  attemptsUsed,
-  type Experiment,
-  type FinalMetrics,
-  isSingleTask,
-  SINGLE_TASK,
-  type TrialConfig,
-} from "@mtl/spec";
+import { attemptsUsed, isSingleTask, SINGLE_TASK } from "@mtl/spec";
 import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";
 import { AnalysisCache, type SweepAnalysis } from "./comparison.ts";
 import { DEFAULT_MAX_POINTS, downsampleSeries } from "./downsample.ts";

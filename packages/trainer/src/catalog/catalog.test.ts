@@ -15,7 +15,7 @@ import { splitDataset } from "../data/split.ts";
 import type { Dataset } from "../data/types.ts";
 import { allVariables } from "../models/types.ts";
 import { architectures, datasets, strategies } from "../registries.ts";
-import { catalog, checkExperiment, describeDataset } from "./index.ts";
+import { catalog, checkExperiment, describeDataset, listCatalog } from "./index.ts";
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -53,6 +53,13 @@ describe("@mtl/trainer/catalog", () => {
     expect(full.status).not.toBe(0);
     expect(full.stderr).toMatch(/tf loaded: @tensorflow\//);
   }, 60_000);
+
+  it("lists for `mtl list` exactly what the runtime registries list", () => {
+    expect(listCatalog("strategies")).toEqual(strategies.list());
+    expect(listCatalog("architectures")).toEqual(architectures.list());
+    expect(listCatalog("datasets")).toEqual(datasets.list());
+    expect(listCatalog("strategies").length).toBeGreaterThan(5);
+  });
 
   it("lists what the runtime registries run, with capabilities that match the implementations", () => {
     expect([...catalog.strategies.keys()].sort()).toEqual(strategies.list().map((s) => s.name));

@@ -3,6 +3,8 @@
  * `mtl list`, the CLI's validation and `mtl check`. Nothing here (nor anything it imports) may
  * import `@tensorflow/*`: catalog.test.ts checks the module graph in a fresh process.
  */
+export { BACKENDS, type BackendName } from "../backend-names.ts";
+export type { RegistryEntry } from "../registry.ts";
 export {
   type CatalogArchitecture,
   type CatalogDataset,
@@ -12,4 +14,5 @@ export {
 } from "./catalog.ts";
 export { checkExperiment, type Issue } from "./check.ts";
 export { type DatasetDescription, type DescribeContext, describeDataset } from "./describe.ts";
+export { CATALOG_KINDS, type CatalogKind, listCatalog } from "./list.ts";
 export { type DatasetSize, datasetSize } from "./size.ts";
