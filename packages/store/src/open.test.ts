@@ -109,3 +109,26 @@ describe("opening a results file", () => {
     writer.close();
   });
 });
+
+describe("a results file from an older MTL Lab", () => {
+  it("is read (compare, trials, dash open it read-only) from a migrated private copy; the file is left as it was", () => {
+    const path = join(dir, "old.db");
+    const store = new Store(path);
+    const { sweep } = store.ensureSweep(experiment);
+    store.close();
+    // Made older: the last migration undone.
+    const raw = new Database(path);
+    raw.exec("ALTER TABLE attempts DROP COLUMN resumed_from");
+    raw.exec(
+      "DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)",
+    );
+    raw.pragma("wal_checkpoint(TRUNCATE)");
+    raw.close();
+    const before = readFileSync(path);
+    const reader = new Store(path, { readonly: true });
+    expect(reader.getSweep(sweep.id)?.name).toBe(experiment.name);
+    expect(reader.trialsOf(sweep.id)).toEqual([]);
+    reader.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+});

@@ -58,6 +58,15 @@ export function openDatabase(path: string, options: OpenOptions = {}): { sqlite:
       sqlite.pragma("synchronous = NORMAL");
       sqlite.pragma("foreign_keys = ON");
     }
+    if (readonly && schemaBehind(sqlite, migrationsFolder)) {
+      // Written by an older MTL Lab: a reader may not migrate the file, so it reads a private
+      // copy brought up to date (the file itself is left as it was).
+      sqlite.close();
+      const copy = privateCopy(path, false);
+      const cdb = drizzle(copy, { schema });
+      migrate(cdb, { migrationsFolder });
+      return { sqlite: copy, db: cdb };
+    }
     const db = drizzle(sqlite, { schema });
     if (!readonly) migrate(db, { migrationsFolder });
     return { sqlite, db };
@@ -93,6 +102,11 @@ function openReadonly(path: string): Database.Database {
     const code = codeOf(error);
     if (code !== "SQLITE_READONLY_DIRECTORY" && code !== "SQLITE_CANTOPEN") throw mapped(path, error);
   }
+  return privateCopy(path, true);
+}
+
+/** A copy of the file (and its WAL) in a private folder, removed when it is closed. */
+function privateCopy(path: string, readonly: boolean): Database.Database {
   const dir = mkdtempSync(join(tmpdir(), "mtl-readonly-"));
   const copy = join(dir, basename(path));
   try {
@@ -102,7 +116,7 @@ function openReadonly(path: string): Database.Database {
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  const snapshot = openFile(copy, true);
+  const snapshot = openFile(copy, readonly);
   const close = snapshot.close.bind(snapshot);
   snapshot.close = () => {
     const closed = close();
@@ -110,6 +124,16 @@ function openReadonly(path: string): Database.Database {
     return closed;
   };
   return snapshot;
+}
+
+/** Whether the file's schema is older than this build's (fewer migrations applied). */
+function schemaBehind(sqlite: Database.Database, folder: string): boolean {
+  const table = sqlite
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'")
+    .get();
+  if (!table) return false;
+  const applied = sqlite.prepare("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number };
+  return applied.n < knownMigrations(folder);
 }
 
 function mapped(path: string, error: unknown): Error {
