@@ -13,6 +13,7 @@ import {
 import { createPruner, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
 import { type Experiment, isTerminal, type MetricPoint, methodOf } from "@mtl/spec";
 import type { Store, SweepRow, Transition, TrialRow } from "@mtl/store";
+import { applyEvent } from "./apply-event.ts";
 import { objectiveVerdict } from "./result.ts";
 import { sweepSampler } from "./sweep-sampler.ts";
 import { markStaleWorkers, recordHeartbeat } from "./workers.ts";
@@ -375,42 +376,14 @@ export class Coordinator {
       return;
     }
     this.touched.add(t.id);
-    let r: Transition;
-    switch (e.kind) {
-      case "started":
-        r = this.store.startTrial(t.id, {
-          runId: e.runId,
-          worker: e.worker,
-          backend: e.backend,
-          ...(e.resumedFrom !== undefined ? { resumedFrom: e.resumedFrom } : {}),
-          ...(e.resumeNotes ? { resumeNotes: e.resumeNotes } : {}),
-        });
-        break;
-      case "epoch":
-        r = this.store.recordEpochs(t.id, e.runId, e.reports);
-        if (r.applied && r.trial.state === "running" && r.trial.runId === e.runId)
-          await this.prune(r.trial, e);
-        break;
-      case "completed":
-        r = this.store.completeTrial(
-          t.id,
-          e.runId,
-          {
-            final: e.final,
-            epochs: e.epochs,
-            backend: e.backend,
-            ...objectiveVerdict(this.objective, this.experiment.sweep.objective.split, e.final),
-          },
-          { lastChance: context.deliveries >= LAST_CHANCE_DELIVERIES },
-        );
-        break;
-      case "failed":
-        r = this.store.failTrial(t.id, e.runId, e.error, e.retryable);
-        break;
-      case "stopped":
-        r = this.store.stopTrial(t.id, e.runId, e.status, e.epoch);
-        break;
-    }
+    const r = applyEvent(this.store, t.id, e, {
+      ...(e.kind === "completed"
+        ? { verdict: objectiveVerdict(this.objective, this.experiment.sweep.objective.split, e.final) }
+        : {}),
+      lastChance: context.deliveries >= LAST_CHANCE_DELIVERIES,
+    });
+    if (e.kind === "epoch" && r.applied && r.trial.state === "running" && r.trial.runId === e.runId)
+      await this.prune(r.trial, e);
     if (r.verdict === "reject")
       this.store.recordDeadLetter("events", this.payloadOf(e), r.reason ?? "rejected");
     await this.effects(r);

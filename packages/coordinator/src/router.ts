@@ -9,7 +9,8 @@ import {
   TrialEvent,
   type WithheldMessage,
 } from "@mtl/bus";
-import type { Store, SweepRow, Transition } from "@mtl/store";
+import type { Store, SweepRow } from "@mtl/store";
+import { applyEvent } from "./apply-event.ts";
 import { recordHeartbeat } from "./workers.ts";
 
 type Handler<T> = (value: T) => Promise<void> | void;
@@ -111,35 +112,7 @@ export class SweepRouter {
   /** An event of a finished sweep: the store's rules apply as ever (they refuse, record, and stop runs). */
   private async settle(sweep: SweepRow, e: TrialEvent): Promise<void> {
     const t = this.store.trial(e.trialId);
-    let r: Transition | undefined;
-    if (t && t.sweepId === sweep.id)
-      switch (e.kind) {
-        case "started":
-          r = this.store.startTrial(t.id, {
-            runId: e.runId,
-            worker: e.worker,
-            backend: e.backend,
-            ...(e.resumedFrom !== undefined ? { resumedFrom: e.resumedFrom } : {}),
-            ...(e.resumeNotes ? { resumeNotes: e.resumeNotes } : {}),
-          });
-          break;
-        case "epoch":
-          r = this.store.recordEpochs(t.id, e.runId, e.reports);
-          break;
-        case "completed":
-          r = this.store.completeTrial(t.id, e.runId, {
-            final: e.final,
-            epochs: e.epochs,
-            backend: e.backend,
-          });
-          break;
-        case "failed":
-          r = this.store.failTrial(t.id, e.runId, e.error, e.retryable);
-          break;
-        case "stopped":
-          r = this.store.stopTrial(t.id, e.runId, e.status, e.epoch);
-          break;
-      }
+    const r = t && t.sweepId === sweep.id ? applyEvent(this.store, t.id, e) : undefined;
     if (!r || r.verdict === "reject")
       this.store.recordDeadLetter(
         "events",
