@@ -1,15 +1,18 @@
-/**
- * Faults on the embedded path (`mtl run` alone, no server): the runner SIGKILLed mid-sweep and
- * resumed, two runners on one results file, and a validation metric that overflows. Each ends with
- * the data-safety invariants (helpers/sweeps.ts).
- */
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "@mtl/store";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir, writeExperiment } from "./helpers/cli.ts";
-import { expectSound, Processes, read, report, twoTasks, until } from "./helpers/sweeps.ts";
+import {
+  checkOverflow,
+  expectSound,
+  overflowSweep,
+  Processes,
+  read,
+  report,
+  twoTasks,
+  until,
+} from "./helpers/sweeps.ts";
 
 const procs = new Processes();
 const cleanups: (() => void)[] = [];
@@ -123,76 +126,13 @@ describe("embedded runs under faults", () => {
 
   it("keeps an overflowing validation metric as data; only a non-finite training loss fails a trial", async () => {
     const { dir, db } = setup();
-    // Task y's targets are ordinary except one row, 1e39: Infinity in float32. Where that row
-    // lands (the split is seeded) decides: in validation, y's val mse overflows while training
-    // is untouched; in training, y's training loss is not finite. One file per row position.
-    const rows = 40;
-    const files = Array.from({ length: 6 }, (_, k) => {
-      const lines = ["x1,x2,c,y"];
-      for (let i = 0; i < rows; i++) {
-        const x1 = ((i * 37) % 17) / 17;
-        const x2 = ((i * 11) % 13) / 13;
-        const y = i === k * 6 ? "1e39" : (x1 - x2).toFixed(3);
-        lines.push(`${x1.toFixed(3)},${x2.toFixed(3)},${x1 > x2 ? "a" : "b"},${y}`);
-      }
-      const path = join(dir, `rows-${k}.csv`);
-      writeFileSync(path, `${lines.join("\n")}\n`);
-      return path;
-    });
-    const file = writeExperiment(dir, "overflow", {
-      name: "overflow",
-      dataset: {
-        name: "csv",
-        options: { path: files[0], targets: { c: "classification", y: "regression" } },
-        split: { val: 0.5, test: 0 },
-      },
-      tasks: [
-        { name: "c", kind: "classification", metric: "accuracy" },
-        { name: "y", kind: "regression", metric: "mse" },
-      ],
-      model: { architecture: "hard-sharing", hidden: [8] },
-      space: { "dataset.path": { kind: "choice", values: files } },
-      training: { epochs: 3, batchSize: 8, learningRate: 0.01 },
-      sweep: { objective: { task: "c" } },
-    });
+    const file = overflowSweep(dir);
     const run = procs.start(["run", file, "--db", db, "--workers", "2"]);
     await run;
     // Not hung (the bug this guards against left such a trial running forever): the sweep ended,
     // with exit 3 for the trials whose training loss overflowed.
     expect(run.exitCode, run.output()).toBe(3);
     expect(run.output()).toMatch(/sweep 1 complete/);
-    const store = new Store(db, { readonly: true });
-    try {
-      const trials = store.trialsOf(1);
-      expect(trials).toHaveLength(6);
-      const valMse = (id: number) =>
-        store.metricsOf(id).filter((m) => m.task === "y" && m.split === "val" && m.name === "mse");
-      const overflowed = trials.filter(
-        (t) => t.state === "completed" && !Number.isFinite(t.final?.y?.val?.mse),
-      );
-      const failed = trials.filter((t) => t.state === "failed");
-      // Both cases happened (else the test proved nothing), and nothing else did.
-      expect(overflowed.length).toBeGreaterThan(0);
-      expect(failed.length).toBeGreaterThan(0);
-      expect(overflowed.length + failed.length).toBe(6);
-      for (const t of overflowed) {
-        expect(t.objective).toEqual([expect.any(Number)]);
-        expect(t.final?.y?.val?.mse).toBe(Number.POSITIVE_INFINITY);
-        expect(valMse(t.id).map((m) => m.value)).toEqual([
-          Number.POSITIVE_INFINITY,
-          Number.POSITIVE_INFINITY,
-          Number.POSITIVE_INFINITY,
-        ]);
-      }
-      for (const t of failed) expect(t.error).toMatch(/non-finite loss in task y/);
-      expect(store.deadLetters()).toEqual([]);
-      report("overflowing metric", {
-        trials: 6,
-        overflowedCompleted: overflowed.length,
-        failedOnLoss: failed.length,
-      });
-    } finally {
-      store.close();
-    }
+    report("overflowing metric (embedded)", checkOverflow(db));
   });
 });

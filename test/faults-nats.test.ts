@@ -11,7 +11,16 @@ import { Store } from "@mtl/store";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir, writeExperiment } from "./helpers/cli.ts";
 import { type MtlProcess, type NatsServer, startNatsServer } from "./helpers/nats.ts";
-import { expectSound, Processes, read, report, twoTasks, until } from "./helpers/sweeps.ts";
+import {
+  checkOverflow,
+  expectSound,
+  overflowSweep,
+  Processes,
+  read,
+  report,
+  twoTasks,
+  until,
+} from "./helpers/sweeps.ts";
 
 let server: NatsServer | undefined;
 const procs = new Processes();
@@ -229,6 +238,19 @@ describe("distributed sweeps under faults", () => {
     expect(attempts.find((a) => a.worker === "w1")?.state).toMatch(/^(cancelled|completed)$/);
     expect(w1!.exitCode).toBeNull(); // it woke up and went on working
     report("SIGSTOP past the lease", { stalled: 1, w1Attempt: attempts[0]?.state ?? "?", ...figures });
+  });
+
+  it("keeps an overflowing validation metric as data over NATS too; only a non-finite training loss fails a trial", async () => {
+    const { url, dir, db } = await setup();
+    const file = overflowSweep(dir);
+    // The worker reads the csv files only inside the folder it was given.
+    await procs.workers(url, ["w1"], [...WORKER, "--data-dir", dir]);
+    const run = procs.start(["run", file, "--nats", url, "--db", db, "--ack-wait", "1000"]);
+    await run;
+    // Not hung: the sweep ended, with exit 3 for the trials whose training loss overflowed.
+    expect(run.exitCode, run.output()).toBe(3);
+    expect(run.output()).toMatch(/sweep 1 complete/);
+    report("overflowing metric (NATS)", checkOverflow(db));
   });
 
   it("refuses a second coordinator on one namespace; two namespaces on one server both complete", async () => {

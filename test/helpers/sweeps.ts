@@ -3,8 +3,11 @@
  * seconds, worker processes, polling the results file other processes write, and the data-safety
  * invariants every test checks at its end.
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Store } from "@mtl/store";
 import { expect } from "vitest";
+import { writeExperiment } from "./cli.ts";
 import { type MtlProcess, spawnMtl } from "./nats.ts";
 
 /** Two classification tasks; `seeds` × `strategies` trials of `epochs` epochs on `samples` samples. */
@@ -181,4 +184,79 @@ export function expectSound(
 export function report(what: string, figures: Record<string, number | string>): void {
   const parts = Object.entries(figures).map(([k, v]) => `${k}=${v}`);
   process.stdout.write(`[faults] ${what}: ${parts.join(" ")}\n`);
+}
+
+/**
+ * A sweep over six csv files whose regression target has one row of 1e39 (Infinity in float32)
+ * at a different place: where the split puts it in validation, y's val mse overflows while
+ * training is untouched (the trial completes, the metric kept as data); where it is in training,
+ * y's training loss is not finite (the trial fails). Returns the experiment file.
+ */
+export function overflowSweep(dir: string): string {
+  // Task y's targets are ordinary except one row, 1e39: Infinity in float32. Where that row
+  // lands (the split is seeded) decides: in validation, y's val mse overflows while training
+  // is untouched; in training, y's training loss is not finite. One file per row position.
+  const rows = 40;
+  const files = Array.from({ length: 6 }, (_, k) => {
+    const lines = ["x1,x2,c,y"];
+    for (let i = 0; i < rows; i++) {
+      const x1 = ((i * 37) % 17) / 17;
+      const x2 = ((i * 11) % 13) / 13;
+      const y = i === k * 6 ? "1e39" : (x1 - x2).toFixed(3);
+      lines.push(`${x1.toFixed(3)},${x2.toFixed(3)},${x1 > x2 ? "a" : "b"},${y}`);
+    }
+    const path = join(dir, `rows-${k}.csv`);
+    writeFileSync(path, `${lines.join("\n")}\n`);
+    return path;
+  });
+  const file = writeExperiment(dir, "overflow", {
+    name: "overflow",
+    dataset: {
+      name: "csv",
+      options: { path: files[0], targets: { c: "classification", y: "regression" } },
+      split: { val: 0.5, test: 0 },
+    },
+    tasks: [
+      { name: "c", kind: "classification", metric: "accuracy" },
+      { name: "y", kind: "regression", metric: "mse" },
+    ],
+    model: { architecture: "hard-sharing", hidden: [8] },
+    space: { "dataset.path": { kind: "choice", values: files } },
+    training: { epochs: 3, batchSize: 8, learningRate: 0.01 },
+    sweep: { objective: { task: "c" } },
+  });
+  return file;
+}
+
+/** The overflow sweep's outcome, checked: both cases happened, and nothing else did. */
+export function checkOverflow(db: string): Record<string, number> {
+  const store = new Store(db, { readonly: true });
+  try {
+    const trials = store.trialsOf(1);
+    expect(trials).toHaveLength(6);
+    const valMse = (id: number) =>
+      store.metricsOf(id).filter((m) => m.task === "y" && m.split === "val" && m.name === "mse");
+    const overflowed = trials.filter(
+      (t) => t.state === "completed" && !Number.isFinite(t.final?.y?.val?.mse),
+    );
+    const failed = trials.filter((t) => t.state === "failed");
+    // Both cases happened (else the test proved nothing), and nothing else did.
+    expect(overflowed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(overflowed.length + failed.length).toBe(6);
+    for (const t of overflowed) {
+      expect(t.objective).toEqual([expect.any(Number)]);
+      expect(t.final?.y?.val?.mse).toBe(Number.POSITIVE_INFINITY);
+      expect(valMse(t.id).map((m) => m.value)).toEqual([
+        Number.POSITIVE_INFINITY,
+        Number.POSITIVE_INFINITY,
+        Number.POSITIVE_INFINITY,
+      ]);
+    }
+    for (const t of failed) expect(t.error).toMatch(/non-finite loss in task y/);
+    expect(store.deadLetters()).toEqual([]);
+    return { trials: 6, overflowedCompleted: overflowed.length, failedOnLoss: failed.length };
+  } finally {
+    store.close();
+  }
 }
