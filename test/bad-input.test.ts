@@ -247,6 +247,31 @@ describe("mtl run refuses bad input before anything runs", () => {
     },
   );
 
+  it("reports a field of the wrong kind and misspelt names together, each with a suggestion", async () => {
+    const file = writeExperiment(
+      tmp.dir,
+      "mixed",
+      tinyExperiment("mixed", {
+        strategies: ["equal", "pcgard"],
+        model: { architecture: "hard-shareing" },
+        training: { epochs: 2, optimizer: "adma" },
+        stratgies: ["equal"],
+      }),
+    );
+    const db = join(tmp.dir, "mixed.db");
+    const r = await mtl(["run", file, "--db", db]);
+    expect(r.exitCode).toBe(2);
+    for (const line of [
+      'training.optimizer: expected one of adam, sgd, momentum, rmsprop — did you mean "adam"?',
+      '(root): unknown field stratgies — did you mean "strategies"?',
+      'model.architecture: unknown architecture "hard-shareing" — did you mean "hard-sharing"?',
+      'strategies[1]: unknown strategy "pcgard" — did you mean "pcgrad"?',
+    ])
+      expect(r.stderr).toContain(line);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(db)).toBe(false);
+  });
+
   it("leaves an existing results file byte for byte as it was", async () => {
     const db = join(tmp.dir, "existing.db");
     const store = new Store(db);

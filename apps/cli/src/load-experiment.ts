@@ -53,9 +53,57 @@ export async function loadExperiment(file: string): Promise<{ experiment: Experi
   if (spec === undefined)
     throw new InputError(`${file} has no experiment: export default defineExperiment({ ... })`);
   const parsed = ExperimentSpec.safeParse(spec, { reportInput: true });
-  if (!parsed.success)
-    throw new InputError(`invalid experiment file ${file}:`, formatIssues(parsed.error, ExperimentSpec));
+  if (!parsed.success) {
+    // The file without its invalid fields (defaults in their place), so that the names it gets
+    // right or wrong can be checked too: every problem is reported at once, not one kind per run.
+    const rest = ExperimentSpec.safeParse(withoutIssues(spec, parsed.error.issues));
+    throw new ExperimentSchemaError(
+      `invalid experiment file ${file}:`,
+      formatIssues(parsed.error, ExperimentSpec),
+      rest.success ? { experiment: rest.data, path } : undefined,
+    );
+  }
   return { experiment: parsed.data, path };
+}
+
+/** A schema error, with the rest of the file (when it parses without the invalid fields). */
+export class ExperimentSchemaError extends InputError {
+  constructor(
+    message: string,
+    details: readonly string[],
+    readonly rest?: { experiment: Experiment; path: string },
+  ) {
+    super(message, details);
+  }
+}
+
+/** A deep copy of `value` without the fields the issues point at (unknown keys included). */
+function withoutIssues(
+  value: unknown,
+  issues: readonly { path: PropertyKey[]; code: string; keys?: string[] }[],
+) {
+  const copy = structuredClone(value) as Record<PropertyKey, unknown>;
+  const drop = (path: PropertyKey[]) => {
+    let at: unknown = copy;
+    for (const p of path.slice(0, -1)) at = (at as Record<PropertyKey, unknown> | undefined)?.[p];
+    const last = path.at(-1);
+    if (at && typeof at === "object" && last !== undefined) {
+      if (Array.isArray(at) && typeof last === "number") at.splice(last, 1, undefined);
+      else delete (at as Record<PropertyKey, unknown>)[last];
+    }
+  };
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") for (const k of issue.keys ?? []) drop([...issue.path, k]);
+    else drop(issue.path);
+  }
+  // Array items dropped as holes (so later issues' indices still hold), then closed up.
+  const compact = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.filter((x) => x !== undefined).map(compact)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, compact(x)]))
+        : v;
+  return compact(copy);
 }
 
 interface Located {

@@ -33,6 +33,7 @@ import {
 } from "@mtl/spec";
 import { BACKENDS, catalog, checkExperiment, type Issue } from "@mtl/trainer/catalog";
 import { describeOverLimit, overLimits, type WorkerLimits } from "@mtl/worker";
+import { ExperimentSchemaError } from "./load-experiment.ts";
 
 /** The option names a cataloged module takes, or undefined when the catalog has no such module. */
 function optionNames(kind: "dataset" | "architecture" | "strategy", name: string): string[] | undefined {
@@ -73,6 +74,21 @@ export async function assertValidExperiment(
       `${file}: ${problems.length} problem${problems.length > 1 ? "s" : ""}, nothing was run or written:`,
       problems,
     );
+}
+
+/**
+ * A schema error with the registry's problems of the rest of the file added (misspelt names and
+ * options are found even where the file also has a field of the wrong type): every problem at once.
+ */
+export async function withNameProblems(
+  error: unknown,
+  options: (rest: { experiment: Experiment; path: string }) => ValidateOptions,
+): Promise<never> {
+  if (error instanceof ExperimentSchemaError && error.rest) {
+    const more = await experimentProblems(error.rest.experiment, options(error.rest)).catch(() => []);
+    if (more.length > 0) throw new InputError(error.message, [...error.details, ...more]);
+  }
+  throw error;
 }
 
 /** Every problem of a (schema-valid) experiment, as `path: message` lines. */

@@ -17,6 +17,7 @@ import {
   assertPlannable,
   assertValidExperiment,
   distinctConfigurations,
+  withNameProblems,
 } from "../validate.ts";
 import { positiveInt } from "./run.ts";
 
@@ -38,7 +39,14 @@ async function checkFile(file: string, opts: CheckFlags, out: (l: string) => voi
   let loaded: Awaited<ReturnType<typeof loadExperiment>>;
   let dataDirs: string[];
   try {
-    loaded = await loadExperiment(file);
+    loaded = await loadExperiment(file).catch((e) =>
+      withNameProblems(e, (rest) => ({
+        baseDir: dirname(rest.path),
+        dataDirs: embeddedDataDirs(rest.experiment, rest.path),
+        limits: limitsOf(opts),
+        programs: "embedded",
+      })),
+    );
     dataDirs = embeddedDataDirs(loaded.experiment, loaded.path);
     await assertValidExperiment(loaded.experiment, file, {
       baseDir: dirname(loaded.path),

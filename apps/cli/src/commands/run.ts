@@ -20,7 +20,7 @@ import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nat
 import { embeddedPrograms } from "../programs.ts";
 import { progressDisplay } from "../progress-view.ts";
 import { EXIT, EXIT_CODES_HELP, failureReport, rerunCommand } from "../run-summary.ts";
-import { assertBackend, assertPlannable, assertValidExperiment } from "../validate.ts";
+import { assertBackend, assertPlannable, assertValidExperiment, withNameProblems } from "../validate.ts";
 
 export const DEFAULT_DB = "mtl.db";
 
@@ -82,7 +82,19 @@ export function register(program: Command): void {
       // Everything is checked before the results file is opened: bad input writes nothing.
       assertBackend(opts.backend);
       const graceMs = graceMsOf(opts.grace);
-      const { experiment, path } = await loadExperiment(file);
+      const { experiment, path } = await loadExperiment(file).catch((e) =>
+        withNameProblems(e, (rest) => {
+          const dirs = embeddedDataDirs(rest.experiment, rest.path);
+          return opts.nats || opts.submit
+            ? { baseDir: dirs[0] ?? process.cwd(), dataDirs: dirs, programs: "workers" as const }
+            : {
+                baseDir: dirs[0] ?? process.cwd(),
+                dataDirs: dirs,
+                limits: limitsOf(opts),
+                programs: "embedded" as const,
+              };
+        }),
+      );
       if (opts.maxTrials) experiment.sweep.maxTrials = opts.maxTrials;
       const dataDirs = embeddedDataDirs(experiment, path);
       const limits = limitsOf(opts);
