@@ -108,6 +108,15 @@ export function curvePlots(cmp: Comparison, trials: readonly TrialRecord[]): Plo
       });
     return { label: row.label, color: colorOf(row.method, methods), dashed: row.isBaseline, points };
   };
+  // On one plot, configurations of one method (two learning rates, two baselines) would share a
+  // colour and a stroke: there each line gets a colour of its own, baselines stay dashed.
+  const ownColors = (series: Series[]): Series[] => {
+    const counts = new Map<string, number>();
+    for (const x of series) counts.set(x.color, (counts.get(x.color) ?? 0) + 1);
+    if ([...counts.values()].every((n) => n === 1)) return series;
+    const labels = series.map((x) => x.label);
+    return series.map((x) => ({ ...x, color: colorOf(x.label, labels) }));
+  };
   // Each configuration's baseline, by the one pairing (`configurationsOf` finds it).
   const baselineOf = new Map(configurationsOf(trials).map((c) => [c.key, c.baselineKey]));
   const rowByKey = new Map(cmp.rows.map((r) => [r.key, r]));
@@ -149,7 +158,7 @@ export function curvePlots(cmp: Comparison, trials: readonly TrialRecord[]): Plo
         lineChart({
           name,
           title,
-          series: [...series, ...baseSeries],
+          series: ownColors([...series, ...baseSeries]),
           xLabel: "epoch",
           yLabel: `val ${column.metric}`,
           integerX: true,

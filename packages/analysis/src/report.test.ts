@@ -128,3 +128,21 @@ describe("renderReport", () => {
     );
   });
 });
+
+describe("learning curves on one plot", () => {
+  it("give configurations of one method colours of their own (two weight settings, the baseline dashed)", () => {
+    const all = demoSweep(2);
+    const fixed = [...new Set(all.filter((t) => t.config.strategy.name === "fixed").map((t) => t.configKey))];
+    const kept = all.filter(
+      (t) => t.configKey === fixed[0] || t.configKey === fixed[1] || t.config.strategy.name === "equal",
+    );
+    const rep = renderReport(kept, demoExperiment(2), { imageExt: "svg" });
+    const curves = rep.plots.find((p) => p.name === "curves-cls")!;
+    expect(curves.svg).not.toContain('class="panel"'); // one plot, not small multiples
+    const strokes = [...curves.svg.matchAll(/class="series" d="[^"]*" fill="none" stroke="([^"]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(strokes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(strokes).size).toBe(strokes.length);
+  });
+});
