@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fit, fmtDuration, fmtNum, fmtParams, fmtPct, fmtWeights } from "./format.ts";
+import { fit, fmtDuration, fmtNum, fmtParams, fmtPct, fmtWeights, shortDevice } from "./format.ts";
 
 describe("format", () => {
   it("formats numbers, percentages and durations compactly", () => {
@@ -28,5 +28,14 @@ describe("format", () => {
     expect(fit("abcdef", 4)).toBe("abc…");
     expect(fit("ab", 4, true)).toBe("ab  ");
     expect(fit("ab", 4, true, "right")).toBe("  ab");
+  });
+});
+
+describe("shortDevice", () => {
+  it("keeps a worker's devices short for its column", () => {
+    expect(shortDevice("cpu: 16 core(s) · AMD EPYC 9654")).toBe("16 cpu");
+    expect(shortDevice("gpu:0 NVIDIA H200")).toBe("gpu:0 H200");
+    expect(shortDevice("gpu: none found (nvidia-smi)")).toBe("no gpu");
+    expect(shortDevice("tpu")).toBe("tpu");
   });
 });

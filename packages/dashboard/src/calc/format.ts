@@ -61,3 +61,13 @@ export function fit(text: string, width: number, pad = false, align: "left" | "r
   const n = [...cut].length;
   return align === "left" ? cut + " ".repeat(width - n) : " ".repeat(width - n) + cut;
 }
+
+/** A worker's device as a column shows it: `2 cpu`, `gpu:0 H200`, `no gpu` (the heartbeat has it in full). */
+export function shortDevice(device: string): string {
+  const cpu = /^cpu: (\d+) core/.exec(device);
+  if (cpu) return `${cpu[1]} cpu`;
+  const gpu = /^gpu:(\d+) (?:NVIDIA )?(.+)$/.exec(device);
+  if (gpu) return `gpu:${gpu[1]} ${gpu[2]}`;
+  if (/^gpu: none/.test(device)) return "no gpu";
+  return device;
+}

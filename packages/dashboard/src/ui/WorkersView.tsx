@@ -2,7 +2,7 @@
 
 import type { Snapshot } from "@mtl/bus";
 import { fitColumns } from "../calc/columns.ts";
-import { fmtAgo } from "../calc/format.ts";
+import { fmtAgo, shortDevice } from "../calc/format.ts";
 import { type Cell, Table } from "./Table.tsx";
 import { STATE_COLOR } from "./theme.ts";
 
@@ -33,7 +33,7 @@ export function WorkersView({ snapshot, cursor, width, height }: WorkersViewProp
       name: { text: w.name },
       host: { text: w.host ?? "—", dim: true },
       pool: { text: w.pool },
-      backend: { text: [w.backend ?? "?", ...w.devices].join(" ") },
+      backend: { text: [w.backend ?? "?", ...w.devices.map(shortDevice)].join(" ") },
       state: { text: w.state, color: STATE_COLOR[w.state] },
       trial: {
         text:
