@@ -10,7 +10,7 @@ import {
 import { recordOf } from "@mtl/coordinator";
 import { type Experiment, SINGLE_TASK } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
-import { renderTable } from "./table.ts";
+import { renderListing } from "./table.ts";
 
 /** Sampled parameters in one short line; the strategy is shown on its own, a swept architecture is not hidden. */
 export function describeParams(params: Record<string, unknown>): string {
@@ -59,5 +59,5 @@ export function leaderboard(experiment: Experiment, trialRows: TrialRow[], limit
     return row;
   });
   const more = ranked.length > limit ? `\n… and ${ranked.length - limit} more configurations` : "";
-  return `${renderTable(header, rows)}${more}`;
+  return `${renderListing(header, rows)}${more}`;
 }

@@ -2,7 +2,7 @@
 import { fmtNumber } from "@mtl/analysis";
 
 /** Renders rows as an aligned text table; numbers right-aligned. */
-export function renderTable(header: string[], rows: (string | number)[][]): string {
+export function renderListing(header: string[], rows: (string | number)[][]): string {
   const cells = rows.map((r) => r.map((c) => String(c)));
   const widths = header.map((h, i) => Math.max(len(h), ...cells.map((r) => len(r[i] ?? ""))));
   const numeric = header.map(

@@ -11,7 +11,7 @@ import {
   objectiveOf,
   onParetoFront,
   rankConfigurations,
-  summarize as summarizeHistory,
+  summarizeConfigs,
   type TrialHistory,
 } from "@mtl/scheduler";
 import { type Direction, type Experiment, InputError, isProgramTrial, metricDirection } from "@mtl/spec";
@@ -327,7 +327,7 @@ function objectiveDiverged(t: TrialRecord, split: Split, objective: ReturnType<t
 
 /**
  * Ranks the multi-task rows by the sweep objective, exactly as the scheduler ranks
- * configurations (`summarize` over the seeds' objective values, then `rankConfigurations`).
+ * configurations (`summarizeConfigs` over the seeds' objective values, then `rankConfigurations`).
  */
 function rankRows(
   rows: CompareRow[],
@@ -349,7 +349,7 @@ function rankRows(
       }),
     );
   const ranked: ConfigSummary[] = rankConfigurations(
-    summarizeHistory(history),
+    summarizeConfigs(history),
     objective.directions,
     objective.scalar,
     objective.scalarDirection,

@@ -21,7 +21,7 @@ export interface ConfigSummary {
 }
 
 /** Groups the history by configKey, in plan order. */
-export function summarize(history: readonly TrialHistory[]): ConfigSummary[] {
+export function summarizeConfigs(history: readonly TrialHistory[]): ConfigSummary[] {
   const byKey = new Map<string, { s: ConfigSummary; sums?: number[] }>();
   for (const h of history) {
     let entry = byKey.get(h.configKey);

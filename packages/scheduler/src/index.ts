@@ -1,7 +1,7 @@
 export { ashaRungs } from "./asha.ts";
 export { ObjectiveError, SearchSpaceError } from "./errors.ts";
 export { GRID_MAX_INT_VALUES, GRID_POINTS, gridValues } from "./grid.ts";
-export { type ConfigSummary, rankConfigurations, summarize } from "./history.ts";
+export { type ConfigSummary, rankConfigurations, summarizeConfigs } from "./history.ts";
 export { median } from "./median.ts";
 export { type Objective, objectiveOf } from "./objective.ts";
 export { crowding, dominates, onParetoFront, paretoFront, paretoRanks } from "./pareto.ts";

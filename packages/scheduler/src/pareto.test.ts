@@ -1,6 +1,6 @@
 import { Rng } from "@mtl/spec";
 import { describe, expect, it } from "vitest";
-import { rankConfigurations, summarize } from "./history.ts";
+import { rankConfigurations, summarizeConfigs } from "./history.ts";
 import { crowding, dominates, onParetoFront, paretoFront, paretoRanks } from "./pareto.ts";
 
 describe("paretoFront", () => {
@@ -79,7 +79,7 @@ describe("rankConfigurations", () => {
       },
       { configKey: "r", params: {}, seed: 0, state: "running" as const },
     ];
-    const s = summarize(h);
+    const s = summarizeConfigs(h);
     expect(s.find((c) => c.configKey === "x")!.values![0]).toBeCloseTo(0.6);
     expect(rankConfigurations(s, ["max"]).map((c) => c.configKey)).toEqual(["y", "x", "w", "z"]);
     expect(rankConfigurations(s, ["min"]).map((c) => c.configKey)).toEqual(["x", "y", "w", "z"]);

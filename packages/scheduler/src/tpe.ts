@@ -18,7 +18,7 @@
  */
 import type { Experiment, ParamValue } from "@mtl/spec";
 import { type Rng, rngStream as stream } from "@mtl/spec";
-import { rankConfigurations, summarize } from "./history.ts";
+import { rankConfigurations, summarizeConfigs } from "./history.ts";
 import { objectiveOf } from "./objective.ts";
 import { type Axis, axisOf, type Coord, decode, encode, Parzen } from "./parzen.ts";
 import { drawConfig, finiteConfigs } from "./random.ts";
@@ -60,7 +60,7 @@ export function createTpe(experiment: Experiment, space: Space, maxTrials: numbe
 
   return (ctx) => {
     const rng = stream(seed, "tpe", ctx.index);
-    const summaries = summarize(ctx.history.filter((h) => !isBaseline(experiment, h.params)));
+    const summaries = summarizeConfigs(ctx.history.filter((h) => !isBaseline(experiment, h.params)));
     const ranked = rankConfigurations(
       summaries,
       objective.directions,

@@ -2,7 +2,7 @@ import { fmtBytes } from "@mtl/analysis";
 import { isTerminal } from "@mtl/spec";
 import type { Command } from "commander";
 import { addStoreFlags, describeEntry, openCheckpoints, type StoreFlags } from "../checkpoint-stores.ts";
-import { renderTable } from "../table.ts";
+import { renderListing } from "../table.ts";
 import { openExisting } from "./trials.ts";
 
 export function register(program: Command): void {
@@ -49,7 +49,7 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        renderTable(
+        renderListing(
           ["sweep", "trials", "checkpoints", "size", "of finished trials"],
           list.map((r) => [
             r.sweep,

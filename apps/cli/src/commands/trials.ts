@@ -4,7 +4,7 @@ import { type MetricRow, Store, type TrialRow } from "@mtl/store";
 import type { Command } from "commander";
 import { describeParams } from "../leaderboard.ts";
 import { userPath } from "../load-experiment.ts";
-import { renderTable } from "../table.ts";
+import { renderListing } from "../table.ts";
 import { DEFAULT_DB, positiveInt } from "./run.ts";
 
 /** Opens a results file that must already exist. */
@@ -100,7 +100,7 @@ export function register(program: Command): void {
         ]);
         process.stdout.write(`sweep ${sweep.id} · ${sweep.name} · ${sweep.status}\n`);
         process.stdout.write(
-          `${renderTable(["#", "state", "method", "seed", "params", "objective", "time", "backend"], rows)}\n`,
+          `${renderListing(["#", "state", "method", "seed", "params", "objective", "time", "backend"], rows)}\n`,
         );
       } finally {
         store.close();
