@@ -29,7 +29,8 @@ describe("mtl dash on a finished sweep, in tmux", () => {
   it("browses trials, a trial's charts, workers, events and the comparison with the keys", async () => {
     tmux = new Tmux();
     tmux.start("dash", cli(`dash --db ${db}`), { width: 100, height: 30 });
-    let s = await tmux.waitFor("dash", /sweep 1 dashdone completed/);
+    // The first frame shows what is known; the comparison (Δm%, ranks) fills in after it.
+    let s = await tmux.waitFor("dash", /sweep 1 dashdone completed[\s\S]*Δm%\s+rank/);
     expect(s).toMatch(/6\/6 100%/);
     expect(s).toMatch(/completed 6/);
     // No task weights in this sweep: no λ column; the objective and the time each trial took.
