@@ -42,8 +42,9 @@ describe("mtl dash on a finished sweep, in tmux", () => {
     expect(s.split("\n")[0]).toMatch(/^MTL Lab/); // drawn from the top row, nothing shifted
 
     tmux.keys("dash", ["Down", "Enter"]);
-    s = await tmux.waitFor("dash", /attempt 1\/3/);
-    expect(s).toMatch(/trial 1 · equal · seed 1/);
+    // The detail view's own header (the trials list's footer also names the selected trial's attempt).
+    s = await tmux.waitFor("dash", /trial 1 · equal · seed 1/);
+    expect(s).toMatch(/attempt 1\/3/);
     expect(s).toMatch(/task1 accuracy ━ train ━ val/);
     expect(s).toMatch(/λ weights ━ task1 ━ task2/);
     expect(s).toMatch(/[\u2801-\u28ff]{3}/); // braille curves

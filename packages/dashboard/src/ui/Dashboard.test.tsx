@@ -64,8 +64,9 @@ describe("Dashboard", () => {
     const { frame, press } = mount();
     await until(frame, /strategy/);
     await press(KEY.down, KEY.down, KEY.down, KEY.down, KEY.enter);
-    const text = await until(frame, /attempt 1\/3/);
-    expect(text).toMatch(/trial 4 · fixed · seed 0 · λ 0\.5\/1\.5/);
+    // The detail view's own header (the list's footer also names the selected trial's attempt).
+    const text = await until(frame, /trial 4 · fixed · seed 0 · λ 0\.5\/1\.5/);
+    expect(text).toMatch(/attempt 1\/3/);
     expect(text).toMatch(/task1 accuracy ━ train ━ val/);
     expect(text).toMatch(/task2 mse ━ train ━ val/);
     expect(text).toMatch(/λ weights ━ task1 ━ task2/);
