@@ -91,6 +91,21 @@ export async function withNameProblems(
   throw error;
 }
 
+/** The space's arms with their keys; a space that cannot be analysed adds its problems instead. */
+function spaceArms(experiment: Experiment, problems: string[]): Arm[] {
+  try {
+    const space = analyzeSpace(experiment);
+    return space.arms.map((a) => ({
+      label: a.label,
+      keys: [...space.common, ...a.conditional].map((d) => [d.key, d] as [string, Param]),
+    }));
+  } catch (error) {
+    if (!(error instanceof SearchSpaceError)) throw error;
+    problems.push(...error.details);
+    return [];
+  }
+}
+
 /** Every problem of a (schema-valid) experiment, as `path: message` lines. */
 export async function experimentProblems(
   experiment: Experiment,
@@ -99,17 +114,7 @@ export async function experimentProblems(
   if (experiment.kind === "program") return programProblems(experiment, options);
   const problems: string[] = [];
   // (experiment is a BuiltinExperiment from here on)
-  let arms: Arm[] = [];
-  try {
-    const space = analyzeSpace(experiment);
-    arms = space.arms.map((a) => ({
-      label: a.label,
-      keys: [...space.common, ...a.conditional].map((d) => [d.key, d] as [string, Param]),
-    }));
-  } catch (error) {
-    if (!(error instanceof SearchSpaceError)) throw error;
-    problems.push(...error.details);
-  }
+  const arms = spaceArms(experiment, problems);
   problems.push(...spaceKeyProblems(experiment));
   const configs = representativeConfigs(experiment, arms, problems);
   // Sizes before anything is described or loaded: a dataset of 1e10 samples must not be generated.
@@ -147,17 +152,7 @@ export async function experimentProblems(
  */
 function programProblems(experiment: ProgramExperiment, options: ValidateOptions): string[] {
   const problems: string[] = [];
-  let arms: Arm[] = [];
-  try {
-    const space = analyzeSpace(experiment);
-    arms = space.arms.map((a) => ({
-      label: a.label,
-      keys: [...space.common, ...a.conditional].map((d) => [d.key, d] as [string, Param]),
-    }));
-  } catch (error) {
-    if (!(error instanceof SearchSpaceError)) throw error;
-    problems.push(...error.details);
-  }
+  const arms = spaceArms(experiment, problems);
   const configs = representativeConfigs(experiment, arms, problems);
   if (options.limits)
     for (const { what, config } of configs)
