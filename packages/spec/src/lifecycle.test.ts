@@ -161,7 +161,7 @@ const RUNNING: Record<"holder" | "former" | "unknown", Row[]> = {
 const FINISHED: Record<"finisher" | "former" | "unknown", Row[]> = {
   finisher: [
     ["started", "ignore"],
-    ["epoch", "apply epochs→a2 cancel:r-hold"],
+    ["epoch", "apply cancel:r-hold"],
     ["completed", "ignore"],
     ["completed short", "ignore"],
     ["completed short, last chance", "ignore"],
@@ -175,7 +175,7 @@ const FINISHED: Record<"finisher" | "former" | "unknown", Row[]> = {
   ],
   former: [
     ["started", "ignore"],
-    ["epoch", "apply epochs→a1 cancel:r-old"],
+    ["epoch", "apply cancel:r-old"],
     ["completed", "apply a1=cancelled"],
     ["completed short", "apply a1=cancelled"],
     ["completed short, last chance", "apply a1=cancelled"],
@@ -292,5 +292,24 @@ describe("run ids", () => {
     const d = decide(trial, attempts, { kind: "completed", runId: "run-of-trial-9", epochs: 3 });
     expect(d.verdict).toBe("reject");
     expect(d.reason).toMatch(/no attempt of this trial/);
+  });
+});
+
+describe("epochs of a run that was told to stop", () => {
+  // The cancel order takes a moment to reach the worker; what it trains meanwhile is no result.
+  it("does not keep the epochs of a start that was refused (the trial was already over)", () => {
+    const { trial, attempts } = fixture("completed");
+    const start = decide(trial, attempts, { kind: "started", runId: NEW });
+    expect(summary(start)).toBe("apply new:3=refused cancel:r-new");
+    const refused = [...attempts, { attempt: 3, runId: NEW, state: "refused" as const }];
+    expect(summary(decide(trial, refused, { kind: "epoch", runId: NEW }))).toBe("apply cancel:r-new");
+  });
+
+  it("does not keep the epochs of an attempt that ended while its trial waits in the queue", () => {
+    const trial: TrialFacts = { state: "queued", runId: null, attempt: 1, maxAttempts: 3 };
+    for (const state of ["cancelled", "interrupted", "failed", "pruned"] as const) {
+      const attempts: AttemptFacts[] = [{ attempt: 1, runId: OLD, state }];
+      expect(summary(decide(trial, attempts, { kind: "epoch", runId: OLD })), state).toBe("apply release:r-old");
+    }
   });
 });

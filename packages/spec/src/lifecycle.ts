@@ -328,7 +328,10 @@ function former(
       : ignore(`attempt ${a} already ${own.state}`);
   switch (event.kind) {
     case "epoch":
-      // Kept on its own attempt, so that its result can be adopted whole.
+      // Kept on its own attempt while its result could still be adopted whole; once the trial
+      // is over or the attempt has ended (refused, cancelled, …) its epochs are no result.
+      if (done || !open)
+        return { verdict: "apply", reason: `attempt ${a} is ${own.state}: epoch not kept`, orders: [stop] };
       return { verdict: "apply", recordEpochsOf: a, orders: [stop] };
     case "completed": {
       if (own.state === "completed") return ignore("duplicate result");
