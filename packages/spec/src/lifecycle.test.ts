@@ -251,6 +251,27 @@ describe("commands", () => {
   });
 });
 
+describe("a person's retry of failed trials (mtl run --retry-failed)", () => {
+  const retry: LifecycleEvent = { kind: "retry", reason: "--retry-failed", freshAttempts: 3 };
+  it.each([
+    ["failed", "apply trial:queued"],
+    ["queued", "ignore"],
+    ["running", "ignore"],
+    ["completed", "ignore"],
+    ["pruned", "ignore"],
+    ["cancelled", "ignore"],
+  ] as const)("%s trial → %s", (state, expected) => {
+    const { trial, attempts } = fixture(state);
+    expect(summary(decide(trial, attempts, retry))).toBe(expected);
+  });
+
+  it("gives the trial a budget of fresh attempts beyond those it used, and clears its error", () => {
+    // r-old lost and r-hold failed: two used, so three fresh attempts make a budget of five.
+    const { trial, attempts } = fixture("failed");
+    expect(decide(trial, attempts, retry).trial).toEqual({ state: "queued", error: null, maxAttempts: 5 });
+  });
+});
+
 describe("the retry budget (sweep.maxAttempts)", () => {
   it("fails a trial whose new start would be its budget's last lost attempt plus one", () => {
     // maxAttempts 2: r-old lost, and r-hold's lease lapses now — two lost, none left for r-new.

@@ -91,7 +91,12 @@ export type LifecycleEvent =
   /** The process that ran the holder stopped (the embedded runner restarts): no attempt used up. */
   | { kind: "requeue"; reason: string }
   /** The holder's worker is gone and the bus holds the trial no more: it counts as lost. */
-  | { kind: "lost"; reason: string };
+  | { kind: "lost"; reason: string }
+  /**
+   * A person queues a failed trial again (`mtl run FILE --retry-failed`) with `freshAttempts`
+   * attempts more than it has used.
+   */
+  | { kind: "retry"; reason: string; freshAttempts: number };
 
 export type RunRole = "holder" | "former" | "unknown";
 
@@ -111,7 +116,8 @@ export type TrialChange =
   | { state: "running"; attempt: number }
   /** Finished by attempt `attempt` (the holder, or a former attempt adopted whole). */
   | { state: "completed"; attempt: number }
-  | { state: "queued"; error?: string }
+  /** Back in the queue; a retried failure also gets a new budget (and its error cleared). */
+  | { state: "queued"; error?: string | null; maxAttempts?: number }
   | { state: "failed" | "pruned" | "cancelled"; error: string | null };
 
 export interface AttemptChange {
@@ -180,6 +186,8 @@ export function decide(
     case "requeue":
     case "lost":
       return command(trial, attempts, event);
+    case "retry":
+      return retry(trial, attempts, event);
   }
   const role = roleOf(trial, attempts, event.runId);
   if (event.kind === "started") return started(trial, attempts, event.runId, role);
@@ -240,7 +248,7 @@ function holder(
   trial: TrialFacts,
   attempts: readonly AttemptFacts[],
   own: AttemptFacts,
-  event: Exclude<LifecycleEvent, { kind: "started" | "cancel" | "give-up" | "requeue" | "lost" }>,
+  event: Exclude<LifecycleEvent, { kind: "started" | "cancel" | "give-up" | "requeue" | "lost" | "retry" }>,
 ): Decision {
   const a = own.attempt;
   switch (event.kind) {
@@ -315,7 +323,7 @@ function fail(attempt: number, error: string): Decision {
 function former(
   trial: TrialFacts,
   own: AttemptFacts,
-  event: Exclude<LifecycleEvent, { kind: "started" | "cancel" | "give-up" | "requeue" | "lost" }>,
+  event: Exclude<LifecycleEvent, { kind: "started" | "cancel" | "give-up" | "requeue" | "lost" | "retry" }>,
 ): Decision {
   const a = own.attempt;
   const done = isTerminal(trial.state);
@@ -376,6 +384,23 @@ function former(
       return d.verdict === "apply" ? { ...d, orders: [stop] } : d;
     }
   }
+}
+
+/**
+ * failed → queued with a fresh budget; any other state stays as it is. No republish: a retry
+ * comes before a coordinator runs the sweep, and it publishes the queued trials it finds.
+ */
+function retry(
+  trial: TrialFacts,
+  attempts: readonly AttemptFacts[],
+  event: Extract<LifecycleEvent, { kind: "retry" }>,
+): Decision {
+  if (trial.state !== "failed") return ignore(`trial is ${trial.state}`);
+  return {
+    verdict: "apply",
+    trial: { state: "queued", error: null, maxAttempts: attemptsUsed(attempts) + event.freshAttempts },
+    log: { kind: "trial.requeued", text: `queued again (${event.reason})` },
+  };
 }
 
 function command(

@@ -254,7 +254,14 @@ export class Store {
         .prepare(),
       toQueued: db
         .update(trials)
-        .set({ state: "queued", runId: null, queuedAt: ph<number>("now"), error: ph<string | null>("error") })
+        .set({
+          state: "queued",
+          runId: null,
+          queuedAt: ph<number>("now"),
+          error: ph<string | null>("error"),
+          maxAttempts: ph<number>("maxAttempts"),
+          finishedAt: null,
+        })
         .where(unchanged)
         .prepare(),
       toFinished: db
@@ -688,29 +695,15 @@ export class Store {
    */
   retryFailedTrials(sweepId: number, freshAttempts: number): TrialRow[] {
     return this.tx(() => {
-      const now = Date.now();
-      const out = this.trialsOf(sweepId, ["failed"]).map((t) => {
-        const values = {
-          state: "queued" as const,
-          runId: null,
-          error: null,
-          finishedAt: null,
-          queuedAt: now,
-          maxAttempts: attemptsUsed(this.q.attemptsOf.all({ trialId: t.id })) + freshAttempts,
-        };
-        const r = this.db
-          .update(trials)
-          .set(values)
-          .where(and(eq(trials.id, t.id), eq(trials.state, "failed")))
-          .run();
-        if (r.changes !== 1) throw new Error(`trial ${t.id} changed under a retry`);
-        this.event(t.sweepId, t.id, "trial.requeued", `trial ${t.number} queued again (--retry-failed)`);
-        return { ...t, ...values };
-      });
+      const event = { kind: "retry", reason: "--retry-failed", freshAttempts } as const;
+      const out = this.trialsOf(sweepId, ["failed"])
+        .map((t) => this.transition(t.id, event))
+        .filter((r) => r.applied)
+        .map((r) => r.trial);
       if (out.length > 0)
         this.db
           .update(sweeps)
-          .set({ status: "running", finishedAt: null, updatedAt: now })
+          .set({ status: "running", finishedAt: null, updatedAt: Date.now() })
           .where(eq(sweeps.id, sweepId))
           .run();
       return out;
@@ -818,8 +811,20 @@ export class Store {
         break;
       }
       case "queued": {
-        values = { state: "queued", runId: null, queuedAt: now, error: change.error ?? t.error };
-        changes = this.q.toQueued.run({ ...was, error: values.error ?? null, now }).changes;
+        values = {
+          state: "queued",
+          runId: null,
+          queuedAt: now,
+          error: change.error === undefined ? t.error : change.error,
+          maxAttempts: change.maxAttempts ?? t.maxAttempts,
+          finishedAt: null,
+        };
+        changes = this.q.toQueued.run({
+          ...was,
+          error: values.error ?? null,
+          maxAttempts: values.maxAttempts!,
+          now,
+        }).changes;
         break;
       }
       default: {
