@@ -1,7 +1,6 @@
 import {
   type AttemptFacts,
   attemptsLeft,
-  attemptsUsed,
   type Decision,
   decide,
   type EpochReport,
