@@ -39,7 +39,6 @@ export {
   sweptParams,
 } from "./importance.ts";
 export {
-  baselineConfigOf,
   type Configuration,
   configurationsOf,
   hasResult,

@@ -5,40 +5,12 @@
  * A configuration is everything of a trial's config but its seed (spec's `configKeyOf`), so
  * `mgda` and `mgda {ub: true}`, or two architectures, are two configurations. Its baseline is the
  * single-task configuration with the same data, tasks, model and training parameters (what the
- * scheduler plans for it with `baselines: true`), and the design is paired: seed s of a
+ * scheduler plans for it with `baselines: true`: spec's `baselineConfigOf`), and the design is paired: seed s of a
  * configuration is compared with seed s of its baseline.
  */
-import {
-  BASELINE_STRATEGY,
-  canonicalJson,
-  isProgramTrial,
-  isSingleTask,
-  methodOf,
-  SINGLE_TASK,
-  type TrialConfig,
-} from "@mtl/spec";
+import { baselineConfigOf, canonicalJson, isSingleTask, methodOf, type TrialConfig } from "@mtl/spec";
 import { deltaM, type MetricColumn } from "./delta-m.ts";
 import { metricOf, type TrialRecord } from "./records.ts";
-
-/**
- * The single-task config that is the baseline of `config`: architecture "single-task", strategy
- * "equal" without options, no task weights; everything else (data, tasks, model widths and
- * options, training) the same. Equal to the config the scheduler resolves from its
- * `baselineParams`, so `configKeyOf` of it is the key of the planned baseline trials. A program's
- * baseline is its strategy "single-task" with the same settings.
- */
-export function baselineConfigOf(config: TrialConfig): TrialConfig {
-  const { weights: _weights, ...rest } = config;
-  if (isProgramTrial(config)) {
-    const { architecture: _a, ...settings } = config.settings;
-    return { ...rest, settings, strategy: { name: SINGLE_TASK, options: {} } } as TrialConfig;
-  }
-  return {
-    ...rest,
-    model: { ...config.model, architecture: SINGLE_TASK },
-    strategy: { name: BASELINE_STRATEGY, options: {} },
-  } as TrialConfig;
-}
 
 /** One configuration of a sweep: its trials in every state; seeds are replicates. */
 export interface Configuration {

@@ -140,10 +140,11 @@ function widths(key: string, value: ParamValue, depth: number): number[] {
 }
 
 /**
- * The single-task baseline matching a trial's parameters: the same training and model
- * parameters, without weights and strategy parameters, with architecture "single-task" and
- * strategy "equal" (a program's baseline: strategy "single-task", which tells the program to train
- * one model per task). Baselines are therefore planned once per combination of those parameters.
+ * The parameters recorded on the single-task baseline of a trial with these parameters: the
+ * training, data and model values it keeps (no weights, no strategy options), with architecture
+ * "single-task" and strategy "equal" (a program's: strategy "single-task"). What the baseline
+ * *is* is spec's `baselineConfigOf`; these are what tables show of it (a test checks they
+ * resolve to that config), and baselines are planned once per combination of them.
  */
 export function baselineParams(
   experiment: Experiment,

@@ -16,7 +16,14 @@
  * and their baseline if one is still missing), so a sweep may stop up to one group short of
  * `maxTrials`. Defaults: every point for grid, 20 trials for random and TPE.
  */
-import { configKeyOf, type Experiment, type ParamValue, rngStream as stream } from "@mtl/spec";
+import {
+  baselineConfigOf,
+  configKeyOf,
+  type Experiment,
+  type ParamValue,
+  rngStream as stream,
+  type TrialConfig,
+} from "@mtl/spec";
 import { enumerate, gridValues } from "./grid.ts";
 import { drawConfig, finiteConfigs } from "./random.ts";
 import { baselineParams, isBaseline, resolveConfig } from "./resolve.ts";
@@ -89,20 +96,37 @@ export function createSampler(experiment: Experiment, options: SamplerOptions = 
   return { ...sampler, total };
 }
 
-/** Memoised configKey per parameter set (pure cache; resolving and hashing is the costly part). */
+/**
+ * Memoised configKey per parameter set (pure cache; resolving and hashing is the costly part).
+ * `baseline`: the key of the single-task baseline of the configuration these parameters make.
+ */
 class KeyCache {
   private readonly cache = new Map<string, string>();
   constructor(private readonly experiment: Experiment) {}
-  of(params: Record<string, ParamValue>): string {
-    const id = JSON.stringify(params);
+  of(params: Record<string, ParamValue>, baseline = false): string {
+    const id = `${baseline ? "b" : "c"}${JSON.stringify(params)}`;
     let key = this.cache.get(id);
     if (key === undefined) {
-      key = configKeyOf(resolveConfig(this.experiment, params, this.experiment.seeds[0]!));
+      key = configKeyOf(configOf(this.experiment, params, this.experiment.seeds[0]!, baseline));
       if (this.cache.size > 50_000) this.cache.clear();
       this.cache.set(id, key);
     }
     return key;
   }
+}
+
+/**
+ * The config of a trial: the one these parameters resolve to or, for a baseline, spec's
+ * `baselineConfigOf` of it (so the baselines planned are exactly those the analysis pairs with).
+ */
+function configOf(
+  experiment: Experiment,
+  params: Record<string, ParamValue>,
+  seed: number,
+  baseline: boolean,
+): TrialConfig {
+  const config = resolveConfig(experiment, params, seed);
+  return baseline ? baselineConfigOf(config) : config;
 }
 
 function firstUnplanned(points: readonly Record<string, ParamValue>[]): Proposer {
@@ -144,45 +168,58 @@ function plan(
   const out: PlannedTrial[] = [];
   const seeds = experiment.seeds;
   const all: TrialHistory[] = [...history];
-  const groups = new Map<string, { params: Record<string, ParamValue>; seeds: Set<number> }>();
+  /**
+   * Planned configurations: `params` as recorded on their trials (a baseline's: the sampled values
+   * it keeps, `baselineParams`) and `source`, what its config is made from (a baseline's: the
+   * parameters of the configuration it was planned for, or its own when read from the history).
+   */
+  type Group = { params: Record<string, ParamValue>; source: Record<string, ParamValue>; baseline: boolean };
+  const groups = new Map<string, Group & { seeds: Set<number> }>();
   for (const h of history) {
     const g = groups.get(h.configKey);
     if (g) g.seeds.add(h.seed);
-    else groups.set(h.configKey, { params: h.params, seeds: new Set([h.seed]) });
+    else {
+      const baseline = isBaseline(experiment, h.params);
+      groups.set(h.configKey, { params: h.params, source: h.params, baseline, seeds: new Set([h.seed]) });
+    }
   }
   // A live view, so proposers also see the groups planned earlier in this call.
   const groupKeys = { has: (k: string) => groups.has(k) };
   const room = () => Math.min(n - out.length, maxTrials - all.length);
-  const push = (configKey: string, params: Record<string, ParamValue>, seed: number) => {
-    const config = resolveConfig(experiment, params, seed);
-    out.push({ configKey, params, config });
+  const push = (configKey: string, group: Group, seed: number) => {
+    const { params } = group;
+    out.push({ configKey, params, config: configOf(experiment, group.source, seed, group.baseline) });
     all.push({ configKey, params, seed, state: "queued" });
     const g = groups.get(configKey);
     if (g) g.seeds.add(seed);
-    else groups.set(configKey, { params, seeds: new Set([seed]) });
+    else groups.set(configKey, { ...group, seeds: new Set([seed]) });
   };
   /** Plans the seeds of a group not yet planned, as far as room allows; false when out of room. */
-  const fill = (configKey: string, params: Record<string, ParamValue>): boolean => {
+  const fill = (configKey: string, group: Group): boolean => {
     const have = groups.get(configKey)?.seeds;
     for (const seed of seeds) {
       if (have?.has(seed)) continue;
       if (room() <= 0) return false;
-      push(configKey, params, seed);
+      push(configKey, group, seed);
     }
     return true;
   };
   const missing = (configKey: string) => seeds.filter((s) => !groups.get(configKey)?.seeds.has(s)).length;
 
+  /** The baseline group of a configuration's parameters. */
+  const baselineOf = (params: Record<string, ParamValue>): [string, Group] => [
+    keys.of(params, true),
+    { params: baselineParams(experiment, params), source: params, baseline: true },
+  ];
   // 1. Finish groups a previous call started (it ran out of n mid-group).
-  for (const [key, g] of [...groups]) if (!fill(key, g.params)) return out;
+  for (const [key, g] of [...groups]) if (!fill(key, g)) return out;
   // 2. Every configuration has its baseline.
   if (experiment.baselines)
     for (const [, g] of [...groups]) {
-      if (isBaseline(experiment, g.params)) continue;
-      const bp = baselineParams(experiment, g.params);
-      const bkey = keys.of(bp);
+      if (g.baseline) continue;
+      const [bkey, bg] = baselineOf(g.source);
       if (missing(bkey) > maxTrials - all.length) return out;
-      if (!fill(bkey, bp)) return out;
+      if (!fill(bkey, bg)) return out;
     }
   // 3. New configurations.
   while (room() > 0) {
@@ -196,12 +233,11 @@ function plan(
     });
     if (params === undefined) break;
     const key = keys.of(params);
-    const bp = experiment.baselines ? baselineParams(experiment, params) : undefined;
-    const bkey = bp ? keys.of(bp) : undefined;
-    const need = seeds.length + (bkey ? missing(bkey) : 0);
+    const base = experiment.baselines ? baselineOf(params) : undefined;
+    const need = seeds.length + (base ? missing(base[0]) : 0);
     if (need > maxTrials - all.length) break;
-    if (!fill(key, params)) break;
-    if (bp && bkey && !fill(bkey, bp)) break;
+    if (!fill(key, { params, source: params, baseline: false })) break;
+    if (base && !fill(...base)) break;
   }
   return out;
 }

@@ -24,7 +24,8 @@ function meanBest(
   return total / seeds;
 }
 
-describe("TPE", () => {
+// Each test plans hundreds of sweeps: seconds of CPU, many more on a shared, busy machine.
+describe("TPE", { timeout: 120_000 }, () => {
   it("beats random search on a 2-D function (mean best over 12 sweep seeds, 40 trials)", () => {
     // A shifted, stretched quadratic bowl: minimum 0 at (0.7, -1.3).
     const f = (p: Record<string, ParamValue>) => (Number(p.x) - 0.7) ** 2 + 3 * (Number(p.y) + 1.3) ** 2;

@@ -52,7 +52,7 @@ export {
   type TrialState,
   type Verdict,
 } from "./lifecycle.ts";
-export { BASELINE_STRATEGY, isSingleTask, methodOf, SINGLE_TASK } from "./method.ts";
+export { BASELINE_STRATEGY, baselineConfigOf, isSingleTask, methodOf, SINGLE_TASK } from "./method.ts";
 export { Rng, type RngState, rngStream } from "./rng.ts";
 export {
   choice,

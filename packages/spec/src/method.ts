@@ -2,7 +2,7 @@
  * What a trial is, for grouping and comparing: a multi-task strategy, or the single-task baseline
  * (one independent model per task). The one place these names are spelled.
  */
-import type { TrialConfig } from "./trial.ts";
+import { isProgramTrial, type TrialConfig } from "./trial.ts";
 
 /**
  * The single-task baseline: the architecture of built-in baseline trials, the method label of
@@ -23,4 +23,25 @@ export function isSingleTask(config: TrialConfig): boolean {
   return "program" in config
     ? config.strategy.name === SINGLE_TASK
     : config.model.architecture === SINGLE_TASK;
+}
+
+/**
+ * The single-task config that is the baseline of `config`: architecture "single-task", strategy
+ * "equal" without options, no task weights; everything else (data, tasks, model widths and
+ * options, training) the same. A program's baseline is its strategy "single-task" with the same
+ * settings but its own architecture setting (one model per task, whatever the multi-task model).
+ * The scheduler plans exactly these configs as baselines and the analysis pairs a configuration
+ * with the baseline whose identity this gives: the one definition of "its baseline".
+ */
+export function baselineConfigOf(config: TrialConfig): TrialConfig {
+  const { weights: _weights, ...rest } = config;
+  if (isProgramTrial(config)) {
+    const { architecture: _a, ...settings } = config.settings;
+    return { ...rest, settings, strategy: { name: SINGLE_TASK, options: {} } } as TrialConfig;
+  }
+  return {
+    ...rest,
+    model: { ...config.model, architecture: SINGLE_TASK },
+    strategy: { name: BASELINE_STRATEGY, options: {} },
+  } as TrialConfig;
 }

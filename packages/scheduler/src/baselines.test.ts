@@ -1,9 +1,29 @@
-import { createSampler } from "@mtl/scheduler";
-import { choice, configKeyOf, ExperimentSpec, isSingleTask, simplex } from "@mtl/spec";
+/**
+ * The baselines planned are spec's `baselineConfigOf` of the configurations planned (the config
+ * the analysis pairs each configuration with), one per combination of the parameters they keep,
+ * and the parameters recorded on a baseline trial resolve to its config.
+ */
+import {
+  baselineConfigOf,
+  choice,
+  configKeyOf,
+  type Experiment,
+  ExperimentSpec,
+  isSingleTask,
+  simplex,
+} from "@mtl/spec";
 import { describe, expect, it } from "vitest";
-import { baselineConfigOf } from "./pairing.ts";
+import { resolveConfig } from "./resolve.ts";
+import { createSampler } from "./sampler.ts";
+import type { PlannedTrial } from "./types.ts";
 
-describe("baselineConfigOf", () => {
+/** A baseline trial's recorded parameters make its config (they are what a table shows). */
+function expectParamsMakeConfig(e: Experiment, t: PlannedTrial) {
+  const config = baselineConfigOf(resolveConfig(e, t.params, t.config.seed));
+  expect(configKeyOf(config), JSON.stringify(t.params)).toBe(configKeyOf(t.config));
+}
+
+describe("the baselines a sweep plans", () => {
   it("names the single-task configuration the scheduler plans for each configuration", () => {
     const e = ExperimentSpec.parse({
       name: "pairs",
@@ -27,6 +47,7 @@ describe("baselineConfigOf", () => {
     const planned = createSampler(e).next(100_000, []);
     const baselineKeys = new Set(planned.filter((t) => isSingleTask(t.config)).map((t) => t.configKey));
     expect(baselineKeys.size).toBe(2 * 2 * 2); // learning rate × relatedness × dropout
+    for (const t of planned.filter((t) => isSingleTask(t.config))) expectParamsMakeConfig(e, t);
     for (const t of planned) {
       if (isSingleTask(t.config)) continue;
       expect(baselineKeys.has(configKeyOf(baselineConfigOf(t.config))), JSON.stringify(t.params)).toBe(true);
@@ -58,6 +79,7 @@ describe("baselineConfigOf", () => {
     // not the baseline's (a baseline is one model per task, whatever the multi-task model is).
     expect(new Set(baselines.map((t) => t.configKey)).size).toBe(2 * 2);
     for (const t of baselines) expect(t.config.strategy.name).toBe("single-task");
+    for (const t of baselines) expectParamsMakeConfig(e, t);
     const keys = new Set(baselines.map((t) => t.configKey));
     const others = planned.filter((t) => !isSingleTask(t.config));
     // hidden and the program's architecture sit in the configuration: fixed has λ × lr × hidden ×
