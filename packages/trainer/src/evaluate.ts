@@ -70,15 +70,7 @@ export function evaluate(
       );
       lossSum[i] =
         (lossSum[i] as number) + size * lossOnHost(t.spec.loss, values, truth, size, width, null, 1);
-      const pred = preds[i] as Int32Array | Float32Array;
-      if (t.classes > 0)
-        for (let r = 0; r < size; r++) {
-          let best = 0;
-          for (let c = 1; c < width; c++)
-            if ((values[r * width + c] as number) > (values[r * width + best] as number)) best = c;
-          pred[from + r] = best;
-        }
-      else pred.set(values, from);
+      predictInto(preds[i] as Int32Array | Float32Array, from, values, size, width, t.classes);
     });
   }
   const points: MetricPoint[] = [];
@@ -86,19 +78,62 @@ export function evaluate(
     const task = t.spec.name;
     if (inspect && seen)
       inspect.hook({ epoch: inspect.epoch, split: name, task, outputs: seen[i] as Float32Array });
-    const push = (metric: string, value: number) => points.push({ task, split: name, name: metric, value });
-    push("loss", (lossSum[i] as number) / split.n);
     const target = split.host.targets[t.spec.target] as Target;
+    const truth = target.kind === "classification" ? target.labels : target.values;
+    const classes = target.kind === "classification" ? target.classes : 0;
     const pred = preds[i] as Int32Array | Float32Array;
-    if (target.kind === "classification") {
-      push("accuracy", accuracy(pred, target.labels));
-      push("f1", macroF1(pred, target.labels, target.classes));
-    } else {
-      push("mse", mse(pred, target.values));
-      push("mae", mae(pred, target.values));
-    }
+    for (const [metric, value] of taskMetrics((lossSum[i] as number) / split.n, pred, truth, classes))
+      points.push({ task, split: name, name: metric, value });
   });
   return points;
+}
+
+/**
+ * Predictions from outputs [n, width] into `pred` at `at`: the arg-max class (`classes` > 0) or
+ * the value itself (regression).
+ */
+export function predictInto(
+  pred: Int32Array | Float32Array,
+  at: number,
+  values: Float32Array,
+  n: number,
+  width: number,
+  classes: number,
+): void {
+  if (classes === 0) {
+    pred.set(values.subarray(0, n), at);
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    let best = 0;
+    for (let c = 1; c < width; c++)
+      if ((values[r * width + c] as number) > (values[r * width + best] as number)) best = c;
+    pred[at + r] = best;
+  }
+}
+
+/**
+ * A task's metrics by name, from its loss and predictions: `loss`, then `accuracy` and `f1`
+ * (`classes` > 0) or `mse` and `mae`. The one place metric names and formulas are given, for
+ * the standard evaluator and the meta-test alike.
+ */
+export function taskMetrics(
+  loss: number,
+  pred: Int32Array | Float32Array,
+  truth: Int32Array | Float32Array,
+  classes: number,
+): [string, number][] {
+  return classes > 0
+    ? [
+        ["loss", loss],
+        ["accuracy", accuracy(pred, truth)],
+        ["f1", macroF1(pred, truth, classes)],
+      ]
+    : [
+        ["loss", loss],
+        ["mse", mse(pred, truth)],
+        ["mae", mae(pred, truth)],
+      ];
 }
 
 /** task → split → metric, from one epoch's points (the last epoch's are the trial's final). */

@@ -6,7 +6,9 @@
 
 import type { MetricPoint } from "@mtl/spec";
 import * as tf from "@tensorflow/tfjs-core";
-import { expand, forward, type NetShape, type Params, summedLoss, taskAccuracy, taskLosses } from "./net.ts";
+import { predictInto, taskMetrics } from "../evaluate.ts";
+import { lossOnHost } from "../losses.ts";
+import { expand, forward, type NetShape, type Params, summedLoss } from "./net.ts";
 import type { AdaptRule, Episodes, TaskFamily } from "./types.ts";
 
 export interface EpisodeTensors {
@@ -100,8 +102,9 @@ export function supportGrads(params: Params, e: EpisodeTensors, classes: number,
 }
 
 /**
- * Per-task query losses (and accuracies) after each of `steps` adaptation steps, summed over the
- * tasks of `e`: step → [Σ loss, Σ accuracy].
+ * The query set's metrics after each of `steps` adaptation steps, summed over the tasks of `e`:
+ * step → metric name → Σ over tasks. Each task is scored like any task of a standard trial (the
+ * evaluator's `taskMetrics`, with the meta-training loss: cross-entropy or mse).
  */
 export function adaptAndScore(
   start: tf.Tensor[],
@@ -110,21 +113,32 @@ export function adaptAndScore(
   steps: number[],
   classes: number,
   net: NetShape,
-): Map<number, [number, number]> {
-  const out = new Map<number, [number, number]>();
+): Map<number, Map<string, number>> {
+  const out = new Map<number, Map<string, number>>();
   const last = Math.max(...steps);
+  const truth = e.qy.dataSync() as Float32Array | Int32Array;
+  const Q = e.qy.shape[1];
+  const loss = classes > 0 ? "cross-entropy" : "mse";
   let params = tf.tidy(() => expand(start, e.tasks));
   const adapter = createAdapter(rule, params.length);
   try {
     for (let k = 0; k <= last; k++) {
       if (steps.includes(k)) {
-        const [loss, acc] = tf.tidy(() => {
-          const o = forward(params, e.qx, net.activation);
-          const l = tf.sum(taskLosses(o, e.qy, classes));
-          return [l, classes > 0 ? tf.sum(taskAccuracy(o, e.qy)) : tf.scalar(0)];
-        });
-        out.set(k, [loss.dataSync()[0] as number, acc.dataSync()[0] as number]);
-        tf.dispose([loss, acc]);
+        const o = tf.tidy(() => forward(params, e.qx, net.activation));
+        const width = o.shape[2];
+        const values = o.dataSync() as Float32Array;
+        o.dispose();
+        const sums = new Map<string, number>();
+        const pred = classes > 0 ? new Int32Array(Q) : new Float32Array(Q);
+        for (let b = 0; b < e.tasks; b++) {
+          const v = values.subarray(b * Q * width, (b + 1) * Q * width);
+          const y = truth.subarray(b * Q, (b + 1) * Q);
+          predictInto(pred, 0, v, Q, width, classes);
+          const l = lossOnHost(loss, v, y, Q, width, null, 1);
+          for (const [name, value] of taskMetrics(l, pred, y, classes))
+            sums.set(name, (sums.get(name) ?? 0) + value);
+        }
+        out.set(k, sums);
       }
       if (k < last) {
         const grads = supportGrads(params, e, classes, net);
@@ -142,9 +156,10 @@ export function adaptAndScore(
 const EVAL_CHUNK = 50;
 
 /**
- * Meta-test metrics on held-out tasks of `split`, as MetricPoints of `task`:
- * regression: `query_mse@k`, `mse` and `loss` (both at the headline step);
- * classification: `query_loss@k`, `query_accuracy@k`, `accuracy` and `loss` (headline step).
+ * Meta-test metrics on held-out tasks of `split`, as MetricPoints of `task`, each the mean over
+ * the tasks: regression: `query_mse@k`, then the headline step's `loss`, `mse` and `mae`;
+ * classification: `query_loss@k`, `query_accuracy@k`, then the headline step's `loss`,
+ * `accuracy` and `f1`.
  */
 export function evaluateFamily(
   family: TaskFamily,
@@ -163,29 +178,28 @@ export function evaluateFamily(
       : firstTasks(all, Math.max(1, Math.floor(samples / (all.shots + all.queries))));
   const classes = family.kind === "classification" ? family.outputs : 0;
   const steps = [...new Set([...family.evalSteps, family.headlineStep])];
-  const sums = new Map<number, [number, number]>(steps.map((k) => [k, [0, 0]]));
+  const sums = new Map<number, Map<string, number>>(steps.map((k) => [k, new Map()]));
   for (let from = 0; from < episodes.tasks; from += EVAL_CHUNK) {
     const e = toTensors(episodes, from, Math.min(from + EVAL_CHUNK, episodes.tasks));
     try {
-      for (const [k, [l, a]] of adaptAndScore(start, e, rule, steps, classes, net)) {
-        const s = sums.get(k) as [number, number];
-        sums.set(k, [s[0] + l, s[1] + a]);
+      for (const [k, chunk] of adaptAndScore(start, e, rule, steps, classes, net)) {
+        const s = sums.get(k) as Map<string, number>;
+        for (const [name, value] of chunk) s.set(name, (s.get(name) ?? 0) + value);
       }
     } finally {
       disposeEpisodes(e);
     }
   }
-  const mean = (k: number, i: 0 | 1) => ((sums.get(k) as [number, number])[i] as number) / episodes.tasks;
+  const mean = (k: number, name: string) => (sums.get(k)?.get(name) ?? Number.NaN) / episodes.tasks;
   const points: MetricPoint[] = [];
   const push = (name: string, value: number) => points.push({ task, split, name, value });
   for (const k of family.evalSteps) {
     if (classes > 0) {
-      push(`query_loss@${k}`, mean(k, 0));
-      push(`query_accuracy@${k}`, mean(k, 1));
-    } else push(`query_mse@${k}`, mean(k, 0));
+      push(`query_loss@${k}`, mean(k, "loss"));
+      push(`query_accuracy@${k}`, mean(k, "accuracy"));
+    } else push(`query_mse@${k}`, mean(k, "mse"));
   }
-  push("loss", mean(family.headlineStep, 0));
-  push(classes > 0 ? "accuracy" : "mse", mean(family.headlineStep, classes > 0 ? 1 : 0));
+  for (const name of sums.get(family.headlineStep)?.keys() ?? []) push(name, mean(family.headlineStep, name));
   return points;
 }
 

@@ -60,6 +60,7 @@ describe("episodic strategies on sinusoids", () => {
       "query_mse@10",
       "loss",
       "mse",
+      "mae",
     ]);
     expect(reports[1]?.weights).toEqual({ sinusoid: 1 });
     expect(outcome.final?.sinusoid?.val?.mse).toBe(

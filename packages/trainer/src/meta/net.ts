@@ -93,8 +93,3 @@ export function summedLoss(
 ): tf.Scalar {
   return tf.sum(taskLosses(forward(params, x, act), y, classes)) as tf.Scalar;
 }
-
-/** Per-task accuracy [B] of labels y [B, n]. */
-export function taskAccuracy(out: tf.Tensor3D, y: tf.Tensor2D): tf.Tensor1D {
-  return tf.mean(tf.cast(tf.equal(tf.argMax(out, 2), y), "float32"), 1) as tf.Tensor1D;
-}
