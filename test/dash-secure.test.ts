@@ -10,14 +10,11 @@ import { join } from "node:path";
 import { ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { ROOT, tempDir, tinyExperiment } from "./helpers/cli.ts";
+import { mtlShellLine, tempDir, tinyExperiment } from "./helpers/cli.ts";
 import { type MtlProcess, type NatsServer, spawnMtl, startNatsServer } from "./helpers/nats.ts";
 import { hasTmux, Tmux } from "./helpers/tmux.ts";
 
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-const MAIN = join(ROOT, "apps", "cli", "src", "main.ts");
 /** A shell line running the real CLI in a tmux window; prints its exit code when it ends. */
-const cli = (args: string) => `cd ${ROOT} && INIT_CWD= ${TSX} ${MAIN} ${args}; echo "[exited $?]"; sleep 600`;
 
 if (!hasTmux()) throw new Error("tmux is not installed: run scripts/install-system-deps.sh");
 
@@ -56,13 +53,16 @@ describe("mtl dash --nats with credentials and TLS", () => {
     nats = await startNatsServer({ args: ["--user", "mtl", "--pass", "s3cret-pw"] });
     await serve("userpass", nats.url, ["--nats-user", "mtl", "--nats-pass", "s3cret-pw"]);
     tmux = new Tmux();
-    tmux.start("dash", cli(`dash --nats ${nats.url} --nats-user mtl --nats-pass s3cret-pw`));
+    tmux.start(
+      "dash",
+      mtlShellLine(["dash", "--nats", nats.url, "--nats-user", "mtl", "--nats-pass", "s3cret-pw"]),
+    );
     await tmux.waitFor("dash", /sweep 1 userpass completed/, 60_000);
     tmux.keys("dash", ["q"]);
     await tmux.waitFor("dash", /\[exited 0\]/);
 
     const wrong = nats.url.replace("nats://", "nats://mtl:wr0ng-pw@");
-    tmux.start("wrong", cli(`dash --nats ${wrong}`));
+    tmux.start("wrong", mtlShellLine(["dash", "--nats", wrong]));
     const s = await tmux.waitFor("wrong", /\[exited \d+\]/, 60_000);
     expect(s).toMatch(/\[exited 2\]/);
     expect(s).toMatch(/cannot connect to NATS at nats:\/\/mtl:\*\*\*@127\.0\.0\.1:\d+/);
@@ -124,12 +124,12 @@ describe("mtl dash --nats with credentials and TLS", () => {
     const ca = join(dir, "ca.pem");
     await serve("tls", url, ["--tls-ca", ca]);
     tmux = new Tmux();
-    tmux.start("dash", cli(`dash --nats ${url} --tls-ca ${ca}`));
+    tmux.start("dash", mtlShellLine(["dash", "--nats", url, "--tls-ca", ca]));
     await tmux.waitFor("dash", /sweep 1 tls completed/, 60_000);
     tmux.keys("dash", ["q"]);
     await tmux.waitFor("dash", /\[exited 0\]/);
 
-    tmux.start("noca", cli(`dash --nats ${url}`));
+    tmux.start("noca", mtlShellLine(["dash", "--nats", url]));
     const s = await tmux.waitFor("noca", /\[exited \d+\]/, 60_000);
     expect(s).toMatch(/\[exited 2\]/);
     expect(s).toMatch(/cannot connect to NATS at tls:\/\/127\.0\.0\.1/);

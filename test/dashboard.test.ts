@@ -1,14 +1,11 @@
 import { join } from "node:path";
 import { Store } from "@mtl/store";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mtl, ROOT, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
+import { mtl, mtlShellLine, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
 import { type NatsServer, startNatsServer } from "./helpers/nats.ts";
 import { hasTmux, Tmux } from "./helpers/tmux.ts";
 
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-const MAIN = join(ROOT, "apps", "cli", "src", "main.ts");
 /** A shell line running the real CLI in a tmux window; prints its exit code when it ends. */
-const cli = (args: string) => `cd ${ROOT} && INIT_CWD= ${TSX} ${MAIN} ${args}; echo "[exited $?]"; sleep 600`;
 
 if (!hasTmux()) throw new Error("tmux is not installed: run scripts/install-system-deps.sh");
 
@@ -28,7 +25,7 @@ describe("mtl dash on a finished sweep, in tmux", () => {
 
   it("browses trials, a trial's charts, workers, events and the comparison with the keys", async () => {
     tmux = new Tmux();
-    tmux.start("dash", cli(`dash --db ${db}`), { width: 100, height: 30 });
+    tmux.start("dash", mtlShellLine(["dash", "--db", db]), { width: 100, height: 30 });
     // The first frame shows what is known; the comparison (Δm%, ranks) fills in after it.
     let s = await tmux.waitFor("dash", /sweep 1 dashdone completed[\s\S]*Δm%\s+rank/);
     expect(s).toMatch(/6\/6 100%/);
@@ -78,7 +75,7 @@ describe("mtl dash on a finished sweep, in tmux", () => {
 
   it("fits an 80×24 terminal", async () => {
     tmux = new Tmux();
-    tmux.start("small", cli(`dash --db ${db}`), { width: 80, height: 24 });
+    tmux.start("small", mtlShellLine(["dash", "--db", db]), { width: 80, height: 24 });
     const s = await tmux.waitFor("small", /dashdone completed[\s\S]*q quit/);
     const lines = s.split("\n");
     expect(lines[0]).toMatch(/^MTL Lab · sweep 1 dashdone completed/);
@@ -92,7 +89,7 @@ describe("mtl dash on a finished sweep, in tmux", () => {
 
   it("refuses a missing database with exit code 2", async () => {
     tmux = new Tmux();
-    tmux.start("missing", cli(`dash --db ${join(tmp.dir, "nope.db")}`));
+    tmux.start("missing", mtlShellLine(["dash", "--db", join(tmp.dir, "nope.db")]));
     const s = await tmux.waitFor("missing", /\[exited 2\]/);
     expect(s).toMatch(/cannot open results database/);
   });
@@ -114,12 +111,12 @@ describe("a live sweep: mtl run's inline view and mtl dash side by side", () => 
       }),
     );
     tmux = new Tmux();
-    tmux.start("run", cli(`run ${file} --db ${db} --workers 1`), { width: 100, height: 30 });
+    tmux.start("run", mtlShellLine(["run", file, "--db", db, "--workers", "1"]), { width: 100, height: 30 });
     let run = await tmux.waitFor("run", /MTL Lab · sweep 1 dashlive running/, 60_000);
     expect(run).toMatch(/^sweep 1 · dashlive · 1 local worker/m);
     await tmux.waitFor("run", /running 1/, 60_000);
 
-    tmux.start("dash", cli(`dash --db ${db}`), { width: 100, height: 30 });
+    tmux.start("dash", mtlShellLine(["dash", "--db", db]), { width: 100, height: 30 });
     await tmux.waitFor("dash", /sweep 1 dashlive running/);
 
     tmux.keys("dash", ["p"]);
@@ -173,9 +170,15 @@ describe("mtl dash --nats, asking a live coordinator", () => {
       tinyExperiment("dashnats", { training: { epochs: 400, batchSize: 8, learningRate: 0.01 } }),
     );
     tmux = new Tmux();
-    tmux.start("worker", cli(`worker --nats ${nats.url} --name w1`), { width: 100, height: 10 });
-    tmux.start("run", cli(`run ${file} --nats ${nats.url} --db ${db}`), { width: 100, height: 10 });
-    tmux.start("dash", cli(`dash --nats ${nats.url}`), { width: 100, height: 30 });
+    tmux.start("worker", mtlShellLine(["worker", "--nats", nats.url, "--name", "w1"]), {
+      width: 100,
+      height: 10,
+    });
+    tmux.start("run", mtlShellLine(["run", file, "--nats", nats.url, "--db", db]), {
+      width: 100,
+      height: 10,
+    });
+    tmux.start("dash", mtlShellLine(["dash", "--nats", nats.url]), { width: 100, height: 30 });
     // The dashboard has no database: everything it shows came over NATS from the coordinator.
     let s = await tmux.waitFor("dash", /sweep 1 dashnats running/, 60_000);
     s = await tmux.waitFor("dash", /running 1/, 60_000);

@@ -1,38 +1,18 @@
-/**
- * The distributed path end to end: real `mtl worker`, `mtl coordinator` and `mtl run --nats`
- * processes around a real nats-server (its own free port and store per test), SIGKILLs included.
- */
-import { join } from "node:path";
 import { connectNats } from "@mtl/bus";
 import { Store } from "@mtl/store";
-import { afterEach, describe, expect, it } from "vitest";
-import { tempDir, writeExperiment } from "./helpers/cli.ts";
-import { type MtlProcess, type NatsServer, startNatsServer } from "./helpers/nats.ts";
-import { Processes, read, twoTasks, until } from "./helpers/sweeps.ts";
+import { describe, expect, it } from "vitest";
+import { writeExperiment } from "./helpers/cli.ts";
+import type { MtlProcess } from "./helpers/nats.ts";
+import { read, twoTasks, until, useLab } from "./helpers/sweeps.ts";
 
 /** Short leases, so that a killed worker's trial comes back within seconds. */
 const ACK_WAIT = "2000";
 
 const experiment = twoTasks;
 
-let server: NatsServer | undefined;
-const procs = new Processes();
-const cleanups: (() => void)[] = [];
-
-afterEach(async (context) => {
-  if (context.task.result?.state === "fail") process.stderr.write(`${procs.tails()}\n`);
-  procs.killAll();
-  await server?.stop();
-  server = undefined;
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function setup(serverArgs: string[] = []) {
-  server = await startNatsServer({ args: serverArgs });
-  const tmp = tempDir();
-  cleanups.push(tmp.cleanup);
-  return { url: server.url, dir: tmp.dir, db: join(tmp.dir, "results.db") };
-}
+const lab = useLab();
+const procs = lab.procs;
+const setup = (serverArgs: string[] = []) => lab.withNats(serverArgs);
 
 const mtl = (args: string[], env: Record<string, string> = {}): MtlProcess => procs.start(args, env);
 
@@ -198,7 +178,7 @@ describe("distributed sweeps over NATS JetStream", () => {
   });
 
   it("rides out a nats-server restart mid-sweep", async () => {
-    const { url, dir, db } = await setup();
+    const { url, dir, db, server } = await setup();
     const file = writeExperiment(
       dir,
       "restart",
@@ -209,7 +189,7 @@ describe("distributed sweeps over NATS JetStream", () => {
     await until(db, (s) => s.counts(1).completed >= 2, "two completed trials");
     // The restart really falls in the middle of the sweep.
     expect(read(db, (s) => s.counts(1).completed)).toBeLessThan(8);
-    await server!.restart();
+    await server.restart();
     await run;
     expect(run.exitCode, run.output()).toBe(0);
     expect(run.output()).toMatch(/sweep 1 complete: 8 completed, 0 failed/);

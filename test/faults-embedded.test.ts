@@ -1,32 +1,21 @@
-import { join } from "node:path";
 import { Store } from "@mtl/store";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
-import { tempDir, writeExperiment } from "./helpers/cli.ts";
+import { describe, expect, it } from "vitest";
+import { writeExperiment } from "./helpers/cli.ts";
 import {
   checkOverflow,
   expectSound,
   overflowSweep,
-  Processes,
   read,
   report,
   twoTasks,
   until,
+  useLab,
 } from "./helpers/sweeps.ts";
 
-const procs = new Processes();
-const cleanups: (() => void)[] = [];
-
-afterEach(() => {
-  procs.killAll();
-  for (const c of cleanups.splice(0)) c();
-});
-
-function setup() {
-  const tmp = tempDir("mtl-faults-");
-  cleanups.push(tmp.cleanup);
-  return { dir: tmp.dir, db: join(tmp.dir, "results.db") };
-}
+const lab = useLab("mtl-faults-");
+const procs = lab.procs;
+const setup = lab.folder;
 
 /** Pauses or resumes sweep 1 in the results file, as the dashboard's `p` does. */
 function pause(db: string, status: "paused" | "running") {

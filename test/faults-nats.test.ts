@@ -8,38 +8,23 @@
 import { join } from "node:path";
 import { connectNats } from "@mtl/bus";
 import { Store } from "@mtl/store";
-import { afterEach, describe, expect, it } from "vitest";
-import { tempDir, writeExperiment } from "./helpers/cli.ts";
-import { type MtlProcess, type NatsServer, startNatsServer } from "./helpers/nats.ts";
+import { describe, expect, it } from "vitest";
+import { writeExperiment } from "./helpers/cli.ts";
+import type { MtlProcess } from "./helpers/nats.ts";
 import {
   checkOverflow,
   expectSound,
   overflowSweep,
-  Processes,
   read,
   report,
   twoTasks,
   until,
+  useLab,
 } from "./helpers/sweeps.ts";
 
-let server: NatsServer | undefined;
-const procs = new Processes();
-const cleanups: (() => void)[] = [];
-
-afterEach(async (context) => {
-  if (context.task.result?.state === "fail") process.stderr.write(`${procs.tails()}\n`);
-  procs.killAll();
-  await server?.stop();
-  server = undefined;
-  for (const c of cleanups.splice(0)) c();
-});
-
-async function setup() {
-  server = await startNatsServer();
-  const tmp = tempDir("mtl-faults-");
-  cleanups.push(tmp.cleanup);
-  return { url: server.url, dir: tmp.dir, db: join(tmp.dir, "results.db") };
-}
+const lab = useLab("mtl-faults-");
+const procs = lab.procs;
+const setup = () => lab.withNats();
 
 /** Workers take trials at once (no warm-up) and hold them under a short lease. */
 const WORKER = ["--no-warm-up", "--ack-wait", "1000"];
@@ -168,7 +153,7 @@ describe("distributed sweeps under faults", () => {
   });
 
   it("survives nats-server SIGKILLed and restarted on its store three times mid-sweep", async () => {
-    const { url, dir, db } = await setup();
+    const { url, dir, db, server } = await setup();
     const TRIALS = 16;
     const file = writeExperiment(
       dir,
@@ -182,7 +167,7 @@ describe("distributed sweeps under faults", () => {
       await until(db, (s) => s.counts(1).completed >= 3 * i, `${3 * i} completed trials`);
       atKill.push(read(db, (s) => s.counts(1).completed) ?? 0);
       expect(read(db, (s) => s.getSweep(1)?.status)).toBe("running");
-      await server!.restart({ signal: "SIGKILL" });
+      await server.restart({ signal: "SIGKILL" });
     }
     expect(atKill.at(-1)).toBeLessThan(TRIALS);
     await run;

@@ -51,6 +51,28 @@ const alive = (pid: number) => {
   }
 };
 
+/**
+ * An ASHA sweep of 8 toy trials whose program is stubborn (it ignores SIGTERM: only SIGKILL after
+ * `--grace` ends it) and slow enough (0.25 s an epoch) for the pruner's verdicts to land mid-trial.
+ */
+const stubbornAsha = (name: string) =>
+  toyExperiment(name, {
+    strategies: ["equal"],
+    seeds: [0],
+    space: {
+      learningRate: { kind: "loguniform", low: 1e-5, high: 1 },
+      stubborn: { kind: "choice", values: [true] },
+      sleep: { kind: "choice", values: [0.25] },
+    },
+    training: { epochs: 9 },
+    sweep: {
+      sampler: "random",
+      maxTrials: 8,
+      seed: 3,
+      pruner: { kind: "asha", reduction: 3, minEpochs: 1 },
+    },
+  });
+
 describe("programs on the embedded path", () => {
   it("runs a program sweep with single-task baselines: every epoch stored, Δm% against the baselines", async () => {
     const dir = toyFolder("sweep");
@@ -113,23 +135,7 @@ describe("programs on the embedded path", () => {
 
   it("ASHA prunes a slow program: SIGTERM reaches it, SIGKILL follows the grace period", async () => {
     const dir = toyFolder("asha");
-    const spec = toyExperiment("toy-asha", {
-      strategies: ["equal"],
-      seeds: [0],
-      // A stubborn program ignores SIGTERM: only SIGKILL after --grace ends it.
-      space: {
-        learningRate: { kind: "loguniform", low: 1e-5, high: 1 },
-        stubborn: { kind: "choice", values: [true] },
-        sleep: { kind: "choice", values: [0.25] },
-      },
-      training: { epochs: 9 },
-      sweep: {
-        sampler: "random",
-        maxTrials: 8,
-        seed: 3,
-        pruner: { kind: "asha", reduction: 3, minEpochs: 1 },
-      },
-    });
+    const spec = stubbornAsha("toy-asha");
     const file = writeExperiment(dir, "asha", spec);
     const db = join(dir, "asha.db");
     const r = await mtl(["run", file, "--db", db, "--workers", "2", "--grace", "0.5"], {
@@ -266,22 +272,7 @@ describe("programs over NATS", () => {
     expect(byStrategy.get("crash")?.error).toMatch(/exited with code 3: .*boom: the data folder is missing/);
     expect(byStrategy.get("nan")?.error).toMatch(/non-finite training loss in task digit at epoch 2/);
 
-    const asha = toyExperiment("toy-nats-asha", {
-      strategies: ["equal"],
-      seeds: [0],
-      space: {
-        learningRate: { kind: "loguniform", low: 1e-5, high: 1 },
-        stubborn: { kind: "choice", values: [true] },
-        sleep: { kind: "choice", values: [0.25] },
-      },
-      training: { epochs: 9 },
-      sweep: {
-        sampler: "random",
-        maxTrials: 8,
-        seed: 3,
-        pruner: { kind: "asha", reduction: 3, minEpochs: 1 },
-      },
-    });
+    const asha = stubbornAsha("toy-nats-asha");
     delete (asha as { programs?: unknown }).programs;
     const db = join(dir, "asha.db");
     const run = procs.start(["run", writeExperiment(dir, "asha", asha), "--nats", server.url, "--db", db]);

@@ -8,5 +8,6 @@ export default defineConfig({
     // A beforeAll may run whole sweeps (agreement, report-browser) on a busy machine.
     hookTimeout: 300_000,
     fileParallelism: false,
+    globalSetup: ["./global-setup.ts"],
   },
 });

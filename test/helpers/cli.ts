@@ -5,32 +5,54 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const MAIN = join(ROOT, "apps", "cli", "src", "main.ts");
 const BUILT = join(ROOT, "apps", "cli", "bin", "mtl.mjs");
+
+/** Which `mtl` a test runs (see `mtlCommand`). */
+export type Via = "built" | "tsx" | "readme";
+
+/**
+ * The one way tests launch the CLI: the command line of the real `mtl`. `built` (the default):
+ * node running the esbuild bundle, the `mtl` that `pnpm install` links (test/global-setup.ts
+ * builds it once before the suite); `tsx`: node running the TypeScript sources through tsx's
+ * loader; `readme`: the launch form the README gives users (`pnpm -s mtl …`), to check that it
+ * prints nothing of its own. `built` and `tsx` are node itself, never a launcher that runs the
+ * program in a child: a SIGKILL must hit the process doing the work.
+ */
+export function mtlCommand(args: string[], via: Via = "built"): [string, ...string[]] {
+  switch (via) {
+    case "readme":
+      return ["pnpm", "-s", "mtl", ...args];
+    case "tsx":
+      return [process.execPath, "--import", "tsx", MAIN, ...args];
+    case "built":
+      return [process.execPath, BUILT, ...args];
+  }
+}
+
+/**
+ * A shell line running `mtlCommand(args)` in a tmux window: it prints the exit code when the CLI
+ * ends, then stays (a sleep) so that the screen can still be read.
+ */
+export function mtlShellLine(args: string[]): string {
+  const quote = (w: string) => `'${w.replaceAll("'", "'\\''")}'`;
+  const line = mtlCommand(args).map(quote).join(" ");
+  return `cd ${quote(ROOT)} && INIT_CWD= ${line}; echo "[exited $?]"; sleep 600`;
+}
 
 export interface MtlOptions {
   env?: Record<string, string>;
   timeout?: number;
-  /**
-   * How to launch it: `tsx` (the default, straight to the CLI) or `readme`, the launch form the
-   * README gives users (`pnpm -s mtl …`), to check that it prints nothing of its own, or `built`,
-   * the esbuild bundle (apps/cli/bin/mtl.mjs, the `mtl` in node_modules/.bin).
-   */
-  via?: "tsx" | "readme" | "built";
+  /** Which `mtl` to run (see `mtlCommand`). @default "built" */
+  via?: Via;
   /** Run as this user id (and its group), e.g. to meet permissions root would ignore. @default this process's */
   uid?: number;
 }
 
 /** Runs the real `mtl` CLI as a child process (never throws on a non-zero exit); stdout is a pipe. */
 export function mtl(args: string[], options: MtlOptions = {}) {
-  const [command, argv] =
-    options.via === "readme"
-      ? ["pnpm", ["-s", "mtl", ...args]]
-      : options.via === "built"
-        ? [process.execPath, [BUILT, ...args]]
-        : [TSX, [MAIN, ...args]];
-  return execa(command as string, argv as string[], {
+  const [command, ...argv] = mtlCommand(args, options.via);
+  return execa(command, argv, {
     cwd: ROOT,
     reject: false,
     timeout: options.timeout,

@@ -5,9 +5,9 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
+import { mtlCommand, ROOT } from "./cli.ts";
 
 export interface NatsServer {
   /** `nats://127.0.0.1:<port>` */
@@ -119,9 +119,6 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
 }
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "apps", "cli", "src", "main.ts");
-const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-
 export type MtlProcess = ResultPromise<{ reject: false; all: true; buffer: true; stdin: "ignore" }> & {
   /** Everything printed so far (stdout and stderr, interleaved). */
   output(): string;
@@ -129,13 +126,11 @@ export type MtlProcess = ResultPromise<{ reject: false; all: true; buffer: true;
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 };
 
-/**
- * Starts the `mtl` CLI as one long-running process (node with tsx as a loader, not the `tsx`
- * launcher, which runs the program in a child: SIGKILL must hit the process doing the work).
- */
+/** Starts the `mtl` CLI (helpers/cli's `mtlCommand`) as one long-running process. */
 export function spawnMtl(args: string[], env: Record<string, string> = {}): MtlProcess {
-  const child = execa(process.execPath, ["--import", "tsx", CLI, ...args], {
-    cwd: ROOT_DIR,
+  const [command, ...argv] = mtlCommand(args);
+  const child = execa(command, argv, {
+    cwd: ROOT,
     reject: false,
     all: true,
     buffer: true,

@@ -1,14 +1,14 @@
 /**
  * What the end-to-end tests of the distributed path share: experiments small enough to train in
- * seconds, worker processes, polling the results file other processes write, and the data-safety
- * invariants every test checks at its end.
+ * seconds, worker processes, a lab torn down after each test (`useLab`), polling the results file
+ * other processes write, and the data-safety invariants every test checks at its end.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Store } from "@mtl/store";
-import { expect } from "vitest";
-import { writeExperiment } from "./cli.ts";
-import { type MtlProcess, spawnMtl } from "./nats.ts";
+import { afterEach, expect } from "vitest";
+import { tempDir, writeExperiment } from "./cli.ts";
+import { type MtlProcess, type NatsServer, spawnMtl, startNatsServer } from "./nats.ts";
 
 /** Two classification tasks; `seeds` × `strategies` trials of `epochs` epochs on `samples` samples. */
 export function twoTasks(
@@ -33,6 +33,13 @@ export function twoTasks(
 }
 
 /** The `mtl` processes a test started: killed at its end if still running. */
+/** The first words of a process's `mtl` command line (its command and first arguments). */
+const commandOf = (p: MtlProcess) => {
+  const args = p.spawnargs;
+  const script = args.findIndex((a) => /(mtl\.mjs|main\.ts)$/.test(a));
+  return args.slice(script + 1, script + 4).join(" ");
+};
+
 export class Processes {
   private readonly all: MtlProcess[] = [];
 
@@ -65,10 +72,45 @@ export class Processes {
     return this.all
       .map(
         (p) =>
-          `--- ${p.spawnargs.slice(3, 6).join(" ")} (pid ${p.pid}, exit ${p.exitCode ?? "-"})\n${p.output().split("\n").slice(-lines).join("\n")}`,
+          `--- ${commandOf(p)} (pid ${p.pid}, exit ${p.exitCode ?? "-"})\n${p.output().split("\n").slice(-lines).join("\n")}`,
       )
       .join("\n");
   }
+}
+
+/**
+ * A test file's lab, torn down after each test: the `mtl` processes it started (SIGKILLed), its
+ * nats-server (stopped) and its folders (removed); a failed test first prints each process's
+ * last lines. Call once at the top of a file (it registers the afterEach).
+ */
+export function useLab(prefix = "mtl-e2e-") {
+  let server: NatsServer | undefined;
+  const procs = new Processes();
+  const cleanups: (() => void)[] = [];
+  afterEach(async (context) => {
+    if (context.task.result?.state === "fail") process.stderr.write(`${procs.tails()}\n`);
+    procs.killAll();
+    await server?.stop();
+    server = undefined;
+    for (const c of cleanups.splice(0)) c();
+  });
+  /** A fresh folder and the results file to use in it. */
+  const folder = () => {
+    const tmp = tempDir(prefix);
+    cleanups.push(tmp.cleanup);
+    return { dir: tmp.dir, db: join(tmp.dir, "results.db") };
+  };
+  return {
+    procs,
+    folder,
+    /** A fresh folder and a nats-server of this test's own (started with `args`). */
+    async withNats(args: string[] = []) {
+      server = await startNatsServer({ args });
+      return { ...folder(), url: server.url, server };
+    },
+    /** Removes `dir`-like things made outside `folder()` after the test. */
+    onCleanup: (c: () => void) => cleanups.push(c),
+  };
 }
 
 /** Reads the results file (read-only) once it exists; undefined while it is not readable yet. */

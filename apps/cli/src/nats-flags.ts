@@ -82,8 +82,9 @@ export function natsOptions(flags: NatsFlags, url: string, log?: (line: string) 
 }
 
 /**
- * A repeat of the signal sooner than this after the first is the same Ctrl-C relayed again (a
- * launcher such as tsx re-sends it when its child is slow to confirm), not a second press.
+ * A repeat of the signal sooner than this after the first is the same Ctrl-C relayed, not a
+ * second press: a terminal sends Ctrl-C to the whole foreground group, and the launchers users
+ * start `mtl` with (`pnpm mtl`, `pnpm exec`, `npx`, tsx) forward it to their child once more.
  */
 const REPEAT_MS = 1000;
 
