@@ -14,7 +14,7 @@ export interface MtlOptions {
   timeout?: number;
   /**
    * How to launch it: `tsx` (the default, straight to the CLI) or `readme`, the launch form the
-   * README gives users (`pnpm -s mtl …`), to check that it prints nothing of its own, or `built`,
+   * README gives users (`pnpm exec mtl …`, the built CLI), to check that it prints nothing of its own, or `built`,
    * the esbuild bundle (apps/cli/bin/mtl.mjs, the `mtl` in node_modules/.bin).
    */
   via?: "tsx" | "readme" | "built";
@@ -26,7 +26,7 @@ export interface MtlOptions {
 export function mtl(args: string[], options: MtlOptions = {}) {
   const [command, argv] =
     options.via === "readme"
-      ? ["pnpm", ["-s", "mtl", ...args]]
+      ? ["pnpm", ["exec", "mtl", ...args]]
       : options.via === "built"
         ? [process.execPath, [BUILT, ...args]]
         : [TSX, [MAIN, ...args]];
