@@ -296,6 +296,11 @@ export class Store {
     };
   }
 
+  /** Whether the file is still open (a deferred read after `close` has nothing to read). */
+  get isOpen(): boolean {
+    return this.sqlite.open;
+  }
+
   close(): void {
     this.sqlite.close();
   }

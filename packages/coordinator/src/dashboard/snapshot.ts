@@ -167,7 +167,9 @@ export function loadSnapshot(
     return all;
   };
   const { analysis, pending } = selected
-    ? analyses.get(selected, store.trialStatesKey(selected.id), allTrials)
+    ? analyses.get(selected, store.trialStatesKey(selected.id), () =>
+        store.isOpen ? allTrials() : undefined,
+      )
     : { analysis: undefined, pending: false };
   const query = q.trials ?? TrialsQuery.parse({});
   const info = (t: TrialRow) => trialInfo(store, t, view, analysis);
