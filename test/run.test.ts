@@ -278,9 +278,9 @@ describe("machine-readable output", () => {
     expect(parsed).toHaveLength(trials);
   });
 
-  it("the README's launch form (pnpm -s mtl …) prints clean JSON", async () => {
+  it("the README's launch form (pnpm exec mtl …) prints clean JSON", async () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    expect(readme).toContain("pnpm -s mtl trials [--db mtl.db] [--sweep ID] [--json]");
+    expect(readme).toContain("pnpm exec mtl trials [--db mtl.db] [--sweep ID] [--json]");
     const r = await mtl(["trials", "--db", db, "--json"], { via: "readme" });
     expect(r.exitCode).toBe(0);
     expect((JSON.parse(r.stdout) as unknown[]).length).toBe(trials);

@@ -2,18 +2,31 @@
  * Commands that do not train never load TensorFlow.js: each runs as the real CLI under a loader
  * hook that makes importing any `@tensorflow/*` module throw. The control, `mtl check` on a valid
  * file, reaches training and must be stopped by the same hook, so the others could fail.
+ * `mtl --help` loads no command's module and none of the libraries they need, under the same
+ * hook with a wider pattern; `mtl trials` under that pattern is its control.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mtl, ROOT, tempDir, tinyExperiment, writeExperiment } from "./helpers/cli.ts";
 
-const DENY = join(ROOT, "test", "fixtures", "deny-tensorflow.mjs");
+const DENY = join(ROOT, "test", "fixtures", "deny-modules.mjs");
 const tmp = tempDir("mtl-startup-");
 afterAll(() => tmp.cleanup());
 
-/** The CLI with TensorFlow.js made unloadable. */
-const withoutTf = (args: string[], via: "tsx" | "built" = "tsx") =>
-  mtl(args, { via, env: { NODE_OPTIONS: `--import=${DENY}` } });
+/** The CLI with TensorFlow.js (or what `deny` matches) made unloadable. */
+const withoutTf = (args: string[], via: "tsx" | "built" = "tsx", deny = "^@tensorflow/") =>
+  mtl(args, { via, env: { NODE_OPTIONS: `--import=${DENY}`, MTL_DENY: deny } });
+
+/**
+ * What `mtl --help` must not load: a command's module (a source under commands/ but their index,
+ * or the built chunk named for a command) and the libraries behind them. The built CLI bundles
+ * zod, drizzle and nats into shared chunks, which only the command chunks import.
+ */
+const COMMAND_MODULES = [
+  "(^|/)(zod|drizzle-orm|ink|react|nats|better-sqlite3|@tensorflow/[^/]+|@mtl/[^/]+)(@|/|$)",
+  "/apps/cli/src/commands/(?!index\\.ts)",
+  "/chunks/(run|check|dash|trials|list|compare|report|coordinator|worker|du|gc)-[A-Z0-9]+\\.js$",
+].join("|");
 
 describe("start-up without TensorFlow.js", () => {
   const db = join(tmp.dir, "results.db");
@@ -33,7 +46,7 @@ describe("start-up without TensorFlow.js", () => {
   it("the hook stops a command that trains (the control)", async () => {
     const r = await withoutTf(["check", valid, "--samples", "32"]);
     expect(r.exitCode).not.toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/tf loaded: @tensorflow\//);
+    expect(r.stdout + r.stderr).toMatch(/denied import: @tensorflow\//);
   });
 
   it.each([
@@ -46,23 +59,41 @@ describe("start-up without TensorFlow.js", () => {
     ["dash", "--help"],
   ])("mtl %s … loads no @tensorflow module", async (...args: string[]) => {
     const r = await withoutTf(args);
-    expect(r.stderr).not.toMatch(/tf loaded/);
+    expect(r.stderr).not.toMatch(/denied import/);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(r.stdout.length).toBeGreaterThan(0);
   });
 
   it("mtl report writes its report without loading @tensorflow", async () => {
     const r = await withoutTf(["report", "--db", db, "--out", join(tmp.dir, "report"), "--no-png"]);
-    expect(r.stderr).not.toMatch(/tf loaded/);
+    expect(r.stderr).not.toMatch(/denied import/);
     expect(r.exitCode, String(r.stderr)).toBe(0);
   });
 
   it("mtl check validates (and rejects) a bad file before loading @tensorflow", async () => {
     const bad = writeExperiment(tmp.dir, "bad", tinyExperiment("bad", { strategies: ["no-such-strategy"] }));
     const r = await withoutTf(["check", bad]);
-    expect(r.stderr).not.toMatch(/tf loaded/);
+    expect(r.stderr).not.toMatch(/denied import/);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/no-such-strategy/);
+  });
+});
+
+describe("mtl --help loads no command", () => {
+  it.each(["tsx", "built"] as const)(
+    "mtl --help (%s) lists the commands without loading one",
+    async (via) => {
+      const r = await withoutTf(["--help"], via, COMMAND_MODULES);
+      expect(r.stderr).not.toMatch(/denied import/);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect(r.stdout).toMatch(/^ {2}trials \[options\] +list a sweep's trials/m);
+    },
+  );
+
+  it.each(["tsx", "built"] as const)("the hook stops mtl trials (%s), the control", async (via) => {
+    const r = await withoutTf(["trials", "--db", join(tmp.dir, "none.db")], via, COMMAND_MODULES);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(/denied import: /);
   });
 });
 
@@ -79,7 +110,7 @@ describe("the built CLI (apps/cli/bin/mtl.mjs)", () => {
 
   it("lists strategies without loading @tensorflow, like the sources", async () => {
     const r = await withoutTf(["list", "strategies", "--json"], "built");
-    expect(r.stderr).not.toMatch(/tf loaded/);
+    expect(r.stderr).not.toMatch(/denied import/);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const fromSource = await mtl(["list", "strategies", "--json"]);
     expect(r.stdout).toBe(fromSource.stdout);

@@ -1,18 +1,24 @@
 /**
  * `pnpm bench cli`: how long `mtl` takes to start, against `node -e 0` in the same run. Each
  * command runs from the TypeScript sources through tsx (what `pnpm mtl` runs, without pnpm's
- * own start-up) and as the built CLI (apps/cli/bin/mtl.mjs, the esbuild bundle), and `pnpm -s
+ * own start-up) and as the built CLI (apps/cli/bin/mtl.mjs, the esbuild bundle), and `pnpm exec
  * mtl --help` once per round for the README's form. The runs alternate, and each figure is the
  * median of the rounds' wall times; ratios are to `node -e 0`'s median.
- * Targets (issue 19): `mtl --help` ≤ 3×, `mtl list` and `mtl trials` ≤ 4×.
- * Options: --rounds N (default 5).
+ * Then `mtl dash` (built) on a finished sweep of 10,000 trials, in a real terminal (tmux): the
+ * time from launch until the screen shows trial rows, the median of up to three rounds.
+ * Targets (issue 19): `mtl --help` ≤ 3×, `mtl list` and `mtl trials` ≤ 4×, the dashboard's
+ * first frame ≤ 1 s on 10,000 trials.
+ * Options: --rounds N (default 5), --dash-trials N (default 10000; 0 leaves the dashboard out).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { median } from "@mtl/scheduler";
+import { buildBigSweep } from "../../packages/dashboard/src/ui/big-sweep.test-util.ts";
+import { Tmux } from "../../test/helpers/tmux.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -54,9 +60,60 @@ function smallDb(dir: string): string {
   return db;
 }
 
+/** A trial row on the dashboard's trials list: its number, state and strategy. */
+const TRIAL_ROW = /^\s*\d+ +completed +(equal|single-task) /m;
+
+/**
+ * Milliseconds from launching the built `mtl dash` in a 120×40 tmux window until its screen
+ * shows trial rows (polled every 20 ms). A dashboard that never shows them stops the bench.
+ */
+async function dashFirstFrame(db: string): Promise<number> {
+  const tmux = new Tmux();
+  try {
+    const started = performance.now();
+    tmux.start("dash", `${process.execPath} ${BUILT} dash --db ${db}; sleep 60`, { width: 120, height: 40 });
+    for (;;) {
+      const screen = tmux.screen("dash");
+      if (TRIAL_ROW.test(screen)) return performance.now() - started;
+      if (performance.now() - started > 120_000)
+        throw new Error(`mtl dash showed no trial rows in 120 s:\n${screen}`);
+      await sleep(20);
+    }
+  } finally {
+    tmux.kill();
+  }
+}
+
+/** The dashboard's first frame on a finished sweep of `n` trials, next to `node -e 0` in the same rounds. */
+async function dashRows(n: number, rounds: number): Promise<void> {
+  const big = buildBigSweep(n);
+  big.store.close();
+  try {
+    const frames: number[] = [];
+    const bare: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      bare.push(timed(process.execPath, ["-e", "0"]));
+      frames.push(await dashFirstFrame(big.path));
+    }
+    const ms = median(frames);
+    const base = median(bare);
+    process.stdout.write(
+      `\nmtl dash (built), ${n.toLocaleString("en")} finished trials, tmux 120×40, median of ${rounds} round(s)\n` +
+        `${"first frame with trial rows".padEnd(40)} ${ms.toFixed(0).padStart(7)} ${`${(ms / base).toFixed(1)}×`.padStart(7)}  ≤ 1000 ms ${ms <= 1000 ? "met" : "missed"}\n` +
+        `${"node -e 0 (same rounds)".padEnd(40)} ${base.toFixed(0).padStart(7)}\n`,
+    );
+  } finally {
+    rmSync(dirname(big.path), { recursive: true, force: true });
+  }
+}
+
 export async function main(args: string[]): Promise<void> {
-  const i = args.indexOf("--rounds");
-  const rounds = i >= 0 ? Math.max(1, Number(args[i + 1]) || 5) : 5;
+  const at = (name: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const rounds = Math.max(1, Number(at("rounds")) || 5);
+  const dashTrials = Number(at("dash-trials") ?? 10_000);
   const dir = mkdtempSync(join(tmpdir(), "mtl-bench-cli-"));
   try {
     timed(process.execPath, [BUILT, "--help"]); // builds the bundle if it is stale
@@ -68,7 +125,7 @@ export async function main(args: string[]): Promise<void> {
     ];
     const rows: { name: string; run: () => number; target?: number }[] = [
       { name: "node -e 0", run: () => timed(process.execPath, ["-e", "0"]) },
-      { name: "pnpm -s mtl --help (README)", run: () => timed("pnpm", ["-s", "mtl", "--help"]) },
+      { name: "pnpm exec mtl --help (README)", run: () => timed("pnpm", ["exec", "mtl", "--help"]) },
       ...commands.flatMap((c) => [
         { name: `${c.name} (tsx, source)`, run: () => timed(TSX, [SOURCE, ...c.args]) },
         {
@@ -91,6 +148,7 @@ export async function main(args: string[]): Promise<void> {
         `${row.name.padEnd(40)} ${ms.toFixed(0).padStart(7)} ${`${ratio.toFixed(1)}×`.padStart(7)}  ${target}\n`,
       );
     });
+    if (dashTrials > 0) await dashRows(dashTrials, Math.min(rounds, 3));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

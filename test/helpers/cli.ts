@@ -15,14 +15,14 @@ export type Via = "built" | "tsx" | "readme";
  * The one way tests launch the CLI: the command line of the real `mtl`. `built` (the default):
  * node running the esbuild bundle, the `mtl` that `pnpm install` links (test/global-setup.ts
  * builds it once before the suite); `tsx`: node running the TypeScript sources through tsx's
- * loader; `readme`: the launch form the README gives users (`pnpm -s mtl …`), to check that it
+ * loader; `readme`: the launch form the README gives users (`pnpm exec mtl …`), to check that it
  * prints nothing of its own. `built` and `tsx` are node itself, never a launcher that runs the
  * program in a child: a SIGKILL must hit the process doing the work.
  */
 export function mtlCommand(args: string[], via: Via = "built"): [string, ...string[]] {
   switch (via) {
     case "readme":
-      return ["pnpm", "-s", "mtl", ...args];
+      return ["pnpm", "exec", "mtl", ...args];
     case "tsx":
       return [process.execPath, "--import", "tsx", MAIN, ...args];
     case "built":

@@ -15,7 +15,7 @@ import {
 import { InputError } from "@mtl/spec";
 import type { Store } from "@mtl/store";
 import type { Command } from "commander";
-import { DEFAULT_DB } from "./commands/run.ts";
+import { DEFAULT_DB } from "./cli-values.ts";
 import { userPath } from "./load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions } from "./nats-flags.ts";
 

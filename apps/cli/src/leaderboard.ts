@@ -1,24 +1,8 @@
-import {
-  CompareError,
-  columnFormat,
-  compare,
-  decimalsFromSpread,
-  fmtSigned,
-  shortName,
-  shortValue,
-} from "@mtl/analysis";
+import { CompareError, columnFormat, compare, decimalsFromSpread, fmtSigned } from "@mtl/analysis";
 import { recordOf } from "@mtl/coordinator";
-import { type Experiment, SINGLE_TASK } from "@mtl/spec";
+import type { Experiment } from "@mtl/spec";
 import type { TrialRow } from "@mtl/store";
 import { renderListing } from "./table.ts";
-
-/** Sampled parameters in one short line; the strategy is shown on its own, a swept architecture is not hidden. */
-export function describeParams(params: Record<string, unknown>): string {
-  return Object.entries(params)
-    .filter(([k, v]) => k !== "strategy" && !(k === "architecture" && v === SINGLE_TASK))
-    .map(([k, v]) => `${shortName(k)}=${shortValue(v)}`)
-    .join(" ");
-}
 
 /**
  * The end-of-run leaderboard: the comparison's configurations (`compare`, the same rows, ranks

@@ -1,7 +1,7 @@
 /** The flags that raise a worker's limits (`mtl worker`, and the embedded workers of `mtl run`). */
 import { DEFAULT_LIMITS, LIMIT_FLAGS, type WorkerLimits } from "@mtl/worker";
 import { type Command, Option } from "commander";
-import { positiveInt } from "./commands/run.ts";
+import { positiveInt } from "./cli-values.ts";
 
 const HELP: Record<keyof WorkerLimits, string> = {
   maxEpochs: "epochs of one trial",

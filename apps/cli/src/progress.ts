@@ -1,7 +1,7 @@
 import { fmtDuration } from "@mtl/analysis";
 import { isTerminal, TRIAL_STATES, type TrialState } from "@mtl/spec";
 import type { Store, TrialRow } from "@mtl/store";
-import { describeParams } from "./leaderboard.ts";
+import { describeParams } from "./params-text.ts";
 import { fmt } from "./table.ts";
 
 /** States a trial can leave: the only rows read again on each event. */

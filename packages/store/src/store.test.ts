@@ -269,6 +269,50 @@ describe("Store", () => {
   });
 });
 
+describe("reading a large sweep a page at a time", () => {
+  function planFive() {
+    const { sweep } = store.ensureSweep(experiment);
+    const rows = store.planTrials(
+      sweep.id,
+      [0, 1, 2, 3, 4].map((seed) => ({
+        configKey: seed === 0 ? "st" : "k",
+        seed,
+        method: seed === 0 ? "single-task" : "equal",
+        params: {},
+        config,
+      })),
+    );
+    return { sweep, rows };
+  }
+
+  it("trialsPage reads trials by number, either way, from an offset", () => {
+    const { sweep, rows } = planFive();
+    expect(store.trialsPage(sweep.id, 1, 2).map((t) => t.number)).toEqual([1, 2]);
+    expect(store.trialsPage(sweep.id, 0, 2, true).map((t) => t.number)).toEqual([4, 3]);
+    expect(store.trialsPage(sweep.id, 4, 10).map((t) => t.id)).toEqual([rows[4]!.id]);
+  });
+
+  it("trialStatesKey changes when a trial's state changes, and only then", () => {
+    const { sweep, rows } = planFive();
+    const before = store.trialStatesKey(sweep.id);
+    expect(before).toBe(rows.map((t) => `${t.id}:queued:`).join(","));
+    expect(store.trialStatesKey(sweep.id)).toBe(before);
+    store.startTrial(rows[2]!.id, { runId: "r", worker: "w" });
+    expect(store.trialStatesKey(sweep.id)).toBe(
+      before.replace(`${rows[2]!.id}:queued:`, `${rows[2]!.id}:running:`),
+    );
+  });
+
+  it("hasCompleted tells whether a method has a completed trial", () => {
+    const { sweep, rows } = planFive();
+    expect(store.hasCompleted(sweep.id, "single-task")).toBe(false);
+    run(rows[0]!.id, "r0", "w", 2);
+    expect(store.completeTrial(rows[0]!.id, "r0", result(0.9)).trial?.state).toBe("completed");
+    expect(store.hasCompleted(sweep.id, "single-task")).toBe(true);
+    expect(store.hasCompleted(sweep.id, "equal")).toBe(false);
+  });
+});
+
 describe("locks", () => {
   const me = { token: "me", pid: 100, host: "here" };
   const other = { token: "other", pid: 200, host: "here" };

@@ -302,6 +302,11 @@ export class Store {
     };
   }
 
+  /** Whether the file is still open (a deferred read after `close` has nothing to read). */
+  get isOpen(): boolean {
+    return this.sqlite.open;
+  }
+
   close(): void {
     this.sqlite.close();
   }
@@ -512,6 +517,46 @@ export class Store {
       ? and(eq(trials.sweepId, sweepId), inArray(trials.state, [...states]))
       : eq(trials.sweepId, sweepId);
     return this.db.select().from(trials).where(where).orderBy(asc(trials.number)).all();
+  }
+
+  /**
+   * One page of a sweep's trials by number (`reverse`: highest first): a dashboard's first page
+   * of a large sweep without reading every trial.
+   */
+  trialsPage(sweepId: number, offset: number, limit: number, reverse = false): TrialRow[] {
+    return this.db
+      .select()
+      .from(trials)
+      .where(eq(trials.sweepId, sweepId))
+      .orderBy(reverse ? desc(trials.number) : asc(trials.number))
+      .limit(limit)
+      .offset(offset)
+      .all();
+  }
+
+  /**
+   * Every trial's id, state and finish time in one string, by number: it changes whenever any
+   * of them does. Built by SQLite, without reading the trials' configurations and results.
+   */
+  trialStatesKey(sweepId: number): string {
+    const row = this.sqlite
+      .prepare(
+        "SELECT group_concat(k, ',') AS key FROM (SELECT id || ':' || state || ':' || coalesce(finished_at, '') AS k FROM trials WHERE sweep_id = ? ORDER BY number)",
+      )
+      .get(sweepId) as { key: string | null } | undefined;
+    return row?.key ?? "";
+  }
+
+  /** Whether a sweep has a completed trial of this method (e.g. a single-task baseline). */
+  hasCompleted(sweepId: number, method: string): boolean {
+    return (
+      this.db
+        .select({ id: trials.id })
+        .from(trials)
+        .where(and(eq(trials.sweepId, sweepId), eq(trials.state, "completed"), eq(trials.method, method)))
+        .limit(1)
+        .get() !== undefined
+    );
   }
 
   /** A sweep's trials numbered `from` or later, by number (the unique index): what was planned since. */

@@ -8,6 +8,7 @@ import { InputError, isProgramTrial, type ProgramExperiment, type TrialConfig } 
 import { describeDataset } from "@mtl/trainer/catalog";
 import { programTrialOf, runProgram } from "@mtl/worker";
 import type { Command } from "commander";
+import { positiveInt } from "../cli-values.ts";
 import { embeddedDataDirs } from "../data-dirs.ts";
 import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
 import { loadExperiment } from "../load-experiment.ts";
@@ -19,7 +20,7 @@ import {
   distinctConfigurations,
   withNameProblems,
 } from "../validate.ts";
-import { positiveInt } from "./run.ts";
+import { commandOf } from "./index.ts";
 
 interface CheckFlags extends LimitFlags {
   backend?: string;
@@ -134,9 +135,7 @@ async function checkProgram(
 
 export function register(program: Command): void {
   addLimitFlags(
-    program
-      .command("check")
-      .description("validate experiment files and train each distinct configuration for one short epoch")
+    commandOf(program, "check")
       .argument("<files...>", "experiment files")
       .option("--backend <name>", "tensorflow-gpu, tensorflow, wasm or cpu (default: the best that loads)")
       .option(

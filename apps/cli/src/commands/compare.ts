@@ -18,8 +18,9 @@ import { type Experiment, ExperimentSpec, InputError, SINGLE_TASK } from "@mtl/s
 import type { Store, SweepRow } from "@mtl/store";
 import type { Command } from "commander";
 import { addBaselines } from "../baselines.ts";
+import { DEFAULT_DB } from "../cli-values.ts";
 import { terminalWidth } from "../table.ts";
-import { DEFAULT_DB } from "./run.ts";
+import { commandOf } from "./index.ts";
 import { openExisting } from "./trials.ts";
 
 const FORMATS = ["table", "md", "csv", "json"] as const;
@@ -124,14 +125,7 @@ export function loadTrials(store: Store, sweepId: number, withCurves: boolean): 
 }
 
 export function register(program: Command): void {
-  analysisOptions(
-    program
-      .command("compare")
-      .description(
-        "compare a sweep's strategies: mean ± std over seeds, 95% CI, Δm%, p-values, rank, Pareto front",
-      )
-      .argument("[sweep]", "sweep id or name (default: the latest)"),
-  )
+  analysisOptions(commandOf(program, "compare").argument("[sweep]", "sweep id or name (default: the latest)"))
     .option("--format <format>", FORMATS.join("|"), "table")
     .option("--with-baselines", "first run the single-task baselines the sweep lacks (for Δm%)")
     .action(

@@ -2,9 +2,11 @@ import { redactUrl } from "@mtl/bus";
 import { DEFAULT_NATS_PARALLELISM, runDistributed } from "@mtl/coordinator";
 import { Store } from "@mtl/store";
 import { type Command, Option } from "commander";
+import { COORDINATOR_LOCK, DEFAULT_DB, positiveInt } from "../cli-values.ts";
 import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
-import { COORDINATOR_LOCK, DEFAULT_DB, positiveInt, refusedAsInput } from "./run.ts";
+import { commandOf } from "./index.ts";
+import { refusedAsInput } from "./run.ts";
 
 interface CoordinatorFlags extends NatsFlags {
   nats: string;
@@ -13,9 +15,7 @@ interface CoordinatorFlags extends NatsFlags {
 }
 
 export function register(program: Command): void {
-  const command = program
-    .command("coordinator")
-    .description("coordinate every unfinished sweep of a results file over NATS, and new ones as they come")
+  const command = commandOf(program, "coordinator")
     .addOption(
       new Option("--nats <url>", "NATS server URL(s), comma-separated").env("NATS_URL").makeOptionMandatory(),
     )

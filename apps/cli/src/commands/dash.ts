@@ -1,9 +1,10 @@
 import type { DashboardSource } from "@mtl/dashboard";
 import { InputError } from "@mtl/spec";
 import type { Command } from "commander";
+import { DEFAULT_DB, positiveInt } from "../cli-values.ts";
 import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions } from "../nats-flags.ts";
-import { DEFAULT_DB, positiveInt } from "./run.ts";
+import { commandOf } from "./index.ts";
 
 interface DashOptions extends NatsFlags {
   db?: string;
@@ -41,8 +42,7 @@ async function openSource(opts: DashOptions): Promise<DashboardSource> {
 }
 
 export function register(program: Command): void {
-  addNatsFlags(program.command("dash"), { jetstream: false })
-    .description("live terminal dashboard: sweeps, trials, learning curves, workers, events")
+  addNatsFlags(commandOf(program, "dash"), { jetstream: false })
     .option("--db <path>", `SQLite results file (default: ${DEFAULT_DB})`)
     .option("--nats <url>", "ask a coordinator over NATS instead of reading a file")
     .option("--sweep <id>", "sweep to show first (default: the latest)", positiveInt("--sweep"))

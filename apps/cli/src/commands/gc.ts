@@ -2,16 +2,12 @@ import { fmtBytes } from "@mtl/analysis";
 import { isTerminal } from "@mtl/spec";
 import type { Command } from "commander";
 import { addStoreFlags, describeEntry, openCheckpoints, type StoreFlags } from "../checkpoint-stores.ts";
+import { commandOf } from "./index.ts";
 import { openExisting } from "./trials.ts";
 
 export function register(program: Command): void {
   addStoreFlags(
-    program
-      .command("gc")
-      .description(
-        "delete the checkpoints of finished trials (completed, failed, pruned, cancelled); those of trials that may still run, and of sweeps this file does not know, stay",
-      )
-      .option("--dry-run", "say what would be deleted, delete nothing"),
+    commandOf(program, "gc").option("--dry-run", "say what would be deleted, delete nothing"),
   ).action(async (opts: StoreFlags & { dryRun?: boolean }) => {
     const results = openExisting(opts.db);
     const checkpoints = await openCheckpoints(opts);

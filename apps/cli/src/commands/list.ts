@@ -2,11 +2,10 @@ import { InputError } from "@mtl/spec";
 // The catalog, not the trainer: listing modules must not load TensorFlow.js.
 import { CATALOG_KINDS, type CatalogKind, listCatalog } from "@mtl/trainer/catalog";
 import type { Command } from "commander";
+import { commandOf } from "./index.ts";
 
 export function register(program: Command): void {
-  program
-    .command("list")
-    .description("show the registered strategies, datasets or architectures and their options")
+  commandOf(program, "list")
     .argument("<kind>", CATALOG_KINDS.join("|"))
     .option("--json", "print JSON")
     .action((kind: string, opts: { json?: boolean }) => {

@@ -28,6 +28,7 @@ import {
   loadTrials,
   toCompareOptions,
 } from "./compare.ts";
+import { commandOf } from "./index.ts";
 import { openExisting } from "./trials.ts";
 
 const run = promisify(execFile);
@@ -91,12 +92,10 @@ export async function screenshotPlots(
 
 export function register(program: Command): void {
   analysisOptions(
-    program
-      .command("report")
-      .description(
-        "write an HTML report (comparison, Pareto fronts, learning curves, optimisation history, parameter importance, parallel coordinates, every trial, the configuration), PNG plots, trials.csv and summary.md; with two sweeps, a comparison of the two",
-      )
-      .argument("[sweeps...]", "sweep id or name (default: the latest); two to compare them"),
+    commandOf(program, "report").argument(
+      "[sweeps...]",
+      "sweep id or name (default: the latest); two to compare them",
+    ),
   )
     .requiredOption("--out <dir>", "directory to write the report into")
     .option("--tasks <a,b>", "the two tasks of the Pareto plot (default: every pair)")

@@ -11,6 +11,7 @@ import { InputError, isTerminal } from "@mtl/spec";
 import { LockHeld, Store } from "@mtl/store";
 import { describeDataset } from "@mtl/trainer/catalog";
 import type { Command } from "commander";
+import { COORDINATOR_LOCK, DEFAULT_DB, graceMsOf, positiveInt } from "../cli-values.ts";
 import { embeddedDataDirs } from "../data-dirs.ts";
 import { runEmbedded } from "../embedded.ts";
 import { leaderboard } from "../leaderboard.ts";
@@ -21,11 +22,7 @@ import { embeddedPrograms } from "../programs.ts";
 import { progressDisplay } from "../progress-view.ts";
 import { EXIT, EXIT_CODES_HELP, failureReport, rerunCommand } from "../run-summary.ts";
 import { assertBackend, assertPlannable, assertValidExperiment, withNameProblems } from "../validate.ts";
-
-export const DEFAULT_DB = "mtl.db";
-
-/** The lock row a process running a database's sweeps holds (embedded or coordinating over NATS). */
-export const COORDINATOR_LOCK = "coordinator";
+import { commandOf } from "./index.ts";
 
 /**
  * Another process runs this database's sweeps, or coordinates this NATS namespace: the user's
@@ -35,20 +32,6 @@ export function refusedAsInput(error: unknown): unknown {
   return error instanceof LockHeld || error instanceof NamespaceHeld
     ? new InputError(error.message, [], { cause: error })
     : error;
-}
-
-export const positiveInt = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${name}: expected a positive integer, got "${v}"`);
-  return n;
-};
-
-/** `--grace <seconds>`: how long a stopped program has between SIGTERM and SIGKILL. */
-export function graceMsOf(v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n) || n < 0)
-    throw new InputError(`--grace: expected seconds (a number ≥ 0), got "${v}"`);
-  return Math.round(n * 1000);
 }
 
 interface RunFlags extends NatsFlags, LimitFlags {
@@ -62,8 +45,7 @@ interface RunFlags extends NatsFlags, LimitFlags {
 }
 
 export function register(program: Command): void {
-  addLimitFlags(addNatsFlags(program.command("run")))
-    .description("plan and run a sweep (embedded: every core of this machine, no server)")
+  addLimitFlags(addNatsFlags(commandOf(program, "run")))
     .argument("<file>", "experiment file (experiments/*.ts)")
     .option("--db <path>", "SQLite results file", DEFAULT_DB)
     .option(

@@ -2,10 +2,11 @@ import { columnFormat, fmtDuration, strategyLabel } from "@mtl/analysis";
 import { InputError, isSingleTask } from "@mtl/spec";
 import { type MetricRow, Store, type TrialRow } from "@mtl/store";
 import type { Command } from "commander";
-import { describeParams } from "../leaderboard.ts";
+import { DEFAULT_DB, positiveInt } from "../cli-values.ts";
 import { userPath } from "../load-experiment.ts";
+import { describeParams } from "../params-text.ts";
 import { renderListing } from "../table.ts";
-import { DEFAULT_DB, positiveInt } from "./run.ts";
+import { commandOf } from "./index.ts";
 
 /** Opens a results file that must already exist. */
 export function openExisting(db: string): Store {
@@ -65,9 +66,7 @@ export function trialJson(t: TrialRow, weights: TaskWeights) {
 }
 
 export function register(program: Command): void {
-  program
-    .command("trials")
-    .description("list a sweep's trials with state, config and final per-task metrics")
+  commandOf(program, "trials")
     .option("--db <path>", "SQLite results file", DEFAULT_DB)
     .option("--sweep <id>", "sweep id (default: the latest)", positiveInt("--sweep"))
     .option("--json", "print JSON for scripts")

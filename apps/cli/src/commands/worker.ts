@@ -4,12 +4,13 @@ import { NatsCheckpointStore, NatsWorkerBus } from "@mtl/bus";
 import { InputError } from "@mtl/spec";
 import { runWorker } from "@mtl/worker";
 import { type Command, Option } from "commander";
+import { graceMsOf, positiveInt } from "../cli-values.ts";
 import { addLimitFlags, type LimitFlags, limitsOf } from "../limit-flags.ts";
 import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions, stopOnSignals } from "../nats-flags.ts";
 import { programsOfFile, programsOfFlags } from "../programs.ts";
 import { assertBackend } from "../validate.ts";
-import { graceMsOf, positiveInt } from "./run.ts";
+import { commandOf } from "./index.ts";
 
 interface WorkerFlags extends NatsFlags, LimitFlags {
   dataDir: string[];
@@ -26,9 +27,7 @@ interface WorkerFlags extends NatsFlags, LimitFlags {
 }
 
 export function register(program: Command): void {
-  const command = program
-    .command("worker")
-    .description("take trials from a NATS coordinator and train them (one thread per --concurrency)")
+  const command = commandOf(program, "worker")
     .addOption(
       new Option("--nats <url>", "NATS server URL(s), comma-separated").env("NATS_URL").makeOptionMandatory(),
     )

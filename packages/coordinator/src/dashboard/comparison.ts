@@ -76,11 +76,6 @@ export function analyze(sweep: SweepRow, rows: readonly TrialRow[]): SweepAnalys
   }
 }
 
-/** The trials' states and finish times: the comparison changes only when these do. */
-function fingerprint(rows: readonly TrialRow[]): string {
-  return rows.map((t) => `${t.id}:${t.state}:${t.finishedAt ?? ""}`).join(",");
-}
-
 /**
  * How long a deferred comparison waits before it starts. `compare` on a large sweep holds the
  * thread for seconds; started at once (setImmediate), it ran before the reply left over NATS and
@@ -105,14 +100,22 @@ export class AnalysisCache {
     private readonly onAnalyzed?: (sweepId: number) => void,
   ) {}
 
-  /** The sweep's analysis, and whether a newer one is still being computed. */
-  get(sweep: SweepRow, rows: readonly TrialRow[]): { analysis: SweepAnalysis | undefined; pending: boolean } {
+  /**
+   * The sweep's analysis, and whether a newer one is still being computed. `key` is the store's
+   * `trialStatesKey` (the comparison changes only when a trial's state or finish time does);
+   * `rows` reads the trials, called only when the comparison is computed; undefined when they
+   * can no longer be read (the store was closed before a deferred comparison started).
+   */
+  get(
+    sweep: SweepRow,
+    key: string,
+    rows: () => readonly TrialRow[] | undefined,
+  ): { analysis: SweepAnalysis | undefined; pending: boolean } {
     const entry = this.entries.get(sweep.id) ?? {};
     this.entries.set(sweep.id, entry);
-    const key = fingerprint(rows);
     if (entry.key === key) return { analysis: entry.value, pending: false };
     if (!this.deferred) {
-      Object.assign(entry, { key, value: analyze(sweep, rows) });
+      Object.assign(entry, { key, value: analyze(sweep, rows() ?? []) });
       this.onAnalyzed?.(sweep.id);
       return { analysis: entry.value, pending: false };
     }
@@ -124,8 +127,13 @@ export class AnalysisCache {
       const wait = Math.max(ANALYSIS_DELAY_MS, 3 * (entry.tookMs ?? 0) - since);
       setTimeout(() => {
         if (entry.computing !== key) return;
+        const now = rows();
+        if (now === undefined) {
+          entry.computing = undefined;
+          return;
+        }
         const started = Date.now();
-        Object.assign(entry, { key, value: analyze(sweep, rows), computing: undefined });
+        Object.assign(entry, { key, value: analyze(sweep, now), computing: undefined });
         entry.endedAt = Date.now();
         entry.tookMs = entry.endedAt - started;
         this.onAnalyzed?.(sweep.id);

@@ -158,29 +158,39 @@ export function loadSnapshot(
   });
   const selected = rows.find((s) => s.id === q.sweepId) ?? rows[rows.length - 1];
   const view = viewOf(selected);
-  const trialRows = selected ? store.trialsOf(selected.id) : [];
+  const sweepId = selected?.id;
+  // Read every trial only when the page needs them all (sorted or filtered): the first page of
+  // a large sweep in trial order, and the comparison's cache key, come from SQLite directly.
+  let all: TrialRow[] | undefined;
+  const allTrials = () => {
+    all ??= sweepId === undefined ? [] : store.trialsOf(sweepId);
+    return all;
+  };
   const { analysis, pending } = selected
-    ? analyses.get(selected, trialRows)
+    ? analyses.get(selected, store.trialStatesKey(selected.id), () =>
+        store.isOpen ? allTrials() : undefined,
+      )
     : { analysis: undefined, pending: false };
   const query = q.trials ?? TrialsQuery.parse({});
   const info = (t: TrialRow) => trialInfo(store, t, view, analysis);
+  const counts = sweeps.find((s) => s.id === sweepId)?.counts;
+  const trialCount = counts ? Object.values(counts).reduce((a, n) => a + n, 0) : 0;
   let page: TrialPage;
   if (query.sort === "number" && query.filter.trim() === "") {
-    // Trial order, unfiltered (how a dashboard opens): the store's order already, so only the
-    // rows on the page are worked out, and a sweep of any size answers as fast as a small one.
-    const ordered = query.reverse ? [...trialRows].reverse() : trialRows;
-    const offset = Math.max(0, Math.min(query.offset, ordered.length - 1));
+    // Trial order, unfiltered (how a dashboard opens): only the rows on the page are read and
+    // worked out, so a sweep of any size answers as fast as a small one.
+    const offset = Math.max(0, Math.min(query.offset, trialCount - 1));
+    const rows = sweepId === undefined ? [] : store.trialsPage(sweepId, offset, query.limit, query.reverse);
     page = {
-      items: ordered.slice(offset, offset + query.limit).map(info),
+      items: rows.map(info),
       offset,
-      total: ordered.length,
+      total: trialCount,
       sort: query.sort,
       reverse: query.reverse,
       filter: query.filter,
     };
-  } else page = pageOf(trialRows.map(info), query, view);
-  const running = trialRows
-    .filter((t) => t.state === "running")
+  } else page = pageOf(allTrials().map(info), query, view);
+  const running = (sweepId === undefined ? [] : store.trialsOf(sweepId, ["running"]))
     .slice(0, RUNNING_LIMIT)
     .map(info);
   const numbers = new Map(running.map((t) => [t.id, t.number]));
@@ -205,9 +215,9 @@ export function loadSnapshot(
     sweepId: selected?.id ?? null,
     ...view,
     trials: page,
-    trialCount: trialRows.length,
+    trialCount,
     running,
-    hasBaselines: trialRows.some((t) => t.method === SINGLE_TASK && t.state === "completed"),
+    hasBaselines: sweepId !== undefined && store.hasCompleted(sweepId, SINGLE_TASK),
     workers,
     events: store.eventsSince(0, selected?.id, EVENT_LIMIT).map(eventInfo),
     comparison: analysis?.table ?? null,

@@ -9,9 +9,16 @@ import { join } from "node:path";
 import { experiment } from "@mtl/coordinator/testing";
 import { Store } from "@mtl/store";
 
-export function buildBigSweep(n: number): { store: Store; sweepId: number; cleanup: () => void } {
+export function buildBigSweep(n: number): {
+  store: Store;
+  sweepId: number;
+  /** The results file. */
+  path: string;
+  cleanup: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), "mtl-big-"));
-  const store = new Store(join(dir, "big.db"));
+  const path = join(dir, "big.db");
+  const store = new Store(path);
   const { sweep } = store.ensureSweep(experiment);
   store.setSweepStatus(sweep.id, "running", n);
   const configs = Math.max(1, Math.floor(n / 4));
@@ -66,6 +73,7 @@ export function buildBigSweep(n: number): { store: Store; sweepId: number; clean
   return {
     store,
     sweepId: sweep.id,
+    path,
     cleanup: () => {
       store.close();
       rmSync(dir, { recursive: true, force: true });
