@@ -7,7 +7,7 @@ import { defineExperiment } from "@mtl/spec";
  * weight vectors have cosine similarity 0.9, with shared nonlinear terms; 800 samples, of which
  * 480 train, in 30 dimensions. Seven strategies on one hard-sharing network against one network
  * per task (the single-task baselines), five seeds each: 40 trials, about two minutes on two cores.
- * Then `pnpm mtl compare` for each strategy's Δm% against its single-task baseline (positive =
+ * Then `pnpm exec mtl compare` for each strategy's Δm% against its single-task baseline (positive =
  * better), paired by seed, with its confidence interval.
  */
 export default defineExperiment({

@@ -124,7 +124,7 @@ describe("mtl run, interrupted and resumed", () => {
     // Every trial of the sweep that is not finished, planned or not; the command to resume, whole.
     const finished = counts.completed + counts.failed + counts.pruned + counts.cancelled;
     expect(r.stdout).toContain(
-      `interrupted: ${counts.completed} trials completed; ${8 - finished} unfinished will resume on the next \`pnpm mtl run ${file} --db ${db} --workers 2\``,
+      `interrupted: ${counts.completed} trials completed; ${8 - finished} unfinished will resume on the next \`pnpm exec mtl run ${file} --db ${db} --workers 2\``,
     );
 
     const resumed = await mtl(["run", file, "--db", db, "--workers", "2"]);
@@ -212,7 +212,7 @@ describe("a sweep whose trials fail", () => {
       /^2 trials failed:\n {2}2 × non-finite loss in task task\d at epoch \d \(trial #\d, #\d\)$/m,
     );
     expect(first.stdout).toContain(
-      `Fix the cause, then run them again: pnpm mtl run ${file} --db ${db} --workers 2 --retry-failed`,
+      `Fix the cause, then run them again: pnpm exec mtl run ${file} --db ${db} --workers 2 --retry-failed`,
     );
   });
 

@@ -6,8 +6,8 @@ import { pythonWith } from "../python.ts";
  * one-hidden-layer MLP (over its width and L2 penalty) on make_classification's binary task, five
  * seeds each. The program is train.py in this folder; each strategy name selects its model.
  *
- *   pnpm -s mtl run examples/seed-sklearn/experiment.ts --db sklearn.db
- *   pnpm -s mtl compare --db sklearn.db
+ *   pnpm exec mtl run examples/seed-sklearn/experiment.ts --db sklearn.db
+ *   pnpm exec mtl compare --db sklearn.db
  */
 export default defineExperiment({
   name: "seed-sklearn",

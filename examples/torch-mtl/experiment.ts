@@ -8,8 +8,8 @@ import { pythonWith } from "../python.ts";
  * each λ's Δm% against those baselines. train.py runs on CUDA where PyTorch finds a GPU: start
  * workers with `--pool gpu` and set `sweep.pool: "gpu"` to send the trials there.
  *
- *   pnpm -s mtl run examples/torch-mtl/experiment.ts --db torch.db
- *   pnpm -s mtl compare --db torch.db
+ *   pnpm exec mtl run examples/torch-mtl/experiment.ts --db torch.db
+ *   pnpm exec mtl compare --db torch.db
  */
 export default defineExperiment({
   name: "torch-mtl",

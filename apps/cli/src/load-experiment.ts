@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Experiment, ExperimentSpec, formatIssues, InputError } from "@mtl/spec";
 
-/** Paths on the command line are relative to where the user ran `pnpm mtl`, not the repo root. */
+/** Paths on the command line are relative to where the user ran `mtl`, not the repo root. */
 export function userPath(path: string): string {
   return resolve(process.env.INIT_CWD || process.cwd(), path);
 }

@@ -19,12 +19,12 @@ describe("failure report", () => {
       { reason: "failed (no reason recorded)", trials: [5] },
       { reason: "non-finite loss in task a at epoch 2", trials: [3] },
     ]);
-    expect(failureReport(trials, "pnpm mtl run x.ts --db mtl.db")).toEqual([
+    expect(failureReport(trials, "pnpm exec mtl run x.ts --db mtl.db")).toEqual([
       "4 trials failed:",
       "  2 × csv: cannot read data.csv (trial #1, #4)",
       "  1 × failed (no reason recorded) (trial #5)",
       "  1 × non-finite loss in task a at epoch 2 (trial #3)",
-      "Fix the cause, then run them again: pnpm mtl run x.ts --db mtl.db --retry-failed",
+      "Fix the cause, then run them again: pnpm exec mtl run x.ts --db mtl.db --retry-failed",
     ]);
   });
 
@@ -38,10 +38,10 @@ describe("failure report", () => {
 describe("rerunCommand", () => {
   it("repeats the file, the results file and the flags that shape the run, quoted, without secrets", () => {
     expect(rerunCommand("experiments/q.ts", { db: "mtl.db" })).toBe(
-      "pnpm mtl run experiments/q.ts --db mtl.db",
+      "pnpm exec mtl run experiments/q.ts --db mtl.db",
     );
     expect(
       rerunCommand("my exp.ts", { db: "out/r.db", nats: "nats://u:pw@h:4222", workers: 2, maxTrials: 10 }),
-    ).toBe("pnpm mtl run 'my exp.ts' --db out/r.db --nats 'nats://u:***@h:4222' --workers 2 --max-trials 10");
+    ).toBe("pnpm exec mtl run 'my exp.ts' --db out/r.db --nats 'nats://u:***@h:4222' --workers 2 --max-trials 10");
   });
 });

@@ -76,7 +76,7 @@ export interface RerunFlags {
 /** The command that runs this sweep again, with its results file and the flags that shape it. */
 export function rerunCommand(file: string, flags: RerunFlags): string {
   const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const parts = ["pnpm mtl run", quote(file), "--db", quote(flags.db)];
+  const parts = ["pnpm exec mtl run", quote(file), "--db", quote(flags.db)];
   if (flags.nats) parts.push("--nats", quote(redactUrl(flags.nats)));
   if (flags.workers !== undefined) parts.push("--workers", String(flags.workers));
   if (flags.backend) parts.push("--backend", quote(flags.backend));

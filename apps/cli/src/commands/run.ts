@@ -207,7 +207,7 @@ export function register(program: Command): void {
           out(leaderboard(experiment, trials));
           out("");
           out(
-            `Per-task metrics over seeds, Δm% and significance: pnpm mtl compare ${sweep.id} --db ${opts.db}`,
+            `Per-task metrics over seeds, Δm% and significance: pnpm exec mtl compare ${sweep.id} --db ${opts.db}`,
           );
           if (failures.length > 0) process.exitCode = EXIT.trialsFailed;
         } else {
