@@ -29,7 +29,7 @@ def blas_info():
     (torch.ones(8, 8) @ torch.ones(8, 8)).sum()
     built = re.search(r"BLAS_INFO=([^,]+)", torch.__config__.show())
     libs = sorted({os.path.realpath(l.split()[-1]) for l in open("/proc/self/maps")
-                   if len(l.split()) > 5 and re.search(r"blas", os.path.basename(l.split()[-1]))})
+                   if len(l.split()) > 5 and re.match(r"lib.*blas", os.path.basename(l.split()[-1]))})
     core = ""
     for lib in libs:
         try:
