@@ -21,7 +21,8 @@ export function pythonEnv(): Record<string, string> {
 /**
  * Python: `blas_info()` names the BLAS torch runs its products on: torch's build setting
  * (BLAS_INFO), the library actually loaded (Debian's "generic" BLAS is an alternative, usually
- * OpenBLAS) and, for OpenBLAS, the core it chose. Call after a product so the library is loaded.
+ * OpenBLAS) and, for OpenBLAS, the core it chose and its own threads (torch.set_num_threads does
+ * not limit a generic BLAS's). Call after a product so the library is loaded.
  */
 export const BLAS_INFO_PY = `
 def blas_info():
@@ -33,12 +34,12 @@ def blas_info():
     core = ""
     for lib in libs:
         try:
-            f = ctypes.CDLL(lib).openblas_get_corename
-            f.restype = ctypes.c_char_p
-            core = ", core " + f().decode()
+            blas = ctypes.CDLL(lib)
+            blas.openblas_get_corename.restype = ctypes.c_char_p
+            core = f", core {blas.openblas_get_corename().decode()}, {blas.openblas_get_num_threads()} OpenBLAS thread(s)"
             break
         except (OSError, AttributeError):
             pass
     names = ", ".join(os.path.basename(l) for l in libs) or "none loaded"
-    return f"torch BLAS_INFO={built.group(1) if built else '?'}: {names}{core}, {torch.get_num_threads()} thread(s)"
+    return f"torch BLAS_INFO={built.group(1) if built else '?'}: {names}{core}, {torch.get_num_threads()} torch thread(s)"
 `;

@@ -1,7 +1,8 @@
 /**
  * `pnpm bench train`: training speed of two reference models on every TensorFlow.js backend that
  * loads — wasm with our kernels, wasm with tfjs's own kernels (MTL_ACCEL=off), cpu — and, where /usr/bin/python3 has
- * torch, the same model in PyTorch on one thread, with the ratio to it:
+ * torch, the same model in PyTorch with one torch thread (its BLAS keeps its own threads), with the ratio to it; each in every round, the order
+ * reversed every other round, every round printed, the table from the medians:
  * - mlp: 64 → 256 → 256 shared trunk, two regression heads, batch 256, Adam;
  * - cnn: the mnist-multitask cnn hard-sharing model (28×28×1 → Conv2D 32 3×3 → relu →
  *   MaxPool 2×2 → 64), heads for 10, 2 and 3 classes, cross-entropy, batch 64, Adam.
@@ -13,7 +14,7 @@
  * products left to tfjs (as before the accel took them), and tfjs's own kernels (MTL_ACCEL=off),
  * in alternating rounds, every round printed, medians compared.
  * Options: --steps N (timed steps per backend, default 60), --seconds S (cap per backend, default 8),
- * --rounds R (few-shot rounds, default 3), --only mlp|cnn|fewshot.
+ * --rounds R (rounds of every table, default 3), --only mlp|cnn|fewshot.
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -117,6 +118,8 @@ def step():
     opt.step()
 ${PYTORCH_TIMING}`;
 
+let saidBlas = false;
+
 function pytorch(
   script: string,
   batch: number,
@@ -138,6 +141,10 @@ function pytorch(
     torch: string;
     blas: string;
   };
+  if (!saidBlas) {
+    saidBlas = true;
+    console.log(`pytorch: ${out.blas}; environment without the machine's OPENBLAS_*/OMP_*/MKL_* overrides`);
+  }
   return { stepsPerSec: out.steps_per_sec, version: out.torch, blas: out.blas };
 }
 
@@ -151,46 +158,108 @@ interface Model {
   warmup: number;
 }
 
-async function measure(model: Model, steps: number, seconds: number): Promise<void> {
-  const rows: Row[] = [];
-  const add = (backend: string, sps: number) =>
-    rows.push({ backend, stepsPerSec: sps, samplesPerSec: sps * model.batch });
-  const run = (n: number) => time(model.make, n, seconds, model.warmup);
+/** One way to train the model: a steps/s figure, or why it cannot run here. */
+interface Contender {
+  name: string;
+  run(): Promise<number | string>;
+}
 
+/**
+ * Every backend that loads, and PyTorch, once per round, the order reversed every other round
+ * (the machine's load drifts); every round printed, the table from the medians.
+ */
+async function measure(model: Model, steps: number, seconds: number, rounds: number): Promise<void> {
+  const timed = (n: number) => time(model.make, n, seconds, model.warmup);
+  const contenders: Contender[] = [];
   for (const backend of ["tensorflow-gpu", "tensorflow"]) {
     try {
       await initBackend(backend);
-      add(backend, run(steps));
+      contenders.push({
+        name: backend,
+        run: async () => {
+          await initBackend(backend);
+          return timed(steps);
+        },
+      });
     } catch {
       console.log(`${backend}: not available on this machine`);
     }
   }
   try {
     await initBackend("wasm");
-    const fast = accel();
-    if (fast?.active) {
-      add("wasm (fast kernels)", run(steps));
-      fast.disable();
-    } else console.log("wasm: the accel is not active (MTL_ACCEL=off?)");
+    if (accel()?.active)
+      contenders.push({
+        name: "wasm (fast kernels)",
+        run: async () => {
+          await initBackend("wasm");
+          return timed(steps);
+        },
+      });
+    else console.log("wasm: the accel is not active (MTL_ACCEL=off?)");
     // tfjs-wasm's own kernels: XNNPACK's matrix products, the dense and loss ops in their tf-op
     // form, the step on the gradient tape and tfjs's optimiser (what MTL_ACCEL=off trains with).
-    add("wasm (tfjs kernels)", run(model.slowSteps(steps)));
-    fast?.enable();
+    contenders.push({
+      name: "wasm (tfjs kernels)",
+      run: async () => {
+        await initBackend("wasm");
+        const fast = accel();
+        fast?.disable();
+        try {
+          return timed(model.slowSteps(steps));
+        } finally {
+          fast?.enable();
+        }
+      },
+    });
   } catch (err) {
     console.log(`wasm: not available (${(err as Error).message})`);
   }
-  await initBackend("cpu");
-  add("cpu", run(model.slowSteps(steps)));
-
-  const torch = pytorch(model.torch, model.batch, steps * 4, seconds);
-  if (typeof torch === "string") console.log(`pytorch: ${torch}`);
-  else {
-    add(`pytorch ${torch.version} (1 thread)`, torch.stepsPerSec);
-    console.log(`pytorch: ${torch.blas}; environment without the machine's OPENBLAS_*/OMP_*/MKL_* overrides`);
+  contenders.push({
+    name: "cpu",
+    run: async () => {
+      await initBackend("cpu");
+      return timed(model.slowSteps(steps));
+    },
+  });
+  let torchName = "pytorch (1 torch thread)";
+  contenders.push({
+    name: torchName,
+    run: async () => {
+      const torch = pytorch(model.torch, model.batch, steps * 4, seconds);
+      if (typeof torch === "string") return torch;
+      torchName = `pytorch ${torch.version} (1 torch thread)`;
+      return torch.stepsPerSec;
+    },
+  });
+  const rates = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  let active = contenders;
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? active : [...active].reverse();
+    const line: string[] = [];
+    for (const c of order) {
+      const rate = await c.run();
+      if (typeof rate === "string") {
+        console.log(`${c.name}: ${rate}`);
+        active = active.filter((x) => x !== c);
+        continue;
+      }
+      rates.get(c.name)?.push(rate);
+      line.push(`${c.name} ${rate.toFixed(1)}`);
+    }
+    console.log(`round ${r + 1} (steps/s): ${line.join(", ")}`);
   }
-  const torchRate = typeof torch === "string" ? undefined : torch.stepsPerSec;
+  await initBackend("wasm").catch(() => undefined);
+  const rows: Row[] = active.map((c) => {
+    const sps = median(rates.get(c.name) ?? []);
+    return {
+      backend: c.name.startsWith("pytorch") ? torchName : c.name,
+      stepsPerSec: sps,
+      samplesPerSec: sps * model.batch,
+    };
+  });
+  const torchRate = rows.find((r) => r.backend.startsWith("pytorch"))?.stepsPerSec;
 
-  console.log(`\n${model.title}`);
+  console.log(`\n${model.title} (median of ${rounds} rounds)`);
   const header = ["backend", "steps/s", "samples/s", "× pytorch"];
   const lines = rows.map((r) => [
     r.backend,
@@ -304,7 +373,7 @@ export async function main(args: string[] = []): Promise<void> {
       .join(" ");
   console.log(`load average (1/5/15 min) before: ${load()}`);
   for (const [name, model] of Object.entries(MODELS))
-    if (!only || only === name) await measure(model, steps, seconds);
+    if (!only || only === name) await measure(model, steps, seconds, rounds);
   if (!only || only === "fewshot") await measureFewShot(rounds);
   console.log(`load average (1/5/15 min) after: ${load()}`);
 }
