@@ -1,16 +1,32 @@
 /**
  * `pnpm bench train`: training speed of two reference models on every TensorFlow.js backend that
  * loads — wasm with our kernels, wasm with tfjs's own kernels (MTL_ACCEL=off), cpu — and, where /usr/bin/python3 has
- * torch, the same model in PyTorch on one thread, with the ratio to it:
+ * torch, the same model in PyTorch with one torch thread (its BLAS keeps its own threads), with the ratio to it; each in every round, the order
+ * reversed every other round, every round printed, the table from the medians:
  * - mlp: 64 → 256 → 256 shared trunk, two regression heads, batch 256, Adam;
  * - cnn: the mnist-multitask cnn hard-sharing model (28×28×1 → Conv2D 32 3×3 → relu →
  *   MaxPool 2×2 → 64), heads for 10, 2 and 3 classes, cross-entropy, batch 64, Adam.
+ * PyTorch runs without the BLAS/OpenMP overrides this machine sets (`_python.ts`), and the bench
+ * prints which BLAS it used.
+ *
+ * Then few-shot MNIST evaluation (`fewshot`: the meta-test pass every maml/reptile trial runs each
+ * epoch, batched [tasks, n, d] products) on wasm: the fast kernels, the fast kernels with batched
+ * products left to tfjs (as before the accel took them), and tfjs's own kernels (MTL_ACCEL=off),
+ * in alternating rounds, every round printed, medians compared.
  * Options: --steps N (timed steps per backend, default 60), --seconds S (cap per backend, default 8),
- * --only mlp|cnn.
+ * --rounds R (rounds of every table, default 3), --only mlp|cnn|fewshot.
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { accel, initBackend, referenceCnnTrainingStep, referenceTrainingStep } from "@mtl/trainer";
+import { median } from "@mtl/scheduler";
+import {
+  accel,
+  initBackend,
+  referenceCnnTrainingStep,
+  referenceFewShotEvaluation,
+  referenceTrainingStep,
+} from "@mtl/trainer";
+import { BLAS_INFO_PY, PYTHON, pythonEnv } from "./_python.ts";
 
 const BATCH = 256;
 /** Minimum warm-up time per backend, on top of the warm-up steps. */
@@ -51,14 +67,15 @@ function time(make: () => Reference, steps: number, seconds: number, warmup = 10
 }
 
 /** The timing loop both PyTorch models share: a short warm-up, then steps until a count or a time. */
-const PYTORCH_TIMING = `for _ in range(3):
+const PYTORCH_TIMING = `${BLAS_INFO_PY}
+for _ in range(3):
     step()
 start = time.perf_counter()
 done = 0
 while done < steps and time.perf_counter() - start < seconds:
     step()
     done += 1
-print(json.dumps({"steps_per_sec": done / (time.perf_counter() - start), "torch": torch.__version__}))
+print(json.dumps({"steps_per_sec": done / (time.perf_counter() - start), "torch": torch.__version__, "blas": blas_info()}))
 `;
 
 const PYTORCH = `
@@ -101,17 +118,20 @@ def step():
     opt.step()
 ${PYTORCH_TIMING}`;
 
+let saidBlas = false;
+
 function pytorch(
   script: string,
   batch: number,
   steps: number,
   seconds: number,
-): { stepsPerSec: number; version: string } | string {
-  const r = spawnSync("/usr/bin/python3", ["-c", script, String(steps), String(seconds), String(batch)], {
+): { stepsPerSec: number; version: string; blas: string } | string {
+  const r = spawnSync(PYTHON, ["-c", script, String(steps), String(seconds), String(batch)], {
     encoding: "utf8",
     timeout: 120_000,
+    env: pythonEnv(),
   });
-  if (r.error) return `python3 not runnable (${r.error.message})`;
+  if (r.error) return `${PYTHON} not runnable (${r.error.message})`;
   if (r.status !== 0)
     return /No module named 'torch'/.test(r.stderr)
       ? "torch not installed"
@@ -119,8 +139,13 @@ function pytorch(
   const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as {
     steps_per_sec: number;
     torch: string;
+    blas: string;
   };
-  return { stepsPerSec: out.steps_per_sec, version: out.torch };
+  if (!saidBlas) {
+    saidBlas = true;
+    console.log(`pytorch: ${out.blas}; environment without the machine's OPENBLAS_*/OMP_*/MKL_* overrides`);
+  }
+  return { stepsPerSec: out.steps_per_sec, version: out.torch, blas: out.blas };
 }
 
 interface Model {
@@ -133,43 +158,108 @@ interface Model {
   warmup: number;
 }
 
-async function measure(model: Model, steps: number, seconds: number): Promise<void> {
-  const rows: Row[] = [];
-  const add = (backend: string, sps: number) =>
-    rows.push({ backend, stepsPerSec: sps, samplesPerSec: sps * model.batch });
-  const run = (n: number) => time(model.make, n, seconds, model.warmup);
+/** One way to train the model: a steps/s figure, or why it cannot run here. */
+interface Contender {
+  name: string;
+  run(): Promise<number | string>;
+}
 
+/**
+ * Every backend that loads, and PyTorch, once per round, the order reversed every other round
+ * (the machine's load drifts); every round printed, the table from the medians.
+ */
+async function measure(model: Model, steps: number, seconds: number, rounds: number): Promise<void> {
+  const timed = (n: number) => time(model.make, n, seconds, model.warmup);
+  const contenders: Contender[] = [];
   for (const backend of ["tensorflow-gpu", "tensorflow"]) {
     try {
       await initBackend(backend);
-      add(backend, run(steps));
+      contenders.push({
+        name: backend,
+        run: async () => {
+          await initBackend(backend);
+          return timed(steps);
+        },
+      });
     } catch {
       console.log(`${backend}: not available on this machine`);
     }
   }
   try {
     await initBackend("wasm");
-    const fast = accel();
-    if (fast?.active) {
-      add("wasm (fast kernels)", run(steps));
-      fast.disable();
-    } else console.log("wasm: the accel is not active (MTL_ACCEL=off?)");
+    if (accel()?.active)
+      contenders.push({
+        name: "wasm (fast kernels)",
+        run: async () => {
+          await initBackend("wasm");
+          return timed(steps);
+        },
+      });
+    else console.log("wasm: the accel is not active (MTL_ACCEL=off?)");
     // tfjs-wasm's own kernels: XNNPACK's matrix products, the dense and loss ops in their tf-op
     // form, the step on the gradient tape and tfjs's optimiser (what MTL_ACCEL=off trains with).
-    add("wasm (tfjs kernels)", run(model.slowSteps(steps)));
-    fast?.enable();
+    contenders.push({
+      name: "wasm (tfjs kernels)",
+      run: async () => {
+        await initBackend("wasm");
+        const fast = accel();
+        fast?.disable();
+        try {
+          return timed(model.slowSteps(steps));
+        } finally {
+          fast?.enable();
+        }
+      },
+    });
   } catch (err) {
     console.log(`wasm: not available (${(err as Error).message})`);
   }
-  await initBackend("cpu");
-  add("cpu", run(model.slowSteps(steps)));
+  contenders.push({
+    name: "cpu",
+    run: async () => {
+      await initBackend("cpu");
+      return timed(model.slowSteps(steps));
+    },
+  });
+  let torchName = "pytorch (1 torch thread)";
+  contenders.push({
+    name: torchName,
+    run: async () => {
+      const torch = pytorch(model.torch, model.batch, steps * 4, seconds);
+      if (typeof torch === "string") return torch;
+      torchName = `pytorch ${torch.version} (1 torch thread)`;
+      return torch.stepsPerSec;
+    },
+  });
+  const rates = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  let active = contenders;
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? active : [...active].reverse();
+    const line: string[] = [];
+    for (const c of order) {
+      const rate = await c.run();
+      if (typeof rate === "string") {
+        console.log(`${c.name}: ${rate}`);
+        active = active.filter((x) => x !== c);
+        continue;
+      }
+      rates.get(c.name)?.push(rate);
+      line.push(`${c.name} ${rate.toFixed(1)}`);
+    }
+    console.log(`round ${r + 1} (steps/s): ${line.join(", ")}`);
+  }
+  await initBackend("wasm").catch(() => undefined);
+  const rows: Row[] = active.map((c) => {
+    const sps = median(rates.get(c.name) ?? []);
+    return {
+      backend: c.name.startsWith("pytorch") ? torchName : c.name,
+      stepsPerSec: sps,
+      samplesPerSec: sps * model.batch,
+    };
+  });
+  const torchRate = rows.find((r) => r.backend.startsWith("pytorch"))?.stepsPerSec;
 
-  const torch = pytorch(model.torch, model.batch, steps * 4, seconds);
-  if (typeof torch === "string") console.log(`pytorch: ${torch}`);
-  else add(`pytorch ${torch.version} (1 thread)`, torch.stepsPerSec);
-  const torchRate = typeof torch === "string" ? undefined : torch.stepsPerSec;
-
-  console.log(`\n${model.title}`);
+  console.log(`\n${model.title} (median of ${rounds} rounds)`);
   const header = ["backend", "steps/s", "samples/s", "× pytorch"];
   const lines = rows.map((r) => [
     r.backend,
@@ -207,20 +297,84 @@ const MODELS: Record<string, Model> = {
   },
 };
 
+/** Held-out tasks per few-shot evaluation: the family's default, what a trial scores each epoch. */
+const FEWSHOT_TASKS = 100;
+
+/** Few-shot MNIST evaluation on wasm: fast kernels with and without batched products, and tfjs's. */
+async function measureFewShot(rounds: number): Promise<void> {
+  try {
+    await initBackend("wasm");
+  } catch (err) {
+    console.log(`few-shot: wasm not available (${(err as Error).message})`);
+    return;
+  }
+  const fast = accel();
+  if (!fast?.active) {
+    console.log("few-shot: the accel is not active (MTL_ACCEL=off?): nothing to compare");
+    return;
+  }
+  const ref = referenceFewShotEvaluation({ evalTasks: FEWSHOT_TASKS });
+  const modes = {
+    "wasm, fast kernels": () => {},
+    "wasm, fast kernels, batched products by tfjs (before)": () => fast.batchedProducts(false),
+    "wasm, tfjs kernels (MTL_ACCEL=off)": () => fast.disable(),
+  };
+  const names = Object.keys(modes) as (keyof typeof modes)[];
+  const times = new Map(names.map((n) => [n, [] as number[]]));
+  const accuracy = new Map<string, number>();
+  try {
+    for (let r = 0; r < rounds; r++) {
+      // Alternate the order: the machine's load drifts from one minute to the next.
+      const order = r % 2 === 0 ? names : [...names].reverse();
+      const line: string[] = [];
+      for (const name of order) {
+        modes[name]();
+        try {
+          ref.step(); // warm-up: kernel setup and V8's tiering
+          const started = performance.now();
+          accuracy.set(name, ref.step());
+          const ms = performance.now() - started;
+          times.get(name)?.push(ms);
+          line.push(`${name} ${ms.toFixed(0)} ms`);
+        } finally {
+          fast.batchedProducts(true);
+          fast.enable();
+        }
+      }
+      console.log(`few-shot round ${r + 1}: ${line.join(", ")}`);
+    }
+  } finally {
+    ref.dispose();
+  }
+  const base = median(times.get(names[0] as keyof typeof modes) ?? []);
+  console.log(
+    `\nfew-shot MNIST evaluation: ${FEWSHOT_TASKS} held-out 5-way 1-shot tasks, MLP 784 → 64 → 64 → 5, 10 SGD steps each (median of ${rounds})`,
+  );
+  for (const name of names) {
+    const ms = median(times.get(name) ?? []);
+    console.log(
+      `${name.padEnd(54)} ${ms.toFixed(0).padStart(6)} ms  ×${(ms / base).toFixed(2)} the fast kernels' time  accuracy@1 ${accuracy.get(name)?.toFixed(4)}`,
+    );
+  }
+  console.log("");
+}
+
 export async function main(args: string[] = []): Promise<void> {
   const steps = option(args, "steps", 60);
   const seconds = option(args, "seconds", 8);
   const i = args.indexOf("--only");
   const only = i >= 0 ? args[i + 1] : undefined;
-  if (only !== undefined && !MODELS[only])
-    throw new Error(`--only: expected one of ${Object.keys(MODELS).join(", ")}`);
+  if (only !== undefined && !MODELS[only] && only !== "fewshot")
+    throw new Error(`--only: expected one of ${[...Object.keys(MODELS), "fewshot"].join(", ")}`);
+  const rounds = option(args, "rounds", 3);
   const load = () =>
     loadavg()
       .map((l) => l.toFixed(2))
       .join(" ");
   console.log(`load average (1/5/15 min) before: ${load()}`);
   for (const [name, model] of Object.entries(MODELS))
-    if (!only || only === name) await measure(model, steps, seconds);
+    if (!only || only === name) await measure(model, steps, seconds, rounds);
+  if (!only || only === "fewshot") await measureFewShot(rounds);
   console.log(`load average (1/5/15 min) after: ${load()}`);
 }
 

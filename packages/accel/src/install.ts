@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { type DenseActivation, denseBackward, denseForward, registerDenseKernels } from "./dense.ts";
 import { bindHeap, type WasmHeap } from "./heap.ts";
 import { type HostKernel, registerHostKernel } from "./host-kernel.ts";
-import { installMatMul, uninstallMatMul } from "./matmul.ts";
+import { installMatMul, setBatchedProducts, uninstallMatMul } from "./matmul.ts";
 import { type OptimizerRule, optimizerUpdate } from "./optimizer.ts";
 
 /** The wasm kernels, once installed. */
@@ -51,6 +51,11 @@ export interface Accel {
   disable(): void;
   /** The fast kernels again after disable(). */
   enable(): void;
+  /**
+   * Batched products ([P, m, k]·[P, k, n], P > 1) by the SIMD kernels (true, the default) or by
+   * tfjs's (false, as before they took them): the before/after rows of `pnpm bench train`.
+   */
+  batchedProducts(on: boolean): void;
 }
 
 const heaps = new WeakMap<object, WasmHeap>();
@@ -139,5 +144,6 @@ function makeAccel(heap: WasmHeap): Accel {
       enabled = true;
       installMatMul(heapOf);
     },
+    batchedProducts: setBatchedProducts,
   };
 }

@@ -125,4 +125,57 @@ describe("fast wasm matMul", () => {
           tf.dispose([A, B]);
         }
   });
+
+  it("computes batched products (batch > 1, odd shapes, every transpose flag, a broadcast batch of one) as the stock kernel does, and exactly", () => {
+    // [P, M, K, N]: the meta-learning shapes (tasks × samples × features), narrow outputs, N a
+    // multiple of 4 with Aᵀ transposed first (N ≥ 64), remainders of 4 everywhere.
+    const shapes: [number, number, number, number][] = [
+      [3, 7, 5, 9],
+      [2, 5, 13, 4],
+      [5, 16, 12, 64],
+      [4, 9, 3, 1],
+      [3, 8, 6, 1],
+      [2, 11, 17, 6],
+      [6, 5, 20, 5],
+    ];
+    let seed = 500;
+    for (const [P, M, K, N] of shapes)
+      for (const [tA, tB] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const)
+        for (const [Pa, Pb] of [
+          [P, P],
+          [1, P],
+          [P, 1],
+        ] as const) {
+          const A = tf.randomNormal(tA ? [Pa, K, M] : [Pa, M, K], 0, 1, "float32", seed++) as tf.Tensor3D;
+          const B = tf.randomNormal(tB ? [Pb, N, K] : [Pb, K, N], 0, 1, "float32", seed++) as tf.Tensor3D;
+          const got = tf.tidy(() => tf.matMul(A, B, tA, tB).arraySync()) as number[][][];
+          accel.disable();
+          const stock = tf.tidy(() => tf.matMul(A, B, tA, tB).arraySync()) as number[][][];
+          accel.enable();
+          expect([got.length, got[0]?.length, got[0]?.[0]?.length]).toEqual([P, M, N]);
+          const a = A.arraySync();
+          const b = B.arraySync();
+          for (let p = 0; p < P; p++) {
+            const ap = a[Pa > 1 ? p : 0] as number[][];
+            const bp = b[Pb > 1 ? p : 0] as number[][];
+            for (let i = 0; i < M; i++)
+              for (let j = 0; j < N; j++) {
+                let want = 0;
+                for (let k = 0; k < K; k++)
+                  want = Math.fround(
+                    want + Math.fround((tA ? ap[k]?.[i] : ap[i]?.[k])! * (tB ? bp[j]?.[k] : bp[k]?.[j])!),
+                  );
+                const v = got[p]?.[i]?.[j] as number;
+                expect(v).toBe(want);
+                expect(v).toBeCloseTo(stock[p]?.[i]?.[j] as number, 3);
+              }
+          }
+          tf.dispose([A, B]);
+        }
+  });
 });

@@ -20,6 +20,14 @@ interface KernelBackend {
 
 const BLOCK = 32;
 
+/** Whether simdMatMul takes batches of more than one matrix (false: the state before it did). */
+let batchedProducts = true;
+
+/** Batched products by the SIMD kernels (true, the default) or by tfjs's (false): for `pnpm bench train`. */
+export function setBatchedProducts(on: boolean): void {
+  batchedProducts = on;
+}
+
 /**
  * Rank-2 transpose straight on the wasm heap, in cache-sized blocks: ~8× faster than the wasm
  * Transpose kernel for 256×256 (whose generic N-d loop costs ~0.9 ms there).
@@ -29,22 +37,44 @@ export function transpose2d(
   heap: WasmHeap,
   [rows, cols] = x.shape as [number, number],
 ): TensorInfo {
-  const out = heap.makeOutput([cols, rows]);
+  return transposeEach(x, heap, 1, rows, cols, [cols, rows]);
+}
+
+/**
+ * Transposes each of `batches` consecutive [rows, cols] matrices of `x` into an output of
+ * `shape` (batches × cols × rows floats).
+ */
+function transposeEach(
+  x: TensorInfo,
+  heap: WasmHeap,
+  batches: number,
+  rows: number,
+  cols: number,
+  shape: number[],
+): TensorInfo {
+  const out = heap.makeOutput(shape);
+  const size = rows * cols;
   if (rows % 4 === 0 && cols % 4 === 0) {
     // The SIMD kernel (kernels/transpose.ts), in 4×4 blocks: ~8× faster than the loop below.
-    heap.kernels.transpose(heap.offset(x.dataId), heap.offset(out.dataId), rows, cols);
+    const src = heap.offset(x.dataId);
+    const dst = heap.offset(out.dataId);
+    for (let p = 0; p < batches; p++)
+      heap.kernels.transpose(src + 4 * p * size, dst + 4 * p * size, rows, cols);
     return out;
   }
   // Views after makeOutput: allocation may grow (and detach) the heap.
   const src = heap.view(x);
   const dst = heap.view(out);
-  for (let i0 = 0; i0 < rows; i0 += BLOCK) {
-    const i1 = Math.min(i0 + BLOCK, rows);
-    for (let j0 = 0; j0 < cols; j0 += BLOCK) {
-      const j1 = Math.min(j0 + BLOCK, cols);
-      for (let i = i0; i < i1; i++) {
-        const row = i * cols;
-        for (let j = j0; j < j1; j++) dst[j * rows + i] = src[row + j] as number;
+  for (let p = 0; p < batches; p++) {
+    const base = p * size;
+    for (let i0 = 0; i0 < rows; i0 += BLOCK) {
+      const i1 = Math.min(i0 + BLOCK, rows);
+      for (let j0 = 0; j0 < cols; j0 += BLOCK) {
+        const j1 = Math.min(j0 + BLOCK, cols);
+        for (let i = i0; i < i1; i++) {
+          const row = base + i * cols;
+          for (let j = j0; j < j1; j++) dst[base + j * rows + i] = src[row + j] as number;
+        }
       }
     }
   }
@@ -74,9 +104,10 @@ function swapPays(a: TensorInfo, b: TensorInfo, tA: boolean, tB: boolean): boole
 }
 
 /**
- * A float32 product of matrices (or batches of one) by the SIMD `gemm` (kernels/gemm.ts), which
- * neither packs nor needs A transposed: C = op(A)·B directly when N is a multiple of 4 (Bᵀ is
- * transposed first, unless it is a vector), and a column C = Aᵀ·b as the row bᵀ·A. Null when
+ * A float32 product of matrices, or of batches of them ([P, m, k]·[P, k, n], either batch of
+ * one broadcast to the other's), by the SIMD `gemm` (kernels/gemm.ts), which neither packs nor
+ * needs A transposed: C = op(A)·B directly when N is a multiple of 4 (Bᵀ is transposed first,
+ * unless it is a vector), and a column C = Aᵀ·b as the row bᵀ·A; one call per batch. Null when
  * the shapes do not fit (the caller falls back to XNNPACK).
  */
 export function simdMatMul(
@@ -88,80 +119,90 @@ export function simdMatMul(
 ): TensorInfo | null {
   if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length !== b.shape.length) return null;
   const rank = a.shape.length;
-  if (rank === 3 ? a.shape[0] !== 1 || b.shape[0] !== 1 : rank !== 2) return null;
+  if (rank !== 2 && rank !== 3) return null;
+  const Pa = rank === 3 ? (a.shape[0] as number) : 1;
+  const Pb = rank === 3 ? (b.shape[0] as number) : 1;
+  if (Pa !== Pb && Pa !== 1 && Pb !== 1) return null;
+  const P = Math.max(Pa, Pb);
+  if (P > 1 && !batchedProducts) return null;
   const [ar, ac] = a.shape.slice(-2) as [number, number];
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const M = tA ? ac : ar;
   const K = tA ? ar : ac;
   const N = tB ? br : bc;
-  if (M < 1 || K < 1 || N < 1) return null;
-  const shape = rank === 3 ? [1, M, N] : [M, N];
+  if (M < 1 || K < 1 || N < 1 || P < 1) return null;
+  const shape = rank === 3 ? [P, M, N] : [M, N];
+  // Byte steps from one batch's matrix to the next; 0 broadcasts a batch of one.
+  const aStep = Pa > 1 ? 4 * M * K : 0;
+  const bStep = Pb > 1 ? 4 * K * N : 0;
+  const cStep = 4 * M * N;
   const off = heap.offset;
+  const flip = (x: TensorInfo, batches: number, rows: number, cols: number) =>
+    transposeEach(x, heap, batches, rows, cols, batches > 1 ? [batches, cols, rows] : [cols, rows]);
+  const temps: TensorInfo[] = [];
+  const temp = (t: TensorInfo) => {
+    temps.push(t);
+    return t;
+  };
+  let out: TensorInfo;
   if (N % 4 === 0) {
     // B as [K, N] rows; a vector needs no transpose.
-    const flipped = tB && K > 1 && N > 1 ? transpose2d(b, heap, [N, K]) : null;
+    const flipped = tB && K > 1 && N > 1 ? temp(flip(b, Pb, N, K)) : null;
     // Aᵀ too when the product is wide enough to repay it (SIMD transpose, M and K multiples of
     // 4): the kernel then reads rows of A instead of 16-byte pieces of rows 4M bytes apart,
     // which thrash L1 when 4M is a power of two (256³: 1.47 → 1.25 ms, [64, 256]ᵀ·[256, 256]:
     // 0.37 → 0.32 ms, the transpose included).
-    const flippedA =
-      tA && N >= 64 && M > 1 && M % 4 === 0 && K % 4 === 0 ? transpose2d(a, heap, [K, M]) : null;
+    const flippedA = tA && N >= 64 && M > 1 && M % 4 === 0 && K % 4 === 0 ? temp(flip(a, Pa, K, M)) : null;
     const tA2 = tA && !flippedA;
     // Room for a packed slab of B (K × 8) where enough rows of A reuse it: see gemm.
-    const pack = M >= 16 && N >= 8 && K > 1 ? heap.makeOutput([K, 8]) : null;
-    const out = heap.makeOutput(shape);
+    const pack = M >= 16 && N >= 8 && K > 1 ? temp(heap.makeOutput([K, 8])) : null;
+    out = heap.makeOutput(shape);
+    const aOff = off((flippedA ?? a).dataId);
     const bOff = off((flipped ?? b).dataId);
-    heap.kernels.gemm(
-      off((flippedA ?? a).dataId),
-      bOff,
-      off(out.dataId),
-      M,
-      N,
-      K,
-      tA2 ? 4 : 4 * K,
-      tA2 ? 4 * M : 4,
-      4 * N,
-      4 * N,
-      pack ? off(pack.dataId) : 0,
-    );
-    if (pack) heap.dispose(pack.dataId);
-    if (flipped) heap.dispose(flipped.dataId);
-    if (flippedA) heap.dispose(flippedA.dataId);
-    return out;
-  }
-  if (N === 1 && tA && M % 4 === 0) {
+    const cOff = off(out.dataId);
+    const packOff = pack ? off(pack.dataId) : 0;
+    for (let p = 0; p < P; p++)
+      heap.kernels.gemm(
+        aOff + p * aStep,
+        bOff + p * bStep,
+        cOff + p * cStep,
+        M,
+        N,
+        K,
+        tA2 ? 4 : 4 * K,
+        tA2 ? 4 * M : 4,
+        4 * N,
+        4 * N,
+        packOff,
+      );
+  } else if (N === 1 && tA && M % 4 === 0) {
     // Aᵀ·b = (bᵀ·A)ᵀ, and a column is laid out as a row. A is [K, M]: rows of M floats.
-    const out = heap.makeOutput(shape);
-    heap.kernels.gemm(off(b.dataId), off(a.dataId), off(out.dataId), 1, M, K, 0, 4, 4 * M, 4 * M, 0);
-    return out;
+    out = heap.makeOutput(shape);
+    const aOff = off(a.dataId);
+    const bOff = off(b.dataId);
+    const cOff = off(out.dataId);
+    for (let p = 0; p < P; p++)
+      heap.kernels.gemm(bOff + p * bStep, aOff + p * aStep, cOff + p * cStep, 1, M, K, 0, 4, 4 * M, 4 * M, 0);
+  } else {
+    // N mod 4 ≠ 0: the first N − N mod 4 columns by gemm (B as [K, N] rows, Bᵀ transposed
+    // first), the rest (all of a narrow output such as a regression head's [M, 1]) by
+    // gemmNarrow, which reads either operand in place.
+    const N4 = N - (N % 4);
+    const flipped = N4 > 0 && tB && K > 1 ? temp(flip(b, Pb, N, K)) : null;
+    out = heap.makeOutput(shape);
+    const aOff = off(a.dataId);
+    const cOff = off(out.dataId);
+    const sai = tA ? 4 : 4 * K;
+    const sak = tA ? 4 * M : 4;
+    const bOff = off((flipped ?? b).dataId);
+    const [sbk, sbn] = tB && !flipped ? [4, 4 * K] : [4 * N, 4];
+    for (let p = 0; p < P; p++) {
+      const [ap, bp, cp] = [aOff + p * aStep, bOff + p * bStep, cOff + p * cStep];
+      if (N4 > 0) heap.kernels.gemm(ap, bp, cp, M, N4, K, sai, sak, 4 * N, 4 * N, 0);
+      heap.kernels.gemmNarrow(ap, bp + N4 * sbn, cp + 4 * N4, M, N - N4, K, sai, sak, sbk, sbn, 4 * N);
+    }
   }
-  // N mod 4 ≠ 0: the first N − N mod 4 columns by gemm (B as [K, N] rows, Bᵀ transposed first),
-  // the rest (all of a narrow output such as a regression head's [M, 1]) by gemmNarrow, which
-  // reads either operand in place.
-  const N4 = N - (N % 4);
-  const flipped = N4 > 0 && tB && K > 1 ? transpose2d(b, heap, [N, K]) : null;
-  const out = heap.makeOutput(shape);
-  const aOff = off(a.dataId);
-  const cOff = off(out.dataId);
-  const sai = tA ? 4 : 4 * K;
-  const sak = tA ? 4 * M : 4;
-  const bRows = flipped ?? b;
-  const [sbk, sbn] = tB && !flipped ? [4, 4 * K] : [4 * N, 4];
-  if (N4 > 0) heap.kernels.gemm(aOff, off(bRows.dataId), cOff, M, N4, K, sai, sak, 4 * N, 4 * N, 0);
-  heap.kernels.gemmNarrow(
-    aOff,
-    off(bRows.dataId) + N4 * sbn,
-    cOff + 4 * N4,
-    M,
-    N - N4,
-    K,
-    sai,
-    sak,
-    sbk,
-    sbn,
-    4 * N,
-  );
-  if (flipped) heap.dispose(flipped.dataId);
+  for (const t of temps) heap.dispose(t.dataId);
   return out;
 }
 

@@ -11,6 +11,7 @@ export {
 } from "./checkpoint/checkpoint.ts";
 export { CsvError, parseCsv } from "./data/csv.ts";
 export { DataFileError } from "./data/files.ts";
+export { loadDataset } from "./data/load.ts";
 export type { Dataset, DatasetContext, DatasetDescription, DatasetModule, Target } from "./data/types.ts";
 export {
   type ExportedModel,
@@ -33,8 +34,10 @@ export type {
 export type { ArchitectureModule, BuildContext, Model } from "./models/types.ts";
 export {
   type ReferenceCnnOptions,
+  type ReferenceFewShotOptions,
   type ReferenceOptions,
   referenceCnnTrainingStep,
+  referenceFewShotEvaluation,
   referenceTrainingStep,
 } from "./reference.ts";
 export {
