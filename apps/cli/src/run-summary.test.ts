@@ -42,6 +42,8 @@ describe("rerunCommand", () => {
     );
     expect(
       rerunCommand("my exp.ts", { db: "out/r.db", nats: "nats://u:pw@h:4222", workers: 2, maxTrials: 10 }),
-    ).toBe("pnpm exec mtl run 'my exp.ts' --db out/r.db --nats 'nats://u:***@h:4222' --workers 2 --max-trials 10");
+    ).toBe(
+      "pnpm exec mtl run 'my exp.ts' --db out/r.db --nats 'nats://u:***@h:4222' --workers 2 --max-trials 10",
+    );
   });
 });
