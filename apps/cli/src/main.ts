@@ -8,6 +8,7 @@ import * as compare from "./commands/compare.ts";
 import * as coordinator from "./commands/coordinator.ts";
 import * as dash from "./commands/dash.ts";
 import * as du from "./commands/du.ts";
+import * as exportCommand from "./commands/export.ts";
 import * as gc from "./commands/gc.ts";
 import * as list from "./commands/list.ts";
 import * as report from "./commands/report.ts";
@@ -26,7 +27,20 @@ const program = new Command("mtl")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [run, check, dash, trials, list, compare, report, coordinator, worker, du, gc])
+for (const command of [
+  run,
+  check,
+  dash,
+  trials,
+  list,
+  compare,
+  report,
+  coordinator,
+  worker,
+  du,
+  gc,
+  exportCommand,
+])
   command.register(program);
 
 /**

@@ -309,7 +309,9 @@ describe("epochs of a run that was told to stop", () => {
     const trial: TrialFacts = { state: "queued", runId: null, attempt: 1, maxAttempts: 3 };
     for (const state of ["cancelled", "interrupted", "failed", "pruned"] as const) {
       const attempts: AttemptFacts[] = [{ attempt: 1, runId: OLD, state }];
-      expect(summary(decide(trial, attempts, { kind: "epoch", runId: OLD })), state).toBe("apply release:r-old");
+      expect(summary(decide(trial, attempts, { kind: "epoch", runId: OLD })), state).toBe(
+        "apply release:r-old",
+      );
     }
   });
 });

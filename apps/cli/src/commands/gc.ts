@@ -1,4 +1,5 @@
 import { fmtBytes } from "@mtl/analysis";
+import { retentionPlan } from "@mtl/coordinator";
 import { isTerminal } from "@mtl/spec";
 import type { Command } from "commander";
 import { addStoreFlags, describeEntry, openCheckpoints, type StoreFlags } from "../checkpoint-stores.ts";
@@ -9,7 +10,7 @@ export function register(program: Command): void {
     program
       .command("gc")
       .description(
-        "delete the checkpoints of finished trials (completed, failed, pruned, cancelled); those of trials that may still run, and of sweeps this file does not know, stay",
+        "delete the checkpoints of finished trials (completed, failed, pruned, cancelled) and the kept models a completed sweep's checkpoint.keep lets go; those of trials that may still run, of unfinished sweeps and of sweeps this file does not know, stay",
       )
       .option("--dry-run", "say what would be deleted, delete nothing"),
   ).action(async (opts: StoreFlags & { dryRun?: boolean }) => {
@@ -28,6 +29,20 @@ export function register(program: Command): void {
         opts.dryRun
           ? `would delete ${doomed.length} checkpoint(s) of finished trials (${fmtBytes(bytes)})\n`
           : `deleted ${deleted} checkpoint(s) of finished trials (${fmtBytes(bytes)})\n`,
+      );
+      // Kept models: each ended sweep's retention policy (checkpoint.keep); a sweep that has not
+      // completed, or that this file does not know, keeps every one.
+      const models = await checkpoints.store.listModels();
+      const drop = [...new Set(models.map((m) => m.sweep))].flatMap((uid) => {
+        const sweep = results.sweepByUid(uid);
+        return sweep ? retentionPlan(results, sweep, models).drop : [];
+      });
+      const modelBytes = drop.reduce((s, m) => s + m.bytes, 0);
+      const dropped = opts.dryRun ? 0 : await checkpoints.store.deleteModels(drop);
+      process.stdout.write(
+        opts.dryRun
+          ? `would delete ${drop.length} kept model(s) their ended sweep's checkpoint.keep lets go (${fmtBytes(modelBytes)})\n`
+          : `deleted ${dropped} kept model(s) their ended sweep's checkpoint.keep lets go (${fmtBytes(modelBytes)})\n`,
       );
     } finally {
       results.close();

@@ -1,12 +1,14 @@
 import { availableParallelism } from "node:os";
 import {
+  type CheckpointStore,
   checkpointFolderOf,
   FolderCheckpointStore,
   NamespaceHeld,
+  NatsCheckpointStore,
   type NatsCoordinatorBus,
   redactUrl,
 } from "@mtl/bus";
-import { connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
+import { applyRetention, connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
 import { InputError, isTerminal } from "@mtl/spec";
 import { LockHeld, Store } from "@mtl/store";
 import { describeDataset } from "@mtl/trainer/catalog";
@@ -228,6 +230,20 @@ export function register(program: Command): void {
             `Per-task metrics over seeds, Δm% and significance: pnpm mtl compare ${sweep.id} --db ${opts.db}`,
           );
           if (failures.length > 0) process.exitCode = EXIT.trialsFailed;
+          // The sweep has ended: its kept models are now those of its retention policy.
+          const models: CheckpointStore = bus
+            ? await NatsCheckpointStore.open(bus.nc, bus.topology)
+            : new FolderCheckpointStore(checkpointFolderOf(userPath(opts.db)));
+          const plan = await applyRetention(store, store.getSweep(sweep.id) ?? sweep, models).catch((e) => {
+            process.stderr.write(
+              `mtl: kept models not pruned (mtl gc does it later): ${(e as Error).message}\n`,
+            );
+            return undefined;
+          });
+          if (plan && plan.keep.length > 0)
+            out(
+              `Kept models of ${new Set(plan.keep.map((m) => m.trialId)).size} trial(s) (checkpoint.keep: ${JSON.stringify(plan.policy)}): pnpm mtl export TRIAL --out DIR --db ${opts.db}`,
+            );
         } else {
           // Every trial not finished: those in the store and those the sampler has yet to plan.
           const finished = trials.filter((t) => isTerminal(t.state)).length;
