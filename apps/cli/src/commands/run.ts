@@ -1,16 +1,17 @@
 import { availableParallelism } from "node:os";
 import {
-  type CheckpointStore,
   checkpointFolderOf,
+  connectNats,
   FolderCheckpointStore,
   NamespaceHeld,
   NatsCheckpointStore,
   type NatsCoordinatorBus,
   redactUrl,
+  topologyOf,
 } from "@mtl/bus";
 import { applyRetention, connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
 import { InputError, isTerminal } from "@mtl/spec";
-import { LockHeld, Store } from "@mtl/store";
+import { LockHeld, Store, type SweepRow } from "@mtl/store";
 import { describeDataset } from "@mtl/trainer/catalog";
 import type { Command } from "commander";
 import { embeddedDataDirs } from "../data-dirs.ts";
@@ -231,10 +232,7 @@ export function register(program: Command): void {
           );
           if (failures.length > 0) process.exitCode = EXIT.trialsFailed;
           // The sweep has ended: its kept models are now those of its retention policy.
-          const models: CheckpointStore = bus
-            ? await NatsCheckpointStore.open(bus.nc, bus.topology)
-            : new FolderCheckpointStore(checkpointFolderOf(userPath(opts.db)));
-          const plan = await applyRetention(store, store.getSweep(sweep.id) ?? sweep, models).catch((e) => {
+          const plan = await retain(store, store.getSweep(sweep.id) ?? sweep, opts).catch((e) => {
             process.stderr.write(
               `mtl: kept models not pruned (mtl gc does it later): ${(e as Error).message}\n`,
             );
@@ -259,4 +257,20 @@ export function register(program: Command): void {
         store.close();
       }
     });
+}
+
+/**
+ * Applies an ended sweep's retention policy where its workers kept the models: the folder beside
+ * the results file, or the namespace's object store (on a connection of its own: the sweep's is
+ * closed by now).
+ */
+async function retain(store: Store, sweep: SweepRow, opts: NatsFlags & { db: string; nats?: string }) {
+  if (!opts.nats)
+    return applyRetention(store, sweep, new FolderCheckpointStore(checkpointFolderOf(userPath(opts.db))));
+  const nc = await connectNats(natsOptions(opts, opts.nats));
+  try {
+    return await applyRetention(store, sweep, await NatsCheckpointStore.open(nc, topologyOf(opts.namespace)));
+  } finally {
+    await nc.close();
+  }
 }
