@@ -8,6 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointFolderOf, FolderCheckpointStore } from "@mtl/bus";
+import { SqliteSource } from "@mtl/dashboard";
 import { objectiveOf, retainedTrials } from "@mtl/scheduler";
 import { ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
@@ -146,6 +147,24 @@ describe("kept models", { timeout: 300_000 }, () => {
     expect(Math.abs(mse - final.price!.val!.mse!) / final.price!.val!.mse!).toBeLessThan(1e-4);
     tf.dispose([x, label!, price!, classes]);
     model.dispose();
+
+    // The report and the dashboard's trial detail link to what is kept.
+    const rep = await mtl(["report", "--db", db, "--out", join(dir, "report"), "--no-png"]);
+    expect(rep.exitCode, rep.stderr).toBe(0);
+    const html = readFileSync(join(dir, "report", "report.html"), "utf8");
+    expect(html).toContain("<h2>Kept models</h2>");
+    expect(html).toContain(`mtl export ${trial.number} --sweep 1 --which best --db ${db} --out DIR`);
+    const source = new SqliteSource({ path: db });
+    try {
+      const detail = await source.trialDetail(trial.id);
+      expect(detail?.kept?.map((k) => k.kind).sort()).toEqual(["best", "final"]);
+      expect(detail?.kept?.find((k) => k.kind === "final")).toMatchObject({
+        epoch: 4,
+        command: `mtl export ${trial.number} --sweep 1 --out DIR`,
+      });
+    } finally {
+      await source.close();
+    }
 
     // Bad input: a clear message, exit 2, no stack.
     const notKept = trials.find((t) => !top.includes(t.number));

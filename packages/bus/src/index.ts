@@ -38,6 +38,7 @@ export {
   type AttemptInfo,
   type Counts,
   type EventInfo,
+  type KeptInfo,
   RUNNING_LIMIT,
   type Series,
   type Snapshot,
