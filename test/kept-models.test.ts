@@ -5,7 +5,7 @@
  * retention policy (`checkpoint.keep`) keeps exactly the trials it names once the sweep ends; and
  * `mtl gc` never deletes a kept model of a sweep that has not ended.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkpointFolderOf, FolderCheckpointStore } from "@mtl/bus";
 import { SqliteSource } from "@mtl/dashboard";
@@ -16,7 +16,7 @@ import { initBackend } from "@mtl/trainer";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { afterAll, describe, expect, it } from "vitest";
-import { mtl, tempDir, writeExperiment } from "./helpers/cli.ts";
+import { mtl, ROOT, tempDir, writeExperiment } from "./helpers/cli.ts";
 import { Processes, read, until } from "./helpers/sweeps.ts";
 
 const tmp = tempDir("mtl-kept-");
@@ -213,6 +213,34 @@ describe("kept models", { timeout: 300_000 }, () => {
       bytes: b.models.reduce((s, m) => s + m.bytes, 0),
       policy: "all",
     });
+  });
+
+  it("a program trial keeps its MTL_CHECKPOINT_DIR files; mtl export writes them with its config", async () => {
+    const dir = join(tmp.dir, "program");
+    mkdirSync(dir);
+    copyFileSync(join(ROOT, "test", "fixtures", "checkpoint_program.py"), join(dir, "train.py"));
+    const file = writeExperiment(dir, "prog", {
+      name: "prog",
+      trainer: { program: "ckpt" },
+      programs: { ckpt: ["python3", "train.py"] },
+      tasks: [{ name: "a", kind: "classification", metric: "accuracy" }],
+      space: { sleep: { kind: "choice", values: [0] } },
+      training: { epochs: 3 },
+      checkpoint: { keep: "all" },
+    });
+    const db = join(dir, "results.db");
+    const r = await mtl(["run", file, "--db", db, "--workers", "1"], { env: { MTL_TOY_LOG: dir } });
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const { byNumber } = await keptOf(db);
+    expect([...byNumber]).toEqual([[0, ["final"]]]);
+    const out = join(dir, "model");
+    const e = await mtl(["export", "0", "--out", out, "--db", db]);
+    expect(e.exitCode, e.stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["mtl-trial.json", "state.json"]);
+    expect(JSON.parse(readFileSync(join(out, "mtl-trial.json"), "utf8"))).toMatchObject({ program: "ckpt" });
+    const best = await mtl(["export", "0", "--which", "best", "--out", join(dir, "best"), "--db", db]);
+    expect(best.exitCode).toBe(2);
+    expect(best.stderr).toMatch("has no kept best model (it has: final; use --which)");
   });
 
   it("mtl gc never deletes a kept model of a sweep that has not ended", async () => {
