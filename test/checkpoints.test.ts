@@ -132,6 +132,65 @@ describe("checkpoints", { timeout: 240_000 }, () => {
     });
   });
 
+  it("nats-server and the worker SIGKILLed mid-trial, the server restarted on its store: the next attempt resumes from the object store, ends as an uninterrupted run, and its kept model exports over NATS", async () => {
+    server = await startNatsServer();
+    const tmp = tempDir("mtl-ckpt-nats-restart-");
+    cleanups.push(tmp.cleanup);
+    const file = writeExperiment(tmp.dir, "ckpt", experiment("ckpt"));
+    const db = join(tmp.dir, "results.db");
+    const WORKER = ["--no-warm-up", "--ack-wait", "1000"];
+    const [w1] = await procs.workers(server.url, ["w1"], WORKER);
+    const run = procs.start(["run", file, "--nats", server.url, "--db", db, "--ack-wait", "1000"]);
+    const atKill = await until(
+      db,
+      (s) => s.trialsOf(1, ["running"]).find((t) => t.worker === "w1" && t.epoch >= (EPOCHS * 3) / 4),
+      "the trial at 75%",
+      120_000,
+    );
+    // The machine of the server and the worker goes down at once; the server comes back on its store.
+    await server.restart({ signal: "SIGKILL" });
+    w1!.kill("SIGKILL");
+    await w1;
+    const cut = read(db, (s) => s.attemptsOf(atKill.id).find((a) => a.runId === atKill.runId));
+    const trainedBeforeKill = read(db, (s) =>
+      Math.max(...s.metricsOf(atKill.id, cut!.attempt).map((m) => m.epoch)),
+    )!;
+    expect(trainedBeforeKill).toBeLessThan(EPOCHS);
+    // The checkpoints survived the server's crash in its JetStream store.
+    const nc = await connectNats({ servers: server.url });
+    const saved = await (await NatsCheckpointStore.open(nc, topologyOf())).list();
+    await nc.close();
+    expect(saved.length).toBeGreaterThan(0);
+    const last = saved[0]!.epoch;
+    expect(last).toBeGreaterThan(0);
+
+    await procs.workers(server.url, ["w2"], WORKER);
+    await run;
+    expect(run.exitCode, run.output()).toBe(0);
+    const figures = sound(db);
+    const result = resultOf(db);
+    const done = result.attempts.find((a) => a.state === "completed")!;
+    expect(done.worker).toBe("w2");
+    expect(done.resumedFrom).toBe(last);
+    expect(trainedBeforeKill - last).toBeLessThanOrEqual(EVERY);
+    expect(result.final).toEqual(reference.final);
+    expect(result.epochs).toEqual(reference.epochs);
+
+    // Its kept model lives in the namespace's object store: mtl export reads it from there.
+    const out = join(tmp.dir, "model");
+    const exported = await mtl(["export", "0", "--out", out, "--db", db, "--nats", server.url]);
+    expect(exported.exitCode, exported.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, "model.json"), "utf8"));
+    expect(json.userDefinedMetadata.mtl.epoch).toBe(EPOCHS);
+    report("checkpoint after nats-server SIGKILL", {
+      ...figures,
+      killedAt: trainedBeforeKill,
+      resumedFrom: last,
+      epochsLost: trainedBeforeKill - last,
+      epochsLostWithout: trainedBeforeKill,
+    });
+  });
+
   it("an embedded run stopped with Ctrl-C and run again resumes from the checkpoint beside the results file", async () => {
     const tmp = tempDir("mtl-ckpt-embedded-");
     cleanups.push(tmp.cleanup);

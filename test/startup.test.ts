@@ -57,6 +57,9 @@ describe("start-up without TensorFlow.js", () => {
     ["trials", "--json", "--db", db],
     ["compare", "--db", db],
     ["dash", "--help"],
+    ["du", "--db", db],
+    ["gc", "--dry-run", "--db", db],
+    ["export", "--help"],
   ])("mtl %s … loads no @tensorflow module", async (...args: string[]) => {
     const r = await withoutTf(args);
     expect(r.stderr).not.toMatch(/denied import/);

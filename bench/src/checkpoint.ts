@@ -8,8 +8,14 @@
  * run) and the ratio of the fastest wall times (noise from other work on the machine only ever
  * adds time; the order of the three rotates each round). "mnist long" is the mnist trial on 4,000 digits for 5 epochs: long enough for the
  * default cadence to save at all.
- * Options: --rounds N (default 3).
+ * Then the whole quickstart sweep (`mtl run experiments/quickstart.ts`, 40 trials, this machine's
+ * cores) with checkpoints and kept models as by default against `checkpoint: { enabled: false,
+ * keep: "none" }`, alternating which goes first each round: the median wall time of each and
+ * their ratio (the issue's target: at most 3% more).
+ * Options: --rounds N (default 3); --sweep-rounds N (default 2; 0 skips the sweep); --only-sweep.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TrialConfig } from "@mtl/spec";
@@ -20,6 +26,7 @@ import {
   runTrial,
   type TrainHooks,
 } from "@mtl/trainer";
+import { execa } from "execa";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -101,6 +108,14 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 export async function main(args: string[]): Promise<void> {
   const i = args.indexOf("--rounds");
   const rounds = i >= 0 ? Math.max(1, Number(args[i + 1]) || 3) : 3;
+  const j = args.indexOf("--sweep-rounds");
+  const sweepRounds = j >= 0 ? Math.max(0, Number(args[j + 1]) || 0) : 2;
+  const k = args.indexOf("--only-sweep");
+  if (k < 0) await perTrial(rounds);
+  if (sweepRounds > 0) await sweepOverhead(sweepRounds);
+}
+
+async function perTrial(rounds: number): Promise<void> {
   await initBackend("wasm");
   const models: [string, TrialConfig][] = [
     ["quickstart", await trialOf("quickstart")],
@@ -148,5 +163,50 @@ export async function main(args: string[]): Promise<void> {
           7,
         )} | ${(base / 1000).toFixed(2).padStart(8)} s | ${column(byDefault).padStart(28)} | ${column(every).padStart(32)}\n`,
     );
+  }
+}
+
+/** One run of the quickstart sweep through the built CLI into a fresh results file: its wall time (ms). */
+async function sweepOnce(file: string, dir: string, tag: string): Promise<number> {
+  const db = join(dir, `${tag}-${Math.random().toString(36).slice(2)}.db`);
+  const started = performance.now();
+  const r = await execa(
+    process.execPath,
+    [join(root, "apps", "cli", "bin", "mtl.mjs"), "run", file, "--db", db],
+    {
+      reject: false,
+      env: { FORCE_COLOR: "0" },
+    },
+  );
+  const ms = performance.now() - started;
+  if (r.exitCode !== 0) throw new Error(`mtl run ${tag} failed (${r.exitCode}): ${r.stderr}`);
+  return ms;
+}
+
+/** The quickstart sweep with checkpoints and kept models (the defaults) and without, side by side. */
+export async function sweepOverhead(rounds: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "mtl-bench-keep-"));
+  try {
+    const quickstart = JSON.stringify(join(root, "experiments", "quickstart.ts"));
+    const on = join(dir, "on.ts");
+    const off = join(dir, "off.ts");
+    writeFileSync(on, `import q from ${quickstart};\nexport default q;\n`);
+    writeFileSync(
+      off,
+      `import q from ${quickstart};\nexport default { ...q, checkpoint: { enabled: false, keep: "none" } };\n`,
+    );
+    const times = { on: [] as number[], off: [] as number[] };
+    for (let r = 0; r < rounds; r++)
+      for (const which of r % 2 ? (["off", "on"] as const) : (["on", "off"] as const))
+        times[which].push(await sweepOnce(which === "on" ? on : off, dir, which));
+    const a = median(times.on);
+    const b = median(times.off);
+    process.stdout.write(
+      `quickstart sweep (40 trials), ${rounds} round(s): checkpoints + kept models ${(a / 1000).toFixed(1)} s, ` +
+        `none ${(b / 1000).toFixed(1)} s (medians): ${(100 * (a / b - 1)).toFixed(1)}% ` +
+        `[on ${times.on.map((t) => (t / 1000).toFixed(1)).join(", ")} · off ${times.off.map((t) => (t / 1000).toFixed(1)).join(", ")}]\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

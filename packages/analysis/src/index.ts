@@ -61,6 +61,7 @@ export { renderMarkdown } from "./render-md.ts";
 export { COMPACT_BELOW, renderTable, type TableOptions, wrapText } from "./render-table.ts";
 export {
   formulaHtml,
+  type KeptModelRow,
   PLOT_DIR,
   type Report,
   type ReportFile,

@@ -12,6 +12,7 @@ import {
   decimalsFor,
   decimalsFromSpread,
   fmt,
+  fmtBytes,
   fmtDuration,
   fmtNumber,
   fmtSigned,
@@ -48,6 +49,17 @@ export interface ReportOptions extends CompareOptions {
   imageExt?: "png" | "svg";
   /** A line under the title (e.g. the database, the sweep, the time); kept out so output is reproducible. */
   subtitle?: string;
+  /** The sweep's kept models (trial number, kind, epoch, size, the command that exports it): a section of their own. */
+  kept?: readonly KeptModelRow[];
+}
+
+/** One kept model as the report lists it. */
+export interface KeptModelRow {
+  trial: number;
+  kind: string;
+  epoch: number;
+  bytes: number;
+  command: string;
 }
 
 /** A file of the report, relative to the output directory. */
@@ -134,6 +146,7 @@ export function renderReport(
       .map((s) => ({ id: s.id, heading: s.heading, html: plotsHtml(s.plots, s.text) })),
     { id: "trials", heading: "Trials", html: trialsHtml(trials, cmp, experiment) },
     { id: "left-out", heading: "Failed, pruned and unfinished trials", html: leftOutHtml(cmp) },
+    ...(options.kept?.length ? [{ id: "kept", heading: "Kept models", html: keptHtml(options.kept) }] : []),
     { id: "configuration", heading: "Experiment configuration", html: configHtml(experiment) },
   ];
   if (notes.length > 0)
@@ -692,4 +705,15 @@ export function compactJson(value: unknown, width = 88, indent = ""): string {
     return `[\n${value.map((v) => inner + compactJson(v, width, inner)).join(",\n")}\n${indent}]`;
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, width, inner)}`).join(",\n")}\n${indent}}`;
+}
+
+/** The kept models: which trial, which weights, how big, and how to get them. */
+function keptHtml(rows: readonly KeptModelRow[]): string {
+  const body = rows
+    .map(
+      (r) =>
+        `<tr><td>${r.trial}</td><td>${esc(r.kind)}</td><td>${r.epoch}</td><td>${esc(fmtBytes(r.bytes))}</td><td><code>${esc(r.command)}</code></td></tr>`,
+    )
+    .join("");
+  return `<table><thead><tr><th>trial</th><th>weights</th><th>epoch</th><th>size</th><th>export</th></tr></thead><tbody>${body}</tbody></table>`;
 }

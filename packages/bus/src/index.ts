@@ -8,7 +8,13 @@ export {
   type CheckpointStore,
   checkpointName,
   InvalidCheckpointKey,
+  KEPT_KINDS,
+  type KeptKind,
+  type KeptModelEntry,
+  type KeptModelKey,
+  keptModelName,
   parseCheckpointName,
+  parseKeptModelName,
 } from "./checkpoints/store.ts";
 export {
   type ActionResult,
@@ -32,6 +38,7 @@ export {
   type AttemptInfo,
   type Counts,
   type EventInfo,
+  type KeptInfo,
   RUNNING_LIMIT,
   type Series,
   type Snapshot,

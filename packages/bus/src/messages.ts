@@ -4,7 +4,7 @@
  * describe the wire form: `encodeMessage` turns a value into it (what JSON can carry), and parsing
  * (`decode`) turns it back.
  */
-import { TrialConfig } from "@mtl/spec";
+import { Objective, TrialConfig } from "@mtl/spec";
 import { z } from "zod";
 
 const finite = z.number().refine(Number.isFinite, "expected a finite number");
@@ -53,6 +53,11 @@ export const TrialMessage = z
       })
       .strict()
       .optional(),
+    /**
+     * Keep the trial's final and best weights (a program's files), best on this objective (the
+     * sweep's, read with the scheduler's `objectiveOf`). Absent: keep none.
+     */
+    keep: z.object({ objective: Objective }).strict().optional(),
   })
   .strict();
 export type TrialMessage = z.output<typeof TrialMessage>;

@@ -11,7 +11,14 @@ import {
   type WithheldMessage,
 } from "@mtl/bus";
 import { createPruner, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
-import { type Experiment, isTerminal, type MetricPoint, methodOf } from "@mtl/spec";
+import {
+  type CheckpointSpec,
+  DEFAULT_KEEP,
+  type Experiment,
+  isTerminal,
+  type MetricPoint,
+  methodOf,
+} from "@mtl/spec";
 import type { Store, SweepRow, Transition, TrialRow } from "@mtl/store";
 import { applyEvent } from "./apply-event.ts";
 import { objectiveVerdict } from "./result.ts";
@@ -360,7 +367,10 @@ export class Coordinator {
       maxDeliveries: Math.max(1, this.store.attemptsLeft(t.id)),
       priorAttempts: t.attempt,
       config: t.config,
-      ...(this.experiment.checkpoint ? { checkpoint: this.experiment.checkpoint } : {}),
+      ...(this.experiment.checkpoint ? { checkpoint: cadenceOf(this.experiment.checkpoint) } : {}),
+      ...((this.experiment.checkpoint?.keep ?? DEFAULT_KEEP) !== "none"
+        ? { keep: { objective: this.experiment.sweep.objective } }
+        : {}),
     });
   }
 
@@ -496,4 +506,9 @@ export class Coordinator {
       this.log(`stale workers: ${(error as Error).message}`);
     }
   }
+}
+
+/** The checkpoint spec's part a worker acts on while the trial runs (retention is the sweep's end's). */
+function cadenceOf({ keep: _keep, ...cadence }: CheckpointSpec): Omit<CheckpointSpec, "keep"> {
+  return cadence;
 }

@@ -7,6 +7,7 @@ export { createDashboardService, type DashboardServiceOptions } from "./dashboar
 export { loadSnapshot, loadTrialDetail, seriesOf } from "./dashboard/snapshot.ts";
 export { filterTrials, pageOf, sortTrials } from "./dashboard/trials-page.ts";
 export { objectiveVerdict } from "./result.ts";
+export { applyRetention, keepPolicyOf, type RetentionPlan, retentionPlan } from "./retention.ts";
 export { SweepRouter, type SweepRouterOptions } from "./router.ts";
 export {
   connectCoordinatorBus,

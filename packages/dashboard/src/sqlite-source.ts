@@ -1,8 +1,11 @@
 /** The dashboard's data from a SQLite results file, read in this process by the coordinator's own service. */
 import {
   type ActionResult,
+  type CheckpointStore,
+  checkpointFolderOf,
   type DashAction,
   type DashboardService,
+  FolderCheckpointStore,
   type Snapshot,
   SnapshotRequest,
   type TrialDetail,
@@ -21,6 +24,8 @@ export type SqliteSourceOptions =
   ) & {
     /** Called with a sweep's id each time its comparison has been computed (tests observe the order of things). */
     onAnalyzed?: (sweepId: number) => void;
+    /** Where the trials' models are kept. @default the folder beside the results file, given `path` */
+    models?: CheckpointStore;
   };
 
 export class SqliteSource implements DashboardSource {
@@ -41,8 +46,10 @@ export class SqliteSource implements DashboardSource {
       this.owned = true;
     }
     const path = "path" in options ? options.path : undefined;
+    const models = options.models ?? (path ? new FolderCheckpointStore(checkpointFolderOf(path)) : undefined);
     this.service = createDashboardService(this.reader, {
       ...(options.onAnalyzed ? { onAnalyzed: options.onAnalyzed } : {}),
+      ...(models ? { models } : {}),
       writer: () => {
         this.writer ??= new Store(path!);
         return this.writer;

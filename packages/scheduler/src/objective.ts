@@ -47,7 +47,10 @@ function checkMetric(task: TaskSpec, metric: Metric): void {
 }
 
 /** Reads the sweep's objective; throws ObjectiveError when it is ambiguous or unreported. */
-export function objectiveOf(experiment: Experiment): Objective {
+/** What the objective is read from: an experiment, or a trial's tasks and its sweep's objective. */
+export type ObjectiveSource = Pick<Experiment, "tasks"> & { sweep: Pick<Experiment["sweep"], "objective"> };
+
+export function objectiveOf(experiment: ObjectiveSource): Objective {
   const spec = experiment.sweep.objective;
   const split = spec.split;
   const tasks = experiment.tasks;

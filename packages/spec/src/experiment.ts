@@ -171,6 +171,22 @@ export const SweepSpec = z
 export type SweepSpec = z.output<typeof SweepSpec>;
 
 /**
+ * Which trials' kept models (final and best-on-objective weights, or a program's files) stay once
+ * the sweep has ended; until then every completed trial's are kept. `"all"`: every completed
+ * trial's; `"pareto"`: the trials on the Pareto front of the sweep objective (one objective: the
+ * best trial, ties included); `{ top: k }`: the k best trials on the objective; `"none"`: no
+ * model is kept, not even while the sweep runs.
+ */
+export const KeepPolicy = z.union(
+  [z.enum(["all", "pareto", "none"]), z.object({ top: z.number().int().positive() }).strict()],
+  { error: 'Invalid input "all", "pareto", "none" or { top: k } (k a positive integer)' },
+);
+export type KeepPolicy = z.output<typeof KeepPolicy>;
+
+/** The retention of kept models when an experiment names none: the objective's best trials. */
+export const DEFAULT_KEEP: KeepPolicy = "pareto";
+
+/**
  * How often a trial saves a checkpoint (built-in trials; a program decides for itself): every
  * `every` epochs, or (without `every`) once `everyMs` of training have passed, at most once an
  * epoch; `enabled: false` saves none. It changes no trial's result, so it is no part of the
@@ -181,6 +197,8 @@ export const CheckpointSpec = z
     enabled: z.boolean().default(true),
     every: z.number().int().positive().optional(),
     everyMs: z.number().int().positive().optional(),
+    /** Which trials' kept models stay once the sweep has ended (KeepPolicy). @default "pareto" */
+    keep: KeepPolicy.optional(),
   })
   .strict();
 export type CheckpointSpec = z.output<typeof CheckpointSpec>;

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
-import type { EpochReport, TrialConfig, TrialOutcome } from "@mtl/spec";
+import type { KeptKind } from "@mtl/bus";
+import type { EpochReport, Objective, TrialConfig, TrialOutcome } from "@mtl/spec";
 import {
   type CheckpointCadence,
   STOP_CODES,
@@ -43,6 +44,14 @@ export interface RunContext {
    * `onCheckpoint` after its epoch's report.
    */
   checkpoint?: CheckpointCadence & { onCheckpoint(c: { epoch: number; parts: CheckpointPart[] }): void };
+  /**
+   * Keep the trial's models: a built-in trial's final weights and its best on `objective` (the
+   * trainer's kept weights, one `trainer` part), a program's checkpoint folder once it completes.
+   */
+  keep?: {
+    objective: Objective;
+    onKept(m: { kind: KeptKind; epoch: number; parts: CheckpointPart[] }): void;
+  };
   /** The trainer refused `resume` once it built the model: the run started from epoch 0. */
   onResumeRefused?(reason: string): void;
 }
@@ -162,6 +171,12 @@ export class ThreadExecutor implements Executor {
             if (m.type === "epoch") onEpoch(m.report);
             else if (m.type === "checkpoint")
               onCheckpoint?.({ epoch: m.epoch, parts: [{ name: TRAINER_PART, bytes: m.bytes }] });
+            else if (m.type === "kept")
+              context?.keep?.onKept({
+                kind: m.kind,
+                epoch: m.epoch,
+                parts: [{ name: TRAINER_PART, bytes: m.bytes }],
+              });
             else if (m.type === "resume-refused") context?.onResumeRefused?.(m.reason);
             else if (m.type === "done") finish(() => resolve(m.outcome));
             else if (m.type === "error") finish(() => reject(new Error(m.error)));
@@ -180,6 +195,7 @@ export class ThreadExecutor implements Executor {
             config,
             ...(resume ? { resume } : {}),
             ...(onCheckpoint ? { checkpoint: cadence } : {}),
+            ...(context?.keep ? { keep: { objective: context.keep.objective } } : {}),
           } satisfies ThreadRequest);
         }),
     );

@@ -1,3 +1,5 @@
+export { CONFIG_PART, decodeKept, encodeKept, type KeptModel } from "./checkpoint/kept.ts";
+export { RecordError } from "./checkpoint/record.ts";
 export { detectDevices, parseNvidiaSmi } from "./devices.ts";
 export {
   type CheckpointPart,
@@ -15,6 +17,7 @@ export {
   parameterBound,
   type WorkerLimits,
 } from "./limits.ts";
+export { writeCheckpointDir } from "./program/checkpoint-dir.ts";
 export {
   type ProgramRun,
   type ProgramRunOptions,

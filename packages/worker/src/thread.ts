@@ -4,6 +4,7 @@
  * Stop requests arrive through shared memory, which the trainer can poll without yielding.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { objectiveOf } from "@mtl/scheduler";
 import { type BuiltinTrialConfig, isProgramTrial, TrialConfig } from "@mtl/spec";
 import {
   CheckpointError,
@@ -74,6 +75,19 @@ async function main() {
             port.postMessage({ type: "checkpoint", epoch, bytes } satisfies ThreadReply),
         };
       const config = TrialConfig.parse(req.config);
+      if (req.keep) {
+        // The sweep's objective, read by its one owner; validated before the sweep was planned.
+        const objective = objectiveOf({ tasks: config.tasks, sweep: { objective: req.keep.objective } });
+        hooks.keep = {
+          objective: (metrics) => {
+            const values = objective.extractEpoch(metrics);
+            return values ? objective.scalar(values) : undefined;
+          },
+          direction: objective.scalarDirection,
+          save: ({ kind, epoch, bytes }) =>
+            port.postMessage({ type: "kept", kind, epoch, bytes } satisfies ThreadReply),
+        };
+      }
       let outcome: Awaited<ReturnType<typeof runTrial>>;
       try {
         outcome = await runTrial(config, { ...hooks, ...(req.resume ? { resume: req.resume } : {}) });

@@ -4,12 +4,14 @@ import {
   type CheckpointStore,
   type Delivery,
   InvalidMessage,
+  type KeptKind,
   type Queue,
   type TrialEvent,
   type WorkerBus,
 } from "@mtl/bus";
 import { type EpochReport, isProgramTrial } from "@mtl/spec";
 import { chooseCheckpoint } from "./checkpoint/choose.ts";
+import { encodeKept } from "./checkpoint/kept.ts";
 import { encodeRecord } from "./checkpoint/record.ts";
 import { detectDevices } from "./devices.ts";
 import { type CheckpointPart, type Executor, ThreadExecutor } from "./executor.ts";
@@ -70,7 +72,8 @@ export interface WorkerOptions {
   programLog?: (line: string) => void;
   /**
    * Where built-in trials' checkpoints go and are resumed from (a folder beside the results file,
-   * or the namespace's object store). None: no checkpoints, every attempt starts at epoch 0.
+   * or the namespace's object store), and where completed trials' models are kept (when the trial
+   * message asks: `keep`). None: no checkpoints, every attempt starts at epoch 0, nothing is kept.
    */
   checkpoints?: CheckpointStore;
   /** Checkpoints kept per trial: the newest, and older ones to fall back on. @default 2 */
@@ -248,6 +251,26 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
           ),
         );
     };
+    // Kept models: the final weights and the best on the sweep's objective, each replacing the
+    // trial's earlier one of its kind once stored.
+    const keepSpec = delivery.message.keep;
+    const onKept = ({ kind, epoch, parts }: { kind: KeptKind; epoch: number; parts: CheckpointPart[] }) => {
+      const report = reported.find((r) => r.epoch === epoch);
+      saving = saving
+        .then(async () => {
+          const key = { sweep, trialId, kind, epoch };
+          await store!.putModel(key, encodeKept({ config, epoch, ...(report ? { report } : {}), parts }));
+          const older = (await store!.listModels(sweep, trialId)).filter(
+            (m) => m.kind === kind && m.epoch !== epoch,
+          );
+          if (older.length) await store!.deleteModels(older);
+        })
+        .catch((e) =>
+          log(
+            `trial ${delivery.message.number}: ${kind} model of epoch ${epoch} not kept: ${(e as Error).message}`,
+          ),
+        );
+    };
     try {
       const runBackend = isProgramTrial(config) ? `program:${config.program}` : backend;
       let resume: CheckpointPart[] | undefined;
@@ -289,6 +312,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
                 },
               }
             : {}),
+          ...(store && keepSpec ? { keep: { objective: keepSpec.objective, onKept } } : {}),
           onResumeRefused: (reason) => log(`trial ${delivery.message.number}: starts afresh: ${reason}`),
         },
       );

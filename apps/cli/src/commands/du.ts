@@ -1,5 +1,8 @@
 import { fmtBytes } from "@mtl/analysis";
-import { isTerminal } from "@mtl/spec";
+import type { KeptModelEntry } from "@mtl/bus";
+import { retentionPlan } from "@mtl/coordinator";
+import { isTerminal, type KeepPolicy } from "@mtl/spec";
+import type { Store } from "@mtl/store";
 import type { Command } from "commander";
 import { addStoreFlags, describeEntry, openCheckpoints, type StoreFlags } from "../checkpoint-stores.ts";
 import { renderListing } from "../table.ts";
@@ -33,11 +36,39 @@ export function register(program: Command): void {
           rows.set(name, row);
         }
         const list = [...rows.values()].map((r) => ({ ...r, trials: r.trials.size }));
+        const models = keptModels(results, await checkpoints.store.listModels());
         if (opts.json) {
           process.stdout.write(
-            `${JSON.stringify({ sweeps: list, bytes: list.reduce((s, r) => s + r.bytes, 0) }, null, 2)}\n`,
+            `${JSON.stringify(
+              {
+                sweeps: list,
+                bytes: list.reduce((s, r) => s + r.bytes, 0),
+                models,
+                modelBytes: models.reduce((s, r) => s + r.bytes, 0),
+              },
+              null,
+              2,
+            )}\n`,
           );
           return;
+        }
+        if (models.length > 0) {
+          process.stdout.write(
+            renderListing(
+              ["sweep", "kept models", "trials", "size", "checkpoint.keep", "mtl gc would delete"],
+              models.map((m) => [
+                m.sweep,
+                String(m.models),
+                String(m.trials),
+                fmtBytes(m.bytes),
+                m.policy === undefined ? "—" : JSON.stringify(m.policy),
+                m.ended ? fmtBytes(m.dropBytes) : "nothing (sweep not ended)",
+              ]),
+            ),
+          );
+          process.stdout.write(
+            `\nkept models total ${fmtBytes(models.reduce((s, r) => s + r.bytes, 0))}\n\n`,
+          );
         }
         if (list.length === 0) {
           process.stdout.write("no checkpoints\n");
@@ -55,11 +86,30 @@ export function register(program: Command): void {
             ]),
           ),
         );
-        process.stdout.write(`total ${fmtBytes(list.reduce((s, r) => s + r.bytes, 0))}\n`);
+        process.stdout.write(`\ntotal ${fmtBytes(list.reduce((s, r) => s + r.bytes, 0))}\n`);
       } finally {
         results.close();
         await checkpoints.close();
       }
     },
   );
+}
+
+/** Kept models per sweep: how many, of how many trials, their size, and what the sweep's policy lets go. */
+function keptModels(results: Store, entries: readonly KeptModelEntry[]) {
+  const bySweep = new Map<string, KeptModelEntry[]>();
+  for (const e of entries) bySweep.set(e.sweep, [...(bySweep.get(e.sweep) ?? []), e]);
+  return [...bySweep].map(([uid, mine]) => {
+    const sweep = results.sweepByUid(uid);
+    const plan = sweep ? retentionPlan(results, sweep, mine) : undefined;
+    return {
+      sweep: sweep ? `${sweep.id} ${sweep.name}` : `(not in this file) ${uid}`,
+      models: mine.length,
+      trials: new Set(mine.map((m) => m.trialId)).size,
+      bytes: mine.reduce((s, m) => s + m.bytes, 0),
+      policy: plan?.policy as KeepPolicy | undefined,
+      ended: plan?.ended ?? false,
+      dropBytes: (plan?.drop ?? []).reduce((s, m) => s + m.bytes, 0),
+    };
+  });
 }

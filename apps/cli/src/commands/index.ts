@@ -71,14 +71,20 @@ export const COMMANDS = {
   du: {
     args: "",
     description:
-      "sizes of the trials' checkpoints, per sweep (finished trials' ones are what `mtl gc` deletes)",
+      "sizes of the trials' checkpoints and kept models, per sweep (finished trials' checkpoints, and kept models an ended sweep's checkpoint.keep lets go, are what `mtl gc` deletes)",
     load: () => import("./du.ts"),
   },
   gc: {
     args: "",
     description:
-      "delete the checkpoints of finished trials (completed, failed, pruned, cancelled); those of trials that may still run, and of sweeps this file does not know, stay",
+      "delete the checkpoints of finished trials (completed, failed, pruned, cancelled) and the kept models a completed sweep's checkpoint.keep lets go; those of trials that may still run, of unfinished sweeps and of sweeps this file does not know, stay",
     load: () => import("./gc.ts"),
+  },
+  export: {
+    args: "<trial>",
+    description:
+      "write a trial's kept model to a folder: a TensorFlow.js model (model.json + weights.bin), or a program's own files",
+    load: () => import("./export.ts"),
   },
 } satisfies Record<string, CommandEntry>;
 

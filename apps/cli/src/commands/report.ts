@@ -11,13 +11,16 @@ import {
   decodePng,
   HEADLESS_CHROMIUM_FLAGS,
   inkStats,
+  type KeptModelRow,
   PLOT_DIR,
   type Plot,
   renderReport,
   renderSweepComparison,
   screenshotPage,
 } from "@mtl/analysis";
+import { checkpointFolderOf, FolderCheckpointStore } from "@mtl/bus";
 import { InputError } from "@mtl/spec";
+import type { Store } from "@mtl/store";
 import type { Command } from "commander";
 import { userPath } from "../load-experiment.ts";
 import {
@@ -159,6 +162,7 @@ export function register(program: Command): void {
             : renderReport(a!.trials, experimentOf(a!.sweep), {
                 ...common,
                 title: `Sweep ${a!.sweep.id}: ${a!.sweep.name}`,
+                kept: await keptRows(store, a!.sweep.id, opts.db),
               });
         } finally {
           store.close();
@@ -188,4 +192,19 @@ export function register(program: Command): void {
         );
       },
     );
+}
+
+/** The sweep's kept models in the folder beside the results file, as the report lists them. */
+async function keptRows(store: Store, sweepId: number, db: string): Promise<KeptModelRow[]> {
+  const sweep = store.getSweep(sweepId);
+  if (!sweep) return [];
+  const numbers = new Map(store.trialsOf(sweepId).map((t) => [t.id, t.number]));
+  const models = await new FolderCheckpointStore(checkpointFolderOf(userPath(db))).listModels(sweep.uid);
+  return models.flatMap((m) => {
+    const trial = numbers.get(m.trialId);
+    if (trial === undefined) return [];
+    const which = m.kind === "best" ? " --which best" : "";
+    const command = `mtl export ${trial} --sweep ${sweepId}${which} --db ${db} --out DIR`;
+    return [{ trial, kind: m.kind, epoch: m.epoch, bytes: m.bytes, command }];
+  });
 }

@@ -1,14 +1,17 @@
 import { availableParallelism } from "node:os";
 import {
   checkpointFolderOf,
+  connectNats,
   FolderCheckpointStore,
   NamespaceHeld,
+  NatsCheckpointStore,
   type NatsCoordinatorBus,
   redactUrl,
+  topologyOf,
 } from "@mtl/bus";
-import { connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
+import { applyRetention, connectCoordinatorBus, sweepOverNats, sweepSampler } from "@mtl/coordinator";
 import { InputError, isTerminal } from "@mtl/spec";
-import { LockHeld, Store } from "@mtl/store";
+import { LockHeld, Store, type SweepRow } from "@mtl/store";
 import { describeDataset } from "@mtl/trainer/catalog";
 import type { Command } from "commander";
 import { COORDINATOR_LOCK, DEFAULT_DB, graceMsOf, positiveInt } from "../cli-values.ts";
@@ -210,6 +213,17 @@ export function register(program: Command): void {
             `Per-task metrics over seeds, Δm% and significance: pnpm exec mtl compare ${sweep.id} --db ${opts.db}`,
           );
           if (failures.length > 0) process.exitCode = EXIT.trialsFailed;
+          // The sweep has ended: its kept models are now those of its retention policy.
+          const plan = await retain(store, store.getSweep(sweep.id) ?? sweep, opts).catch((e) => {
+            process.stderr.write(
+              `mtl: kept models not pruned (mtl gc does it later): ${(e as Error).message}\n`,
+            );
+            return undefined;
+          });
+          if (plan && plan.keep.length > 0)
+            out(
+              `Kept models of ${new Set(plan.keep.map((m) => m.trialId)).size} trial(s) (checkpoint.keep: ${JSON.stringify(plan.policy)}): pnpm mtl export TRIAL --out DIR --db ${opts.db}`,
+            );
         } else {
           // Every trial not finished: those in the store and those the sampler has yet to plan.
           const finished = trials.filter((t) => isTerminal(t.state)).length;
@@ -225,4 +239,20 @@ export function register(program: Command): void {
         store.close();
       }
     });
+}
+
+/**
+ * Applies an ended sweep's retention policy where its workers kept the models: the folder beside
+ * the results file, or the namespace's object store (on a connection of its own: the sweep's is
+ * closed by now).
+ */
+async function retain(store: Store, sweep: SweepRow, opts: NatsFlags & { db: string; nats?: string }) {
+  if (!opts.nats)
+    return applyRetention(store, sweep, new FolderCheckpointStore(checkpointFolderOf(userPath(opts.db))));
+  const nc = await connectNats(natsOptions(opts, opts.nats));
+  try {
+    return await applyRetention(store, sweep, await NatsCheckpointStore.open(nc, topologyOf(opts.namespace)));
+  } finally {
+    await nc.close();
+  }
 }

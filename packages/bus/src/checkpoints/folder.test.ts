@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkpointFolderOf, FolderCheckpointStore } from "./folder.ts";
-import { InvalidCheckpointKey, parseCheckpointName } from "./store.ts";
+import { InvalidCheckpointKey, keptModelName, parseCheckpointName, parseKeptModelName } from "./store.ts";
 
 const S = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const T = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
@@ -15,6 +15,32 @@ const open = () => {
 };
 
 describe("FolderCheckpointStore", () => {
+  it("keeps models beside checkpoints under names of their own: neither listing sees the other", async () => {
+    const s = open();
+    await s.put({ sweep: S, trialId: 3, attempt: 1, epoch: 2 }, new Uint8Array([1, 2]));
+    await s.putModel({ sweep: S, trialId: 3, kind: "best", epoch: 2 }, new Uint8Array([5, 5, 5]));
+    await s.putModel({ sweep: S, trialId: 3, kind: "final", epoch: 4 }, new Uint8Array([6]));
+    await s.putModel({ sweep: T, trialId: 1, kind: "final", epoch: 1 }, new Uint8Array([7]));
+    expect((await s.list()).map((e) => e.epoch)).toEqual([2]);
+    expect(await s.listModels(S)).toEqual([
+      { sweep: S, trialId: 3, kind: "best", epoch: 2, bytes: 3 },
+      { sweep: S, trialId: 3, kind: "final", epoch: 4, bytes: 1 },
+    ]);
+    expect([...((await s.getModel({ sweep: S, trialId: 3, kind: "best", epoch: 2 })) ?? [])]).toEqual([
+      5, 5, 5,
+    ]);
+    expect(await s.deleteModels([{ sweep: S, trialId: 3, kind: "best", epoch: 2 }])).toBe(1);
+    expect((await s.listModels()).map((m) => `${m.sweep === S ? "S" : "T"}${m.kind}`)).toEqual([
+      "Sfinal",
+      "Tfinal",
+    ]);
+    expect(await s.list()).toHaveLength(1);
+    const key = { sweep: S, trialId: 3, kind: "final" as const, epoch: 4 };
+    expect(parseKeptModelName(keptModelName(key))).toEqual(key);
+    expect(parseCheckpointName(keptModelName(key))).toBeUndefined();
+    expect(() => keptModelName({ ...key, sweep: "../x" })).toThrow(InvalidCheckpointKey);
+  });
+
   it("puts, gets, lists newest first (epoch, then attempt) and deletes", async () => {
     const s = open();
     await s.put({ sweep: S, trialId: 3, attempt: 1, epoch: 2 }, new Uint8Array([1, 2]));

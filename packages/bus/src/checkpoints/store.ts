@@ -20,6 +20,28 @@ export interface CheckpointEntry extends CheckpointKey {
   bytes: number;
 }
 
+/** Which weights of a completed trial are kept: its last epoch's, or its best epoch's on the objective. */
+export type KeptKind = "final" | "best";
+export const KEPT_KINDS: readonly KeptKind[] = ["final", "best"];
+
+/** One kept model's name: the trial's `kind` weights, from after `epoch` epochs. */
+export interface KeptModelKey {
+  sweep: string;
+  trialId: number;
+  kind: KeptKind;
+  epoch: number;
+}
+
+/** A kept model and its size in bytes. */
+export interface KeptModelEntry extends KeptModelKey {
+  bytes: number;
+}
+
+/**
+ * A trial's checkpoints (to resume it) and its kept models (what `mtl export` writes out). Kept
+ * models live beside the checkpoints under names of their own (`models/…`), so one store holds
+ * both and neither's listing sees the other.
+ */
 export interface CheckpointStore {
   put(key: CheckpointKey, data: Uint8Array): Promise<void>;
   /** The bytes, or undefined when there is no such checkpoint. */
@@ -28,6 +50,12 @@ export interface CheckpointStore {
   list(sweep?: string, trialId?: number): Promise<CheckpointEntry[]>;
   /** Deletes these checkpoints; resolves with how many existed. */
   delete(keys: readonly CheckpointKey[]): Promise<number>;
+  putModel(key: KeptModelKey, data: Uint8Array): Promise<void>;
+  getModel(key: KeptModelKey): Promise<Uint8Array | undefined>;
+  /** Kept models, of one sweep (and trial) if given: by sweep, trial, kind, the latest epoch first. */
+  listModels(sweep?: string, trialId?: number): Promise<KeptModelEntry[]>;
+  /** Deletes these kept models; resolves with how many existed. */
+  deleteModels(keys: readonly KeptModelKey[]): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -69,3 +97,28 @@ export function parseCheckpointName(name: string): CheckpointKey | undefined {
   if (!m || !SWEEP.test(m[1]!)) return undefined;
   return { sweep: m[1]!, trialId: Number(m[2]), attempt: Number(m[3]), epoch: Number(m[4]) };
 }
+
+/** Where kept models' names start: no checkpoint's name does (it starts with a sweep uid). */
+export const MODELS_PREFIX = "models/";
+
+/** The kept model's relative name, `models/sweep/trial/kind/epoch`. */
+export function keptModelName(k: KeptModelKey): string {
+  if (!KEPT_KINDS.includes(k.kind))
+    throw new InvalidCheckpointKey(`kind: expected final or best, got "${k.kind}"`);
+  const [sweep, trial, , epoch] = checkpointName({ ...k, attempt: 0 }).split("/");
+  return `${MODELS_PREFIX}${sweep}/${trial}/${k.kind}/${epoch}`;
+}
+
+/** The kept model a name stands for, or undefined. */
+export function parseKeptModelName(name: string): KeptModelKey | undefined {
+  const m = /^models\/([0-9a-f-]{36})\/(\d+)\/(final|best)\/(\d+)$/.exec(name);
+  if (!m || !SWEEP.test(m[1]!)) return undefined;
+  return { sweep: m[1]!, trialId: Number(m[2]), kind: m[3] as KeptKind, epoch: Number(m[4]) };
+}
+
+/** Kept models' order: by sweep, trial and kind, the latest epoch first. */
+export const byModel = (a: KeptModelKey, b: KeptModelKey): number =>
+  a.sweep.localeCompare(b.sweep) ||
+  a.trialId - b.trialId ||
+  a.kind.localeCompare(b.kind) ||
+  b.epoch - a.epoch;

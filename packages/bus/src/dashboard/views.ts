@@ -197,6 +197,15 @@ export interface AttemptInfo {
   endedAt: number | null;
 }
 
+/** A kept model of a trial (see CheckpointStore.listModels). */
+export interface KeptInfo {
+  kind: "final" | "best";
+  epoch: number;
+  bytes: number;
+  /** The command that writes it out, e.g. `mtl export 3 --sweep 1 --which best --out DIR`. */
+  command: string;
+}
+
 /** Everything the detail view of one trial needs. */
 export interface TrialDetail {
   at: number;
@@ -210,4 +219,6 @@ export interface TrialDetail {
   epochs: number;
   attempts: AttemptInfo[];
   events: EventInfo[];
+  /** Its kept models, where the source can see them (a results file's folder beside it). */
+  kept?: KeptInfo[];
 }

@@ -1,5 +1,5 @@
 /** The coordinator's answers to the dashboard protocol, read from (and, for actions, written to) its store. */
-import type { DashboardService } from "@mtl/bus";
+import type { CheckpointStore, DashboardService, TrialDetail } from "@mtl/bus";
 import type { Store } from "@mtl/store";
 import { applyAction } from "./actions.ts";
 import { AnalysisCache } from "./comparison.ts";
@@ -17,6 +17,8 @@ export interface DashboardServiceOptions {
   deferAnalysis?: boolean;
   /** Called with a sweep's id each time its comparison has been computed (to observe the order of things). */
   onAnalyzed?: (sweepId: number) => void;
+  /** Where the trials' models are kept: a trial's detail then lists them. @default none listed */
+  models?: CheckpointStore;
 }
 
 export function createDashboardService(
@@ -27,11 +29,29 @@ export function createDashboardService(
   const analyses = new AnalysisCache(options.deferAnalysis ?? true, options.onAnalyzed);
   return {
     snapshot: (request) => loadSnapshot(store, request, analyses),
-    trial: ({ trialId, maxPoints }) => loadTrialDetail(store, trialId, maxPoints, analyses) ?? null,
+    trial: async ({ trialId, maxPoints }) => {
+      const detail = loadTrialDetail(store, trialId, maxPoints, analyses);
+      if (!detail || !options.models) return detail ?? null;
+      return { ...detail, kept: await keptOf(store, trialId, options.models) };
+    },
     action: (a) => {
       const result = applyAction(options.writer?.() ?? store, a);
       options.onAction?.();
       return result;
     },
   };
+}
+
+/** A trial's kept models as the detail view shows them; none when the store cannot be read. */
+async function keptOf(store: Store, trialId: number, models: CheckpointStore): Promise<TrialDetail["kept"]> {
+  const t = store.trial(trialId);
+  const sweep = t && store.getSweep(t.sweepId);
+  if (!t || !sweep) return [];
+  const entries = await models.listModels(sweep.uid, trialId).catch(() => []);
+  return entries.map((m) => ({
+    kind: m.kind,
+    epoch: m.epoch,
+    bytes: m.bytes,
+    command: `mtl export ${t.number} --sweep ${sweep.id}${m.kind === "best" ? " --which best" : ""} --out DIR`,
+  }));
 }

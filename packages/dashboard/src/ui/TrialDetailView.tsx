@@ -1,5 +1,6 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 
+import { fmtBytes } from "@mtl/analysis";
 import type { TrialDetail, TrialInfo } from "@mtl/bus";
 import { Box, Text } from "ink";
 import { fit, fmtDuration, fmtNum, fmtParams, fmtPct, fmtWeights } from "../calc/format.ts";
@@ -53,7 +54,10 @@ export function TrialDetailView({ detail, row, curve, width, height }: TrialDeta
   // Attempts: one line each (the last few), errors after them.
   const attemptLines = detail.attempts.slice(-3);
   const errorLine = t.error ?? detail.attempts.findLast((a) => a.error)?.error ?? null;
-  const bottom = 1 + Math.max(1, attemptLines.length) + (errorLine ? 1 : 0);
+  const keptLine = detail.kept?.length
+    ? `kept: ${detail.kept.map((k) => `${k.kind} (epoch ${k.epoch}, ${fmtBytes(k.bytes)})`).join(", ")} · ${detail.kept[0]!.command}`
+    : null;
+  const bottom = 1 + Math.max(1, attemptLines.length) + (errorLine ? 1 : 0) + (keptLine ? 1 : 0);
   const chartArea = Math.max(0, height - 2 - bottom);
 
   const charts: { title: string; lines: ChartLine[] }[] = detail.tasks.map((task) => {
@@ -120,6 +124,11 @@ export function TrialDetailView({ detail, row, curve, width, height }: TrialDeta
       {errorLine ? (
         <Text color="red" wrap="truncate">
           {fit(`error: ${errorLine}`, width)}
+        </Text>
+      ) : null}
+      {keptLine ? (
+        <Text color="cyan" wrap="truncate">
+          {fit(keptLine, width)}
         </Text>
       ) : null}
     </Box>

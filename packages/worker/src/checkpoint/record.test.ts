@@ -48,3 +48,16 @@ describe("checkpoint record", () => {
     expect(decodeRecord(encodeRecord({ epoch: 4, reports: [report(2, 1)], parts: [] })).epoch).toBe(4);
   });
 });
+
+it("a record read from a Node Buffer (the object store's blobs) gives parts of their own", () => {
+  const part = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]);
+  const bytes = encodeRecord({ epoch: 1, reports: [], parts: [{ name: "p", bytes: part }] });
+  // A Buffer at an odd offset of a larger pool, as Buffer.concat and sockets give them.
+  const pool = Buffer.alloc(bytes.length + 3);
+  pool.set(bytes, 3);
+  const [read] = decodeRecord(pool.subarray(3)).parts;
+  expect(Buffer.isBuffer(read!.bytes)).toBe(false);
+  expect(read!.bytes.byteOffset).toBe(0);
+  expect(read!.bytes.buffer.byteLength).toBe(part.length);
+  expect([...read!.bytes]).toEqual([...part]);
+});

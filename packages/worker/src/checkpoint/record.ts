@@ -115,7 +115,8 @@ export function decodeRecord(bytes: Uint8Array): CheckpointRecord {
     throw new RecordError(`reports are not increasing epochs up to ${header.epoch}`);
   let offset = start;
   const parts = header.parts.map((p) => {
-    const part = { name: p.name, bytes: bytes.slice(offset, offset + p.bytes) };
+    // A copy in a Uint8Array of its own: a Node Buffer's slice (the object store's blobs) is a view.
+    const part = { name: p.name, bytes: new Uint8Array(bytes.subarray(offset, offset + p.bytes)) };
     offset += p.bytes;
     return part;
   });

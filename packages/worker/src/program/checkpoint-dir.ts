@@ -12,14 +12,7 @@ import type { CheckpointPart } from "../executor.ts";
 export function makeCheckpointDir(parts: readonly CheckpointPart[]): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), "mtl-checkpoint-"));
   try {
-    for (const p of parts) {
-      const rel = normalize(p.name);
-      if (isAbsolute(rel) || rel.startsWith("..") || rel === ".")
-        throw new Error(`checkpoint file "${p.name}" would lie outside the checkpoint folder`);
-      const file = join(path, rel);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, p.bytes);
-    }
+    writeCheckpointDir(path, parts);
   } catch (error) {
     rmSync(path, { recursive: true, force: true });
     throw error;
@@ -36,4 +29,16 @@ export function readCheckpointDir(path: string): CheckpointPart[] {
       name: relative(path, join(path, name)).split(sep).join("/"),
       bytes: new Uint8Array(readFileSync(join(path, name))),
     }));
+}
+
+/** Writes `parts` as files under `path` (a kept program model's export too); refuses a name outside it. */
+export function writeCheckpointDir(path: string, parts: readonly CheckpointPart[]): void {
+  for (const p of parts) {
+    const rel = normalize(p.name);
+    if (isAbsolute(rel) || rel.startsWith("..") || rel === ".")
+      throw new Error(`checkpoint file "${p.name}" would lie outside the checkpoint folder`);
+    const file = join(path, rel);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, p.bytes);
+  }
 }

@@ -38,10 +38,12 @@ export class ProgramExecutor implements Executor {
     const tag = `trial ${context.number} (${config.program})`;
     // MTL_CHECKPOINT_DIR: filled with the checkpoint resumed from, read back at each checkpoint line
     // and once more after a stop (the program had its grace period to save in).
+    // The folder's files once it completes are its kept model (`context.keep`).
     const ck = context.checkpoint;
+    const keep = context.keep;
     let dir: { path: string; remove(): void } | undefined;
     try {
-      dir = ck ? makeCheckpointDir(context.resume ?? []) : undefined;
+      dir = ck || keep ? makeCheckpointDir(context.resume ?? []) : undefined;
     } catch (error) {
       return { outcome: Promise.reject(error as Error), stop: () => {} };
     }
@@ -73,6 +75,14 @@ export class ProgramExecutor implements Executor {
     const outcome = run.outcome
       .then((o): TrialOutcome => {
         if (stopped) save(lastEpoch);
+        else if (o.status === "completed" && keep && dir) {
+          try {
+            const parts = readCheckpointDir(dir.path);
+            if (parts.length > 0) keep.onKept({ kind: "final", epoch: lastEpoch, parts });
+          } catch (error) {
+            this.log?.(`${tag}: kept files not saved: ${(error as Error).message}`);
+          }
+        }
         return { ...o, backend };
       })
       .finally(() => dir?.remove());
