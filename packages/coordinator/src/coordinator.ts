@@ -64,8 +64,8 @@ export interface SweepSummary {
 const LAST_CHANCE_DELIVERIES = 30;
 
 /**
- * Trials planned ahead at least, for samplers whose plan does not depend on results (see
- * `nextTrials`); at most a tenth of the sweep more, up to the cap.
+ * How many trials grid and random plans are planned ahead at once (see `nextTrials`): a tenth
+ * of the trials known so far, at least PLAN_AHEAD and at most PLAN_AHEAD_CAP.
  */
 const PLAN_AHEAD = 256;
 const PLAN_AHEAD_CAP = 8192;
