@@ -1,12 +1,12 @@
 /**
  * A worker process for `pnpm bench orchestration`: the real NATS worker with a no-op executor.
- * Usage: tsx _orchestration-worker.ts <nats-url> <name> [concurrency]
+ * Usage: tsx _orchestration-worker.ts <nats-url> <name> [concurrency] [trial-ms]
  */
 import { NatsWorkerBus } from "@mtl/bus";
 import { runWorker } from "@mtl/worker";
 import { noopExecutor } from "./_noop.ts";
 
-const [url, name, slots] = process.argv.slice(2);
+const [url, name, slots, trialMs] = process.argv.slice(2);
 if (!url || !name) throw new Error("usage: _orchestration-worker.ts <nats-url> <name> [concurrency]");
 const bus = await NatsWorkerBus.connect({ servers: url });
 const stop = new AbortController();
@@ -16,7 +16,7 @@ const done = runWorker({
   name,
   concurrency: Number(slots ?? 1),
   signal: stop.signal,
-  executor: () => noopExecutor(),
+  executor: () => noopExecutor(Number(trialMs ?? 0)),
   // Only the start line (the benchmark waits for it): a line per trial would be measured too.
   log: (l) => l.startsWith("worker ") && process.stdout.write(`${l}\n`),
 });

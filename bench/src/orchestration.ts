@@ -100,7 +100,8 @@ function timed(bus: CoordinatorBus, latencies: number[]): CoordinatorBus {
   };
 }
 
-interface Figures {
+/** What one timed sweep measured. */
+export interface Figures {
   trials: number;
   seconds: number;
   perSecond: number;
@@ -109,7 +110,7 @@ interface Figures {
 }
 
 /** Runs one sweep of no-op trials through a coordinator on `bus` and times it. */
-async function sweep(bus: CoordinatorBus, n: number, parallelism: number): Promise<Figures> {
+export async function sweep(bus: CoordinatorBus, n: number, parallelism: number): Promise<Figures> {
   const tmp = tempDir("mtl-bench-");
   const store = new Store(join(tmp.dir, "bench.db"));
   const latencies: number[] = [];

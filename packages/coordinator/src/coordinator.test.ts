@@ -11,6 +11,7 @@ import { ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Coordinator, type SweepSummary } from "./coordinator.ts";
+import { sweepSampler } from "./sweep-sampler.ts";
 
 const EPOCHS = 2;
 
@@ -133,6 +134,25 @@ describe("Coordinator", () => {
       expect(t).toMatchObject({ state: "completed", objective: [0.7] });
       expect(epochsKept(t.id)).toEqual([1, 2]);
     }
+  });
+
+  it("plans ahead in batches exactly the trials the sampler plans in one go, past a batch's end", async () => {
+    // 270 trials: more than the first batch planned ahead (256), dispatched 3 at a time.
+    const experiment = experimentOf(270);
+    const { sweep } = store.ensureSweep(experiment);
+    running = new Coordinator({ store, bus, experiment, sweep, parallelism: 3, requeueRunning: true }).run(
+      stop.signal,
+    );
+    for (let i = 0; i < 270; i++) {
+      const d = await take();
+      await completeRun(d, `run-${d.message.trialId}`);
+      await d.ack();
+    }
+    expect((await running)?.status).toBe("completed");
+    const plan = sweepSampler(experiment).next(Number.MAX_SAFE_INTEGER, []);
+    expect(store.trialsOf(sweep.id).map((t) => [t.configKey, t.seed])).toEqual(
+      plan.map((p) => [p.configKey, p.config.seed]),
+    );
   });
 
   it("lets a stalled run's cancel end only its own attempt, not the live one's trial", async () => {

@@ -10,7 +10,14 @@ import {
   TrialEvent,
   type WithheldMessage,
 } from "@mtl/bus";
-import { createPruner, objectiveOf, type Pruner, type Sampler, type TrialHistory } from "@mtl/scheduler";
+import {
+  createPruner,
+  objectiveOf,
+  type PlannedTrial,
+  type Pruner,
+  type Sampler,
+  type TrialHistory,
+} from "@mtl/scheduler";
 import {
   type CheckpointSpec,
   DEFAULT_KEEP,
@@ -64,6 +71,13 @@ export interface SweepSummary {
 const LAST_CHANCE_DELIVERIES = 30;
 
 /**
+ * How many trials grid and random plans are planned ahead at once (see `nextTrials`): a tenth
+ * of the trials known so far, at least PLAN_AHEAD and at most PLAN_AHEAD_CAP.
+ */
+const PLAN_AHEAD = 256;
+const PLAN_AHEAD_CAP = 8192;
+
+/**
  * Runs one sweep: asks the sampler for trials, dispatches them on the bus, writes every event to
  * the store (acknowledging only after the commit), prunes with the pruner, and ends when the
  * sampler is exhausted and no trial is outstanding. The same code serves the embedded and the
@@ -84,6 +98,8 @@ export class Coordinator {
   private readonly known = new Map<number, TrialHistory>();
   private readonly open = new Set<number>();
   private readonly touched = new Set<number>();
+  /** Trials the sampler planned that are not in the store yet (see `nextTrials`). */
+  private ahead: PlannedTrial[] = [];
   /** Trials running on a worker as far as the events tell: trial id → the holder's run id. */
   private readonly live = new Map<number, string>();
   /** Trials a worker took off the queue unrun while the sweep was paused: to publish again. */
@@ -322,7 +338,7 @@ export class Coordinator {
     if (this.exhausted) return;
     const room = this.options.parallelism - this.outstanding();
     if (room <= 0) return;
-    const planned = this.sampler.next(room, this.history());
+    const planned = this.nextTrials(room);
     if (planned.length === 0) {
       this.exhausted = true;
       return;
@@ -343,6 +359,31 @@ export class Coordinator {
       await this.publish(row);
     }
     this.changed();
+  }
+
+  /**
+   * The next `room` trials of the plan. The sampler reads the whole history on each call (it is
+   * a pure function of it), so asking it for every few trials made each dispatch cost grow with
+   * the sweep. Grid and random plans do not depend on results (`next(2, h)` plans what
+   * `next(1, h)` then `next(1, h + that)` would), so they are planned ahead in batches of a
+   * tenth of the sweep, kept in memory only (a restart plans them again, alike); TPE's next
+   * configuration depends on the results so far, so it is asked afresh each time.
+   */
+  private nextTrials(room: number): PlannedTrial[] {
+    if (this.experiment.sweep.sampler === "tpe") return this.sampler.next(room, this.history());
+    const out = this.ahead.splice(0, room);
+    if (out.length < room) {
+      const batch = Math.min(PLAN_AHEAD_CAP, Math.max(PLAN_AHEAD, Math.ceil(this.known.size / 10)));
+      const taken: TrialHistory[] = out.map((p) => ({
+        configKey: p.configKey,
+        params: p.params,
+        seed: p.config.seed,
+        state: "queued",
+      }));
+      this.ahead = this.sampler.next(Math.max(batch, room - out.length), [...this.history(), ...taken]);
+      out.push(...this.ahead.splice(0, room - out.length));
+    }
+    return out;
   }
 
   /** Trials withheld while the sweep was paused, published again now that it runs. */

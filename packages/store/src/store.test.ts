@@ -292,6 +292,14 @@ describe("reading a large sweep a page at a time", () => {
     expect(store.trialsPage(sweep.id, 4, 10).map((t) => t.id)).toEqual([rows[4]!.id]);
   });
 
+  it("trialsOf in some states returns those trials in number order, whatever order they changed in", () => {
+    const { sweep, rows } = planFive();
+    for (const i of [4, 1, 3]) store.startTrial(rows[i]!.id, { runId: `r${i}`, worker: "w" });
+    expect(store.trialsOf(sweep.id, ["running"]).map((t) => t.number)).toEqual([1, 3, 4]);
+    expect(store.trialsOf(sweep.id, ["queued", "running"]).map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
+    expect(store.trialsOf(sweep.id, ["queued"]).map((t) => t.number)).toEqual([0, 2]);
+  });
+
   it("trialStatesKey changes when a trial's state changes, and only then", () => {
     const { sweep, rows } = planFive();
     const before = store.trialStatesKey(sweep.id);
