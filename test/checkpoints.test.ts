@@ -14,10 +14,9 @@ import {
   topologyOf,
 } from "@mtl/bus";
 import { Store } from "@mtl/store";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { mtl, ROOT, tempDir, writeExperiment } from "./helpers/cli.ts";
-import { type NatsServer, startNatsServer } from "./helpers/nats.ts";
-import { expectSound, Processes, read, report, twoTasks, until } from "./helpers/sweeps.ts";
+import { expectSound, read, report, twoTasks, until, useLab } from "./helpers/sweeps.ts";
 
 const EPOCHS = 12;
 const EVERY = 3;
@@ -27,16 +26,8 @@ const experiment = (name: string) => ({
   checkpoint: { every: EVERY },
 });
 
-let server: NatsServer | undefined;
-const procs = new Processes();
-const cleanups: (() => void)[] = [];
-afterEach(async (context) => {
-  if (context.task.result?.state === "fail") process.stderr.write(`${procs.tails()}\n`);
-  procs.killAll();
-  await server?.stop();
-  server = undefined;
-  for (const c of cleanups.splice(0)) c();
-});
+const lab = useLab("mtl-ckpt-");
+const procs = lab.procs;
 
 /** What a finished trial's result is made of: its final metrics and every epoch's metrics. */
 function resultOf(db: string) {
@@ -74,25 +65,31 @@ beforeAll(async () => {
   reference = resultOf(db);
   expect(reference.attempts.map((a) => a.resumedFrom)).toEqual([0]);
 }, 180_000);
-cleanups.push(ref.cleanup);
+lab.onCleanup(ref.cleanup);
+
+/** Workers take trials at once (no warm-up) and hold them under a short lease. */
+const WORKER = ["--no-warm-up", "--ack-wait", "1000"];
+
+/** The one-trial sweep over NATS, on worker w1; resolves once the trial is at 75% there. */
+async function atThreeQuarters() {
+  const { server, ...tmp } = await lab.withNats();
+  const file = writeExperiment(tmp.dir, "ckpt", experiment("ckpt"));
+  const db = join(tmp.dir, "results.db");
+  const [w1] = await procs.workers(server.url, ["w1"], WORKER);
+  const run = procs.start(["run", file, "--nats", server.url, "--db", db, "--ack-wait", "1000"]);
+  const atKill = await until(
+    db,
+    (s) => s.trialsOf(1, ["running"]).find((t) => t.worker === "w1" && t.epoch >= (EPOCHS * 3) / 4),
+    "the trial at 75%",
+    120_000,
+  );
+  return { server, tmp, db, w1: w1!, run, atKill };
+}
 
 describe("checkpoints", { timeout: 240_000 }, () => {
   it("a worker SIGKILLed at 75% of a trial: the next attempt resumes at its last checkpoint and ends as an uninterrupted run", async () => {
-    server = await startNatsServer();
-    const tmp = tempDir("mtl-ckpt-nats-");
-    cleanups.push(tmp.cleanup);
-    const file = writeExperiment(tmp.dir, "ckpt", experiment("ckpt"));
-    const db = join(tmp.dir, "results.db");
-    const WORKER = ["--no-warm-up", "--ack-wait", "1000"];
-    const [w1] = await procs.workers(server.url, ["w1"], WORKER);
-    const run = procs.start(["run", file, "--nats", server.url, "--db", db, "--ack-wait", "1000"]);
-    const atKill = await until(
-      db,
-      (s) => s.trialsOf(1, ["running"]).find((t) => t.worker === "w1" && t.epoch >= (EPOCHS * 3) / 4),
-      "the trial at 75%",
-      120_000,
-    );
-    w1!.kill("SIGKILL");
+    const { server, db, w1, run, atKill } = await atThreeQuarters();
+    w1.kill("SIGKILL");
     await w1;
     // The kill landed mid-trial: the attempt it cut short had not finished.
     const cut = read(db, (s) => s.attemptsOf(atKill.id).find((a) => a.runId === atKill.runId));
@@ -133,23 +130,10 @@ describe("checkpoints", { timeout: 240_000 }, () => {
   });
 
   it("nats-server and the worker SIGKILLed mid-trial, the server restarted on its store: the next attempt resumes from the object store, ends as an uninterrupted run, and its kept model exports over NATS", async () => {
-    server = await startNatsServer();
-    const tmp = tempDir("mtl-ckpt-nats-restart-");
-    cleanups.push(tmp.cleanup);
-    const file = writeExperiment(tmp.dir, "ckpt", experiment("ckpt"));
-    const db = join(tmp.dir, "results.db");
-    const WORKER = ["--no-warm-up", "--ack-wait", "1000"];
-    const [w1] = await procs.workers(server.url, ["w1"], WORKER);
-    const run = procs.start(["run", file, "--nats", server.url, "--db", db, "--ack-wait", "1000"]);
-    const atKill = await until(
-      db,
-      (s) => s.trialsOf(1, ["running"]).find((t) => t.worker === "w1" && t.epoch >= (EPOCHS * 3) / 4),
-      "the trial at 75%",
-      120_000,
-    );
+    const { server, tmp, db, w1, run, atKill } = await atThreeQuarters();
     // The machine of the server and the worker goes down at once; the server comes back on its store.
     await server.restart({ signal: "SIGKILL" });
-    w1!.kill("SIGKILL");
+    w1.kill("SIGKILL");
     await w1;
     const cut = read(db, (s) => s.attemptsOf(atKill.id).find((a) => a.runId === atKill.runId));
     const trainedBeforeKill = read(db, (s) =>
@@ -192,8 +176,7 @@ describe("checkpoints", { timeout: 240_000 }, () => {
   });
 
   it("an embedded run stopped with Ctrl-C and run again resumes from the checkpoint beside the results file", async () => {
-    const tmp = tempDir("mtl-ckpt-embedded-");
-    cleanups.push(tmp.cleanup);
+    const tmp = lab.folder();
     const file = writeExperiment(tmp.dir, "ckpt", experiment("ckpt"));
     const db = join(tmp.dir, "results.db");
     const first = procs.start(["run", file, "--db", db, "--workers", "1"]);
@@ -264,9 +247,8 @@ describe("checkpoints", { timeout: 240_000 }, () => {
         training: { epochs: PROGRAM_EPOCHS },
       });
     };
-    const refDir = tempDir("mtl-ckpt-program-ref-");
-    const tmp = tempDir("mtl-ckpt-program-");
-    cleanups.push(refDir.cleanup, tmp.cleanup);
+    const refDir = lab.folder();
+    const tmp = lab.folder();
     const env = { MTL_TOY_LOG: tmp.dir };
     const refDb = join(refDir.dir, "results.db");
     const r = await mtl(["run", program("prog", refDir.dir), "--db", refDb, "--workers", "1"], {
