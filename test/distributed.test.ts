@@ -1,4 +1,6 @@
-import { connectNats } from "@mtl/bus";
+import { connectNats, NatsCheckpointStore, topologyOf } from "@mtl/bus";
+import { objectiveOf, retainedTrials } from "@mtl/scheduler";
+import { DEFAULT_KEEP, ExperimentSpec } from "@mtl/spec";
 import { Store } from "@mtl/store";
 import { describe, expect, it } from "vitest";
 import { writeExperiment } from "./helpers/cli.ts";
@@ -161,6 +163,9 @@ describe("distributed sweeps over NATS JetStream", () => {
     await until(db, () => ws.some((w) => done.test(w.output())), `trial ${x.number} to finish`, 30_000);
     const second = mtl(["coordinator", "--nats", url, "--db", db, "--ack-wait", ACK_WAIT]);
     await until(db, (s) => s.getSweep(1)?.status === "completed", "the sweep to complete");
+    // The service prunes the completed sweep's kept models to its checkpoint.keep (default: the
+    // Pareto front of the objective), in the namespace's object store.
+    await second.waitFor(/sweep 1: kept models of \d+ trial/);
     second.kill("SIGTERM");
     await second;
     const store = new Store(db, { readonly: true });
@@ -168,6 +173,14 @@ describe("distributed sweeps over NATS JetStream", () => {
       const trials = expectEachResultOnce(store);
       expect(trials).toHaveLength(12);
       for (const t of trials) expect(store.attemptsOf(t.id), `trial ${t.number}`).toHaveLength(1);
+      const sweep = store.getSweep(1)!;
+      const nc = await connectNats({ servers: url });
+      const kept = await (await NatsCheckpointStore.open(nc, topologyOf())).listModels(sweep.uid);
+      await nc.close();
+      const objective = objectiveOf(ExperimentSpec.parse(sweep.spec));
+      const want = retainedTrials(trials, DEFAULT_KEEP, objective);
+      expect(want.size).toBeGreaterThan(0);
+      expect(new Set(kept.map((m) => m.trialId))).toEqual(want);
     } finally {
       store.close();
     }

@@ -5,11 +5,12 @@
  * leases instead of being requeued) and answers the dashboard. It holds its namespace's lock on
  * the server for as long as it runs (a second coordinator of the namespace is refused).
  */
-import { NatsCoordinatorBus, type NatsCoordinatorOptions } from "@mtl/bus";
+import { NatsCheckpointStore, NatsCoordinatorBus, type NatsCoordinatorOptions } from "@mtl/bus";
 import { type Experiment, ExperimentSpec } from "@mtl/spec";
 import type { Store, SweepRow } from "@mtl/store";
 import { Coordinator, type SweepSummary } from "./coordinator.ts";
 import { createDashboardService } from "./dashboard/service.ts";
+import { applyRetention } from "./retention.ts";
 import { SweepRouter } from "./router.ts";
 import { sleep } from "./sleep.ts";
 import { markStaleWorkers } from "./workers.ts";
@@ -67,14 +68,31 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
   log(`holding namespace "${bus.topology.namespace}" on the NATS server`);
   const router = new SweepRouter(o.store, bus, { onChange: o.onChange, log });
   const coordinators = new Set<Coordinator>();
+  // The workers keep models in the namespace's object store: the dashboard lists a trial's, and
+  // a sweep that completes here is pruned to its checkpoint.keep (`mtl run --nats` prunes its own).
+  const models = await NatsCheckpointStore.open(bus.nc, bus.topology).catch((e) => {
+    log(`kept models cannot be listed or pruned: ${(e as Error).message}`);
+    return undefined;
+  });
   bus.serveDashboard(
     createDashboardService(o.store, {
       // A cancel must reach its worker now, not at the coordinator's next look at the store.
       onAction: () => {
         for (const c of coordinators) c.poke();
       },
+      ...(models ? { models } : {}),
     }),
   );
+  const retain = async (sweepId: number) => {
+    const sweep = o.store.getSweep(sweepId);
+    if (!models || o.only || sweep?.status !== "completed") return;
+    try {
+      const plan = await applyRetention(o.store, sweep, models);
+      log(`sweep ${sweepId}: kept models of ${new Set(plan.keep.map((m) => m.trialId)).size} trial(s)`);
+    } catch (error) {
+      log(`sweep ${sweepId}: kept models not pruned (mtl gc does it later): ${(error as Error).message}`);
+    }
+  };
   // Subscriptions reach the server asynchronously: once flushed, requests find an answer.
   await bus.nc.flush();
   log("connected to NATS; answering the dashboard");
@@ -98,9 +116,10 @@ export async function runDistributed(o: DistributedOptions): Promise<SweepSummar
     coordinators.add(coordinator);
     const done = coordinator
       .run(signal)
-      .then((s) => {
+      .then(async (s) => {
         summaries.push(s);
         log(`sweep ${sweep.id} ${s.status}`);
+        await retain(sweep.id);
         return s;
       })
       .finally(() => {

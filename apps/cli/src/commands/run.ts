@@ -222,7 +222,7 @@ export function register(program: Command): void {
           });
           if (plan && plan.keep.length > 0)
             out(
-              `Kept models of ${new Set(plan.keep.map((m) => m.trialId)).size} trial(s) (checkpoint.keep: ${JSON.stringify(plan.policy)}): pnpm mtl export TRIAL --out DIR --db ${opts.db}`,
+              `Kept models of ${new Set(plan.keep.map((m) => m.trialId)).size} trial(s) (checkpoint.keep: ${JSON.stringify(plan.policy)}): pnpm exec mtl export TRIAL --out DIR --db ${opts.db}`,
             );
         } else {
           // Every trial not finished: those in the store and those the sampler has yet to plan.
