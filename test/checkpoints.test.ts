@@ -166,6 +166,13 @@ describe("checkpoints", { timeout: 240_000 }, () => {
     expect(exported.exitCode, exported.stderr).toBe(0);
     const json = JSON.parse(readFileSync(join(out, "model.json"), "utf8"));
     expect(json.userDefinedMetadata.mtl.epoch).toBe(EPOCHS);
+    // The report finds the kept models where the workers put them, and says how to export them.
+    const pages = join(tmp.dir, "report");
+    const written = await mtl(["report", "--db", db, "--nats", server.url, "--out", pages, "--no-png"]);
+    expect(written.exitCode, written.stderr).toBe(0);
+    const html = readFileSync(join(pages, "report.html"), "utf8");
+    expect(html).toMatch(/Kept models/);
+    expect(html).toContain(`mtl export 0 --sweep 1 --db ${db} --nats ${server.url} --out DIR`);
     report("checkpoint after nats-server SIGKILL", {
       ...figures,
       killedAt: trainedBeforeKill,

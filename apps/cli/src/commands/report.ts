@@ -18,11 +18,13 @@ import {
   renderSweepComparison,
   screenshotPage,
 } from "@mtl/analysis";
-import { checkpointFolderOf, FolderCheckpointStore } from "@mtl/bus";
+import { redactUrl } from "@mtl/bus";
 import { InputError } from "@mtl/spec";
 import type { Store } from "@mtl/store";
 import type { Command } from "commander";
+import { openCheckpoints } from "../checkpoint-stores.ts";
 import { userPath } from "../load-experiment.ts";
+import { addNatsFlags, type NatsFlags } from "../nats-flags.ts";
 import {
   type AnalysisCliOptions,
   analysisOptions,
@@ -94,7 +96,7 @@ export async function screenshotPlots(
 }
 
 export function register(program: Command): void {
-  analysisOptions(
+  const command = analysisOptions(
     commandOf(program, "report").argument(
       "[sweeps...]",
       "sweep id or name (default: the latest); two to compare them",
@@ -103,108 +105,122 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "directory to write the report into")
     .option("--tasks <a,b>", "the two tasks of the Pareto plot (default: every pair)")
     .option("--no-png", "skip the PNG screenshots")
-    .action(
-      async (which: string[], opts: AnalysisCliOptions & { out: string; tasks?: string; png: boolean }) => {
-        const options = toCompareOptions(opts);
-        if (which.length > 2)
-          throw new InputError(
-            `expected at most two sweeps (to compare them), got ${which.length}: ${which.join(" ")}`,
+    .option("--nats <url>", "list the kept models of workers over NATS (the namespace's object store)");
+  addNatsFlags(command, { jetstream: false }).action(
+    async (
+      which: string[],
+      opts: AnalysisCliOptions & NatsFlags & { out: string; tasks?: string; png: boolean; nats?: string },
+    ) => {
+      const options = toCompareOptions(opts);
+      if (which.length > 2)
+        throw new InputError(
+          `expected at most two sweeps (to compare them), got ${which.length}: ${which.join(" ")}`,
+        );
+      let paretoTasks: [string, string] | undefined;
+      if (opts.tasks) {
+        const t = opts.tasks.split(",").map((s) => s.trim());
+        if (t.length !== 2 || !t[0] || !t[1])
+          throw new InputError(`--tasks: expected two task names like a,b, got "${opts.tasks}"`);
+        paretoTasks = [t[0], t[1]];
+      }
+      const chromium = opts.png ? findChromium() : undefined;
+      const store = openExisting(opts.db);
+      let report: ReturnType<typeof renderReport>;
+      let sweepLine: string;
+      try {
+        const chosen = (which.length ? which : [undefined]).map((w) => findSweep(store, opts.db, w));
+        const loaded = chosen.map((sweep) => ({ sweep, trials: loadTrials(store, sweep.id, true) }));
+        const line = ({ sweep, trials }: (typeof loaded)[number]) =>
+          `sweep ${sweep.id} · ${trials.filter((t) => t.state === "completed").length} of ${trials.length} trials completed`;
+        sweepLine = `${loaded.map(line).join("; ")} · ${opts.db}`;
+        if (paretoTasks) {
+          const known = new Set(
+            loaded.flatMap((l) => l.trials.flatMap((t) => t.config.tasks.map((x) => x.name))),
           );
-        let paretoTasks: [string, string] | undefined;
-        if (opts.tasks) {
-          const t = opts.tasks.split(",").map((s) => s.trim());
-          if (t.length !== 2 || !t[0] || !t[1])
-            throw new InputError(`--tasks: expected two task names like a,b, got "${opts.tasks}"`);
-          paretoTasks = [t[0], t[1]];
+          const bad = paretoTasks.filter((t) => !known.has(t));
+          if (bad.length)
+            throw new InputError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
         }
-        const chromium = opts.png ? findChromium() : undefined;
-        const store = openExisting(opts.db);
-        let report: ReturnType<typeof renderReport>;
-        let sweepLine: string;
-        try {
-          const chosen = (which.length ? which : [undefined]).map((w) => findSweep(store, opts.db, w));
-          const loaded = chosen.map((sweep) => ({ sweep, trials: loadTrials(store, sweep.id, true) }));
-          const line = ({ sweep, trials }: (typeof loaded)[number]) =>
-            `sweep ${sweep.id} · ${trials.filter((t) => t.state === "completed").length} of ${trials.length} trials completed`;
-          sweepLine = `${loaded.map(line).join("; ")} · ${opts.db}`;
-          if (paretoTasks) {
-            const known = new Set(
-              loaded.flatMap((l) => l.trials.flatMap((t) => t.config.tasks.map((x) => x.name))),
-            );
-            const bad = paretoTasks.filter((t) => !known.has(t));
-            if (bad.length)
-              throw new InputError(`--tasks: no task ${bad.join(", ")}; tasks: ${[...known].join(", ")}`);
-          }
-          const common = {
-            ...options,
-            subtitle: sweepLine,
-            imageExt: chromium ? ("png" as const) : ("svg" as const),
-            ...(paretoTasks ? { paretoTasks } : {}),
-          };
-          const [a, b] = loaded;
-          report = b
-            ? renderSweepComparison(
-                {
-                  name: `sweep ${a!.sweep.id} (${a!.sweep.name})`,
-                  trials: a!.trials,
-                  experiment: experimentOf(a!.sweep),
-                },
-                {
-                  name: `sweep ${b.sweep.id} (${b.sweep.name})`,
-                  trials: b.trials,
-                  experiment: experimentOf(b.sweep),
-                },
-                {
-                  ...common,
-                  title: `Sweep ${a!.sweep.id} (${a!.sweep.name}) vs sweep ${b.sweep.id} (${b.sweep.name})`,
-                },
-              )
-            : renderReport(a!.trials, experimentOf(a!.sweep), {
+        const common = {
+          ...options,
+          subtitle: sweepLine,
+          imageExt: chromium ? ("png" as const) : ("svg" as const),
+          ...(paretoTasks ? { paretoTasks } : {}),
+        };
+        const [a, b] = loaded;
+        report = b
+          ? renderSweepComparison(
+              {
+                name: `sweep ${a!.sweep.id} (${a!.sweep.name})`,
+                trials: a!.trials,
+                experiment: experimentOf(a!.sweep),
+              },
+              {
+                name: `sweep ${b.sweep.id} (${b.sweep.name})`,
+                trials: b.trials,
+                experiment: experimentOf(b.sweep),
+              },
+              {
                 ...common,
-                title: `Sweep ${a!.sweep.id}: ${a!.sweep.name}`,
-                kept: await keptRows(store, a!.sweep.id, opts.db),
-              });
-        } finally {
-          store.close();
-        }
-        const out = userPath(opts.out);
-        for (const f of report.files) {
-          const path = join(out, f.name);
-          mkdirSync(dirname(path), { recursive: true });
-          writeFileSync(path, f.content);
-        }
-        const say = (s: string) => process.stdout.write(`${s}\n`);
-        say(`${sweepLine}`);
-        say(
-          `wrote ${join(opts.out, "report.html")}, summary.md and ${report.plots.length} plot(s) in ${join(opts.out, PLOT_DIR)}`,
+                title: `Sweep ${a!.sweep.id} (${a!.sweep.name}) vs sweep ${b.sweep.id} (${b.sweep.name})`,
+              },
+            )
+          : renderReport(a!.trials, experimentOf(a!.sweep), {
+              ...common,
+              title: `Sweep ${a!.sweep.id}: ${a!.sweep.name}`,
+              kept: await keptRows(store, a!.sweep.id, opts),
+            });
+      } finally {
+        store.close();
+      }
+      const out = userPath(opts.out);
+      for (const f of report.files) {
+        const path = join(out, f.name);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, f.content);
+      }
+      const say = (s: string) => process.stdout.write(`${s}\n`);
+      say(`${sweepLine}`);
+      say(
+        `wrote ${join(opts.out, "report.html")}, summary.md and ${report.plots.length} plot(s) in ${join(opts.out, PLOT_DIR)}`,
+      );
+      if (!opts.png) return;
+      if (!chromium) {
+        process.stderr.write(
+          "mtl: no PNGs: Chromium not found (install it, e.g. `apt-get install chromium`, or set MTL_CHROMIUM); summary.md links the SVGs\n",
         );
-        if (!opts.png) return;
-        if (!chromium) {
-          process.stderr.write(
-            "mtl: no PNGs: Chromium not found (install it, e.g. `apt-get install chromium`, or set MTL_CHROMIUM); summary.md links the SVGs\n",
-          );
-          return;
-        }
-        const warnings = await screenshotPlots(chromium, report.plots, out);
-        for (const w of warnings) process.stderr.write(`mtl: ${w}\n`);
-        say(
-          `PNG: ${report.plots.length - warnings.length} of ${report.plots.length} plot(s) rendered with ${chromium}`,
-        );
-      },
-    );
+        return;
+      }
+      const warnings = await screenshotPlots(chromium, report.plots, out);
+      for (const w of warnings) process.stderr.write(`mtl: ${w}\n`);
+      say(
+        `PNG: ${report.plots.length - warnings.length} of ${report.plots.length} plot(s) rendered with ${chromium}`,
+      );
+    },
+  );
 }
 
-/** The sweep's kept models in the folder beside the results file, as the report lists them. */
-async function keptRows(store: Store, sweepId: number, db: string): Promise<KeptModelRow[]> {
+/**
+ * The sweep's kept models, as the report lists them: in the folder beside the results file, or
+ * with `--nats` in the namespace's object store.
+ */
+async function keptRows(
+  store: Store,
+  sweepId: number,
+  flags: NatsFlags & { db: string; nats?: string },
+): Promise<KeptModelRow[]> {
   const sweep = store.getSweep(sweepId);
   if (!sweep) return [];
+  const { db } = flags;
   const numbers = new Map(store.trialsOf(sweepId).map((t) => [t.id, t.number]));
-  const models = await new FolderCheckpointStore(checkpointFolderOf(userPath(db))).listModels(sweep.uid);
+  const kept = await openCheckpoints(flags);
+  const models = await kept.store.listModels(sweep.uid).finally(() => kept.close());
   return models.flatMap((m) => {
     const trial = numbers.get(m.trialId);
     if (trial === undefined) return [];
     const which = m.kind === "best" ? " --which best" : "";
-    const command = `mtl export ${trial} --sweep ${sweepId}${which} --db ${db} --out DIR`;
+    const nats = flags.nats ? ` --nats ${redactUrl(flags.nats)}` : "";
+    const command = `mtl export ${trial} --sweep ${sweepId}${which} --db ${db}${nats} --out DIR`;
     return [{ trial, kind: m.kind, epoch: m.epoch, bytes: m.bytes, command }];
   });
 }
