@@ -16,6 +16,7 @@ import {
 import { Store } from "@mtl/store";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mtl, ROOT, tempDir, writeExperiment } from "./helpers/cli.ts";
+import type { MtlProcess } from "./helpers/nats.ts";
 import { expectSound, read, report, twoTasks, until, useLab } from "./helpers/sweeps.ts";
 
 const EPOCHS = 12;
@@ -86,6 +87,19 @@ async function atThreeQuarters() {
   return { server, tmp, db, w1: w1!, run, atKill };
 }
 
+/** Starts worker w2 and waits for the sweep: the trial was finished there, resumed from `last`. */
+async function finishOnW2(url: string, run: MtlProcess, db: string, last: number) {
+  await procs.workers(url, ["w2"], WORKER);
+  await run;
+  expect(run.exitCode, run.output()).toBe(0);
+  const figures = sound(db);
+  const result = resultOf(db);
+  const done = result.attempts.find((a) => a.state === "completed")!;
+  expect(done.worker).toBe("w2");
+  expect(done.resumedFrom).toBe(last);
+  return { figures, result };
+}
+
 describe("checkpoints", { timeout: 240_000 }, () => {
   it("a worker SIGKILLed at 75% of a trial: the next attempt resumes at its last checkpoint and ends as an uninterrupted run", async () => {
     const { server, db, w1, run, atKill } = await atThreeQuarters();
@@ -106,14 +120,7 @@ describe("checkpoints", { timeout: 240_000 }, () => {
     expect(saved.length).toBeGreaterThan(0);
     const last = saved[0]!.epoch;
 
-    await procs.workers(server.url, ["w2"], WORKER);
-    await run;
-    expect(run.exitCode, run.output()).toBe(0);
-    const figures = sound(db);
-    const result = resultOf(db);
-    const done = result.attempts.find((a) => a.state === "completed")!;
-    expect(done.worker).toBe("w2");
-    expect(done.resumedFrom).toBe(last);
+    const { figures, result } = await finishOnW2(server.url, run, db, last);
     // At most one interval lost: the killed attempt got no further than the checkpoint after it.
     expect(trainedBeforeKill - last).toBeLessThanOrEqual(EVERY);
     expect(last).toBeGreaterThanOrEqual(EVERY);
@@ -148,14 +155,7 @@ describe("checkpoints", { timeout: 240_000 }, () => {
     const last = saved[0]!.epoch;
     expect(last).toBeGreaterThan(0);
 
-    await procs.workers(server.url, ["w2"], WORKER);
-    await run;
-    expect(run.exitCode, run.output()).toBe(0);
-    const figures = sound(db);
-    const result = resultOf(db);
-    const done = result.attempts.find((a) => a.state === "completed")!;
-    expect(done.worker).toBe("w2");
-    expect(done.resumedFrom).toBe(last);
+    const { figures, result } = await finishOnW2(server.url, run, db, last);
     expect(trainedBeforeKill - last).toBeLessThanOrEqual(EVERY);
     expect(result.final).toEqual(reference.final);
     expect(result.epochs).toEqual(reference.epochs);
