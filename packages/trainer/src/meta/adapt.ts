@@ -17,6 +17,8 @@ export interface EpisodeTensors {
   sy: tf.Tensor2D;
   qx: tf.Tensor3D;
   qy: tf.Tensor2D;
+  /** `qy` as it is on the host (a view of the episodes' array), for scoring there. */
+  queryY: Float32Array | Int32Array;
 }
 
 /** Episodes [from, to) on the device. */
@@ -33,6 +35,7 @@ export function toTensors(e: Episodes, from = 0, to = e.tasks): EpisodeTensors {
     sy: ys(e.supportY, K),
     qx: tf.tensor3d(e.queryX.subarray(from * Q * d, to * Q * d), [B, Q, d]),
     qy: ys(e.queryY, Q),
+    queryY: e.queryY.subarray(from * Q, to * Q),
   };
 }
 
@@ -116,7 +119,7 @@ export function adaptAndScore(
 ): Map<number, Map<string, number>> {
   const out = new Map<number, Map<string, number>>();
   const last = Math.max(...steps);
-  const truth = e.qy.dataSync() as Float32Array | Int32Array;
+  const truth = e.queryY;
   const Q = e.qy.shape[1];
   const loss = classes > 0 ? "cross-entropy" : "mse";
   let params = tf.tidy(() => expand(start, e.tasks));
