@@ -7,6 +7,7 @@
 import { getEventListeners } from "node:events";
 import {
   type CoordinatorBus,
+  DeferredEvent,
   type Exhausted,
   type Heartbeat,
   InProcessBus,
@@ -316,6 +317,30 @@ for (const transport of [inProcess, nats]) {
       const queued = await coordinator.queuedTrialIds?.();
       expect(queued).toEqual(new Set());
       expect(handled).toEqual([4, 5, 6]);
+    });
+
+    it("waits for the asking sweep's deferred events before it resolves, not for another sweep's", async () => {
+      // A coordinator restarting among others (`mtl coordinator`): an event that came before its
+      // sweep had a handler was deferred; the store does not show it until it comes back.
+      const { coordinator, worker } = await make();
+      const OTHER = "0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5";
+      const deferrals: string[] = [];
+      const handled: number[] = [];
+      coordinator.onEvent((e) => {
+        if (e.sweep === OTHER || !deferrals.includes(e.runId)) {
+          deferrals.push(e.runId);
+          throw new DeferredEvent("no handler for its sweep yet");
+        }
+        handled.push(e.trialId);
+      });
+      const w = await worker();
+      await w.publishEvent({ ...started(5), sweep: OTHER }); // deferred for good
+      await w.publishEvent(started(4));
+      const queued = await coordinator.queuedTrialIds?.({ sweep: SWEEP });
+      expect(queued).toEqual(new Set());
+      expect(deferrals).toContain("run-4");
+      expect(deferrals).toContain("run-5");
+      expect(handled).toEqual([4]);
     });
 
     it("sends control messages to every worker and heartbeats to the coordinator", async () => {

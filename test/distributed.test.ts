@@ -223,8 +223,13 @@ describe("distributed sweeps over NATS JetStream", () => {
     expect(denied.output()).toMatch(/cannot connect to NATS at .*: .*authorization/i);
 
     const env = { NATS_USER: "mtl", NATS_PASSWORD: "s3cret" };
-    // Trials long enough that the sweep is still running when the junk has been pulled and reported.
-    const file = writeExperiment(dir, "junk", experiment("junk", { seeds: 4, epochs: 40, samples: 4000 }));
+    // Two trials out at a time: the junk, published once the first two started, is ahead of the
+    // third and fourth in the queue, so the workers reject it (and report it) before they can
+    // start those, and the sweep cannot end before the reports are handled.
+    const file = writeExperiment(dir, "junk", {
+      ...experiment("junk", { seeds: 4, epochs: 10, samples: 2000 }),
+      sweep: { parallelism: 2 },
+    });
     const ws = await workers(url, ["w1", "w2"], [], env);
     const run = mtl([
       "run",

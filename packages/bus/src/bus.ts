@@ -96,9 +96,10 @@ export interface CoordinatorBus {
    * Trial ids waiting in the queue or held by a worker, to avoid publishing one twice after a
    * restart. Resolves only after every event published before the call has been handled, so a
    * trial missing from the set whose final event was sent is already terminal in the store;
-   * with `waitMs`, rejects when that takes longer.
+   * with `waitMs`, rejects when that takes longer. Events deferred (to be handled later) count as
+   * handled, but those of `sweep`: the coordinator of that sweep asks, and they are its own.
    */
-  queuedTrialIds?(options?: { waitMs?: number }): Promise<Set<number>>;
+  queuedTrialIds?(options?: { waitMs?: number; sweep?: string }): Promise<Set<number>>;
   /** Answers the dashboard protocol's requests from `service` (see dashboard/protocol.ts). */
   serveDashboard(service: DashboardService): void;
   close(): Promise<void>;

@@ -53,6 +53,8 @@ export class InProcessBus implements CoordinatorBus {
   private readonly finished = new Set<string>();
   /** Events are handled strictly one at a time, in the order they were published. */
   private chain: Promise<void> = Promise.resolve();
+  /** Deferred events waiting for their turn again, by the sweep they belong to. */
+  private readonly deferredOf = new Map<string, number>();
   private closed = false;
   private readonly retryMs: number;
   private readonly log: (line: string) => void;
@@ -145,7 +147,12 @@ export class InProcessBus implements CoordinatorBus {
       } catch (error) {
         if (this.closed) return;
         if (error instanceof DeferredEvent) {
+          const sweep = event.sweep;
+          this.deferredOf.set(sweep, (this.deferredOf.get(sweep) ?? 0) + 1);
           setTimeout(() => {
+            const left = (this.deferredOf.get(sweep) ?? 1) - 1;
+            if (left > 0) this.deferredOf.set(sweep, left);
+            else this.deferredOf.delete(sweep);
             if (!this.closed) void this.enqueueWork(() => this.handle(event, n + 1));
           }, this.retryMs);
           return;
@@ -213,8 +220,13 @@ export class InProcessBus implements CoordinatorBus {
     });
   }
 
-  async queuedTrialIds(): Promise<Set<number>> {
+  async queuedTrialIds(options: { sweep?: string } = {}): Promise<Set<number>> {
     await this.chain;
+    // `sweep`'s deferred events are waited for too (see CoordinatorBus.queuedTrialIds).
+    while (options.sweep !== undefined && this.deferredOf.has(options.sweep) && !this.closed) {
+      await new Promise((r) => setTimeout(r, this.retryMs));
+      await this.chain;
+    }
     return new Set([...this.queue.map((q) => q.message.trialId), ...this.held.keys()]);
   }
 

@@ -237,7 +237,7 @@ export class Coordinator {
     let inQueue: Set<number>;
     try {
       // The periodic look must not hold the loop up while events lag (a server restart).
-      inQueue = await this.bus.queuedTrialIds(lost ? { waitMs: 10_000 } : {});
+      inQueue = await this.bus.queuedTrialIds({ sweep: this.uid, ...(lost ? { waitMs: 10_000 } : {}) });
     } catch (error) {
       this.log(`looking at the queue: ${(error as Error).message}`);
       return;

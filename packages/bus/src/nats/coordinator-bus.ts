@@ -92,8 +92,8 @@ export class NatsCoordinatorBus implements CoordinatorBus {
   private readonly iterators = new Set<ConsumerMessages>();
   private readonly subscriptions: Subscription[] = [];
   private readonly loops: Promise<void>[] = [];
-  /** Events left for another process's coordinator (nakked), by stream sequence. */
-  private readonly deferred = new Set<number>();
+  /** Events handled later (nakked), by stream sequence: the sweep each belongs to, when known. */
+  private readonly deferred = new Map<number, string | undefined>();
   /** Who waits for the next event to be handled. */
   private handledWaiters: (() => void)[] = [];
   private closed = false;
@@ -218,7 +218,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     );
   }
 
-  async queuedTrialIds(options: { waitMs?: number } = {}): Promise<Set<number>> {
+  async queuedTrialIds(options: { waitMs?: number; sweep?: string } = {}): Promise<Set<number>> {
     const { streams, subjects } = this.topology;
     const ids = new Set<number>();
     for (let seq = 1; ; ) {
@@ -236,20 +236,23 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     // A trial acked after the scan above had its final event published before the ack: wait
     // until that event is written, so that the store shows it finished.
     const events = await this.jsm.streams.info(streams.events);
-    await this.handledUpTo(events.state.last_seq, options.waitMs);
+    await this.handledUpTo(events.state.last_seq, options.waitMs, options.sweep);
     return ids;
   }
 
   /**
    * Waits until every event up to `mark` is handled (acked, hence gone from the work-queue
-   * stream) or deferred by this process. Events a killed coordinator had fetched come back only
-   * after their ack-wait, so this can take that long after a restart.
+   * stream) or deferred by this process, except that `sweep`'s deferred events are waited for
+   * too: its coordinator asks, so they are its own to handle (one deferred before it was
+   * registered comes back to it), and a trial whose events wait there is not yet what the store
+   * shows. Events a killed coordinator had fetched come back only after their ack-wait, so this
+   * can take that long after a restart.
    */
-  private async handledUpTo(mark: number, waitMs = Number.POSITIVE_INFINITY): Promise<void> {
+  private async handledUpTo(mark: number, waitMs = Number.POSITIVE_INFINITY, sweep?: string): Promise<void> {
     const started = Date.now();
     let logged = started;
     while (!this.closed) {
-      const waiting = await this.unhandledUpTo(mark);
+      const waiting = await this.unhandledUpTo(mark, sweep);
       if (waiting === 0) return;
       if (Date.now() - started > waitMs) throw new Error(`${waiting} earlier event(s) not handled yet`);
       if (Date.now() - logged > 5000) {
@@ -266,8 +269,8 @@ export class NatsCoordinatorBus implements CoordinatorBus {
     }
   }
 
-  /** Events up to `mark` still in the stream and not deferred by this process. */
-  private async unhandledUpTo(mark: number): Promise<number> {
+  /** Events up to `mark` still in the stream and not deferred by this process (but `sweep`'s). */
+  private async unhandledUpTo(mark: number, sweep?: string): Promise<number> {
     const { streams, subjects } = this.topology;
     let n = 0;
     for (let seq = 1; seq <= mark; ) {
@@ -279,7 +282,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
         throw error;
       }
       if (m.seq > mark) break;
-      if (!this.deferred.has(m.seq)) n++;
+      if (!this.deferred.has(m.seq) || (sweep !== undefined && this.deferred.get(m.seq) === sweep)) n++;
       seq = m.seq + 1;
     }
     return n;
@@ -311,14 +314,18 @@ export class NatsCoordinatorBus implements CoordinatorBus {
 
   private async onEventMsg(m: JsMsg): Promise<void> {
     const { subjects } = this.topology;
+    /** The sweep the message belongs to, as far as it decodes. */
+    let sweep: string | undefined;
     try {
       let handled: boolean;
       if (m.subject === subjects.rejected) {
         const d = decode(RejectedMessage, m.data);
         const r = d.ok ? d.value : { source: m.subject, payload: text(m.data), error: d.error };
+        sweep = r.identity?.sweep;
         handled = await this.untilHandled(m, "rejected message", () => this.rejectedHandler?.(r));
       } else if (m.subject === subjects.exhausted) {
         const d = decode(ExhaustedMessage, m.data);
+        sweep = d.ok ? d.value.sweep : undefined;
         handled = d.ok
           ? await this.untilHandled(m, "given-up trial", () => this.exhaustedHandler?.(d.value))
           : await this.untilHandled(m, "rejected message", () =>
@@ -326,6 +333,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
             );
       } else if (m.subject === subjects.withheld) {
         const d = decode(WithheldMessage, m.data);
+        sweep = d.ok ? d.value.sweep : undefined;
         handled = d.ok
           ? await this.untilHandled(m, "withheld trial", () => this.withheldHandler?.(d.value))
           : await this.untilHandled(m, "rejected message", () =>
@@ -334,6 +342,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
       } else {
         const d = decode(TrialEvent, m.data);
         if (d.ok) {
+          sweep = d.value.sweep;
           const context = { deliveries: m.info.redeliveryCount };
           handled = await this.untilHandled(m, "event", () => this.eventHandler?.(d.value, context));
         } else {
@@ -345,6 +354,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
           } catch {
             identity = undefined; // not even JSON
           }
+          sweep = identity?.sweep;
           const r: Rejected = {
             source: m.subject,
             payload: text(m.data),
@@ -359,7 +369,7 @@ export class NatsCoordinatorBus implements CoordinatorBus {
         this.deferred.delete(m.seq);
         m.ack();
       } else {
-        this.deferred.add(m.seq);
+        this.deferred.set(m.seq, sweep);
         m.nak(DEFER_MS);
       }
     } finally {
