@@ -52,10 +52,11 @@ export interface TrainHooks {
    */
   resume?: Uint8Array;
   /**
-   * Keep the model's weights: `save({ kind: "best" })` each time an epoch's `objective` beats
-   * every earlier one (strictly, in `direction`; undefined or non-finite values never count),
-   * and `save({ kind: "final" })` when the trial completes. The bytes are kept weights for
-   * exportModel (decodeCheckpoint's format, kind "model").
+   * Keep the model's weights: the best, of the epoch whose `objective` beats every earlier one
+   * (strictly, in `direction`; undefined or non-finite values never count), held until the next
+   * checkpoint or the trial's completion and then given to `save({ kind: "best" })` (once per
+   * new best); and `save({ kind: "final" })` when the trial completes. The bytes are kept weights
+   * for exportModel (decodeCheckpoint's format, kind "model").
    */
   keep?: {
     objective?: (metrics: readonly MetricPoint[]) => number | undefined;

@@ -85,29 +85,33 @@ export async function runEpochs(run: {
     ...(error ? { error } : {}),
     ...(resumedFrom > 0 ? { resumedFrom } : {}),
   });
-  for (let epoch = resumedFrom + 1; epoch <= run.epochs; epoch++) {
-    const started = performance.now();
-    const count = work.begin(epoch);
-    const sums: Sums = { losses: new Float64Array(tasks.length), units: 0 };
-    for (let k = 0; k < count; ) {
-      const end = runSlice(work, k, count, sums, hooks.shouldStop);
-      if ("stop" in end) return outcome(end.stop, epoch - 1);
-      if ("badTask" in end)
-        return outcome(
-          "failed",
-          epoch - 1,
-          `non-finite loss in task ${tasks[end.badTask]} at epoch ${epoch}`,
-        );
-      k = end.next;
-      if (k < count) await new Promise<void>((r) => setImmediate(r));
+  try {
+    for (let epoch = resumedFrom + 1; epoch <= run.epochs; epoch++) {
+      const started = performance.now();
+      const count = work.begin(epoch);
+      const sums: Sums = { losses: new Float64Array(tasks.length), units: 0 };
+      for (let k = 0; k < count; ) {
+        const end = runSlice(work, k, count, sums, hooks.shouldStop);
+        if ("stop" in end) return outcome(end.stop, epoch - 1);
+        if ("badTask" in end)
+          return outcome(
+            "failed",
+            epoch - 1,
+            `non-finite loss in task ${tasks[end.badTask]} at epoch ${epoch}`,
+          );
+        k = end.next;
+        if (k < count) await new Promise<void>((r) => setImmediate(r));
+      }
+      const mean = Array.from(sums.losses, (s) => s / Math.max(sums.units, 1));
+      const { metrics, weights } = work.end(epoch, mean);
+      final = toFinal(metrics);
+      const report: EpochReport = { epoch, metrics, weights, wallMs: performance.now() - started };
+      await hooks.onEpoch?.(report);
+      await checkpoints?.afterEpoch(epoch, metrics, final, epoch === run.epochs);
     }
-    const mean = Array.from(sums.losses, (s) => s / Math.max(sums.units, 1));
-    const { metrics, weights } = work.end(epoch, mean);
-    final = toFinal(metrics);
-    const report: EpochReport = { epoch, metrics, weights, wallMs: performance.now() - started };
-    await hooks.onEpoch?.(report);
-    await checkpoints?.afterEpoch(epoch, metrics, final, epoch === run.epochs);
+    await checkpoints?.completed(Math.max(run.epochs, resumedFrom));
+    return outcome("completed", Math.max(run.epochs, resumedFrom));
+  } finally {
+    checkpoints?.close();
   }
-  await checkpoints?.completed(Math.max(run.epochs, resumedFrom));
-  return outcome("completed", Math.max(run.epochs, resumedFrom));
 }

@@ -305,33 +305,76 @@ describe("CheckpointCadence", () => {
 });
 
 describe("kept weights", () => {
-  it("saves the best epoch each time the objective improves, and the final weights", async () => {
+  it("holds the best epoch's weights and writes them once, at the next checkpoint or the end; and the final weights", async () => {
     const c = config({ training: { ...BASE.training, epochs: 6 }, strategy: "uncertainty" });
     const accuracy = (points: readonly { task: string; split: string; name: string; value: number }[]) =>
       points.find((p) => p.task === "a" && p.split === "val" && p.name === "accuracy")?.value;
-    const values: number[] = [];
-    const kept: { kind: string; epoch: number; bytes: Uint8Array }[] = [];
-    const outcome = await runTrial(c, {
-      onEpoch: (r) => void values.push(accuracy(r.metrics) as number),
-      keep: { objective: (m) => -(accuracy(m) as number), direction: "min", save: (m) => void kept.push(m) },
-    });
-    expect(outcome.status).toBe("completed");
+    const run = async (checkpoint?: {
+      every: number;
+      save: (c: { epoch: number; bytes: Uint8Array }) => void;
+    }) => {
+      const values: number[] = [];
+      const kept: { kind: string; epoch: number; bytes: Uint8Array }[] = [];
+      const outcome = await runTrial(c, {
+        onEpoch: (r) => void values.push(accuracy(r.metrics) as number),
+        keep: {
+          objective: (m) => -(accuracy(m) as number),
+          direction: "min",
+          save: (m) => void kept.push(m),
+        },
+        ...(checkpoint ? { checkpoint } : {}),
+      });
+      expect(outcome.status).toBe("completed");
+      return { values, kept };
+    };
+    // Without checkpoints: the best is written once, when the trial completes, then the final.
+    const { values, kept } = await run();
     // Strict improvements of −accuracy (minimised): the running best's epochs.
-    const expected: number[] = [];
+    const improvements: number[] = [];
     let best = Infinity;
     values.forEach((v, i) => {
       if (-v < best) {
         best = -v;
-        expected.push(i + 1);
+        improvements.push(i + 1);
       }
     });
-    expect(kept.filter((k) => k.kind === "best").map((k) => k.epoch)).toEqual(expected);
-    expect(kept.at(-1)).toMatchObject({ kind: "final", epoch: 6 });
+    const bestEpoch = improvements.at(-1) as number;
+    expect(kept.map((k) => [k.kind, k.epoch])).toEqual([
+      ["best", bestEpoch],
+      ["final", 6],
+    ]);
     const model = decodeCheckpoint(kept.at(-1)?.bytes as Uint8Array);
     expect(model.kind).toBe("model");
     // The model's tensors only: not the strategy's own.
     expect(model.parameters.map((p) => p.name)).not.toContain("uncertainty_s");
     expect(model.optimizers).toEqual([]);
+    // With a checkpoint after every epoch (the reference weights of each epoch): each new best
+    // is written with the checkpoint of its epoch (the last epoch has none: its best goes with
+    // the final weights).
+    const reference = new Map<number, Uint8Array>();
+    const every = await run({ every: 1, save: ({ epoch, bytes }) => void reference.set(epoch, bytes) });
+    expect(every.values).toEqual(values);
+    expect(every.kept.filter((k) => k.kind === "best").map((k) => k.epoch)).toEqual(improvements);
+    // Every second epoch: a best is held until the next checkpoint, and what is written then
+    // is its epoch's weights, not the weights at the write.
+    const second = await run({ every: 2, save: () => {} });
+    const due: number[] = [];
+    for (let e = 1; e <= 6; e++) {
+      const held = Math.max(...improvements.filter((i) => i <= e));
+      if ((e % 2 === 0 || e === 6) && held > (due.at(-1) ?? 0)) due.push(held);
+    }
+    expect(due.some((e) => e % 2 === 1)).toBe(true); // some best waited for a later checkpoint
+    const bests = second.kept.filter((k) => k.kind === "best");
+    expect(bests.map((k) => k.epoch)).toEqual(due);
+    for (const k of bests) {
+      const then = decodeCheckpoint(
+        (k.epoch === 6 ? every.kept.at(-1)?.bytes : reference.get(k.epoch)) as Uint8Array,
+      ).parameters;
+      for (const p of decodeCheckpoint(k.bytes).parameters)
+        expect(then.find((q) => q.name === p.name)?.values, `${p.name} of epoch ${k.epoch}`).toEqual(
+          p.values,
+        );
+    }
   });
 
   it("a resumed trial compares with the best before the interruption", async () => {

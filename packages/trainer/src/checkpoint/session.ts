@@ -7,7 +7,7 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { TrainHooks } from "../hooks.ts";
 import { CheckpointCadence } from "./cadence.ts";
 import type { Checkpoint } from "./checkpoint.ts";
-import { captureModel, captureTrial, type TrialMeta, type TrialParts } from "./trial-state.ts";
+import { captureModel, captureTrial, ModelSnapshot, type TrialMeta, type TrialParts } from "./trial-state.ts";
 
 /** What runEpochs asks of a trial's checkpoints. */
 export interface EpochCheckpoints {
@@ -22,6 +22,8 @@ export interface EpochCheckpoints {
   ): Promise<void>;
   /** The trial completed after `epoch` epochs. */
   completed(epoch: number): Promise<void>;
+  /** The loop is over, however it ended: what is held is let go. */
+  close(): void;
 }
 
 /**
@@ -44,6 +46,20 @@ export function checkpointSession(
   const keep = model ? hooks.keep : undefined;
   const better = (value: number) =>
     !best || ((keep?.direction ?? "max") === "max" ? value > best.value : value < best.value);
+  // The best weights not written yet. Written with the next checkpoint (which names them as its
+  // `best`, so a resumed attempt finds them kept) or when the trial completes: writing them at
+  // every improvement cost a sweep more than its checkpoints did.
+  let held: { epoch: number; snapshot: ModelSnapshot } | undefined;
+  const writeBest = async () => {
+    if (!held || !keep || !model) return;
+    const { epoch, snapshot } = held;
+    held = undefined;
+    try {
+      await keep.save({ kind: "best", epoch, bytes: await snapshot.capture({ ...meta, epoch }) });
+    } finally {
+      snapshot.dispose();
+    }
+  };
   return {
     start: { epoch: startEpoch, ...(final ? { final } : {}) },
     async afterEpoch(epoch, metrics, epochFinal, last) {
@@ -51,18 +67,31 @@ export function checkpointSession(
       const value = keep?.objective?.(metrics);
       if (keep && model && value !== undefined && Number.isFinite(value) && better(value)) {
         best = { epoch, value };
-        await keep.save({ kind: "best", epoch, bytes: await captureModel(model, { ...meta, epoch }) });
+        held?.snapshot.dispose();
+        held = { epoch, snapshot: ModelSnapshot.take(model) };
       }
       if (!cadence || !hooks.checkpoint || last || !cadence.due(epoch, performance.now())) return;
       const started = performance.now();
+      await writeBest();
       const bytes = await captureTrial(parts, { ...meta, epoch, final, ...(best ? { best } : {}) });
       await hooks.checkpoint.save({ epoch, bytes });
       const now = performance.now();
       cadence.saved(epoch, now, now - started);
     },
     async completed(epoch) {
-      if (keep && model)
-        await keep.save({ kind: "final", epoch, bytes: await captureModel(model, { ...meta, epoch }) });
+      if (!keep || !model) return;
+      const bytes = await captureModel(model, { ...meta, epoch });
+      // Best at the last epoch: the same weights, captured once.
+      if (held?.epoch === epoch) {
+        held.snapshot.dispose();
+        held = undefined;
+        await keep.save({ kind: "best", epoch, bytes: bytes.slice() });
+      } else await writeBest();
+      await keep.save({ kind: "final", epoch, bytes });
+    },
+    close() {
+      held?.snapshot.dispose();
+      held = undefined;
     },
   };
 }

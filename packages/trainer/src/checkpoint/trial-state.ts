@@ -32,15 +32,18 @@ export interface TrialMeta {
   io: ModelIO;
 }
 
-async function parameterValues(parameters: readonly tf.Variable[]): Promise<Checkpoint["parameters"]> {
+async function parameterValues(
+  parameters: readonly tf.Variable[],
+  values: readonly tf.Tensor[] = parameters,
+): Promise<Checkpoint["parameters"]> {
   return Promise.all(
-    parameters.map(async (v) => {
+    parameters.map(async (v, i) => {
       if (v.dtype !== "float32")
         throw new Error(`checkpoint: parameter ${v.name} is ${v.dtype}, not float32`);
       return {
         name: paramName(v),
         shape: [...v.shape],
-        values: Float32Array.from(await v.data<"float32">()),
+        values: Float32Array.from(await (values[i] as tf.Tensor).data<"float32">()),
       };
     }),
   );
@@ -67,6 +70,41 @@ export async function captureTrial(
     ...(strategy !== undefined ? { strategy } : {}),
     ...(loop !== undefined ? { loop } : {}),
   });
+}
+
+/**
+ * The model's weights as they are at one moment, held on the backend until written (`capture`)
+ * or dropped (`dispose`): taking one costs a copy on the device at most, where encoding and
+ * writing kept weights costs far more, so a trial's best weights are held this way and written
+ * only when they must be (a checkpoint, the end of the trial).
+ */
+export class ModelSnapshot {
+  private constructor(
+    private readonly parameters: readonly tf.Variable[],
+    private readonly values: tf.Tensor[],
+  ) {}
+
+  static take(parameters: readonly tf.Variable[]): ModelSnapshot {
+    return new ModelSnapshot(
+      parameters,
+      tf.tidy(() => parameters.map((v) => tf.keep(v.clone()))),
+    );
+  }
+
+  /** Kept weights of the snapshot (as captureModel's of the parameters then). */
+  async capture(meta: TrialMeta): Promise<Uint8Array> {
+    return encodeCheckpoint({
+      kind: "model",
+      ...meta,
+      parameters: await parameterValues(this.parameters, this.values),
+      optimizers: [],
+      rng: {},
+    });
+  }
+
+  dispose(): void {
+    for (const t of this.values) t.dispose();
+  }
 }
 
 /** Kept weights: the model's parameters with what exportModel needs to rebuild and feed it. */
