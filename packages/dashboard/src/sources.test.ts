@@ -1,7 +1,7 @@
 import { answerDashboard, DASH_SUBJECTS, DashboardClient, type Requester } from "@mtl/bus";
 import { createDashboardService, loadSnapshot } from "@mtl/coordinator";
 import { buildFixture } from "@mtl/coordinator/testing";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NatsSource } from "./nats-source.ts";
 import { SqliteSource } from "./sqlite-source.ts";
 
@@ -30,6 +30,28 @@ describe("SqliteSource", () => {
     expect((await source.resume(f.sweepId)).ok).toBe(true);
     expect(f.store.getSweep(f.sweepId)!.status).toBe("running");
     await source.close();
+  });
+
+  it("starts the comparison (on its own thread) only after the dashboard drew, or asked again", async () => {
+    vi.useFakeTimers();
+    try {
+      for (const how of ["shown", "asked again"] as const) {
+        const analyzed: number[] = [];
+        const source = new SqliteSource({ path: f.path, onAnalyzed: (id) => analyzed.push(id) });
+        const first = await source.snapshot();
+        expect(first.analysisPending).toBe(true);
+        await vi.advanceTimersByTimeAsync(60_000);
+        expect(analyzed).toEqual([]); // however long the first frame takes to draw
+        if (how === "shown") source.shown();
+        else await source.snapshot();
+        await vi.advanceTimersByTimeAsync(60_000);
+        expect(analyzed, how).toEqual([f.sweepId]);
+        expect((await source.snapshot()).comparison).not.toBeNull();
+        await source.close();
+      }
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("throws on a missing file instead of creating one", () => {

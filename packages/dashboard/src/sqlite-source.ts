@@ -33,6 +33,9 @@ export class SqliteSource implements DashboardSource {
   private writer: Store | undefined;
   private readonly owned: boolean;
   private readonly service: DashboardService;
+  /** Opens the gate of deferred comparisons (see `shown`). */
+  private open: () => void = () => {};
+  private snapshots = 0;
 
   /** Throws when `path` does not exist or is not a results file. */
   constructor(options: SqliteSourceOptions) {
@@ -47,7 +50,13 @@ export class SqliteSource implements DashboardSource {
     }
     const path = "path" in options ? options.path : undefined;
     const models = options.models ?? (path ? new FolderCheckpointStore(checkpointFolderOf(path)) : undefined);
+    // The comparison runs on this thread: it waits until the dashboard has drawn (or, for a
+    // caller that never says so, until it asks a second time, its first reply handled).
+    const analysisGate = new Promise<void>((resolve) => {
+      this.open = resolve;
+    });
     this.service = createDashboardService(this.reader, {
+      analysisGate,
       ...(options.onAnalyzed ? { onAnalyzed: options.onAnalyzed } : {}),
       ...(models ? { models } : {}),
       writer: () => {
@@ -59,7 +68,12 @@ export class SqliteSource implements DashboardSource {
 
   // Requests are checked as a coordinator checks them off the wire, so both sources agree.
   async snapshot(request: SnapshotRequest = {}): Promise<Snapshot> {
+    if (++this.snapshots > 1) this.open();
     return this.service.snapshot(SnapshotRequest.parse(request));
+  }
+
+  shown(): void {
+    this.open();
   }
 
   async trialDetail(trialId: number, maxPoints?: number): Promise<TrialDetail | undefined> {

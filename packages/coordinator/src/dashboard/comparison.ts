@@ -98,6 +98,8 @@ export class AnalysisCache {
   constructor(
     private readonly deferred = false,
     private readonly onAnalyzed?: (sweepId: number) => void,
+    /** Deferred comparisons wait for this first (a dashboard in this process drew its first frame). */
+    private readonly gate: Promise<void> = Promise.resolve(),
   ) {}
 
   /**
@@ -125,7 +127,8 @@ export class AnalysisCache {
       // took D ms the next waits 3·D, so the thread answers snapshots at least 3/4 of the time.
       const since = entry.endedAt === undefined ? 0 : Date.now() - entry.endedAt;
       const wait = Math.max(ANALYSIS_DELAY_MS, 3 * (entry.tookMs ?? 0) - since);
-      setTimeout(() => {
+      const later = (run: () => void) => void this.gate.then(() => setTimeout(run, wait).unref());
+      later(() => {
         if (entry.computing !== key) return;
         const now = rows();
         if (now === undefined) {
@@ -137,7 +140,7 @@ export class AnalysisCache {
         entry.endedAt = Date.now();
         entry.tookMs = entry.endedAt - started;
         this.onAnalyzed?.(sweep.id);
-      }, wait).unref();
+      });
     }
     return { analysis: entry.value, pending: true };
   }

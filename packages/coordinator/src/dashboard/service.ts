@@ -19,6 +19,12 @@ export interface DashboardServiceOptions {
   onAnalyzed?: (sweepId: number) => void;
   /** Where the trials' models are kept: a trial's detail then lists them. @default none listed */
   models?: CheckpointStore;
+  /**
+   * Deferred comparisons start only once this resolves: a dashboard drawing in this very process
+   * resolves it when its first frame is out, so that the comparison (seconds on a large sweep,
+   * on the same thread) never holds that frame back. @default at once
+   */
+  analysisGate?: Promise<void>;
 }
 
 export function createDashboardService(
@@ -26,7 +32,7 @@ export function createDashboardService(
   options: DashboardServiceOptions = {},
 ): DashboardService {
   // The first snapshot of a sweep answers at once; its comparison follows in a later one.
-  const analyses = new AnalysisCache(options.deferAnalysis ?? true, options.onAnalyzed);
+  const analyses = new AnalysisCache(options.deferAnalysis ?? true, options.onAnalyzed, options.analysisGate);
   return {
     snapshot: (request) => loadSnapshot(store, request, analyses),
     trial: async ({ trialId, maxPoints }) => {

@@ -1,7 +1,7 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 import { MAX_PAGE, MAX_POINTS, type SnapshotRequest } from "@mtl/bus";
 import { Box, useApp, useInput } from "ink";
-import { useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { logEvents } from "../calc/events.ts";
 import { fmtAgo } from "../calc/format.ts";
 import { sortKeys, sortLabel } from "../calc/sort-keys.ts";
@@ -92,6 +92,11 @@ export function Dashboard({
     [source, ui.detail, maxPoints],
   );
   const snapshot = snap.data;
+  // Runs after the frame with the snapshot was written: heavy work may start now.
+  const drawn = snapshot !== undefined;
+  useEffect(() => {
+    if (drawn) source.shown?.();
+  }, [drawn, source]);
   const page = snapshot?.trials;
   const trials = page?.items ?? [];
   const events = useMemo(
