@@ -34,7 +34,7 @@ export async function progressDisplay(o: ProgressOptions): Promise<ProgressDispl
     const { renderDashboard, SqliteSource } = await import("@mtl/dashboard");
     let stopping = false;
     const view = renderDashboard({
-      source: new SqliteSource({ store: o.store }),
+      source: new SqliteSource({ store: o.store, drawsHere: true }),
       sweepId: o.sweepId,
       inline: true,
     });

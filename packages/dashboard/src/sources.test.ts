@@ -32,12 +32,16 @@ describe("SqliteSource", () => {
     await source.close();
   });
 
-  it("starts the comparison (on its own thread) only after the dashboard drew, or asked again", async () => {
+  it("under a dashboard drawing here, starts the comparison only after it drew, or asked again", async () => {
     vi.useFakeTimers();
     try {
       for (const how of ["shown", "asked again"] as const) {
         const analyzed: number[] = [];
-        const source = new SqliteSource({ path: f.path, onAnalyzed: (id) => analyzed.push(id) });
+        const source = new SqliteSource({
+          path: f.path,
+          drawsHere: true,
+          onAnalyzed: (id) => analyzed.push(id),
+        });
         const first = await source.snapshot();
         expect(first.analysisPending).toBe(true);
         await vi.advanceTimersByTimeAsync(60_000);
@@ -52,6 +56,18 @@ describe("SqliteSource", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("for any other caller, computes the comparison after the first reply without being asked", async () => {
+    let analyzed = () => {};
+    const done = new Promise<void>((resolve) => {
+      analyzed = resolve;
+    });
+    const source = new SqliteSource({ path: f.path, onAnalyzed: () => analyzed() });
+    expect((await source.snapshot()).analysisPending).toBe(true);
+    await done;
+    expect((await source.snapshot()).comparison).not.toBeNull();
+    await source.close();
   });
 
   it("throws on a missing file instead of creating one", () => {

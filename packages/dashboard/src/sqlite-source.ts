@@ -26,6 +26,12 @@ export type SqliteSourceOptions =
     onAnalyzed?: (sweepId: number) => void;
     /** Where the trials' models are kept. @default the folder beside the results file, given `path` */
     models?: CheckpointStore;
+    /**
+     * A dashboard in this process draws from this source and says when its first frame is out
+     * (`shown`): the comparison, computed on this same thread, waits for it (or for a second
+     * request). @default false: it starts shortly after the first reply
+     */
+    drawsHere?: boolean;
   };
 
 export class SqliteSource implements DashboardSource {
@@ -50,13 +56,15 @@ export class SqliteSource implements DashboardSource {
     }
     const path = "path" in options ? options.path : undefined;
     const models = options.models ?? (path ? new FolderCheckpointStore(checkpointFolderOf(path)) : undefined);
-    // The comparison runs on this thread: it waits until the dashboard has drawn (or, for a
-    // caller that never says so, until it asks a second time, its first reply handled).
-    const analysisGate = new Promise<void>((resolve) => {
-      this.open = resolve;
-    });
+    // The comparison runs on this thread: under a dashboard drawing here, it waits until the
+    // first frame is out (or the second request, should the frame never say so).
+    const analysisGate = options.drawsHere
+      ? new Promise<void>((resolve) => {
+          this.open = resolve;
+        })
+      : undefined;
     this.service = createDashboardService(this.reader, {
-      analysisGate,
+      ...(analysisGate ? { analysisGate } : {}),
       ...(options.onAnalyzed ? { onAnalyzed: options.onAnalyzed } : {}),
       ...(models ? { models } : {}),
       writer: () => {

@@ -34,7 +34,7 @@ async function openSource(opts: DashOptions): Promise<DashboardSource> {
   }
   const db = opts.db ?? DEFAULT_DB;
   try {
-    return new SqliteSource({ path: userPath(db) });
+    return new SqliteSource({ path: userPath(db), drawsHere: true });
   } catch (error) {
     if (error instanceof InputError) throw error;
     throw new InputError(`cannot open results database ${db}: ${(error as Error).message}`);

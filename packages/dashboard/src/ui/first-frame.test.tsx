@@ -23,7 +23,11 @@ describe("the first frame of a large sweep", () => {
     try {
       // What happened, in order: frames drawn (with or without trial rows) and comparisons computed.
       const order: string[] = [];
-      const source = new SqliteSource({ store: big.store, onAnalyzed: () => order.push("analyzed") });
+      const source = new SqliteSource({
+        store: big.store,
+        drawsHere: true,
+        onAnalyzed: () => order.push("analyzed"),
+      });
       const app = render(<Dashboard source={source} size={{ columns: 120, rows: 40 }} intervalMs={50} />);
       // Before any data: the frame says what it is doing.
       expect(app.lastFrame()).toMatch(/MTL Lab · loading…/);
