@@ -47,15 +47,20 @@ function expectClose(a: FinalMetrics | undefined, b: FinalMetrics | undefined, t
   }
 }
 
+/** The same trial trained with the accel, then with it disabled (afterEach enables it again). */
+async function bothWays(config: BuiltinTrialConfig) {
+  expect(accel()?.active).toBe(true);
+  const fast = await runTrial(config);
+  accel()?.disable();
+  const plain = await runTrial(config);
+  expect(fast.status).toBe("completed");
+  expect(plain.status).toBe("completed");
+  return { fast, plain };
+}
+
 describe("the accel and plain tfjs train to the same numbers", () => {
   it("on the wasm backend, accel enabled vs disabled", async () => {
-    const config = BuiltinTrialConfig.parse(SMALL);
-    expect(accel()?.active).toBe(true);
-    const fast = await runTrial(config);
-    accel()?.disable();
-    const plain = await runTrial(config);
-    expect(fast.status).toBe("completed");
-    expect(plain.status).toBe("completed");
+    const { fast, plain } = await bothWays(BuiltinTrialConfig.parse(SMALL));
     // Float32 sums in another order, compounded over 20 Adam steps.
     expectClose(fast.final, plain.final, 2e-3);
   }, 60_000);
@@ -105,12 +110,7 @@ describe("the accel and plain tfjs train to the same numbers", () => {
       training: { epochs: 2 },
       backend: "wasm",
     });
-    expect(accel()?.active).toBe(true);
-    const fast = await runTrial(config);
-    accel()?.disable();
-    const plain = await runTrial(config);
-    expect(fast.status).toBe("completed");
-    expect(plain.status).toBe("completed");
+    const { fast, plain } = await bothWays(config);
     // Loss and accuracy at 0, 1 and 3 adaptation steps, on val and test, and the training loss.
     expectClose(fast.final, plain.final, 2e-3, 12);
   }, 60_000);
