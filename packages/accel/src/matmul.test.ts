@@ -6,6 +6,13 @@ import { install } from "./index.ts";
 
 await tf.setBackend("wasm");
 const accel = install();
+/** Every combination of matMul's transpose flags (transposeA, transposeB). */
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
 if (!accel) throw new Error("the accel did not install on the wasm backend");
 
 describe("fast wasm matMul", () => {
@@ -96,12 +103,7 @@ describe("fast wasm matMul", () => {
     ];
     let seed = 10;
     for (const [M, K, N] of shapes)
-      for (const [tA, tB] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ] as const)
+      for (const [tA, tB] of TRANSPOSES)
         for (const batched of [false, true]) {
           const A = tf.randomNormal(tA ? [K, M] : [M, K], 0, 1, "float32", seed++) as tf.Tensor2D;
           const B = tf.randomNormal(tB ? [N, K] : [K, N], 0, 1, "float32", seed++) as tf.Tensor2D;
@@ -140,12 +142,7 @@ describe("fast wasm matMul", () => {
     ];
     let seed = 500;
     for (const [P, M, K, N] of shapes)
-      for (const [tA, tB] of [
-        [false, false],
-        [true, false],
-        [false, true],
-        [true, true],
-      ] as const)
+      for (const [tA, tB] of TRANSPOSES)
         for (const [Pa, Pb] of [
           [P, P],
           [1, P],
