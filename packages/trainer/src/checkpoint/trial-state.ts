@@ -92,14 +92,8 @@ export class ModelSnapshot {
   }
 
   /** Kept weights of the snapshot (as captureModel's of the parameters then). */
-  async capture(meta: TrialMeta): Promise<Uint8Array> {
-    return encodeCheckpoint({
-      kind: "model",
-      ...meta,
-      parameters: await parameterValues(this.parameters, this.values),
-      optimizers: [],
-      rng: {},
-    });
+  capture(meta: TrialMeta): Promise<Uint8Array> {
+    return captureModel(this.parameters, meta, this.values);
   }
 
   dispose(): void {
@@ -108,11 +102,16 @@ export class ModelSnapshot {
 }
 
 /** Kept weights: the model's parameters with what exportModel needs to rebuild and feed it. */
-export async function captureModel(parameters: readonly tf.Variable[], meta: TrialMeta): Promise<Uint8Array> {
+export async function captureModel(
+  parameters: readonly tf.Variable[],
+  meta: TrialMeta,
+  /** The values to write, one per parameter (a snapshot's). @default the parameters' own */
+  values: readonly tf.Tensor[] = parameters,
+): Promise<Uint8Array> {
   return encodeCheckpoint({
     kind: "model",
     ...meta,
-    parameters: await parameterValues(parameters),
+    parameters: await parameterValues(parameters, values),
     optimizers: [],
     rng: {},
   });
