@@ -13,6 +13,7 @@
  * keep: "none" }`, alternating which goes first each round: the median wall time of each and
  * their ratio (the issue's target: at most 3% more).
  * Options: --rounds N (default 3); --sweep-rounds N (default 2; 0 skips the sweep); --only-sweep.
+ * The figures go to bench/results/checkpoint.json (parts perTrial, sweep) as each part finishes.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,6 +28,13 @@ import {
   type TrainHooks,
 } from "@mtl/trainer";
 import { execa } from "execa";
+import {
+  type CheckpointModelFigures,
+  type CheckpointPerTrialFigures,
+  type CheckpointSweepFigures,
+  saveResults,
+  startRun,
+} from "./_results.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -111,11 +119,17 @@ export async function main(args: string[]): Promise<void> {
   const j = args.indexOf("--sweep-rounds");
   const sweepRounds = j >= 0 ? Math.max(0, Number(args[j + 1]) || 0) : 2;
   const k = args.indexOf("--only-sweep");
-  if (k < 0) await perTrial(rounds);
-  if (sweepRounds > 0) await sweepOverhead(sweepRounds);
+  if (k < 0) {
+    const start = startRun(args);
+    saveResults("checkpoint", { perTrial: await perTrial(rounds) }, start);
+  }
+  if (sweepRounds > 0) {
+    const start = startRun(args);
+    saveResults("checkpoint", { sweep: await sweepOverhead(sweepRounds) }, start);
+  }
 }
 
-async function perTrial(rounds: number): Promise<void> {
+async function perTrial(rounds: number): Promise<CheckpointPerTrialFigures> {
   await initBackend("wasm");
   const models: [string, TrialConfig][] = [
     ["quickstart", await trialOf("quickstart")],
@@ -133,6 +147,7 @@ async function perTrial(rounds: number): Promise<void> {
     `checkpoints on wasm, ${rounds} rounds each, default cadence ${DEFAULT_CHECKPOINT_MS / 1000} s\n` +
       "model      |  params | checkpoint |     kept | ms/save | wall, none | default: saves, share, ratio | every epoch: saves, share, ratio\n",
   );
+  const figures: CheckpointPerTrialFigures = { rounds, models: {} };
   for (const [name, config] of models) {
     await timed(config); // warm: data, V8, kernels
     const none: number[] = [];
@@ -149,11 +164,24 @@ async function perTrial(rounds: number): Promise<void> {
       for (let k = 0; k < runs.length; k++) await runs[(r + k) % runs.length]?.();
     const k = await kept(config);
     const base = Math.min(...none);
+    const figuresOf = (xs: Sample[]) => ({
+      saves: median(xs.map((x) => x.saves)),
+      share: median(xs.map((x) => x.saveMs.reduce((a, b) => a + b, 0) / x.wallMs)),
+      ratio: Math.min(...xs.map((x) => x.wallMs)) / base,
+    });
     const column = (xs: Sample[]) => {
-      const share = median(xs.map((x) => x.saveMs.reduce((a, b) => a + b, 0) / x.wallMs));
-      const ratio = Math.min(...xs.map((x) => x.wallMs)) / base;
-      return `${String(median(xs.map((x) => x.saves))).padStart(3)}, ${(100 * share).toFixed(2).padStart(5)}%, ${ratio.toFixed(3)}`;
+      const { saves, share, ratio } = figuresOf(xs);
+      return `${String(saves).padStart(3)}, ${(100 * share).toFixed(2).padStart(5)}%, ${ratio.toFixed(3)}`;
     };
+    figures.models[name] = {
+      params: k.params,
+      checkpointBytes: every[0]?.bytes ?? 0,
+      keptBytes: k.bytes,
+      msPerSave: median(every.flatMap((x) => x.saveMs)),
+      wallNoneSeconds: base / 1000,
+      byDefault: figuresOf(byDefault),
+      everyEpoch: figuresOf(every),
+    } satisfies CheckpointModelFigures;
     process.stdout.write(
       `${name.padEnd(10)} | ${String(k.params).padStart(7)} | ${kb(every[0]?.bytes ?? 0).padStart(10)} | ${kb(k.bytes).padStart(8)} | ${median(
         every.flatMap((x) => x.saveMs),
@@ -164,6 +192,7 @@ async function perTrial(rounds: number): Promise<void> {
         )} | ${(base / 1000).toFixed(2).padStart(8)} s | ${column(byDefault).padStart(28)} | ${column(every).padStart(32)}\n`,
     );
   }
+  return figures;
 }
 
 /** One run of the quickstart sweep through the built CLI into a fresh results file: its wall time (ms). */
@@ -184,7 +213,7 @@ async function sweepOnce(file: string, dir: string, tag: string): Promise<number
 }
 
 /** The quickstart sweep with checkpoints and kept models (the defaults) and without, side by side. */
-export async function sweepOverhead(rounds: number): Promise<void> {
+export async function sweepOverhead(rounds: number): Promise<CheckpointSweepFigures> {
   const dir = mkdtempSync(join(tmpdir(), "mtl-bench-keep-"));
   try {
     const quickstart = JSON.stringify(join(root, "experiments", "quickstart.ts"));
@@ -206,6 +235,7 @@ export async function sweepOverhead(rounds: number): Promise<void> {
         `none ${(b / 1000).toFixed(1)} s (medians): ${(100 * (a / b - 1)).toFixed(1)}% ` +
         `[on ${times.on.map((t) => (t / 1000).toFixed(1)).join(", ")} · off ${times.off.map((t) => (t / 1000).toFixed(1)).join(", ")}]\n`,
     );
+    return { rounds, onMs: a, offMs: b, overhead: a / b - 1, targetMet: a / b - 1 <= 0.03 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,6 +9,7 @@
  * Targets (issue 19): `mtl --help` ≤ 3×, `mtl list` and `mtl trials` ≤ 4×, the dashboard's
  * first frame ≤ 1 s on 10,000 trials.
  * Options: --rounds N (default 5), --dash-trials N (default 10000; 0 leaves the dashboard out).
+ * The figures go to bench/results/cli.json (parts startup, dash) as each part finishes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { median } from "@mtl/scheduler";
 import { buildBigSweep } from "../../packages/dashboard/src/ui/big-sweep.test-util.ts";
 import { Tmux } from "../../test/helpers/tmux.ts";
+import { type CliDashFigures, type CliStartupFigures, saveResults, startRun } from "./_results.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TSX = join(ROOT, "node_modules", ".bin", "tsx");
@@ -85,7 +87,7 @@ async function dashFirstFrame(db: string): Promise<number> {
 }
 
 /** The dashboard's first frame on a finished sweep of `n` trials, next to `node -e 0` in the same rounds. */
-async function dashRows(n: number, rounds: number): Promise<void> {
+async function dashRows(n: number, rounds: number): Promise<CliDashFigures> {
   const big = buildBigSweep(n);
   big.store.close();
   try {
@@ -102,6 +104,7 @@ async function dashRows(n: number, rounds: number): Promise<void> {
         `${"first frame with trial rows".padEnd(40)} ${ms.toFixed(0).padStart(7)} ${`${(ms / base).toFixed(1)}×`.padStart(7)}  ≤ 1000 ms ${ms <= 1000 ? "met" : "missed"}\n` +
         `${"node -e 0 (same rounds)".padEnd(40)} ${base.toFixed(0).padStart(7)}\n`,
     );
+    return { trials: n, rounds, ms, nodeMs: base, ratio: ms / base, targetMet: ms <= 1000 };
   } finally {
     rmSync(dirname(big.path), { recursive: true, force: true });
   }
@@ -115,6 +118,7 @@ export async function main(args: string[]): Promise<void> {
   const rounds = Math.max(1, Number(at("rounds")) || 5);
   const dashTrials = Number(at("dash-trials") ?? 10_000);
   const dir = mkdtempSync(join(tmpdir(), "mtl-bench-cli-"));
+  const start = startRun(args);
   try {
     timed(process.execPath, [BUILT, "--help"]); // builds the bundle if it is stale
     const db = smallDb(dir);
@@ -140,6 +144,7 @@ export async function main(args: string[]): Promise<void> {
     const base = median(times[0] ?? []);
     process.stdout.write(`mtl start-up, median of ${rounds} round(s), wall time; ratio to node -e 0\n\n`);
     process.stdout.write(`${"command".padEnd(40)} ${"ms".padStart(7)} ${"ratio".padStart(7)}  target\n`);
+    const startup: CliStartupFigures = { rounds, commands: [] };
     rows.forEach((row, k) => {
       const ms = median(times[k] ?? []);
       const ratio = ms / base;
@@ -147,8 +152,18 @@ export async function main(args: string[]): Promise<void> {
       process.stdout.write(
         `${row.name.padEnd(40)} ${ms.toFixed(0).padStart(7)} ${`${ratio.toFixed(1)}×`.padStart(7)}  ${target}\n`,
       );
+      startup.commands.push({
+        name: row.name,
+        ms,
+        ratio,
+        ...(row.target ? { target: row.target, targetMet: ratio <= row.target } : {}),
+      });
     });
-    if (dashTrials > 0) await dashRows(dashTrials, Math.min(rounds, 3));
+    saveResults("cli", { startup }, start);
+    if (dashTrials > 0) {
+      const dashStart = startRun(args);
+      saveResults("cli", { dash: await dashRows(dashTrials, Math.min(rounds, 3)) }, dashStart);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@
  *
  * Options: --trials N (no-op trials per run, default 3000), --concurrency C (slots per no-op
  * worker, default 1), --repeats R (scaling rounds, default 5), --skip-scaling, --only-scaling.
+ * Each part's figures go to bench/results/orchestration.json (parts noop, scaling) as it finishes.
  */
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -33,6 +34,12 @@ import { execa } from "execa";
 import { tempDir } from "../../test/helpers/cli.ts";
 import { spawnMtl, startNatsServer } from "../../test/helpers/nats.ts";
 import { noopExecutor } from "./_noop.ts";
+import {
+  type OrchestrationNoopFigures,
+  type OrchestrationScalingFigures,
+  saveResults,
+  startRun,
+} from "./_results.ts";
 import { cpuByRole, pidsNamed, readThreadTicks } from "./thread-cpu.ts";
 
 const TSX_WORKER = fileURLToPath(new URL("./_orchestration-worker.ts", import.meta.url));
@@ -309,28 +316,44 @@ const row = (label: string, f: Figures) =>
 
 export async function main(args: string[]): Promise<void> {
   const repeats = option(args, "repeats", 5);
-  if (args.includes("--only-scaling")) return scaling((l) => process.stdout.write(`${l}\n`), repeats);
+  const saveScaling = async (out: (line: string) => void) => {
+    const start = startRun(args);
+    saveResults("orchestration", { scaling: await scaling(out, repeats) }, start);
+  };
+  if (args.includes("--only-scaling")) return saveScaling((l) => process.stdout.write(`${l}\n`));
+  const start = startRun(args);
   const n = option(args, "trials", 3000);
   const concurrency = option(args, "concurrency", 1);
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`orchestration · no-op trials, two workers × ${concurrency} slot(s) · ${availableParallelism()} cores`);
-  out(row("embedded, loaded (parallelism 64)", await embedded(n, 64, concurrency)));
-  out(row("embedded, unloaded (parallelism 2)", await embedded(Math.min(n, 500), 2, concurrency)));
+  const embeddedLoaded = await embedded(n, 64, concurrency);
+  out(row("embedded, loaded (parallelism 64)", embeddedLoaded));
+  const embeddedUnloaded = await embedded(Math.min(n, 500), 2, concurrency);
+  out(row("embedded, unloaded (parallelism 2)", embeddedUnloaded));
   const nats = await overNats(n, 64, concurrency);
   out(row("NATS, loaded (parallelism 64)", nats));
-  out(row("NATS, unloaded (parallelism 2)", await overNats(Math.min(n, 500), 2, concurrency)));
+  const natsUnloaded = await overNats(Math.min(n, 500), 2, concurrency);
+  out(row("NATS, unloaded (parallelism 2)", natsUnloaded));
   out(`target: ≥ 300 trials/s over NATS with persistence → ${nats.perSecond >= 300 ? "met" : "NOT met"}`);
+  const noop: OrchestrationNoopFigures = {
+    concurrency,
+    embedded: { loaded: embeddedLoaded, unloaded: embeddedUnloaded },
+    nats: { loaded: nats, unloaded: natsUnloaded },
+    natsTargetMet: nats.perSecond >= 300,
+  };
+  saveResults("orchestration", { noop }, start);
   if (args.includes("--skip-scaling")) return;
-  await scaling(out, repeats);
+  await saveScaling(out);
 }
 
-async function scaling(out: (line: string) => void, repeats: number): Promise<void> {
+async function scaling(out: (line: string) => void, repeats: number): Promise<OrchestrationScalingFigures> {
   out("");
   out(`CPU-bound sweep, 16 trials: bare trainers (no system) and mtl workers over NATS, ${repeats} rounds`);
   const describe = (r: ScalingRun) =>
     `${r.seconds.toFixed(1)} s (${r.perWorker.join(" + ")}, ${r.trialSeconds.toFixed(2)} s/trial)`;
   const bareRatios: number[] = [];
   const natsRatios: number[] = [];
+  const oneWorkerTrialSeconds: number[] = [];
   const kept: number[] = [];
   const systemShare: number[] = [];
   const cpuLine = (r: ScalingRun) =>
@@ -350,6 +373,7 @@ async function scaling(out: (line: string) => void, repeats: number): Promise<vo
     const natsRatio = n1.seconds / n2.seconds;
     bareRatios.push(bareRatio);
     natsRatios.push(natsRatio);
+    oneWorkerTrialSeconds.push(n1.trialSeconds);
     kept.push(natsRatio / bareRatio);
     out(`  round ${r}: bare 1 → 2: ${describe(b1)} → ${describe(b2)}  ×${bareRatio.toFixed(2)}`);
     out(`           NATS 1 → 2: ${describe(n1)} → ${describe(n2)}  ×${natsRatio.toFixed(2)}`);
@@ -379,4 +403,16 @@ async function scaling(out: (line: string) => void, repeats: number): Promise<vo
     const share = median(systemShare);
     out(`  target: the system's own processes take ≤ 5% of the CPU → ${share <= 0.05 ? "met" : "NOT met"}`);
   }
+  const share = systemShare.length ? median(systemShare) : null;
+  return {
+    rounds: repeats,
+    trials: 16,
+    trialSeconds: median(oneWorkerTrialSeconds),
+    bareSpeedup: median(bareRatios),
+    natsSpeedup: natsMedian,
+    keptShare,
+    systemShare: share,
+    keptTargetMet: keptShare >= 0.95,
+    systemTargetMet: share === null ? null : share <= 0.05,
+  };
 }

@@ -6,6 +6,7 @@
  * parsing), timed from the call to the first epoch it reports. The two alternate, and the
  * fastest of each is compared: noise from other work only ever adds time.
  * Options: --rounds N (default 5).
+ * The figures go to bench/results/program.json (part program) at the end.
  */
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -14,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { ProgramTrialConfig } from "@mtl/spec";
 import { PYTHON_HELPER_DIR, programTrialOf, runProgram } from "@mtl/worker";
 import { pythonWith } from "../../examples/python.ts";
+import { type ProgramFigures, saveResults, startRun } from "./_results.ts";
 
 const folder = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "examples", "torch-mtl");
 
@@ -66,6 +68,7 @@ async function throughMtl(python: string): Promise<number> {
 }
 
 export async function main(args: string[]): Promise<void> {
+  const start = startRun(args);
   const at = args.indexOf("--rounds");
   const rounds = at >= 0 ? Number(args[at + 1]) : 5;
   const python = pythonWith("torch", "sklearn");
@@ -90,5 +93,17 @@ export async function main(args: string[]): Promise<void> {
     `\nlaunch to first report, torch-mtl (${rounds} rounds): by hand best ${best(hand).toFixed(0)} ms, median ${median(hand).toFixed(0)} ms · ` +
       `MTL Lab best ${best(mtl).toFixed(0)} ms, median ${median(mtl).toFixed(0)} ms · ` +
       `overhead ${(best(mtl) - best(hand)).toFixed(0)} ms (×${(best(mtl) / best(hand)).toFixed(3)})\n`,
+  );
+  saveResults(
+    "program",
+    {
+      program: {
+        rounds,
+        byHand: { bestMs: best(hand), medianMs: median(hand) },
+        mtl: { bestMs: best(mtl), medianMs: median(mtl) },
+        overheadMs: best(mtl) - best(hand),
+      } satisfies ProgramFigures,
+    },
+    start,
   );
 }

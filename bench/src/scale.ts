@@ -21,6 +21,7 @@
  * Options: --sizes 1000,10000 (default), --paths embedded,nats (default both), --parallelism P
  * (default 4), --workers W (default 32), --noop-trials N (default 2000), --sleep-trials N
  * (default 320), --skip-workers, --only-workers.
+ * The figures go to bench/results/scale.json (parts embedded, nats, workers) as each finishes.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,6 +33,14 @@ import { Store } from "@mtl/store";
 import { execa, type ResultPromise } from "execa";
 import { ROOT, tempDir } from "../../test/helpers/cli.ts";
 import { type NatsServer, startNatsServer } from "../../test/helpers/nats.ts";
+import {
+  type RunStart,
+  type ScaleManyFigures,
+  type ScaleSizesFigures,
+  type ScaleWorkersFigures,
+  saveResults,
+  startRun,
+} from "./_results.ts";
 import type { SweepFigures } from "./_scale-sweep.ts";
 import { type Figures, sweep } from "./orchestration.ts";
 import { readThreadTicks } from "./thread-cpu.ts";
@@ -199,6 +208,7 @@ async function sizes(
   ns: number[],
   paths: Path[],
   parallelism: number,
+  args: string[],
 ): Promise<void> {
   out(
     `no-op trials, two workers pulling one at a time, parallelism ${parallelism}, mtl run's progress lines`,
@@ -208,15 +218,32 @@ async function sizes(
     "path       trials  trials/s  coord CPU ms/trial  vs first  progress ms/trial  RSS coord  RSS worker  RSS nats  frame ms (first)  compare ms",
   );
   for (const path of paths) {
+    const start = startRun(args);
+    const figures: ScaleSizesFigures = { parallelism, sizes: [], targetMet: true };
     let first: number | undefined;
     for (const n of ns) {
       const r = await measure(path, n, parallelism);
       const perTrial = r.cpuMs / n;
       first ??= perTrial;
+      figures.sizes.push({
+        trials: n,
+        perSecond: n / r.seconds,
+        cpuMsPerTrial: perTrial,
+        vsFirst: perTrial / first - 1,
+        progressMsPerTrial: r.progressMs / n,
+        peakRssMiB: r.peakRssMiB,
+        workerRssMiB: r.workerRssMiB,
+        natsRssMiB: r.natsRssMiB,
+        frameMs: r.frameMs,
+        firstFrameMs: r.firstFrameMs,
+        compareMs: r.compareMs,
+      });
+      figures.targetMet &&= Math.abs(perTrial / first - 1) <= 0.2;
       out(
         `${path.padEnd(9)} ${String(n).padStart(7)} ${fixed(n / r.seconds, 0, 9)} ${fixed(perTrial, 2, 19)} ${`${((perTrial / first - 1) * 100).toFixed(0)}%`.padStart(8)} ${fixed(r.progressMs / n, 3, 18)} ${fixed(r.peakRssMiB, 0, 10)} ${fixed(r.workerRssMiB, 0, 11)} ${fixed(r.natsRssMiB, 0, 9)} ${fixed(r.frameMs, 1, 9)} ${`(${fixed(r.firstFrameMs, 0, 0)})`.padStart(8)} ${fixed(r.compareMs, 0, 11)}`,
       );
     }
+    saveResults("scale", { [path]: figures }, start);
   }
   out('\nTarget: coordinator CPU per trial within ±20% of the smallest size ("vs first").');
 }
@@ -263,7 +290,9 @@ async function manyWorkers(
   count: number,
   noop: number,
   sleepy: number,
+  start: RunStart,
 ): Promise<void> {
+  const figures: Partial<Record<"noop" | "sleep", ScaleManyFigures>> = {};
   out(`\none coordinator, ${count} worker processes over NATS, each pulling one trial at a time`);
   out("(no-op: parallelism 2×workers, the queue never empty, so dispatch includes the wait in it;");
   out(" sleep: parallelism = workers, a trial is published when a worker is free: dispatch alone)");
@@ -276,9 +305,28 @@ async function manyWorkers(
   ] as const) {
     const r = await many(count, n, ms, parallelism);
     const all = r.coordinatorCpu + r.workersCpu + (Number.isNaN(r.natsCpu) ? 0 : r.natsCpu);
+    figures[ms === 0 ? "noop" : "sleep"] = {
+      trials: n,
+      trialMs: ms,
+      perSecond: r.perSecond,
+      p50: r.p50,
+      p99: r.p99,
+      coordinatorCoreShare: r.coordinatorCpu / r.seconds,
+      coordinatorAllShare: r.coordinatorCpu / all,
+      cpuSeconds: {
+        coordinator: r.coordinatorCpu,
+        workers: r.workersCpu,
+        nats: Number.isNaN(r.natsCpu) ? null : r.natsCpu,
+      },
+    };
     out(
       `${label.padEnd(12)} ${String(n).padStart(6)} ${fixed(r.perSecond, 1, 9)} ${`${r.p50.toFixed(1)} / ${r.p99.toFixed(1)}`.padStart(22)} ${`${((100 * r.coordinatorCpu) / r.seconds).toFixed(0)}% , ${((100 * r.coordinatorCpu) / all).toFixed(0)}%`.padStart(36)} ${`${r.coordinatorCpu.toFixed(1)} / ${r.workersCpu.toFixed(1)} / ${fixed(r.natsCpu, 1, 0)}`.padStart(30)}`,
     );
+  }
+  const { noop: noopRun, sleep } = figures;
+  if (sleep) {
+    const workers: ScaleWorkersFigures = { workers: count, ...(noopRun ? { noop: noopRun } : {}), sleep };
+    saveResults("scale", { workers }, start);
   }
 }
 
@@ -296,6 +344,7 @@ export async function main(args: string[]): Promise<void> {
       (at("sizes") ?? "1000,10000").split(",").map(Number),
       (at("paths") ?? "embedded,nats").split(",") as Path[],
       Number(at("parallelism") ?? 4),
+      args,
     );
   if (!args.includes("--skip-workers"))
     await manyWorkers(
@@ -303,5 +352,6 @@ export async function main(args: string[]): Promise<void> {
       Number(at("workers") ?? 32),
       Number(at("noop-trials") ?? 2000),
       Number(at("sleep-trials") ?? 320),
+      startRun(args),
     );
 }

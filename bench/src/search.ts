@@ -10,11 +10,14 @@
  *
  * Options: `--quick` (fewer samples and epochs, for a smoke run), `--all` (also median stopping
  * on the grid, and TPE with ASHA), `--only grid,asha` (a subset of methods), `--json` (print JSON too).
+ * Each method's figures go to bench/results/search.json (search-quick.json with --quick), a part
+ * per method, as it finishes; against grid's when grid ran first in the same run.
  */
 
 import { createPruner, createSampler, objectiveOf, type TrialHistory } from "@mtl/scheduler";
 import { type BuiltinExperiment, type Experiment, ExperimentSpec } from "@mtl/spec";
 import { initBackend, runTrial } from "@mtl/trainer";
+import { type SearchMethodFigures, saveResults, startRun } from "./_results.ts";
 
 interface MethodResult {
   method: string;
@@ -127,6 +130,33 @@ async function runSweep(method: string, experiment: Experiment): Promise<MethodR
 
 const fmt = (x: number | undefined, d = 4) => (x === undefined ? "—" : x.toFixed(d));
 
+/** A method's figures for bench/results, against grid's when `grid` is grid's result of this run. */
+function methodFigures(r: MethodResult, grid: MethodResult | undefined): SearchMethodFigures {
+  const figures = {
+    best: r.best,
+    epochs: r.epochs,
+    trials: r.trials,
+    pruned: r.pruned,
+    failed: r.failed,
+    seconds: r.seconds,
+  };
+  if (grid?.method !== "grid" || grid.best === undefined || r.best === undefined)
+    return { ...figures, vsGrid: null };
+  const best = r.best / grid.best;
+  const epochs = r.epochs / grid.epochs;
+  return {
+    ...figures,
+    vsGrid: {
+      best,
+      outcome: best > 1.0005 ? "beats" : best >= 0.9995 ? "matches" : "below",
+      epochs,
+      ...(r.method === "asha"
+        ? { targetMet: r.best >= 0.99 * grid.best && r.epochs <= 0.3 * grid.epochs }
+        : {}),
+    },
+  };
+}
+
 export async function main(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
   const only =
@@ -160,8 +190,10 @@ export async function main(args: string[]): Promise<void> {
   const results: MethodResult[] = [];
   for (const [name, sweep] of methods) {
     if (only && !only.includes(name)) continue;
+    const start = startRun(args);
     const r = await runSweep(name, fixedExperiment(quick, sweep));
     results.push(r);
+    saveResults(quick ? "search-quick" : "search", { [name]: methodFigures(r, results[0]) }, start);
     process.stdout.write(
       `${name.padEnd(9)} best ${fmt(r.best)}  epochs ${String(r.epochs).padStart(4)}  trials ${String(r.trials).padStart(3)}` +
         `  pruned ${String(r.pruned).padStart(3)}  ${r.seconds.toFixed(1)} s  ${JSON.stringify(r.bestParams)}\n`,

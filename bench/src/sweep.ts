@@ -13,6 +13,7 @@
  * test MSE no more than 1% above Optuna's.
  *
  * Options: --rounds N (default 3).
+ * The figures go to bench/results/sweep.json (part quickstart) at the end.
  */
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ import { type BuiltinExperiment, ExperimentSpec, type FinalMetrics, SINGLE_TASK 
 import { loadDataset } from "@mtl/trainer";
 import { tempDir } from "../../test/helpers/cli.ts";
 import { BLAS_INFO_PY, PYTHON, pythonEnv } from "./_python.ts";
+import { type SweepFigures, type SweepSide, saveResults, startRun } from "./_results.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const EXPERIMENT = "experiments/quickstart.ts";
@@ -147,6 +149,7 @@ function pythonSide(): string {
 }
 
 export async function main(args: string[] = []): Promise<void> {
+  const start = startRun(args);
   const rounds = option(args, "rounds", 3);
   const cores = availableParallelism();
   const e = await quickstart();
@@ -197,9 +200,35 @@ export async function main(args: string[] = []): Promise<void> {
       );
       return { seconds, test: mean(sides.map((s) => s.testMse)) };
     };
+    const side = (sides: Side[]): SweepSide => {
+      const seconds = median(sides.map((s) => s.seconds));
+      return {
+        seconds,
+        trialsPerSec: (sides[0]?.trials ?? 0) / seconds,
+        valMse: mean(sides.map((s) => s.valMse)),
+        testMse: mean(sides.map((s) => s.testMse)),
+      };
+    };
+    const figures: SweepFigures = {
+      rounds,
+      trials: mtl[0]?.trials ?? 0,
+      jobs: cores,
+      optunaVersion: /Optuna (\S+),/.exec(py)?.[1] ?? null,
+      mtl: side(mtl),
+      optuna: null,
+      ...(skipped ? { skipped } : {}),
+      roundRatios: null,
+      speed: null,
+      quietestRound: null,
+      speedTargetMet: null,
+      accuracyTargetMet: null,
+    };
     console.log(`\nmedian of ${rounds} rounds (mean mse over tasks, trials and rounds):`);
     const a = summary("mtl run (built CLI)", mtl);
-    if (optuna.length === 0) return;
+    if (optuna.length === 0) {
+      saveResults("sweep", { quickstart: figures }, start);
+      return;
+    }
     const b = summary(`optuna + pytorch, n_jobs=${cores}`, optuna);
     // The headline: the median of the rounds' ratios (each round's two runs are neighbours in
     // time, so the machine's drifting load cancels better than in a ratio of medians).
@@ -212,6 +241,27 @@ export async function main(args: string[] = []): Promise<void> {
     );
     console.log(
       `target ≥ 2× at equal accuracy (test mse at most 1% worse): speed ${speed >= 2 ? "met" : "missed"}, accuracy ${gap <= 1 ? "met" : "missed"}`,
+    );
+    const ratios = optuna.map((o, r) => o.seconds / (mtl[r] as Side).seconds);
+    const quietest = optuna
+      .map((o, r) => ({ mtlSeconds: (mtl[r] as Side).seconds, optunaSeconds: o.seconds }))
+      .reduce((q, x) => (x.mtlSeconds + x.optunaSeconds < q.mtlSeconds + q.optunaSeconds ? x : q));
+    saveResults(
+      "sweep",
+      {
+        quickstart: {
+          ...figures,
+          optuna: side(optuna),
+          roundRatios: [Math.min(...ratios), Math.max(...ratios)],
+          speed,
+          ratioOfMedians: b.seconds / a.seconds,
+          quietestRound: quietest,
+          testMseGapPercent: gap,
+          speedTargetMet: speed >= 2,
+          accuracyTargetMet: gap <= 1,
+        } satisfies SweepFigures,
+      },
+      start,
     );
   } finally {
     cleanup();

@@ -15,6 +15,7 @@
  * in alternating rounds, every round printed, medians compared.
  * Options: --steps N (timed steps per backend, default 60), --seconds S (cap per backend, default 8),
  * --rounds R (rounds of every table, default 3), --only mlp|cnn|fewshot.
+ * Each table's figures go to bench/results/train.json (parts mlp, cnn, fewshot) as it finishes.
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -27,6 +28,13 @@ import {
   referenceTrainingStep,
 } from "@mtl/trainer";
 import { BLAS_INFO_PY, PYTHON, pythonEnv } from "./_python.ts";
+import {
+  type FewShotFigures,
+  type FewShotMode,
+  saveResults,
+  startRun,
+  type TrainModelFigures,
+} from "./_results.ts";
 
 const BATCH = 256;
 /** Minimum warm-up time per backend, on top of the warm-up steps. */
@@ -148,6 +156,11 @@ function pytorch(
   return { stepsPerSec: out.steps_per_sec, version: out.torch, blas: out.blas };
 }
 
+/** The contenders the README's rows compare. */
+const FAST = "wasm (fast kernels)";
+const TFJS = "wasm (tfjs kernels)";
+const TORCH = "pytorch (1 torch thread)";
+
 interface Model {
   title: string;
   batch: number;
@@ -168,7 +181,12 @@ interface Contender {
  * Every backend that loads, and PyTorch, once per round, the order reversed every other round
  * (the machine's load drifts); every round printed, the table from the medians.
  */
-async function measure(model: Model, steps: number, seconds: number, rounds: number): Promise<void> {
+async function measure(
+  model: Model,
+  steps: number,
+  seconds: number,
+  rounds: number,
+): Promise<TrainModelFigures> {
   const timed = (n: number) => time(model.make, n, seconds, model.warmup);
   const contenders: Contender[] = [];
   for (const backend of ["tensorflow-gpu", "tensorflow"]) {
@@ -189,7 +207,7 @@ async function measure(model: Model, steps: number, seconds: number, rounds: num
     await initBackend("wasm");
     if (accel()?.active)
       contenders.push({
-        name: "wasm (fast kernels)",
+        name: FAST,
         run: async () => {
           await initBackend("wasm");
           return timed(steps);
@@ -199,7 +217,7 @@ async function measure(model: Model, steps: number, seconds: number, rounds: num
     // tfjs-wasm's own kernels: XNNPACK's matrix products, the dense and loss ops in their tf-op
     // form, the step on the gradient tape and tfjs's optimiser (what MTL_ACCEL=off trains with).
     contenders.push({
-      name: "wasm (tfjs kernels)",
+      name: TFJS,
       run: async () => {
         await initBackend("wasm");
         const fast = accel();
@@ -221,9 +239,9 @@ async function measure(model: Model, steps: number, seconds: number, rounds: num
       return timed(model.slowSteps(steps));
     },
   });
-  let torchName = "pytorch (1 torch thread)";
+  let torchName = TORCH;
   contenders.push({
-    name: torchName,
+    name: TORCH,
     run: async () => {
       const torch = pytorch(model.torch, model.batch, steps * 4, seconds);
       if (typeof torch === "string") return torch;
@@ -232,10 +250,13 @@ async function measure(model: Model, steps: number, seconds: number, rounds: num
     },
   });
   const rates = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  /** Our kernels' steps/s over PyTorch's, in each round both ran. */
+  const fastVsPytorch: number[] = [];
   let active = contenders;
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? active : [...active].reverse();
     const line: string[] = [];
+    const round = new Map<string, number>();
     for (const c of order) {
       const rate = await c.run();
       if (typeof rate === "string") {
@@ -244,8 +265,11 @@ async function measure(model: Model, steps: number, seconds: number, rounds: num
         continue;
       }
       rates.get(c.name)?.push(rate);
+      round.set(c.name, rate);
       line.push(`${c.name} ${rate.toFixed(1)}`);
     }
+    const [fastRate, torchRound] = [round.get(FAST), round.get(TORCH)];
+    if (fastRate !== undefined && torchRound !== undefined) fastVsPytorch.push(fastRate / torchRound);
     console.log(`round ${r + 1} (steps/s): ${line.join(", ")}`);
   }
   await initBackend("wasm").catch(() => undefined);
@@ -276,6 +300,24 @@ async function measure(model: Model, steps: number, seconds: number, rounds: num
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const l of lines) console.log(fmt(l));
   console.log("");
+  const fast = rows.find((r) => r.backend === FAST);
+  const tfjs = rows.find((r) => r.backend === TFJS);
+  return {
+    rounds,
+    batch: model.batch,
+    fast: fast ? { stepsPerSec: fast.stepsPerSec, samplesPerSec: fast.samplesPerSec } : null,
+    fastVsPytorchPerRound: fastVsPytorch.length
+      ? [Math.min(...fastVsPytorch), Math.max(...fastVsPytorch)]
+      : null,
+    tfjsVsFast: fast && tfjs ? tfjs.stepsPerSec / fast.stepsPerSec : null,
+    backends: rows.map((r) => ({
+      backend: r.backend,
+      stepsPerSec: r.stepsPerSec,
+      samplesPerSec: r.samplesPerSec,
+      vsPytorch: torchRate ? r.stepsPerSec / torchRate : null,
+    })),
+    pytorch: torchRate ? torchName : null,
+  };
 }
 
 const MODELS: Record<string, Model> = {
@@ -301,17 +343,17 @@ const MODELS: Record<string, Model> = {
 const FEWSHOT_TASKS = 100;
 
 /** Few-shot MNIST evaluation on wasm: fast kernels with and without batched products, and tfjs's. */
-async function measureFewShot(rounds: number): Promise<void> {
+async function measureFewShot(rounds: number): Promise<FewShotFigures | undefined> {
   try {
     await initBackend("wasm");
   } catch (err) {
     console.log(`few-shot: wasm not available (${(err as Error).message})`);
-    return;
+    return undefined;
   }
   const fast = accel();
   if (!fast?.active) {
     console.log("few-shot: the accel is not active (MTL_ACCEL=off?): nothing to compare");
-    return;
+    return undefined;
   }
   const ref = referenceFewShotEvaluation({ evalTasks: FEWSHOT_TASKS });
   const modes = {
@@ -357,6 +399,20 @@ async function measureFewShot(rounds: number): Promise<void> {
     );
   }
   console.log("");
+  const mode = (name: keyof typeof modes) => {
+    const ms = median(times.get(name) ?? []);
+    const acc = accuracy.get(name);
+    return { ms, ratio: ms / base, ...(acc === undefined ? {} : { accuracy: acc }) };
+  };
+  const [fastMode, batched, tfjs] = names.map(mode) as [FewShotMode, FewShotMode, FewShotMode];
+  return {
+    tasks: FEWSHOT_TASKS,
+    rounds,
+    fast: fastMode,
+    batchedByTfjs: batched,
+    tfjsKernels: tfjs,
+    sameAccuracy: new Set(names.map((n) => accuracy.get(n)?.toFixed(4))).size === 1,
+  };
 }
 
 export async function main(args: string[] = []): Promise<void> {
@@ -373,8 +429,15 @@ export async function main(args: string[] = []): Promise<void> {
       .join(" ");
   console.log(`load average (1/5/15 min) before: ${load()}`);
   for (const [name, model] of Object.entries(MODELS))
-    if (!only || only === name) await measure(model, steps, seconds, rounds);
-  if (!only || only === "fewshot") await measureFewShot(rounds);
+    if (!only || only === name) {
+      const start = startRun(args);
+      saveResults("train", { [name]: await measure(model, steps, seconds, rounds) }, start);
+    }
+  if (!only || only === "fewshot") {
+    const start = startRun(args);
+    const fewshot = await measureFewShot(rounds);
+    if (fewshot) saveResults("train", { fewshot }, start);
+  }
   console.log(`load average (1/5/15 min) after: ${load()}`);
 }
 
