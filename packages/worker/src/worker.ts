@@ -1,16 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import {
+  type CheckpointKey,
   type CheckpointStore,
   type Delivery,
   InvalidMessage,
   type KeptKind,
+  type KeptModelKey,
   type Queue,
   type TrialEvent,
   type WorkerBus,
 } from "@mtl/bus";
 import { type EpochReport, isProgramTrial } from "@mtl/spec";
-import { chooseCheckpoint } from "./checkpoint/choose.ts";
+import { type Chosen, chooseCheckpoint } from "./checkpoint/choose.ts";
 import { encodeKept } from "./checkpoint/kept.ts";
 import { encodeRecord } from "./checkpoint/record.ts";
 import { detectDevices } from "./devices.ts";
@@ -234,6 +236,12 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     const attempt = (delivery.message.priorAttempts ?? 0) + delivery.deliveries;
     /** Every epoch report of this run so far, the resumed checkpoint's included: a record's history. */
     const reported: EpochReport[] = [];
+    // The trial's stored checkpoints, newest first, and its kept models by kind: what this run
+    // replaces as it stores its own. Known without listing the store at each save (over NATS a
+    // listing reads every object of the namespace's bucket: per trial, a cost that grew with the
+    // sweeps kept there). A first attempt has none before it; a later one lists the trial's once.
+    let checkpoints: CheckpointKey[] = [];
+    let kept: Promise<KeptModelKey[]> | undefined;
     let saving: Promise<void> = Promise.resolve();
     const onCheckpoint = ({ epoch, parts }: { epoch: number; parts: CheckpointPart[] }) => {
       const reports = reported.filter((r) => r.epoch <= epoch);
@@ -241,8 +249,10 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         .then(async () => {
           // Its epochs go out first: no checkpoint exists whose epochs could be missing.
           await flush();
-          await store!.put({ sweep, trialId, attempt, epoch }, encodeRecord({ epoch, reports, parts }));
-          const old = (await store!.list(sweep, trialId)).slice(options.keepCheckpoints ?? 2);
+          const key = { sweep, trialId, attempt, epoch };
+          await store!.put(key, encodeRecord({ epoch, reports, parts }));
+          checkpoints = [key, ...checkpoints.filter((c) => c.attempt !== attempt || c.epoch !== epoch)];
+          const old = checkpoints.splice(options.keepCheckpoints ?? 2);
           if (old.length) await store!.delete(old);
         })
         .catch((e) =>
@@ -259,10 +269,22 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       saving = saving
         .then(async () => {
           const key = { sweep, trialId, kind, epoch };
+          kept ??=
+            attempt > 1
+              ? store!
+                  .listModels(sweep, trialId)
+                  .then((ms) => ms.map(({ bytes: _size, ...m }): KeptModelKey => m))
+                  .catch((e) => {
+                    log(
+                      `trial ${delivery.message.number}: earlier kept models not listed: ${(e as Error).message}`,
+                    );
+                    return [];
+                  })
+              : Promise.resolve([]);
+          const before = await kept;
           await store!.putModel(key, encodeKept({ config, epoch, ...(report ? { report } : {}), parts }));
-          const older = (await store!.listModels(sweep, trialId)).filter(
-            (m) => m.kind === kind && m.epoch !== epoch,
-          );
+          const older = before.filter((m) => m.kind === kind && m.epoch !== epoch);
+          kept = Promise.resolve([...before.filter((m) => m.kind !== kind), key]);
           if (older.length) await store!.deleteModels(older);
         })
         .catch((e) =>
@@ -275,10 +297,13 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
       const runBackend = isProgramTrial(config) ? `program:${config.program}` : backend;
       let resume: CheckpointPart[] | undefined;
       const resumeInfo: { resumedFrom?: number; resumeNotes?: string[] } = {};
-      if (checkpointing) {
+      if (checkpointing) resumeInfo.resumedFrom = 0;
+      // A first attempt has no checkpoint to resume: the store is not asked.
+      if (checkpointing && attempt > 1) {
         const chosen = await chooseCheckpoint(store, sweep, trialId, (r) => check(config, r.parts)).catch(
-          (e) => ({ notes: [`checkpoints unreadable: ${(e as Error).message}`], record: undefined }),
+          (e): Chosen => ({ notes: [`checkpoints unreadable: ${(e as Error).message}`], stored: [] }),
         );
+        checkpoints = chosen.stored;
         resume = chosen.record?.parts;
         resumeInfo.resumedFrom = chosen.record?.epoch ?? 0;
         if (chosen.notes.length)

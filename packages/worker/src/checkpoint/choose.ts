@@ -10,6 +10,8 @@ export interface Chosen {
   key?: CheckpointKey;
   /** Why each newer checkpoint was not used (`epoch 6 (attempt 2): checksum mismatch`). */
   notes: string[];
+  /** Every checkpoint the trial has, newest first: what the run prunes as it stores its own. */
+  stored: CheckpointKey[];
 }
 
 /**
@@ -23,8 +25,8 @@ export async function chooseCheckpoint(
   fits: (record: CheckpointRecord) => Promise<string | undefined>,
 ): Promise<Chosen> {
   const notes: string[] = [];
-  for (const entry of (await store.list(sweep, trialId)).slice(0, MAX_TRIED)) {
-    const { bytes: _size, ...key } = entry;
+  const stored = (await store.list(sweep, trialId)).map(({ bytes: _size, ...key }) => key);
+  for (const key of stored.slice(0, MAX_TRIED)) {
     const name = `epoch ${key.epoch} (attempt ${key.attempt})`;
     try {
       const bytes = await store.get(key);
@@ -38,11 +40,11 @@ export async function chooseCheckpoint(
         continue;
       }
       const why = await fits(record);
-      if (why === undefined) return { record, key, notes };
+      if (why === undefined) return { record, key, notes, stored };
       notes.push(`${name}: ${why}`);
     } catch (error) {
       notes.push(`${name}: ${(error as Error).message}`);
     }
   }
-  return { notes };
+  return { notes, stored };
 }

@@ -30,10 +30,17 @@ const SWEEP = "0f8fad5b-d9cb-469f-a165-70867728950e";
 const dir = mkdtempSync(join(tmpdir(), "mtl-resume-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Deliveries so far: each is one more attempt, as the coordinator's `priorAttempts` says. */
+let attempts = 0;
+
 /** One delivery of the trial to a fresh worker; `interruptAt`: interrupt once that epoch is reported. */
 async function deliver(
   checkpoints: CheckpointStore | undefined,
-  { interruptAt, config: trial = config }: { interruptAt?: number; config?: TrialConfig } = {},
+  {
+    interruptAt,
+    config: trial = config,
+    keep = false,
+  }: { interruptAt?: number; config?: TrialConfig; keep?: boolean } = {},
 ) {
   const bus = new InProcessBus();
   const events: TrialEvent[] = [];
@@ -63,14 +70,32 @@ async function deliver(
     number: 7,
     pool: "cpu",
     maxDeliveries: 3,
+    priorAttempts: attempts++,
     config: trial,
     checkpoint: { enabled: true, every: 2 },
+    ...(keep ? { keep: { objective: { task: "mean", metric: "accuracy", split: "val" } } } : {}),
   });
   await final;
   stop.abort();
   await worker;
   await bus.close();
   return events;
+}
+
+/** The store, counting the listings it answers. */
+function counting(store: CheckpointStore) {
+  const calls = { list: 0, listModels: 0 };
+  const counted: CheckpointStore = Object.assign(Object.create(store) as CheckpointStore, {
+    list: (...a: Parameters<CheckpointStore["list"]>) => {
+      calls.list++;
+      return store.list(...a);
+    },
+    listModels: (...a: Parameters<CheckpointStore["listModels"]>) => {
+      calls.listModels++;
+      return store.listModels(...a);
+    },
+  });
+  return { store: counted, calls };
 }
 
 const reportsOf = (events: TrialEvent[]): EpochReport[] =>
@@ -151,5 +176,30 @@ describe("resume from a checkpoint", { timeout: 120_000 }, () => {
       kind: "completed",
       final: (uninterrupted.at(-1) as { final: unknown }).final,
     });
+  });
+
+  it("a first attempt lists nothing; a later one lists the trial's checkpoints and models once", async () => {
+    await store.delete(await store.list(SWEEP, 7));
+    await store.deleteModels(await store.listModels(SWEEP, 7));
+    // The first attempt: interrupted after epoch 3, with checkpoints every 2 epochs and a "best"
+    // kept on the way; it knows what it stored, so pruning asks the store for no listing.
+    const first = counting(store);
+    attempts = 0;
+    await deliver(first.store, { interruptAt: 3, keep: true });
+    expect(first.calls).toEqual({ list: 0, listModels: 0 });
+    expect((await store.list(SWEEP, 7)).length).toBeGreaterThan(0);
+
+    // The second resumes: one listing of each, then its own saves prune what the first left.
+    const second = counting(store);
+    const events = await deliver(second.store, { keep: true });
+    expect(events.at(-1)?.kind).toBe("completed");
+    expect(second.calls).toEqual({ list: 1, listModels: 1 });
+    const saved = await store.list(SWEEP, 7);
+    expect(saved.length).toBeLessThanOrEqual(2);
+    expect(saved.every((c) => c.attempt === 2)).toBe(true);
+    // One model of each kind: the second attempt's replaced whatever the first kept.
+    const models = await store.listModels(SWEEP, 7);
+    expect(models.map((m) => m.kind).sort()).toEqual(["best", "final"]);
+    expect(models.find((m) => m.kind === "final")?.epoch).toBe(EPOCHS);
   });
 });
