@@ -120,6 +120,18 @@ function format(value: unknown, indent: string, prefix: number): string {
       const inline = `[${value.map((v) => JSON.stringify(v ?? null)).join(", ")}]`;
       // The line: indent and key before, a comma after.
       if (prefix + inline.length + 1 <= LINE_WIDTH) return inline;
+      // Numbers that do not fit on one line fill lines, as biome fills them.
+      if (value.every((v) => typeof v === "number")) {
+        const lines: string[] = [];
+        for (const item of value.map((v) => `${JSON.stringify(v)},`)) {
+          const last = lines.length - 1;
+          if (last >= 0 && inner.length + (lines[last] as string).length + 1 + item.length <= LINE_WIDTH)
+            lines[last] = `${lines[last]} ${item}`;
+          else lines.push(item);
+        }
+        const body = lines.map((l) => `${inner}${l}`).join("\n");
+        return `[\n${body.slice(0, -1)}\n${indent}]`;
+      }
     }
     return `[\n${value.map((v) => `${inner}${format(v, inner, inner.length)}`).join(",\n")}\n${indent}]`;
   }
@@ -279,7 +291,7 @@ export interface CheckpointModelFigures {
   wallNoneSeconds?: number;
   /** Saves, the share of the trial's wall time spent taking them, fastest wall time over none's. */
   byDefault?: { saves: number; share: number; ratio: number };
-  everyEpoch: { saves?: number; share: Fig; ratio?: number };
+  everyEpoch?: { saves?: number; share: Fig; ratio?: number };
 }
 
 /** checkpoint.json, part `perTrial`: models `quickstart`, `mnist`, `mnist long`. */
@@ -304,6 +316,8 @@ export interface CheckpointSweepFigures {
 export interface CliStartupFigures {
   rounds: number;
   commands: { name: string; ms?: number; ratio: number; target?: number; targetMet?: boolean }[];
+  /** The lowest and highest ratio of the commands run from the sources through tsx. */
+  tsxRatios: [number, number] | null;
 }
 
 /** cli.json, part `dash`: `mtl dash`'s first frame with trial rows on a finished sweep. */

@@ -144,7 +144,7 @@ export async function main(args: string[]): Promise<void> {
     const base = median(times[0] ?? []);
     process.stdout.write(`mtl start-up, median of ${rounds} round(s), wall time; ratio to node -e 0\n\n`);
     process.stdout.write(`${"command".padEnd(40)} ${"ms".padStart(7)} ${"ratio".padStart(7)}  target\n`);
-    const startup: CliStartupFigures = { rounds, commands: [] };
+    const startup: CliStartupFigures = { rounds, commands: [], tsxRatios: null };
     rows.forEach((row, k) => {
       const ms = median(times[k] ?? []);
       const ratio = ms / base;
@@ -159,6 +159,8 @@ export async function main(args: string[]): Promise<void> {
         ...(row.target ? { target: row.target, targetMet: ratio <= row.target } : {}),
       });
     });
+    const tsx = startup.commands.filter((c) => c.name.endsWith("(tsx, source)")).map((c) => c.ratio);
+    if (tsx.length) startup.tsxRatios = [Math.min(...tsx), Math.max(...tsx)];
     saveResults("cli", { startup }, start);
     if (dashTrials > 0) {
       const dashStart = startRun(args);
