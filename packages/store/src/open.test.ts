@@ -118,7 +118,7 @@ describe("a results file from an older MTL Lab", () => {
     store.close();
     // Made older: the last migration undone.
     const raw = new Database(path);
-    raw.exec("ALTER TABLE attempts DROP COLUMN resumed_from");
+    raw.exec("DROP INDEX trials_timeline");
     raw.exec(
       "DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)",
     );

@@ -116,6 +116,10 @@ export const trials = sqliteTable(
   (t) => [
     uniqueIndex("trials_sweep_number").on(t.sweepId, t.number),
     index("trials_state").on(t.sweepId, t.state),
+    // Covers what the dashboard reads of every trial on each frame (the comparison's cache key,
+    // the sweeps' timings) without reading the trials' rows: their JSON columns are most of the
+    // file, so a scan of the rows costs as much as the file is large.
+    index("trials_timeline").on(t.sweepId, t.number, t.state, t.startedAt, t.finishedAt),
   ],
 );
 

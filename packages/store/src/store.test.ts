@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LockHeld } from "./locks.ts";
 import { MIGRATIONS_FOLDER, openDatabase } from "./open.ts";
-import { Store, specKeyOf } from "./store.ts";
+import { Store, SWEEP_TIMINGS_SQL, specKeyOf, TRIAL_STATES_KEY_SQL } from "./store.ts";
 
 const experiment = ExperimentSpec.parse({
   name: "unit",
@@ -430,5 +430,28 @@ describe("Store transitions for the distributed path", () => {
     store.startTrial(trial.id, { runId: "r1", worker: "w" });
     expect(store.trialIds(sweep.id, ["queued"])).toEqual([]);
     expect(store.trialIds(sweep.id, ["running", "queued"])).toEqual([trial.id]);
+  });
+});
+
+describe("what the dashboard reads of every trial on each frame", () => {
+  it("is answered from the trials_timeline index, not the trials' rows", () => {
+    const dir = mkdtempSync(join(tmpdir(), "mtl-plan-"));
+    try {
+      const path = join(dir, "plan.db");
+      new Store(path).close();
+      const raw = new Database(path, { readonly: true });
+      const plan = (q: string) =>
+        (
+          raw.prepare(`EXPLAIN QUERY PLAN ${q}`).all(...(q.includes("?") ? [1] : [])) as { detail: string }[]
+        ).map((r) => r.detail);
+      for (const q of [TRIAL_STATES_KEY_SQL, SWEEP_TIMINGS_SQL]) {
+        const steps = plan(q).filter((d) => / trials /.test(`${d} `));
+        expect(steps.length, q).toBeGreaterThan(0);
+        for (const d of steps) expect(d, q).toMatch(/USING COVERING INDEX trials_timeline/);
+      }
+      raw.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,7 @@ import {
 import type Database from "better-sqlite3";
 import { and, asc, desc, eq, gt, gte, inArray, type Placeholder, sql } from "drizzle-orm";
 import { holderGone, LockHeld, type LockOwner, thisProcess } from "./locks.ts";
-import { type Db, type OpenOptions, openDatabase } from "./open.ts";
+import { checkIntegrity, type Db, type OpenOptions, openDatabase } from "./open.ts";
 import {
   attempts,
   deadLetters,
@@ -41,6 +41,16 @@ export type EventRow = typeof events.$inferSelect;
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
 /** When a sweep's first trial started and how long its completed trials took on average. */
+/**
+ * What the dashboard reads of every trial on each frame. Both are answered from the
+ * `trials_timeline` index alone (store.test.ts checks the plan): the trials' rows, whose JSON
+ * columns are most of the file, are not read.
+ */
+export const TRIAL_STATES_KEY_SQL =
+  "SELECT group_concat(k, ',') AS key FROM (SELECT id || ':' || state || ':' || coalesce(finished_at, '') AS k FROM trials WHERE sweep_id = ? ORDER BY number)";
+export const SWEEP_TIMINGS_SQL =
+  "SELECT sweep_id AS sweepId, min(started_at) AS startedAt, avg(CASE WHEN state = 'completed' AND started_at IS NOT NULL AND finished_at IS NOT NULL THEN finished_at - started_at END) AS meanTrialMs FROM trials GROUP BY sweep_id";
+
 export interface SweepTiming {
   sweepId: number;
   startedAt: number | null;
@@ -307,6 +317,11 @@ export class Store {
     return this.sqlite.open;
   }
 
+  /** Checks the whole file for damage (what opening does unless `checkLater`); throws ResultsFileError. */
+  checkFile(): void {
+    checkIntegrity(this.sqlite, this.path);
+  }
+
   close(): void {
     this.sqlite.close();
   }
@@ -553,11 +568,7 @@ export class Store {
    * of them does. Built by SQLite, without reading the trials' configurations and results.
    */
   trialStatesKey(sweepId: number): string {
-    const row = this.sqlite
-      .prepare(
-        "SELECT group_concat(k, ',') AS key FROM (SELECT id || ':' || state || ':' || coalesce(finished_at, '') AS k FROM trials WHERE sweep_id = ? ORDER BY number)",
-      )
-      .get(sweepId) as { key: string | null } | undefined;
+    const row = this.sqlite.prepare(TRIAL_STATES_KEY_SQL).get(sweepId) as { key: string | null } | undefined;
     return row?.key ?? "";
   }
 
@@ -924,17 +935,7 @@ export class Store {
    * an ETA), in one query over every sweep rather than each sweep's trials on every poll.
    */
   sweepTimings(): Map<number, SweepTiming> {
-    const rows = this.db
-      .select({
-        sweepId: trials.sweepId,
-        startedAt: sql<number | null>`min(${trials.startedAt})`,
-        meanTrialMs: sql<
-          number | null
-        >`avg(case when ${trials.state} = 'completed' and ${trials.startedAt} is not null and ${trials.finishedAt} is not null then ${trials.finishedAt} - ${trials.startedAt} end)`,
-      })
-      .from(trials)
-      .groupBy(trials.sweepId)
-      .all();
+    const rows = this.sqlite.prepare(SWEEP_TIMINGS_SQL).all() as SweepTiming[];
     return new Map(rows.map((r) => [r.sweepId, r]));
   }
 

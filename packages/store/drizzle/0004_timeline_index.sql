@@ -1,0 +1,1 @@
+CREATE INDEX `trials_timeline` ON `trials` (`sweep_id`,`number`,`state`,`started_at`,`finished_at`);
