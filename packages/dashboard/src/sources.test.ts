@@ -1,6 +1,8 @@
+import { closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { answerDashboard, DASH_SUBJECTS, DashboardClient, type Requester } from "@mtl/bus";
 import { createDashboardService, loadSnapshot } from "@mtl/coordinator";
 import { buildFixture } from "@mtl/coordinator/testing";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NatsSource } from "./nats-source.ts";
 import { SqliteSource } from "./sqlite-source.ts";
@@ -68,6 +70,38 @@ describe("SqliteSource", () => {
     await done;
     expect((await source.snapshot()).comparison).not.toBeNull();
     await source.close();
+  });
+
+  it("drawn here, checks the file once its first frame is out: then a damaged file fails what follows", async () => {
+    // Damage the dashboard never reads: a table of its own, written last, its pages broken.
+    const raw = new Database(f.path);
+    raw.exec("CREATE TABLE padding (x BLOB)");
+    const insert = raw.prepare("INSERT INTO padding VALUES (randomblob(3000))");
+    for (let i = 0; i < 60; i++) insert.run();
+    raw.pragma("wal_checkpoint(TRUNCATE)");
+    raw.close();
+    f.store.close();
+    const pages = statSync(f.path).size / 4096;
+    const fd = openSync(f.path, "r+");
+    for (let p = pages - 30; p < pages; p++)
+      writeSync(fd, Buffer.from([0x07, 0xff, 0xff, 0xff]), 0, 4, 4096 * p);
+    closeSync(fd);
+    const before = readFileSync(f.path);
+    const damaged = /results database .* is damaged \(PRAGMA quick_check/;
+
+    // Any other reader checks the file as it opens it.
+    expect(() => new SqliteSource({ path: f.path })).toThrow(damaged);
+    const source = new SqliteSource({ path: f.path, drawsHere: true });
+    const first = await source.snapshot();
+    expect(first.trials.items.length).toBeGreaterThan(0);
+    source.shown();
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    await expect(source.snapshot()).rejects.toThrow(damaged);
+    await expect(source.trialDetail(first.trials.items[0]!.id)).rejects.toThrow(damaged);
+    expect((await source.cancel(first.trials.items[0]!.id)).message).toMatch(damaged);
+    await source.close();
+    expect(readFileSync(f.path).equals(before)).toBe(true);
   });
 
   it("throws on a missing file instead of creating one", () => {

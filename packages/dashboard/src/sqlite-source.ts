@@ -10,8 +10,8 @@ import {
   SnapshotRequest,
   type TrialDetail,
   TrialRequest,
-} from "@mtl/bus";
-import { createDashboardService } from "@mtl/coordinator";
+} from "@mtl/bus/core";
+import { createDashboardService } from "@mtl/coordinator/dashboard-service";
 import { Store } from "@mtl/store";
 import type { DashboardSource } from "./source.ts";
 
@@ -35,13 +35,20 @@ export type SqliteSourceOptions =
   };
 
 export class SqliteSource implements DashboardSource {
+  /** Opens the gate (declared first: the gate's initializer sets it). */
+  private open!: () => void;
+  /** Open once the first frame is out (`shown`) or a second request came. */
+  private readonly gate = new Promise<void>((resolve) => {
+    this.open = resolve;
+  });
   private readonly reader: Store;
   private writer: Store | undefined;
   private readonly owned: boolean;
   private readonly service: DashboardService;
-  /** Opens the gate of deferred comparisons (see `shown`). */
-  private open: () => void = () => {};
   private snapshots = 0;
+  /** The file's damage, found by the check run after the first frame (`drawsHere` on a path). */
+  private damaged: Error | undefined;
+  private closed = false;
 
   /** Throws when `path` does not exist or is not a results file. */
   constructor(options: SqliteSourceOptions) {
@@ -50,19 +57,19 @@ export class SqliteSource implements DashboardSource {
       this.writer = options.store;
       this.owned = false;
     } else {
-      // Read-only so that watching a finished sweep never writes to its file.
-      this.reader = new Store(options.path, { readonly: true });
+      // Read-only so that watching a finished sweep never writes to its file. Drawn here, the
+      // file's whole check waits for the first frame (it reads every page) and then runs once:
+      // a damaged file fails every later request, and a write opens it again, checked first.
+      const later = options.drawsHere ?? false;
+      this.reader = new Store(options.path, { readonly: true, checkLater: later });
       this.owned = true;
+      if (later) this.gate.then(() => setImmediate(() => this.checkFile()));
     }
     const path = "path" in options ? options.path : undefined;
     const models = options.models ?? (path ? new FolderCheckpointStore(checkpointFolderOf(path)) : undefined);
     // The comparison runs on this thread: under a dashboard drawing here, it waits until the
     // first frame is out (or the second request, should the frame never say so).
-    const analysisGate = options.drawsHere
-      ? new Promise<void>((resolve) => {
-          this.open = resolve;
-        })
-      : undefined;
+    const analysisGate = options.drawsHere ? this.gate : undefined;
     this.service = createDashboardService(this.reader, {
       ...(analysisGate ? { analysisGate } : {}),
       ...(options.onAnalyzed ? { onAnalyzed: options.onAnalyzed } : {}),
@@ -77,6 +84,7 @@ export class SqliteSource implements DashboardSource {
   // Requests are checked as a coordinator checks them off the wire, so both sources agree.
   async snapshot(request: SnapshotRequest = {}): Promise<Snapshot> {
     if (++this.snapshots > 1) this.open();
+    if (this.damaged) throw this.damaged;
     return this.service.snapshot(SnapshotRequest.parse(request));
   }
 
@@ -84,7 +92,17 @@ export class SqliteSource implements DashboardSource {
     this.open();
   }
 
+  private checkFile(): void {
+    if (this.closed) return;
+    try {
+      this.reader.checkFile();
+    } catch (error) {
+      this.damaged = error as Error;
+    }
+  }
+
   async trialDetail(trialId: number, maxPoints?: number): Promise<TrialDetail | undefined> {
+    if (this.damaged) throw this.damaged;
     const request = TrialRequest.parse(maxPoints === undefined ? { trialId } : { trialId, maxPoints });
     return (await this.service.trial(request)) ?? undefined;
   }
@@ -110,6 +128,7 @@ export class SqliteSource implements DashboardSource {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (!this.owned) return;
     if (this.writer && this.writer !== this.reader) this.writer.close();
     this.reader.close();

@@ -18,6 +18,13 @@ export interface OpenOptions {
   readonly?: boolean;
   /** @default MIGRATIONS_FOLDER */
   migrationsFolder?: string;
+  /**
+   * Read-only opens only: skip the whole-file check at open; the caller runs it soon after with
+   * `Store.checkFile` (the dashboard, once its first frame is out: on a large file the check
+   * reads every page, most of a cold start). Ignored for a writer, which checks before writing.
+   * @default false
+   */
+  checkLater?: boolean;
 }
 
 /**
@@ -50,7 +57,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): { sqlite:
   if (!readonly && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = readonly ? openReadonly(path) : openFile(path, false);
   try {
-    checkIntegrity(sqlite, path);
+    if (!(readonly && options.checkLater)) checkIntegrity(sqlite, path);
     checkSchemaVersion(sqlite, path, migrationsFolder);
     sqlite.pragma("busy_timeout = 5000");
     if (!readonly) {
@@ -149,7 +156,7 @@ const damaged = (what: string) =>
   `is damaged (PRAGMA quick_check: ${what}); nothing was written to it: restore it from a copy`;
 
 /** `PRAGMA quick_check`: structure and page checks, without the index cross-checks of integrity_check. */
-function checkIntegrity(sqlite: Database.Database, path: string): void {
+export function checkIntegrity(sqlite: Database.Database, path: string): void {
   let rows: string[];
   try {
     const result = sqlite.pragma("quick_check") as { quick_check: string }[];
