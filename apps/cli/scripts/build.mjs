@@ -77,10 +77,12 @@ export async function buildCli() {
     // Not installed; imported by Ink only when DEV is set.
     external: ["react-devtools-core"],
     logLevel: "warning",
+    minifyWhitespace: true,
+    minifySyntax: true,
   });
 }
 
-/** The newest modification time (ms) of the workspace's sources and lockfile. */
+/** The newest modification time (ms) of the workspace's sources, package manifests and lockfile. */
 function newestSource() {
   let newest = statSync(join(ROOT, "pnpm-lock.yaml"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const walk = (dir) => {
@@ -94,6 +96,9 @@ function newestSource() {
     for (const pkg of readdirSync(join(ROOT, group))) {
       const src = join(ROOT, group, pkg, "src");
       if (existsSync(src)) walk(src);
+      // A package's exports and sideEffects decide what the bundle holds and loads.
+      const manifest = statSync(join(ROOT, group, pkg, "package.json"), { throwIfNoEntry: false });
+      if (manifest) newest = Math.max(newest, manifest.mtimeMs);
     }
   return newest;
 }

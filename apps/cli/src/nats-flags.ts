@@ -2,7 +2,8 @@
  * NATS connection flags shared by `mtl run --nats`, `mtl coordinator` and `mtl worker`. Each
  * flag can also come from the environment, so that secrets need not appear in a process list.
  */
-import { DEFAULT_NAMESPACE, InvalidNamespace, type NatsBusOptions, topologyOf } from "@mtl/bus";
+import type { NatsBusOptions } from "@mtl/bus";
+import { DEFAULT_NAMESPACE, InvalidNamespace, topologyOf } from "@mtl/bus/core";
 import { InputError } from "@mtl/spec";
 import { type Command, Option } from "commander";
 

@@ -3,6 +3,7 @@
  * lines otherwise (CI, pipes, MTL_DEBUG logs) — tests and logs rely on those lines.
  */
 import type { Store } from "@mtl/store";
+import { loadLocalDashboard } from "./dashboard-module.ts";
 import { ProgressLines } from "./progress.ts";
 
 export interface ProgressDisplay {
@@ -31,7 +32,7 @@ export function canShowDashboard(): boolean {
 export async function progressDisplay(o: ProgressOptions): Promise<ProgressDisplay> {
   if ((o.live ?? true) && canShowDashboard()) {
     // Loaded only here, so that runs in CI and the other commands never load React and Ink.
-    const { renderDashboard, SqliteSource } = await import("@mtl/dashboard");
+    const { renderDashboard, SqliteSource } = await loadLocalDashboard();
     let stopping = false;
     const view = renderDashboard({
       source: new SqliteSource({ store: o.store, drawsHere: true }),

@@ -1,7 +1,8 @@
-import type { DashboardSource } from "@mtl/dashboard";
+import type { DashboardSource } from "@mtl/dashboard/local";
 import { InputError } from "@mtl/spec";
 import type { Command } from "commander";
 import { DEFAULT_DB, positiveInt } from "../cli-values.ts";
+import { loadLocalDashboard } from "../dashboard-module.ts";
 import { userPath } from "../load-experiment.ts";
 import { addNatsFlags, type NatsFlags, natsOptions } from "../nats-flags.ts";
 import { commandOf } from "./index.ts";
@@ -19,19 +20,21 @@ interface DashOptions extends NatsFlags {
  */
 async function loadDashboard() {
   process.env.NODE_ENV ??= "production";
-  return import("@mtl/dashboard");
+  return loadLocalDashboard();
 }
 
 async function openSource(opts: DashOptions): Promise<DashboardSource> {
-  const { connectNatsSource, SqliteSource } = await loadDashboard();
   if (opts.db && opts.nats) throw new InputError("give --db or --nats, not both");
   if (opts.nats) {
+    // The NATS client is loaded only for a dashboard over NATS.
+    const { connectNatsSource } = await import("@mtl/dashboard/remote");
     try {
       return await connectNatsSource(natsOptions(opts, opts.nats));
     } catch (error) {
       throw new InputError((error as Error).message);
     }
   }
+  const { SqliteSource } = await loadDashboard();
   const db = opts.db ?? DEFAULT_DB;
   try {
     return new SqliteSource({ path: userPath(db), drawsHere: true });

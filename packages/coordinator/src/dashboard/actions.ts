@@ -3,7 +3,7 @@
  * dispatching while a sweep is paused and forwards a cancel to the worker running the trial.
  */
 
-import type { ActionResult, DashAction } from "@mtl/bus";
+import type { ActionResult, DashAction } from "@mtl/bus/core";
 import type { Store } from "@mtl/store";
 
 export function applyAction(store: Store, a: DashAction): ActionResult {

@@ -5,7 +5,7 @@
  * after the reply, and meanwhile the snapshot carries the last one known (or none) and says so.
  */
 import { type Comparison, compare } from "@mtl/analysis";
-import type { StrategyTable } from "@mtl/bus";
+import type { StrategyTable } from "@mtl/bus/core";
 import type { SweepRow, TrialRow } from "@mtl/store";
 import { recordOf } from "./records.ts";
 

@@ -1,5 +1,5 @@
 /** Long curves cut to what a chart can show: a trial of 10,000 epochs must not travel whole. */
-import type { Series } from "@mtl/bus";
+import type { Series } from "@mtl/bus/core";
 import { LTTB } from "downsample";
 
 /** Points per series a trial's detail carries when the view does not say. */

@@ -1,5 +1,5 @@
 /** The coordinator's answers to the dashboard protocol, read from (and, for actions, written to) its store. */
-import type { CheckpointStore, DashboardService, TrialDetail } from "@mtl/bus";
+import type { CheckpointStore, DashboardService, TrialDetail } from "@mtl/bus/core";
 import type { Store } from "@mtl/store";
 import { applyAction } from "./actions.ts";
 import { AnalysisCache } from "./comparison.ts";

@@ -20,7 +20,7 @@ import {
   type TrialPage,
   TrialsQuery,
   type WorkerInfo,
-} from "@mtl/bus";
+} from "@mtl/bus/core";
 import { objectiveOf } from "@mtl/scheduler";
 import { attemptsUsed, isSingleTask, SINGLE_TASK } from "@mtl/spec";
 import type { EventRow, MetricRow, Store, SweepRow, TrialRow } from "@mtl/store";

@@ -3,7 +3,7 @@
  * key, cut to the page the view asked for. A sweep of 50,000 trials travels one page at a time.
  */
 import { shortName, shortValue } from "@mtl/analysis";
-import type { SortKey, TaskInfo, TrialInfo, TrialPage } from "@mtl/bus";
+import type { SortKey, TaskInfo, TrialInfo, TrialPage } from "@mtl/bus/core";
 
 const STATE_ORDER = ["running", "queued", "failed", "pruned", "cancelled", "completed"];
 
