@@ -1,5 +1,5 @@
 /** @jsxRuntime automatic @jsxImportSource react */
-import { MAX_PAGE, MAX_POINTS, type SnapshotRequest } from "@mtl/bus";
+import { MAX_PAGE, MAX_POINTS, type SnapshotRequest } from "@mtl/bus/core";
 import { Box, useApp, useInput } from "ink";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { logEvents } from "../calc/events.ts";
