@@ -154,6 +154,8 @@ export class Store {
   private readonly db: Db;
   /** Statements of the hot paths, prepared once by drizzle. */
   private readonly q;
+  /** Statements prepared on first use (per set of states), by a key of their own. */
+  private readonly statements = new Map<string, unknown>();
 
   constructor(
     private readonly path: string,
@@ -540,12 +542,26 @@ export class Store {
     // every trial of the sweep to skip a sort, and this runs on every event (progress lines,
     // the coordinator's checks), so each call grew with the sweep. Without it SQLite reads only
     // the trials in these states, through the (sweep, state) index.
-    return this.db
-      .select()
-      .from(trials)
-      .where(and(eq(trials.sweepId, sweepId), inArray(trials.state, [...states])))
-      .all()
-      .sort((a, b) => a.number - b.number);
+    // Prepared once per set of states (a handful, from the lifecycle's few): building and
+    // preparing a statement anew cost more than running it, on every event.
+    const query = this.prepared(`trialsOf:${[...states].sort()}`, () =>
+      this.db
+        .select()
+        .from(trials)
+        .where(and(eq(trials.sweepId, sql.placeholder("sweepId")), inArray(trials.state, [...states])))
+        .prepare(),
+    );
+    return query.all({ sweepId }).sort((a, b) => a.number - b.number);
+  }
+
+  /** The statement `build` prepares, prepared once. */
+  private prepared<T>(key: string, build: () => T): T {
+    let statement = this.statements.get(key) as T | undefined;
+    if (statement === undefined) {
+      statement = build();
+      this.statements.set(key, statement);
+    }
+    return statement;
   }
 
   /**
@@ -586,22 +602,29 @@ export class Store {
 
   /** A sweep's trials numbered `from` or later, by number (the unique index): what was planned since. */
   trialsFrom(sweepId: number, from: number): TrialRow[] {
-    return this.db
-      .select()
-      .from(trials)
-      .where(and(eq(trials.sweepId, sweepId), gte(trials.number, from)))
-      .orderBy(asc(trials.number))
-      .all();
+    const query = this.prepared("trialsFrom", () =>
+      this.db
+        .select()
+        .from(trials)
+        .where(
+          and(eq(trials.sweepId, sql.placeholder("sweepId")), gte(trials.number, sql.placeholder("from"))),
+        )
+        .orderBy(asc(trials.number))
+        .prepare(),
+    );
+    return query.all({ sweepId, from });
   }
 
   /** Ids of a sweep's trials in these states: a cheap check for a coordinator's loop. */
   trialIds(sweepId: number, states: readonly TrialState[]): number[] {
-    return this.db
-      .select({ id: trials.id })
-      .from(trials)
-      .where(and(eq(trials.sweepId, sweepId), inArray(trials.state, [...states])))
-      .all()
-      .map((r) => r.id);
+    const query = this.prepared(`trialIds:${[...states].sort()}`, () =>
+      this.db
+        .select({ id: trials.id })
+        .from(trials)
+        .where(and(eq(trials.sweepId, sql.placeholder("sweepId")), inArray(trials.state, [...states])))
+        .prepare(),
+    );
+    return query.all({ sweepId }).map((r) => r.id);
   }
 
   attemptsOf(trialId: number): AttemptRow[] {
@@ -964,7 +987,7 @@ export class Store {
 
   upsertWorker(info: WorkerInfo): WorkerRow {
     return this.tx(() => {
-      const existing = this.db.select().from(workers).where(eq(workers.name, info.name)).get();
+      const existing = this.workerNamed(info.name);
       const values = {
         host: info.host,
         pool: info.pool,
@@ -992,9 +1015,20 @@ export class Store {
     });
   }
 
+  /** A worker's row (read on each heartbeat). */
+  private workerNamed(name: string): WorkerRow | undefined {
+    return this.prepared("workerNamed", () =>
+      this.db
+        .select()
+        .from(workers)
+        .where(eq(workers.name, sql.placeholder("name")))
+        .prepare(),
+    ).get({ name });
+  }
+
   markWorkerGone(name: string, why: string): void {
     this.tx(() => {
-      const w = this.db.select().from(workers).where(eq(workers.name, name)).get();
+      const w = this.workerNamed(name);
       if (!w || w.state === "gone") return;
       this.db.update(workers).set({ state: "gone", currentTrial: null }).where(eq(workers.name, name)).run();
       this.event(null, null, "worker.left", `worker ${name} left: ${why}`);
