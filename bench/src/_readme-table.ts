@@ -312,7 +312,9 @@ function scaleSizesRow(parts: Parts): Row {
   const ok = paths.every((x) => x.p.targetMet);
   const side = changes.every((c) => c < 0) ? "falls" : changes.every((c) => c > 0) ? "grows" : "varies";
   return {
-    benchmark: `coordinator CPU per no-op trial, ${span} trials (\`pnpm bench scale\`)`,
+    benchmark: `coordinator CPU per no-op trial, ${span} trials (\`pnpm bench scale\`${
+      paths.some((x) => x.first.allCpuMsPerTrial !== undefined) ? ", after the first tenth" : ""
+    })`,
     figure:
       paths
         .map((x) => `${x.name} ${fig(x.first.cpuMsPerTrial, 2)} → ${fig(x.last.cpuMsPerTrial, 2)} ms`)

@@ -337,7 +337,10 @@ export interface ScaleSizesFigures {
   sizes: {
     trials: number;
     perSecond?: number;
+    /** Coordinator CPU per trial after the first tenth of the trials (the steady cost). */
     cpuMsPerTrial: number;
+    /** Coordinator CPU per trial over the whole sweep, warm-up included. */
+    allCpuMsPerTrial?: number;
     /** Coordinator CPU per trial against the first size's, minus 1. */
     vsFirst: number;
     progressMsPerTrial?: number;

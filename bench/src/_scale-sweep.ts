@@ -3,7 +3,8 @@
  * are this sweep's alone (and `node --cpu-prof` can profile it). The coordinator runs here with
  * `mtl run`'s plain progress lines (ProgressLines, updated on every change); on the embedded path
  * the in-process bus and two workers run here too, over NATS the workers are other processes.
- * Prints one JSON line: seconds, this process's CPU ms, the progress lines' wall ms, peak RSS.
+ * Prints one JSON line: seconds, this process's CPU ms (in all, and from the tenth trial done on:
+ * the steady cost, without the warm-up of the first trials), the progress lines' wall ms, peak RSS.
  * Usage: tsx _scale-sweep.ts <db> <trials> <parallelism> [nats-url]
  */
 import { type CoordinatorBus, InProcessBus, NatsCoordinatorBus } from "@mtl/bus";
@@ -18,6 +19,9 @@ import { experiment } from "./orchestration.ts";
 export interface SweepFigures {
   seconds: number;
   cpuMs: number;
+  /** CPU ms from the moment a tenth of the trials were done to the end, and the trials done since. */
+  steadyCpuMs: number;
+  steadyTrials: number;
   progressMs: number;
   peakRssMiB: number;
 }
@@ -56,6 +60,8 @@ try {
   const { sweep } = store.ensureSweep(exp);
   let lines = 0;
   let progressMs = 0;
+  // Two progress lines per trial (started, finished): the mark is when a tenth are done.
+  let mark: { cpu: number; done: number } | undefined;
   const progress = new ProgressLines(
     store,
     sweep.id,
@@ -73,6 +79,7 @@ try {
       const t = performance.now();
       progress.update();
       progressMs += performance.now() - t;
+      if (!mark && lines >= 0.2 * n) mark = { cpu: cpuMs(), done: Math.floor(lines / 2) };
     },
   });
   const cpu0 = cpuMs();
@@ -83,9 +90,12 @@ try {
   if (summary.counts.completed !== n)
     throw new Error(`expected ${n} completed, got ${JSON.stringify(summary.counts)}`);
   if (lines !== 2 * n) throw new Error(`expected ${2 * n} progress lines, got ${lines}`);
+  if (!mark) throw new Error("the sweep ended before a tenth of its trials were done");
   const figures: SweepFigures = {
     seconds,
     cpuMs: cpu,
+    steadyCpuMs: cpuMs() - mark.cpu,
+    steadyTrials: n - mark.done,
     progressMs,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   };
