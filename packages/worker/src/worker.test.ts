@@ -4,7 +4,7 @@
  * outcome. The executor here emits epochs on a timer instead of training: what is under test is
  * the worker's messaging, which does not depend on how the epochs were made.
  */
-import { InProcessBus, type TrialEvent } from "@mtl/bus";
+import { InProcessBus, type TrialEvent, type WorkerBus } from "@mtl/bus";
 import { type EpochReport, TrialConfig, type TrialOutcome } from "@mtl/spec";
 import { describe, expect, it, vi } from "vitest";
 import type { Executor } from "./executor.ts";
@@ -115,5 +115,59 @@ describe("worker epoch events", () => {
   it("sends each epoch on its own when epochs are longer than the interval", async () => {
     const batches = epochsOf(await eventsOf(4, 60, 20));
     expect(batches).toEqual([[1], [2], [3], [4]]);
+  });
+});
+
+describe("worker slots", () => {
+  it("take the next trial while the trial before is still being reported", { timeout: 30_000 }, async () => {
+    const bus = new InProcessBus();
+    const inner = bus.worker();
+    // The first trial's outcome is held on its way to the bus until the second trial started:
+    // a slot that waited for the first trial's reporting to end would never start the second.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const workerBus: WorkerBus = {
+      ...inner,
+      publishEvent: async (e) => {
+        if (e.kind === "completed" && e.trialId === 1) await held;
+        return inner.publishEvent(e);
+      },
+    };
+    const order: string[] = [];
+    let bothDone: () => void = () => {};
+    const done = new Promise<void>((r) => {
+      bothDone = r;
+    });
+    bus.onEvent((e) => {
+      if (e.kind === "epoch") return;
+      order.push(`${e.kind} ${e.trialId}`);
+      if (e.kind === "started" && e.trialId === 2) release();
+      if (order.filter((o) => o.startsWith("completed")).length === 2) bothDone();
+    });
+    const stop = new AbortController();
+    const worker = runWorker({
+      bus: workerBus,
+      name: "w",
+      signal: stop.signal,
+      executor: () => pacedExecutor(2, 1),
+    });
+    for (const id of [1, 2])
+      await bus.publishTrial({
+        kind: "trial",
+        sweep: "s-1",
+        sweepId: 1,
+        trialId: id,
+        number: id,
+        pool: "cpu",
+        maxDeliveries: 3,
+        config,
+      });
+    await done;
+    stop.abort();
+    await worker;
+    await bus.close();
+    expect(order).toEqual(["started 1", "started 2", "completed 1", "completed 2"]);
   });
 });

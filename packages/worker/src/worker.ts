@@ -173,7 +173,16 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
   };
   signal.addEventListener("abort", interruptAll, { once: true });
 
-  async function train(threadExecutor: Executor | undefined, delivery: Delivery): Promise<void> {
+  /**
+   * Runs one delivery to its end. `free` is called once the executor is done with it (the
+   * outcome is known), before its last epochs, kept models and outcome are sent: the slot then
+   * takes its next trial while this one is reported.
+   */
+  async function train(
+    threadExecutor: Executor | undefined,
+    delivery: Delivery,
+    free: () => void,
+  ): Promise<void> {
     const { trialId, config, sweep } = delivery.message;
     // A slot without a thread (a worker of programs alone) reads no built-in queue; were a built-in
     // trial to reach it anyway, the program executor fails it.
@@ -384,6 +393,7 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
           epoch: lastEpoch,
         };
       }
+      free();
       await flush(); // the last epochs before the outcome
       await saving;
       if (!unsendable) await publish(final);
@@ -405,15 +415,33 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     } finally {
       clearInterval(lease);
       clearTimeout(timer);
-      running.delete(trialId);
+      // Only this run's entry: the slot may already run the trial again (a retry delivered here).
+      if (entry && running.get(trialId) === entry) running.delete(trialId);
     }
   }
 
+  // A slot takes its next trial as soon as its executor is free; the trial before may still be
+  // reporting (its last epochs, kept models, outcome: several round trips to the bus), which the
+  // training thread would otherwise wait for, idle, between every two trials.
   async function slot(executor: Executor | undefined): Promise<void> {
-    while (!signal.aborted) {
-      const delivery = await bus.nextTrial(queues, signal);
-      if (!delivery) break;
-      await train(executor, delivery);
+    const reporting = new Set<Promise<void>>();
+    try {
+      while (!signal.aborted) {
+        const delivery = await bus.nextTrial(queues, signal);
+        if (!delivery) break;
+        let free: () => void = () => {};
+        const executorFree = new Promise<void>((resolve) => {
+          free = resolve;
+        });
+        const run = train(executor, delivery, free).finally(() => {
+          free();
+          reporting.delete(run);
+        });
+        reporting.add(run);
+        await executorFree;
+      }
+    } finally {
+      await Promise.all(reporting);
     }
   }
 
