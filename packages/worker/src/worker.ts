@@ -420,11 +420,12 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
     }
   }
 
-  // A slot takes its next trial as soon as its executor is free; the trial before may still be
+  // A slot takes its next trial as soon as its executor is free: the trial before may still be
   // reporting (its last epochs, kept models, outcome: several round trips to the bus), which the
-  // training thread would otherwise wait for, idle, between every two trials.
+  // training thread would otherwise wait for, idle, between every two trials. One trial reports
+  // while the next trains, never more: a slot holds at most two trials, however short they are.
   async function slot(executor: Executor | undefined): Promise<void> {
-    const reporting = new Set<Promise<void>>();
+    let reporting: Promise<void> = Promise.resolve();
     try {
       while (!signal.aborted) {
         const delivery = await bus.nextTrial(queues, signal);
@@ -433,15 +434,13 @@ export async function runWorker(options: WorkerOptions): Promise<{ trialsDone: n
         const executorFree = new Promise<void>((resolve) => {
           free = resolve;
         });
-        const run = train(executor, delivery, free).finally(() => {
-          free();
-          reporting.delete(run);
-        });
-        reporting.add(run);
+        const run = train(executor, delivery, free).finally(() => free());
         await executorFree;
+        await reporting;
+        reporting = run;
       }
     } finally {
-      await Promise.all(reporting);
+      await reporting;
     }
   }
 
