@@ -58,7 +58,7 @@ describe("readmeRows", () => {
     };
     const { rows, missing } = readmeRows({ cli: { dash } });
     expect(rows.map((r) => r.figure)).toEqual([
-      "0.9 s = 6.0× `node -e 0` (target ≤ 1 s: met; see docs/scaling.md) (measured 2026-12-05, load 1.5–2.3)",
+      "900 ms = 6.0× `node -e 0` (target ≤ 1 s: met; see docs/scaling.md) (measured 2026-12-05, load 1.5–2.3)",
     ]);
     expect(missing).toContain("cli: startup");
   });
