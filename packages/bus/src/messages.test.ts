@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decode, encodeMessage, InvalidMessage, TrialEvent } from "./messages.ts";
-import { InvalidNamespace, topologyOf } from "./nats/topology.ts";
+import { InvalidNamespace, topologyOf } from "./namespace.ts";
 
 const ids = { sweep: "9b2f6a52-2f1e-4c1e-9d59-5d0b3e1f0a11", trialId: 3, runId: "r", worker: "w" };
 

@@ -13,7 +13,7 @@ import {
   parseCheckpointName,
   parseKeptModelName,
 } from "../checkpoints/store.ts";
-import type { Topology } from "./topology.ts";
+import type { Topology } from "../namespace.ts";
 
 /**
  * Checkpoints in the namespace's JetStream object store (`topology.buckets.checkpoints`), one

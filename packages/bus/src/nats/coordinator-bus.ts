@@ -29,20 +29,14 @@ import {
   TrialMessage,
   WithheldMessage,
 } from "../messages.ts";
+import { DEFAULT_ACK_WAIT_MS, type Topology, type TopologyOptions, topologyOf } from "../namespace.ts";
 import { queueKey, queueOf } from "../queue.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
 import { type NamespaceLock, takeNamespaceLock } from "./lock.ts";
 import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
-import {
-  DEFAULT_ACK_WAIT_MS,
-  ensureQueue,
-  ensureTopology,
-  type Topology,
-  type TopologyOptions,
-  topologyOf,
-} from "./topology.ts";
+import { ensureQueue, ensureTopology } from "./topology.ts";
 
 export interface NatsBusOptions extends NatsConnectOptions, TopologyOptions {
   log?: (line: string) => void;

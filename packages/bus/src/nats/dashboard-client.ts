@@ -1,6 +1,6 @@
 import { DASH_SUBJECTS, DashboardClient } from "../dashboard/protocol.ts";
+import { topologyOf } from "../namespace.ts";
 import { connectNats, type NatsConnectOptions } from "./connect.ts";
-import { topologyOf } from "./topology.ts";
 
 /** The protocol's subjects ("mtl.dash.*") before the namespace replaces their first token. */
 const DASH_BASE = DASH_SUBJECTS.all.slice(0, -2);

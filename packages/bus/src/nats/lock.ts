@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { JetStreamClient, KV } from "nats";
 import { z } from "zod";
-import type { Topology } from "./topology.ts";
+import type { Topology } from "../namespace.ts";
 
 const KEY = "holder";
 /** How long a silent holder keeps the namespace. */

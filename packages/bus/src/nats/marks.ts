@@ -8,8 +8,8 @@
  */
 import type { JetStreamClient, KV } from "nats";
 import { decode, SweepGate } from "../messages.ts";
+import type { Topology } from "../namespace.ts";
 import { encode } from "./codec.ts";
-import type { Topology } from "./topology.ts";
 
 export const SETTLED_TTL_MS = 24 * 3600 * 1000;
 

@@ -16,15 +16,6 @@ import {
 import { DEFAULT_ACK_WAIT_MS, type Topology, type TopologyOptions } from "../namespace.ts";
 import { POOLS, type Queue } from "../queue.ts";
 
-export {
-  DEFAULT_ACK_WAIT_MS,
-  DEFAULT_NAMESPACE,
-  InvalidNamespace,
-  type Topology,
-  type TopologyOptions,
-  topologyOf,
-} from "../namespace.ts";
-
 /** Events are handled in milliseconds: a coordinator holding one for this long has died. */
 export const EVENTS_ACK_WAIT_MS = 10_000;
 

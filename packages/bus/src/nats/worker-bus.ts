@@ -14,13 +14,14 @@ import {
   TrialMessage,
   type WithheldMessage,
 } from "../messages.ts";
+import { type Topology, topologyOf } from "../namespace.ts";
 import { describeQueue, type Queue, queueKey, queueOf } from "../queue.ts";
 import { encode, text } from "./codec.ts";
 import { connectNats } from "./connect.ts";
 import type { NatsBusOptions } from "./coordinator-bus.ts";
 import { Marks } from "./marks.ts";
 import { retry } from "./retry.ts";
-import { ensureQueue, ensureTopology, type Topology, topologyOf } from "./topology.ts";
+import { ensureQueue, ensureTopology } from "./topology.ts";
 
 /** How long one pull request waits on the server for a trial before it is renewed. */
 const PULL_EXPIRES_MS = 5000;
