@@ -40,7 +40,6 @@ export type WorkerRow = typeof workers.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
 
-/** When a sweep's first trial started and how long its completed trials took on average. */
 /**
  * What the dashboard reads of every trial on each frame. Both are answered from the
  * `trials_timeline` index alone (store.test.ts checks the plan): the trials' rows, whose JSON
@@ -51,6 +50,7 @@ export const TRIAL_STATES_KEY_SQL =
 export const SWEEP_TIMINGS_SQL =
   "SELECT sweep_id AS sweepId, min(started_at) AS startedAt, avg(CASE WHEN state = 'completed' AND started_at IS NOT NULL AND finished_at IS NOT NULL THEN finished_at - started_at END) AS meanTrialMs FROM trials GROUP BY sweep_id";
 
+/** When a sweep's first trial started and how long its completed trials took on average. */
 export interface SweepTiming {
   sweepId: number;
   startedAt: number | null;
@@ -154,7 +154,7 @@ export class Store {
   private readonly db: Db;
   /** Statements of the hot paths, prepared once by drizzle. */
   private readonly q;
-  /** Statements prepared on first use (per set of states), by a key of their own. */
+  /** Statements that depend on a set of states, prepared on first use of that set. */
   private readonly statements = new Map<string, unknown>();
 
   constructor(
@@ -311,6 +311,19 @@ export class Store {
         .where(eq(trials.sweepId, id))
         .groupBy(trials.state)
         .prepare(),
+      trialsFrom: db
+        .select()
+        .from(trials)
+        .where(and(eq(trials.sweepId, id), gte(trials.number, ph<number>("from"))))
+        .orderBy(asc(trials.number))
+        .prepare(),
+      workerNamed: db
+        .select()
+        .from(workers)
+        .where(eq(workers.name, ph<string>("name")))
+        .prepare(),
+      trialStatesKey: this.sqlite.prepare<[number], { key: string | null }>(TRIAL_STATES_KEY_SQL),
+      sweepTimings: this.sqlite.prepare<[], SweepTiming>(SWEEP_TIMINGS_SQL),
     };
   }
 
@@ -584,8 +597,7 @@ export class Store {
    * of them does. Built by SQLite, without reading the trials' configurations and results.
    */
   trialStatesKey(sweepId: number): string {
-    const row = this.sqlite.prepare(TRIAL_STATES_KEY_SQL).get(sweepId) as { key: string | null } | undefined;
-    return row?.key ?? "";
+    return this.q.trialStatesKey.get(sweepId)?.key ?? "";
   }
 
   /** Whether a sweep has a completed trial of this method (e.g. a single-task baseline). */
@@ -602,17 +614,7 @@ export class Store {
 
   /** A sweep's trials numbered `from` or later, by number (the unique index): what was planned since. */
   trialsFrom(sweepId: number, from: number): TrialRow[] {
-    const query = this.prepared("trialsFrom", () =>
-      this.db
-        .select()
-        .from(trials)
-        .where(
-          and(eq(trials.sweepId, sql.placeholder("sweepId")), gte(trials.number, sql.placeholder("from"))),
-        )
-        .orderBy(asc(trials.number))
-        .prepare(),
-    );
-    return query.all({ sweepId, from });
+    return this.q.trialsFrom.all({ id: sweepId, from });
   }
 
   /** Ids of a sweep's trials in these states: a cheap check for a coordinator's loop. */
@@ -958,8 +960,7 @@ export class Store {
    * an ETA), in one query over every sweep rather than each sweep's trials on every poll.
    */
   sweepTimings(): Map<number, SweepTiming> {
-    const rows = this.sqlite.prepare(SWEEP_TIMINGS_SQL).all() as SweepTiming[];
-    return new Map(rows.map((r) => [r.sweepId, r]));
+    return new Map(this.q.sweepTimings.all().map((r) => [r.sweepId, r]));
   }
 
   /** A trial's latest events, oldest first. */
@@ -987,7 +988,7 @@ export class Store {
 
   upsertWorker(info: WorkerInfo): WorkerRow {
     return this.tx(() => {
-      const existing = this.workerNamed(info.name);
+      const existing = this.q.workerNamed.get({ name: info.name });
       const values = {
         host: info.host,
         pool: info.pool,
@@ -1015,20 +1016,9 @@ export class Store {
     });
   }
 
-  /** A worker's row (read on each heartbeat). */
-  private workerNamed(name: string): WorkerRow | undefined {
-    return this.prepared("workerNamed", () =>
-      this.db
-        .select()
-        .from(workers)
-        .where(eq(workers.name, sql.placeholder("name")))
-        .prepare(),
-    ).get({ name });
-  }
-
   markWorkerGone(name: string, why: string): void {
     this.tx(() => {
-      const w = this.workerNamed(name);
+      const w = this.q.workerNamed.get({ name });
       if (!w || w.state === "gone") return;
       this.db.update(workers).set({ state: "gone", currentTrial: null }).where(eq(workers.name, name)).run();
       this.event(null, null, "worker.left", `worker ${name} left: ${why}`);
