@@ -1,5 +1,3 @@
-export { connectNatsSource, NatsSource } from "./nats-source.ts";
-export { type DashboardHandle, type RenderDashboardOptions, renderDashboard } from "./render.tsx";
-export type { DashboardSource } from "./source.ts";
-export { SqliteSource, type SqliteSourceOptions } from "./sqlite-source.ts";
+export * from "./local.ts";
+export * from "./remote.ts";
 export { Dashboard, type DashboardProps } from "./ui/Dashboard.tsx";
